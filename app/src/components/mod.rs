@@ -1,0 +1,3 @@
+//! Parts of pages that more than one page uses, or that are big enough to stand alone.
+
+pub mod quote_result;

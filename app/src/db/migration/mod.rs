@@ -1,0 +1,15 @@
+//! Versioned schema migrations, the same on SQLite and PostgreSQL. Append new ones; never edit
+//! one that has shipped.
+
+use sea_orm_migration::prelude::*;
+
+mod m20261128_000001_price_books;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261128_000001_price_books::Migration)]
+    }
+}

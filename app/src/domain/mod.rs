@@ -1,0 +1,17 @@
+//! The business rules, as plain Rust: no Leptos, no database, no I/O.
+//!
+//! Compiled into both the WASM client (instant feedback) and the server (the authority). A rule
+//! lives here once; pages and server functions call it, never re-implement it.
+
+pub mod calendar;
+pub mod money;
+pub mod price_book;
+pub mod problem;
+pub mod quote;
+pub mod quote_form;
+
+pub use money::Money;
+pub use price_book::{AccountKind, PriceBook, Tier};
+pub use problem::{Lang, Problem, Severity};
+pub use quote::{Band, LineQuote, OrderType, Quote, QuoteLineRequest, QuoteRequest};
+pub use quote_form::QuoteForm;

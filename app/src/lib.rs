@@ -1,0 +1,68 @@
+//! WeCom License Desk: the shared crate.
+//!
+//! - [`domain`]: the business rules (pricing, validation, spreadsheets). Plain Rust, no Leptos, no
+//!   database; compiled into the WASM client and the server alike.
+//! - [`functions`]: server functions, the only door from the client to the server's data.
+//! - [`routes`] and [`components`]: the pages and their parts.
+//! - `db` (server only): Sea-ORM entities, migrations and queries.
+
+#![recursion_limit = "256"]
+
+pub mod components;
+#[cfg(feature = "ssr")]
+pub mod db;
+pub mod domain;
+pub mod functions;
+pub mod routes;
+
+use leptos::prelude::*;
+use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
+use leptos_router::{
+    SsrMode,
+    components::{Route, Router, Routes},
+    path,
+};
+
+/// The name cargo-leptos gives the CSS, JS and WASM bundles (`output-name` in Cargo.toml).
+pub const OUTPUT_NAME: &str = "wecom_license_desk";
+
+/// The HTML document around the app, rendered on the server only.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="zh-CN">
+            <head>
+                <meta charset="utf-8" />
+                <meta name="viewport" content="width=device-width, initial-scale=1" />
+                <AutoReload options=options.clone() />
+                <HydrationScripts options />
+                <MetaTags />
+            </head>
+            <body>
+                <App />
+            </body>
+        </html>
+    }
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    view! {
+        <Stylesheet id="leptos" href=format!("/pkg/{OUTPUT_NAME}.css") />
+        <Title text="企业微信接口许可 · 报价与订单" />
+        <Router>
+            <header class="site-header">
+                <a class="brand" href="/">
+                    "企业微信接口许可"
+                </a>
+                <span class="brand-sub">"报价 · 订单 · 审批"</span>
+            </header>
+            <main class="site-main">
+                <Routes fallback=routes::not_found::NotFound>
+                    <Route path=path!("") view=routes::quote::QuotePage ssr=SsrMode::Async />
+                </Routes>
+            </main>
+        </Router>
+    }
+}

@@ -1,0 +1,4 @@
+//! Pages, one module per route.
+
+pub mod not_found;
+pub mod quote;

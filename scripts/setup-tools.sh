@@ -1,0 +1,83 @@
+#!/usr/bin/env bash
+# Installs the tools the build and the tests need, skipping each one that is already there at the
+# right version. Works with only the package registries (crates.io, npm, Debian): nothing here
+# downloads from GitHub releases, which these machines cannot reach.
+#
+#   scripts/setup-tools.sh            build tools + Chromium + end2end npm packages
+#   scripts/setup-tools.sh --no-e2e   build tools only (enough to run the app)
+set -euo pipefail
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+
+with_e2e=1
+[ "${1:-}" = "--no-e2e" ] && with_e2e=0
+
+# Pinned versions. wasm-bindgen must equal the wasm-bindgen crate in Cargo.lock.
+CARGO_LEPTOS_VERSION=0.3.10
+WASM_OPT_VERSION=0.116.1
+WASM_BINDGEN_VERSION=$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/"/, "", $3); print $3; exit }' Cargo.lock)
+
+log() { printf '\033[1m[setup]\033[0m %s\n' "$*"; }
+export PATH="$HOME/.cargo/bin:$PATH"
+
+# --- Rust target -------------------------------------------------------------------------------
+if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
+  log "adding rust target wasm32-unknown-unknown"
+  rustup target add wasm32-unknown-unknown
+else
+  log "rust target wasm32-unknown-unknown: present"
+fi
+
+# --- cargo tools ---------------------------------------------------------------------------------
+# installed_version BIN -> prints the version BIN reports, or nothing.
+installed_version() { command -v "$1" >/dev/null 2>&1 && "$1" --version 2>/dev/null | grep -oE '[0-9]+\.[0-9]+\.[0-9]+' | head -n1 || true; }
+
+# cargo-leptos prints "cargo-leptos 0.3.10"; `no_downloads` makes it fail loudly instead of
+# reaching for GitHub when a tool is missing from PATH.
+if [ "$(installed_version cargo-leptos)" != "$CARGO_LEPTOS_VERSION" ]; then
+  log "installing cargo-leptos $CARGO_LEPTOS_VERSION (10-15 min on 2 cores)"
+  cargo install cargo-leptos --version "$CARGO_LEPTOS_VERSION" --locked --features no_downloads
+else
+  log "cargo-leptos $CARGO_LEPTOS_VERSION: present"
+fi
+
+if [ "$(installed_version wasm-bindgen)" != "$WASM_BINDGEN_VERSION" ]; then
+  log "installing wasm-bindgen-cli $WASM_BINDGEN_VERSION"
+  # --locked fails on a yanked transitive dependency of this release.
+  cargo install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION" --force
+else
+  log "wasm-bindgen $WASM_BINDGEN_VERSION: present"
+fi
+
+# Debian's binaryen 108 writes WASM that fails to load, so use the crate build; it must come
+# first on PATH (~/.cargo/bin, exported above and in the Makefile).
+if [ "$(installed_version wasm-opt)" != "$WASM_OPT_VERSION" ] \
+   && ! "$HOME/.cargo/bin/wasm-opt" --version 2>/dev/null | grep -q "version 116"; then
+  log "installing wasm-opt $WASM_OPT_VERSION (5-7 min)"
+  cargo install wasm-opt --version "$WASM_OPT_VERSION" --locked
+else
+  log "wasm-opt: present"
+fi
+
+[ "$with_e2e" = 1 ] || exit 0
+
+# --- Chromium (Debian) -------------------------------------------------------------------------
+if ! command -v chromium >/dev/null 2>&1; then
+  log "installing Debian chromium"
+  sudo_cmd=""; [ "$(id -u)" = 0 ] || sudo_cmd="sudo"
+  $sudo_cmd apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq chromium >/dev/null
+else
+  log "chromium: present ($(chromium --version 2>/dev/null | head -n1))"
+fi
+
+# --- end2end npm packages ----------------------------------------------------------------------
+# Playwright must not try to download its own browsers.
+export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
+if [ ! -d end2end/node_modules ] || ! cmp -s end2end/package-lock.json end2end/node_modules/.package-lock.json; then
+  log "installing end2end npm packages"
+  (cd end2end && npm ci --no-audit --no-fund --loglevel=error)
+else
+  log "end2end npm packages: present"
+fi

@@ -1,0 +1,68 @@
+//! Configuration from the environment, with defaults that run the app from a fresh checkout.
+
+use leptos::config::{Env, LeptosOptions};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+/// Everything the server reads from its environment.
+#[derive(Clone, Debug)]
+pub struct Config {
+    /// `DATABASE_URL`; default: a SQLite file under `DATA_DIR`, created if missing.
+    pub database_url: String,
+    /// `DATA_DIR`: attachments and the default SQLite database. Default `./data`.
+    pub data_dir: PathBuf,
+    /// Leptos settings: `LEPTOS_SITE_ADDR` (default 127.0.0.1:3000), `LEPTOS_SITE_ROOT`, …
+    pub leptos: LeptosOptions,
+}
+
+/// Leptos' settings from the same keys cargo-leptos uses. Read here rather than by
+/// `get_configuration`, so a server built by plain `cargo` (tests) works too, and so production
+/// is the default: development mode must be asked for (`LEPTOS_ENV=DEV`).
+fn leptos_options(get: &impl Fn(&str) -> Option<String>) -> Result<LeptosOptions, ConfigError> {
+    let or = |key: &str, default: &str| get(key).filter(|s| !s.is_empty()).unwrap_or_else(|| default.to_owned());
+    let site_addr: SocketAddr = or("LEPTOS_SITE_ADDR", "127.0.0.1:3000")
+        .parse()
+        .map_err(|e| ConfigError::Leptos(format!("LEPTOS_SITE_ADDR: {e}")))?;
+    let env = match or("LEPTOS_ENV", "PROD").to_ascii_uppercase().as_str() {
+        "DEV" | "DEVELOPMENT" => Env::DEV,
+        "PROD" | "PRODUCTION" => Env::PROD,
+        other => return Err(ConfigError::Leptos(format!("LEPTOS_ENV must be DEV or PROD, not {other:?}"))),
+    };
+    let reload_port = or("LEPTOS_RELOAD_PORT", "3001")
+        .parse()
+        .map_err(|e| ConfigError::Leptos(format!("LEPTOS_RELOAD_PORT: {e}")))?;
+    Ok(LeptosOptions::builder()
+        .output_name(or("LEPTOS_OUTPUT_NAME", app::OUTPUT_NAME))
+        .site_root(or("LEPTOS_SITE_ROOT", "target/site"))
+        .site_pkg_dir(or("LEPTOS_SITE_PKG_DIR", "pkg"))
+        .env(env)
+        .site_addr(site_addr)
+        .reload_port(reload_port)
+        .build())
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("invalid Leptos configuration: {0}")]
+    Leptos(String),
+    #[error("cannot create the data directory {path}: {source}")]
+    DataDir { path: PathBuf, source: std::io::Error },
+}
+
+impl Config {
+    pub fn from_env() -> Result<Config, ConfigError> {
+        Self::from_lookup(|key| std::env::var(key).ok())
+    }
+
+    /// Builds the configuration from any key lookup (tests pass a map instead of the process
+    /// environment).
+    pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Config, ConfigError> {
+        let data_dir = PathBuf::from(get("DATA_DIR").filter(|s| !s.is_empty()).unwrap_or_else(|| "data".into()));
+        std::fs::create_dir_all(&data_dir).map_err(|source| ConfigError::DataDir { path: data_dir.clone(), source })?;
+        let database_url = get("DATABASE_URL")
+            .filter(|s| !s.is_empty())
+            .unwrap_or_else(|| format!("sqlite://{}?mode=rwc", data_dir.join("wecom-license-desk.db").display()));
+        let leptos = leptos_options(&get)?;
+        Ok(Config { database_url, data_dir, leptos })
+    }
+}

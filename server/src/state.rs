@@ -1,0 +1,13 @@
+//! What every handler can reach: one `AppState`, cloned cheaply per request.
+
+use axum::extract::FromRef;
+use leptos::config::LeptosOptions;
+use leptos_axum::AxumRouteListing;
+use sea_orm::DatabaseConnection;
+
+#[derive(Clone, FromRef)]
+pub struct AppState {
+    pub leptos_options: LeptosOptions,
+    pub db: DatabaseConnection,
+    pub routes: Vec<AxumRouteListing>,
+}

@@ -1,0 +1,127 @@
+//! Test support: a fresh database per test (a temporary SQLite file, or a new PostgreSQL
+//! database when `TEST_DATABASE_URL` is set) and an in-process router to call.
+
+#![allow(dead_code)]
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use http_body_util::BodyExt;
+use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
+use server::config::Config;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU32, Ordering};
+use tower::ServiceExt;
+
+/// A database that exists for one test.
+pub struct TestDb {
+    pub url: String,
+    pub backend: &'static str,
+    pub data_dir: PathBuf,
+    /// For PostgreSQL: the admin URL and the database to drop at the end.
+    pg_cleanup: Option<(String, String)>,
+}
+
+static COUNTER: AtomicU32 = AtomicU32::new(0);
+
+impl TestDb {
+    pub async fn new() -> TestDb {
+        let n = COUNTER.fetch_add(1, Ordering::SeqCst);
+        let unique = format!("{}_{}_{}", std::process::id(), n, chrono::Utc::now().timestamp_micros());
+        let data_dir = std::env::temp_dir().join(format!("wld-test-{unique}"));
+        std::fs::create_dir_all(&data_dir).expect("temp dir");
+        match std::env::var("TEST_DATABASE_URL").ok().filter(|u| !u.is_empty()) {
+            Some(admin_url) => {
+                let name = format!("wld_test_{unique}");
+                let admin = Database::connect(&admin_url).await.expect("connect to TEST_DATABASE_URL");
+                admin.execute_unprepared(&format!("CREATE DATABASE {name}")).await.expect("create test database");
+                admin.close().await.ok();
+                let url = replace_database(&admin_url, &name);
+                TestDb { url, backend: "postgres", data_dir, pg_cleanup: Some((admin_url, name)) }
+            }
+            None => {
+                let url = format!("sqlite://{}?mode=rwc", data_dir.join("test.db").display());
+                TestDb { url, backend: "sqlite", data_dir, pg_cleanup: None }
+            }
+        }
+    }
+
+    pub fn config(&self) -> Config {
+        let (url, dir) = (self.url.clone(), self.data_dir.display().to_string());
+        Config::from_lookup(|key| match key {
+            "DATABASE_URL" => Some(url.clone()),
+            "DATA_DIR" => Some(dir.clone()),
+            _ => None,
+        })
+        .expect("test config")
+    }
+
+    /// Connects and migrates, as the server does at start-up.
+    pub async fn open(&self) -> DatabaseConnection {
+        server::open_database(&self.config()).await.expect("open test database")
+    }
+
+    /// The router over a migrated database, and the connection for direct checks.
+    pub async fn app(&self) -> (Router, DatabaseConnection) {
+        let db = self.open().await;
+        (server::router(&self.config(), db.clone()), db)
+    }
+
+    /// Drops the PostgreSQL database (SQLite files go with the temp dir).
+    pub async fn cleanup(self, db: DatabaseConnection) {
+        db.close().await.ok();
+        if let Some((admin_url, name)) = &self.pg_cleanup {
+            if let Ok(admin) = Database::connect(admin_url).await {
+                admin.execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).await.ok();
+                admin.close().await.ok();
+            }
+        }
+        std::fs::remove_dir_all(&self.data_dir).ok();
+    }
+}
+
+fn replace_database(url: &str, name: &str) -> String {
+    let (base, query) = url.split_once('?').map_or((url, None), |(b, q)| (b, Some(q)));
+    let base = match base.rfind('/') {
+        Some(i) if i > base.find("://").map_or(0, |s| s + 2) => &base[..i],
+        _ => base,
+    };
+    match query {
+        Some(q) => format!("{base}/{name}?{q}"),
+        None => format!("{base}/{name}"),
+    }
+}
+
+/// A response read to the end.
+pub struct TestResponse {
+    pub status: StatusCode,
+    pub headers: axum::http::HeaderMap,
+    pub body: Vec<u8>,
+}
+
+impl TestResponse {
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_slice(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.text()))
+    }
+}
+
+pub async fn send(app: &Router, request: Request<Body>) -> TestResponse {
+    let response = app.clone().oneshot(request).await.expect("infallible router");
+    let status = response.status();
+    let headers = response.headers().clone();
+    let body = response.into_body().collect().await.expect("body").to_bytes().to_vec();
+    TestResponse { status, headers, body }
+}
+
+pub async fn get(app: &Router, uri: &str) -> TestResponse {
+    send(app, Request::get(uri).body(Body::empty()).unwrap()).await
+}
+
+pub async fn post_json(app: &Router, uri: &str, body: &str) -> TestResponse {
+    send(app, Request::post(uri).header("content-type", "application/json").body(Body::from(body.to_owned())).unwrap())
+        .await
+}
