@@ -4,12 +4,17 @@
 //! lives here once; pages and server functions call it, never re-implement it.
 
 pub mod calendar;
+pub mod contract;
+pub mod ids;
 pub mod money;
+pub mod period;
 pub mod price_book;
 pub mod problem;
 pub mod quote;
 pub mod quote_form;
+pub mod sheet;
 
+pub use ids::{CorpId, UserId};
 pub use money::Money;
 pub use price_book::{AccountKind, PriceBook, Tier};
 pub use problem::{Lang, Problem, Severity};

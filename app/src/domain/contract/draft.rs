@@ -1,0 +1,207 @@
+//! The contract draft: every field of the order form (企业微信接口合同) as the user left it.
+//!
+//! Whatever a person types stays text here, so a half-typed quantity or date is never lost when a
+//! draft is saved or restored (获取暂存信息); the rules in [`super::rules`] parse it. Choices from a
+//! list are `Option`s: `None` means "not chosen yet".
+
+use super::fields::{DocumentNumber, PaymentMethod, ProductKind};
+use crate::domain::ids::CorpId;
+use crate::domain::quote::OrderType;
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+
+use super::fields::CrmManagementType;
+
+/// Id of an uploaded attachment (附件), as the server stored it.
+pub type AttachmentId = i64;
+
+/// Id of a user of the app.
+pub type UserRef = i64;
+
+/// The order contract being filled in.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ContractDraft {
+    /// 单据编号: assigned by the server on the first save; `None` before.
+    pub document_number: Option<DocumentNumber>,
+    /// 最终用户: the end customer.
+    pub end_customer: String,
+    /// 负责人: the owner; the server defaults it to the creator.
+    pub owner: Option<UserRef>,
+    /// 选择源单: the original order this one belongs to.
+    pub source_order: SourceOrder,
+    /// 企业微信ID, as typed; parsed into a [`CorpId`] by validation.
+    pub corp_id: String,
+    /// 购买企业的企业微信全称/简称.
+    pub corp_name: String,
+    /// CRM管理类型.
+    pub crm_type: Option<CrmManagementType>,
+    /// 租赁的账号URL, as typed; required when the type is 租赁.
+    pub lease_url: String,
+    /// 付款方式.
+    pub payment_method: Option<PaymentMethod>,
+    /// 订单类型, shared by all lines.
+    pub order_type: Option<OrderType>,
+    /// 接口是否开启自动激活.
+    pub auto_activation: Option<bool>,
+    /// User ID数量与实际购买接口数量是否一致: the user's answer; when a userid sheet has been read,
+    /// the answer computed from it wins (see [`super::rules::userid_count_matches`]).
+    pub userid_count_matches: Option<bool>,
+    /// 订单数量与实际购买接口数量是否一致.
+    pub order_quantity_matches: Option<bool>,
+    /// 安装的应用: a name from the admin-kept list.
+    pub installed_app: String,
+    /// 企业微信API接口到期日, as typed; optional.
+    pub api_expiry_date: String,
+    /// 备注.
+    pub remark: String,
+    /// 付款凭证: image or PDF.
+    pub payment_voucher: Option<AttachmentId>,
+    /// 企业微信使用接口人员userid: the corp ID / userid sheet.
+    pub userid_sheet: Option<AttachmentId>,
+    /// 产品明细.
+    pub lines: Vec<DraftLine>,
+    /// Basic accounts already active for the corp (suggested by the server, editable); blank is 0.
+    /// New and add-on lines are priced from the position after them.
+    pub existing_basic: String,
+    /// Interop accounts already active for the corp; blank is 0.
+    pub existing_interop: String,
+    /// 选择审批流程.
+    pub approval: ApprovalChoice,
+}
+
+/// One product line (产品管理 row).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct DraftLine {
+    /// 产品名称: 企业微信基础接口 / 企业微信互通接口.
+    pub kind: Option<ProductKind>,
+    /// 数量, as typed.
+    pub quantity: String,
+    /// 服务开始日期, as typed.
+    pub service_start: String,
+    /// 服务到期日, as typed.
+    pub service_end: String,
+    /// 是否开票.
+    pub invoice: Option<bool>,
+    /// 描述.
+    pub description: String,
+    /// 面议金额: only for a line with accounts in the negotiated tier (above 10000), as typed. The
+    /// amount agreed for those accounts, before tax; added to the line's instant-priced amount.
+    pub negotiated_amount: String,
+}
+
+/// The source order (选择源单 / 产品原订单): none, an earlier contract in this app, or an order in the
+/// external CRM order system.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum SourceOrder {
+    #[default]
+    None,
+    /// An earlier contract here. `service_end` is its last service end date, filled in when it is
+    /// picked; the server replaces it with the stored contract's value before validating.
+    Contract { contract_id: i64, document_number: Option<DocumentNumber>, service_end: Option<NaiveDate> },
+    /// An external CRM order, typed by the user: its number and its service end date (as typed).
+    External {
+        #[serde(default)]
+        order_number: String,
+        #[serde(default)]
+        service_end: String,
+    },
+}
+
+/// The approval flow chosen for submission (选择审批流程).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ApprovalChoice {
+    pub flow_id: Option<i64>,
+    /// Per level (index 0 = level 1), the approver picked with 更换; `None` keeps the level's
+    /// default approver.
+    pub approvers: Vec<Option<UserRef>>,
+}
+
+/// What the corp ID / userid sheet (企业 ID 及 userid 示例表) says, as far as the contract's rules
+/// need it. Filled from the sheet reader, in the browser before upload and on the server from the
+/// stored attachment.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SheetFacts {
+    /// The distinct corp IDs found in the sheet.
+    pub corp_ids: Vec<CorpId>,
+    /// Valid userids marked basic (基础).
+    pub basic_userids: u32,
+    /// Valid userids marked interop (互通).
+    pub interop_userids: u32,
+    /// Valid distinct userids, marked or not.
+    pub total_userids: u32,
+}
+
+impl SheetFacts {
+    /// Whether every userid carries a kind, so the sheet can be compared kind by kind. A userid
+    /// marked both ways counts in both kinds, which is why this is `>=`.
+    pub fn is_typed(&self) -> bool {
+        self.total_userids > 0
+            && u64::from(self.basic_userids) + u64::from(self.interop_userids) >= u64::from(self.total_userids)
+    }
+}
+
+impl ContractDraft {
+    /// A blank draft owned by `owner`, with one empty line to start typing in.
+    pub fn new(owner: UserRef) -> ContractDraft {
+        ContractDraft { owner: Some(owner), lines: vec![DraftLine::default()], ..ContractDraft::default() }
+    }
+
+    /// The source order's service end date, if it is known and readable.
+    pub fn source_service_end(&self) -> Option<NaiveDate> {
+        match &self.source_order {
+            SourceOrder::None => None,
+            SourceOrder::Contract { service_end, .. } => *service_end,
+            SourceOrder::External { service_end, .. } => crate::domain::period::parse_date(service_end),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn partial_json_fills_defaults() {
+        let d: ContractDraft =
+            serde_json::from_str(r#"{"end_customer":"雪碧算术","lines":[{"quantity":"1"}]}"#).unwrap();
+        assert_eq!(d.end_customer, "雪碧算术");
+        assert_eq!(d.lines[0].quantity, "1");
+        assert_eq!(d.lines[0].kind, None);
+        assert_eq!(d.source_order, SourceOrder::None);
+    }
+
+    #[test]
+    fn source_order_is_tagged_by_kind() {
+        let s = SourceOrder::External { order_number: "SO-1".into(), service_end: "2025-06-30".into() };
+        let json = serde_json::to_string(&s).unwrap();
+        assert_eq!(json, r#"{"kind":"external","order_number":"SO-1","service_end":"2025-06-30"}"#);
+        assert_eq!(serde_json::from_str::<SourceOrder>(&json).unwrap(), s);
+        let c: SourceOrder = serde_json::from_str(
+            r#"{"kind":"contract","contract_id":7,"document_number":"QYWXHT-7","service_end":"2025-06-30"}"#,
+        )
+        .unwrap();
+        let draft = ContractDraft { source_order: c, ..ContractDraft::default() };
+        assert_eq!(draft.source_service_end(), NaiveDate::from_ymd_opt(2025, 6, 30));
+    }
+
+    #[test]
+    fn new_draft_has_owner_and_one_line() {
+        let d = ContractDraft::new(42);
+        assert_eq!(d.owner, Some(42));
+        assert_eq!(d.lines.len(), 1);
+    }
+
+    #[test]
+    fn sheet_is_typed_when_every_userid_has_a_kind() {
+        let f = |b, i, t| SheetFacts { corp_ids: vec![], basic_userids: b, interop_userids: i, total_userids: t };
+        assert!(f(3, 2, 5).is_typed());
+        assert!(f(3, 3, 5).is_typed()); // one userid marked both ways
+        assert!(!f(0, 0, 5).is_typed());
+        assert!(!f(3, 1, 5).is_typed());
+        assert!(!f(0, 0, 0).is_typed());
+    }
+}

@@ -1,0 +1,31 @@
+//! The order contract (企业微信接口合同): its draft, its fields and the rules that validate it.
+//!
+//! - [`fields`]: types that parse — [`DocumentNumber`], [`LeaseUrl`] — and the form's choices
+//!   ([`CrmManagementType`], [`PaymentMethod`], [`ProductKind`]).
+//! - [`draft`]: [`ContractDraft`], the form as typed, saved and restored as is.
+//! - [`rules`]: [`validate_save`] and [`validate_submit`], rules 1–6 of PRODUCT.md §3, and
+//!   [`submit`], which turns a clean draft into typed values and its price.
+//! - [`pricing`]: [`ContractQuote`], the lines priced by the quote engine plus negotiated amounts.
+//! - [`remark`]: what counts as the remark explaining something (备注说明).
+//! - [`status`]: [`ContractStatus`] and its moves.
+//!
+//! Plain Rust, shared by the browser (instant feedback) and the server (the authority).
+
+pub mod draft;
+pub mod fields;
+pub mod pricing;
+pub mod remark;
+pub mod rules;
+pub mod status;
+
+pub use draft::{ApprovalChoice, AttachmentId, ContractDraft, DraftLine, SheetFacts, SourceOrder, UserRef};
+pub use fields::{CrmManagementType, DocumentNumber, LeaseUrl, PaymentMethod, ProductKind, max_len, paths};
+pub use pricing::{ContractLineQuote, ContractQuote};
+pub use rules::{
+    Purchased, Submission, SubmitContext, parse_quantity, price_draft, submit, userid_count_matches,
+    userid_count_matches_of, validate_save, validate_submit,
+};
+pub use status::{ContractAction, ContractStatus, check_reject_reason};
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,611 @@
+//! Importing product lines (导入明细) from a sheet: product, quantity, service start, and months
+//! or service end, as in the seed's 产品管理 table.
+//!
+//! Only what a sheet can say is checked here (each value readable and in range, end not before
+//! start, end = start + months − 1 day when both are given); the contract's own validation prices
+//! the lines and applies the order rules. A 小计 / 合计 row (as in an exported order) is skipped.
+
+use super::columns::{ColumnSpec, find_header, normalize};
+use super::limits;
+use super::read::{Cell, Row, Workbook, excel_serial_to_date, read_workbook_inner};
+use crate::domain::ids::trim_all;
+use crate::domain::price_book::{AccountKind, limits as quote_limits};
+use crate::domain::problem::{Problem, indexed};
+use chrono::{Months, NaiveDate};
+use serde::{Deserialize, Serialize};
+
+/// One imported product line.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImportedLine {
+    /// Excel row number.
+    pub row: u32,
+    pub kind: AccountKind,
+    pub quantity: u32,
+    pub service_start: NaiveDate,
+    pub months: Option<u32>,
+    pub service_end: Option<NaiveDate>,
+    pub description: Option<String>,
+}
+
+/// The lines read, and the problems of the rows that could not be read.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImportedLines {
+    pub lines: Vec<ImportedLine>,
+    pub problems: Vec<Problem>,
+    /// Excel row number of the header; 0 when none was found.
+    pub header_row: u32,
+}
+
+impl ImportedLines {
+    pub fn has_errors(&self) -> bool {
+        self.problems.iter().any(Problem::is_error)
+    }
+}
+
+/// The columns of a product-line sheet.
+pub const LINE_COLUMNS: [ColumnSpec; 6] = [
+    ColumnSpec {
+        key: "product",
+        zh: "产品名称",
+        en: "Product",
+        aliases: &["产品", "产品类型", "接口类型", "接口"],
+        required: true,
+    },
+    ColumnSpec {
+        key: "quantity",
+        zh: "数量",
+        en: "Quantity",
+        aliases: &["账号数", "账号数量", "购买数量", "Count"],
+        required: true,
+    },
+    ColumnSpec {
+        key: "service_start",
+        zh: "服务开始日期",
+        en: "Start",
+        aliases: &["开始日期", "服务开始", "开始时间", "Service Start", "Start Date"],
+        required: true,
+    },
+    ColumnSpec {
+        key: "months",
+        zh: "月数",
+        en: "Months",
+        aliases: &["时长", "购买月数", "服务月数", "购买时长", "Duration"],
+        required: false,
+    },
+    ColumnSpec {
+        key: "service_end",
+        zh: "服务到期日",
+        en: "End",
+        aliases: &["到期日", "服务到期日期", "结束日期", "服务结束日期", "Service End", "End Date"],
+        required: false,
+    },
+    ColumnSpec { key: "description", zh: "描述", en: "Description", aliases: &["备注", "说明"], required: false },
+];
+
+const PRODUCT: usize = 0;
+const QUANTITY: usize = 1;
+const START: usize = 2;
+const MONTHS: usize = 3;
+const END: usize = 4;
+const DESCRIPTION: usize = 5;
+
+/// Reads product lines from a file. Never fails: unreadable files give their reason as a problem.
+pub fn import_lines(bytes: &[u8]) -> ImportedLines {
+    match read_workbook_inner(bytes) {
+        Ok(wb) => import_lines_from(&wb),
+        Err(e) => ImportedLines { problems: vec![e.into_problem()], ..ImportedLines::default() },
+    }
+}
+
+fn field(row: u32, column: &str) -> String {
+    indexed("sheet.rows", row as usize, column)
+}
+
+/// Reads product lines from an already read workbook.
+pub fn import_lines_from(workbook: &Workbook) -> ImportedLines {
+    let header = match find_header(workbook, &LINE_COLUMNS) {
+        Ok(h) => h,
+        Err(p) => return ImportedLines { problems: vec![p], ..ImportedLines::default() },
+    };
+    let mut out = ImportedLines { header_row: header.row_number, ..ImportedLines::default() };
+    if header.column(MONTHS).is_none() && header.column(END).is_none() {
+        out.problems.push(Problem::error(
+            "sheet",
+            "lines_term_column_missing",
+            "表头缺少“月数”或“服务到期日”列，至少需要其中一列",
+            "The header needs a 月数 (months) or a 服务到期日 (service end) column",
+        ));
+        return out;
+    }
+    let sheet = &workbook.sheets[header.sheet];
+    let rows = sheet.rows[header.row_index + 1..].iter().filter(|r| !r.is_blank());
+    for row in rows {
+        let cell = |i: usize| header.column(i).map_or(&super::read::EMPTY, |c| row.cell(c));
+        if is_total_row(row) || row_is_empty(row, &header.columns) {
+            continue;
+        }
+        if out.lines.len() >= quote_limits::MAX_LINES {
+            out.problems.push(Problem::error(
+                "sheet",
+                "lines_too_many",
+                format!("一份合同最多 {} 行明细，表格中更多的行未导入", quote_limits::MAX_LINES),
+                format!(
+                    "A contract has at most {} lines; the rows after that were not imported",
+                    quote_limits::MAX_LINES
+                ),
+            ));
+            break;
+        }
+        if let Some(line) = read_line(row, &cell, &mut out.problems) {
+            out.lines.push(line);
+        }
+    }
+    if out.lines.is_empty() && out.problems.is_empty() {
+        out.problems.push(Problem::error(
+            "sheet",
+            "sheet_no_data",
+            format!("表头（第{}行）下面没有产品明细", header.row_number),
+            format!("There are no product lines below the header (row {})", header.row_number),
+        ));
+    }
+    out
+}
+
+/// A 小计 / 合计 row, wherever the label sits (the seed's is in the `#` column).
+fn is_total_row(row: &Row) -> bool {
+    row.cells.iter().any(|c| {
+        matches!(c, Cell::Text(t) if matches!(normalize(t).as_str(), "小计" | "合计" | "总计" | "subtotal" | "total"))
+    })
+}
+
+fn row_is_empty(row: &Row, columns: &[Option<usize>]) -> bool {
+    columns.iter().flatten().all(|c| row.cell(*c).is_blank())
+}
+
+/// Reads 企业微信基础接口 / 基础 / basic and 企业微信互通接口 / 互通 / interop.
+pub fn parse_product(text: &str) -> Option<AccountKind> {
+    let n = normalize(text);
+    const BASIC: [&str; 7] =
+        ["企业微信基础接口", "基础接口", "基础", "基础账号", "基础帐号", "basic", "企业微信基础账号"];
+    const INTEROP: [&str; 7] =
+        ["企业微信互通接口", "互通接口", "互通", "互通账号", "互通帐号", "interop", "企业微信互通账号"];
+    if BASIC.contains(&n.as_str()) {
+        Some(AccountKind::Basic)
+    } else if INTEROP.contains(&n.as_str()) {
+        Some(AccountKind::Interop)
+    } else {
+        None
+    }
+}
+
+/// A whole number from a cell: `10`, `10.00` (how the order form shows quantities), `1,000`.
+fn whole_number(cell: &Cell) -> Option<Result<u64, ()>> {
+    let value = match cell {
+        Cell::Empty => return None,
+        Cell::Int(i) => return Some(u64::try_from(*i).map_err(|_| ())),
+        Cell::Number(n) => *n,
+        Cell::Text(t) => {
+            let t: String = trim_all(t).chars().filter(|c| !matches!(c, ',' | '，')).collect();
+            if t.is_empty() {
+                return None;
+            }
+            if !t.bytes().all(|b| b.is_ascii_digit() || b == b'.') {
+                return Some(Err(()));
+            }
+            match t.parse::<f64>() {
+                Ok(v) => v,
+                Err(_) => return Some(Err(())),
+            }
+        }
+        _ => return Some(Err(())),
+    };
+    if value.is_finite() && value >= 0.0 && value.fract() == 0.0 && value < 1e15 {
+        Some(Ok(value as u64))
+    } else {
+        Some(Err(()))
+    }
+}
+
+/// Months from `12`, `12个月`, `12月`, `1年`.
+fn months_value(cell: &Cell) -> Option<Result<u64, ()>> {
+    if let Cell::Text(t) = cell {
+        let t = trim_all(t);
+        if let Some(years) = t.strip_suffix('年') {
+            return Some(whole_number(&Cell::Text(years.to_owned()))?.map(|y| y.saturating_mul(12)));
+        }
+        if let Some(m) = t.strip_suffix("个月").or_else(|| t.strip_suffix('月')) {
+            return whole_number(&Cell::Text(m.to_owned()));
+        }
+    }
+    whole_number(cell)
+}
+
+/// A date from a date cell, an Excel serial number, or text `YYYY-MM-DD`, `YYYY/MM/DD`,
+/// `YYYY.MM.DD`, `YYYY年M月D日`, `YYYYMMDD` (a time after the date is ignored).
+pub fn parse_date(cell: &Cell) -> Option<Result<NaiveDate, ()>> {
+    match cell {
+        Cell::Empty => None,
+        Cell::Date(d) => Some(Ok(*d)),
+        Cell::Number(n) => Some(excel_serial_to_date(*n).ok_or(())),
+        Cell::Int(i) => Some(excel_serial_to_date(*i as f64).ok_or(())),
+        Cell::Text(t) => {
+            let t = trim_all(t);
+            if t.is_empty() {
+                return None;
+            }
+            Some(parse_date_text(t).ok_or(()))
+        }
+        _ => Some(Err(())),
+    }
+}
+
+fn parse_date_text(t: &str) -> Option<NaiveDate> {
+    let date_part = t.split([' ', 'T']).next().unwrap_or(t);
+    if date_part.len() == 8 && date_part.bytes().all(|b| b.is_ascii_digit()) {
+        return NaiveDate::parse_from_str(date_part, "%Y%m%d").ok();
+    }
+    if (1..=6).contains(&date_part.len()) && date_part.bytes().all(|b| b.is_ascii_digit()) {
+        return excel_serial_to_date(date_part.parse::<f64>().ok()?);
+    }
+    let unified: String = date_part
+        .trim_end_matches('日')
+        .chars()
+        .map(|c| if matches!(c, '/' | '.' | '年' | '月') { '-' } else { c })
+        .collect();
+    NaiveDate::parse_from_str(&unified, "%Y-%m-%d").ok()
+}
+
+/// Service end for a start and a number of months: start + months − 1 day.
+pub fn end_for(start: NaiveDate, months: u32) -> Option<NaiveDate> {
+    start.checked_add_months(Months::new(months))?.pred_opt()
+}
+
+fn cell_shown(cell: &Cell) -> String {
+    match cell {
+        Cell::Text(t) => trim_all(t).to_owned(),
+        Cell::Number(n) => n.to_string(),
+        Cell::Int(i) => i.to_string(),
+        Cell::Bool(b) => b.to_string(),
+        Cell::Date(d) => d.to_string(),
+        Cell::Error(e) => e.clone(),
+        Cell::Empty => String::new(),
+    }
+}
+
+fn read_line<'c>(row: &Row, cell: &dyn Fn(usize) -> &'c Cell, problems: &mut Vec<Problem>) -> Option<ImportedLine> {
+    let n = row.number;
+    let before = problems.len();
+    let mut err = |column: &str, code: &str, zh: String, en: String| {
+        problems.push(Problem::error(field(n, column), code, format!("第{n}行：{zh}"), format!("Row {n}: {en}")));
+    };
+
+    let kind = match cell(PRODUCT) {
+        c if c.is_blank() => {
+            err("product", "line_product_missing", "请填写产品名称".into(), "enter the product".into());
+            None
+        }
+        c => {
+            let shown = cell_shown(c);
+            let kind = parse_product(&shown);
+            if kind.is_none() {
+                err(
+                    "product",
+                    "line_product_invalid",
+                    format!("产品“{shown}”无法识别，应为“企业微信基础接口”或“企业微信互通接口”"),
+                    format!(
+                        "the product \"{shown}\" is not recognised; use 企业微信基础接口 (basic) or 企业微信互通接口 (interop)"
+                    ),
+                );
+            }
+            kind
+        }
+    };
+
+    let max = u64::from(quote_limits::MAX_COUNT);
+    let quantity = match whole_number(cell(QUANTITY)) {
+        None => {
+            err("quantity", "line_quantity_missing", "请填写数量".into(), "enter the quantity".into());
+            None
+        }
+        Some(Ok(q)) if (1..=max).contains(&q) => u32::try_from(q).ok(),
+        Some(Ok(_)) => {
+            err(
+                "quantity",
+                "line_quantity_out_of_range",
+                "数量应在 1 到 1,000,000 之间".into(),
+                "the quantity must be between 1 and 1,000,000".into(),
+            );
+            None
+        }
+        Some(Err(())) => {
+            let shown = cell_shown(cell(QUANTITY));
+            err(
+                "quantity",
+                "line_quantity_invalid",
+                format!("数量“{shown}”应为整数"),
+                format!("the quantity \"{shown}\" must be a whole number"),
+            );
+            None
+        }
+    };
+
+    let start = match parse_date(cell(START)) {
+        None => {
+            err(
+                "service_start",
+                "line_start_missing",
+                "请填写服务开始日期".into(),
+                "enter the service start date".into(),
+            );
+            None
+        }
+        Some(Ok(d)) => Some(d),
+        Some(Err(())) => {
+            let shown = cell_shown(cell(START));
+            err(
+                "service_start",
+                "line_start_invalid",
+                format!("服务开始日期“{shown}”无法识别，请写作 2024-07-15"),
+                format!("the service start \"{shown}\" is not a date; write it as 2024-07-15"),
+            );
+            None
+        }
+    };
+
+    let months_max = u64::from(quote_limits::MAX_MONTHS_CEILING);
+    let months = match months_value(cell(MONTHS)) {
+        None => None,
+        Some(Ok(m)) if (u64::from(quote_limits::MIN_MONTHS)..=months_max).contains(&m) => u32::try_from(m).ok(),
+        Some(Ok(_)) => {
+            err(
+                "months",
+                "line_months_out_of_range",
+                format!("月数应在 1 到 {months_max} 之间"),
+                format!("the months must be between 1 and {months_max}"),
+            );
+            None
+        }
+        Some(Err(())) => {
+            let shown = cell_shown(cell(MONTHS));
+            err(
+                "months",
+                "line_months_invalid",
+                format!("月数“{shown}”应为整数"),
+                format!("the months \"{shown}\" must be a whole number"),
+            );
+            None
+        }
+    };
+
+    let end = match parse_date(cell(END)) {
+        None => None,
+        Some(Ok(d)) => Some(d),
+        Some(Err(())) => {
+            let shown = cell_shown(cell(END));
+            err(
+                "service_end",
+                "line_end_invalid",
+                format!("服务到期日“{shown}”无法识别，请写作 2025-07-14"),
+                format!("the service end \"{shown}\" is not a date; write it as 2025-07-14"),
+            );
+            None
+        }
+    };
+
+    let months_given = !cell(MONTHS).is_blank();
+    let end_given = !cell(END).is_blank();
+    if !months_given && !end_given {
+        err(
+            "months",
+            "line_term_missing",
+            "请填写月数或服务到期日".into(),
+            "enter the months or the service end".into(),
+        );
+    }
+    if let (Some(s), Some(e)) = (start, end) {
+        if e < s {
+            err(
+                "service_end",
+                "line_end_before_start",
+                format!("服务到期日 {e} 早于开始日期 {s}"),
+                format!("the service end {e} is before the start {s}"),
+            );
+        } else if let Some(m) = months
+            && let Some(expected) = end_for(s, m)
+            && expected != e
+        {
+            err(
+                "service_end",
+                "line_end_months_mismatch",
+                format!("服务到期日应为开始日期加 {m} 个月减 1 天，即 {expected}，表格中为 {e}"),
+                format!(
+                    "the service end should be the start plus {m} months minus one day, {expected}; the sheet has {e}"
+                ),
+            );
+        }
+    }
+
+    if problems.len() > before {
+        return None;
+    }
+    let description = match cell(DESCRIPTION) {
+        c if c.is_blank() => None,
+        c => {
+            let mut d = cell_shown(c);
+            super::read::clip_in_place(&mut d, limits::MAX_CELL_TEXT_BYTES);
+            Some(d)
+        }
+    };
+    Some(ImportedLine {
+        row: n,
+        kind: kind?,
+        quantity: quantity?,
+        service_start: start?,
+        months,
+        service_end: end,
+        description,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::read::{Sheet, SheetFormat};
+    use super::*;
+
+    fn t(s: &str) -> Cell {
+        if s.is_empty() { Cell::Empty } else { Cell::Text(s.to_owned()) }
+    }
+
+    fn d(y: i32, m: u32, dd: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, dd).unwrap()
+    }
+
+    fn wb(rows: Vec<Vec<Cell>>) -> Workbook {
+        let rows = rows.into_iter().enumerate().map(|(i, cells)| Row { number: i as u32 + 1, cells }).collect();
+        Workbook { format: SheetFormat::Xlsx, text_encoding: None, sheets: vec![Sheet { name: "S".into(), rows }] }
+    }
+
+    fn header() -> Vec<Cell> {
+        ["#", "*产品名称", "*数量", "*服务开始日期", "*服务到期日", "月数", "描述"].iter().map(|s| t(s)).collect()
+    }
+
+    fn codes(r: &ImportedLines) -> Vec<&str> {
+        r.problems.iter().map(|p| p.code.as_str()).collect()
+    }
+
+    #[test]
+    fn the_seed_order_table_imports() {
+        let r = import_lines_from(&wb(vec![
+            header(),
+            vec![
+                t("1"),
+                t("企业微信基础接口"),
+                Cell::Number(1.0),
+                t("2024-07-15"),
+                t("2025-07-14"),
+                Cell::Empty,
+                t("首年"),
+            ],
+            vec![t("2"), t("互通"), t("10.00"), Cell::Date(d(2024, 8, 1)), Cell::Empty, t("12个月")],
+            vec![t("小计"), Cell::Empty, Cell::Number(11.0)],
+        ]));
+        assert!(r.problems.is_empty(), "{:?}", r.problems);
+        assert_eq!(r.header_row, 1);
+        assert_eq!(
+            r.lines[0],
+            ImportedLine {
+                row: 2,
+                kind: AccountKind::Basic,
+                quantity: 1,
+                service_start: d(2024, 7, 15),
+                months: None,
+                service_end: Some(d(2025, 7, 14)),
+                description: Some("首年".into()),
+            }
+        );
+        assert_eq!((r.lines[1].kind, r.lines[1].quantity, r.lines[1].months), (AccountKind::Interop, 10, Some(12)));
+    }
+
+    #[test]
+    fn dates_are_read_from_cells_serials_and_text() {
+        for (cell, want) in [
+            (Cell::Date(d(2024, 7, 15)), d(2024, 7, 15)),
+            (Cell::Number(45488.0), d(2024, 7, 15)),
+            (Cell::Int(45488), d(2024, 7, 15)),
+            (t("45488"), d(2024, 7, 15)),
+            (t("2024/7/15"), d(2024, 7, 15)),
+            (t("2024.07.15"), d(2024, 7, 15)),
+            (t("2024年7月15日"), d(2024, 7, 15)),
+            (t("20240715"), d(2024, 7, 15)),
+            (t("2024-07-15 00:00:00"), d(2024, 7, 15)),
+            (t("2024-07-15T08:00:00"), d(2024, 7, 15)),
+        ] {
+            assert_eq!(parse_date(&cell), Some(Ok(want)), "{cell:?}");
+        }
+        for bad in [t("next week"), t("2024-13-01"), Cell::Number(13.0), Cell::Bool(true)] {
+            assert_eq!(parse_date(&bad), Some(Err(())), "{bad:?}");
+        }
+        assert_eq!(parse_date(&t(" ")), None);
+    }
+
+    #[test]
+    fn products_quantities_and_months_in_their_usual_spellings() {
+        assert_eq!(parse_product("企业微信互通接口"), Some(AccountKind::Interop));
+        assert_eq!(parse_product(" basic "), Some(AccountKind::Basic));
+        assert_eq!(parse_product("企业微信"), None);
+        assert_eq!(whole_number(&t("1,000")), Some(Ok(1000)));
+        assert_eq!(whole_number(&t("1.5")), Some(Err(())));
+        assert_eq!(whole_number(&t("-3")), Some(Err(())));
+        assert_eq!(months_value(&t("2年")), Some(Ok(24)));
+        assert_eq!(months_value(&t("6月")), Some(Ok(6)));
+        assert_eq!(end_for(d(2024, 1, 31), 1), Some(d(2024, 2, 28)));
+        assert_eq!(end_for(d(2024, 7, 15), 12), Some(d(2025, 7, 14)));
+    }
+
+    #[test]
+    fn every_bad_value_is_reported_with_row_and_column() {
+        let r = import_lines_from(&wb(vec![
+            header(),
+            vec![t("1"), t("高级接口"), t("十"), t("明天"), t("后天"), t("0")],
+            vec![t("2"), Cell::Empty, Cell::Number(0.0), Cell::Empty, Cell::Empty, Cell::Empty, t("x")],
+            vec![t("3"), t("基础"), Cell::Number(5.0), t("2024-07-15"), t("2024-07-01")],
+            vec![t("4"), t("基础"), Cell::Number(5.0), t("2024-07-15"), t("2025-07-15"), Cell::Int(12)],
+            vec![t("5"), t("基础"), Cell::Number(2_000_000.0), t("2024-07-15"), Cell::Empty, Cell::Int(200)],
+        ]));
+        assert!(r.lines.is_empty());
+        assert_eq!(
+            codes(&r),
+            [
+                "line_product_invalid",
+                "line_quantity_invalid",
+                "line_start_invalid",
+                "line_months_out_of_range",
+                "line_end_invalid",
+                "line_product_missing",
+                "line_quantity_out_of_range",
+                "line_start_missing",
+                "line_term_missing",
+                "line_end_before_start",
+                "line_end_months_mismatch",
+                "line_quantity_out_of_range",
+                "line_months_out_of_range",
+            ]
+        );
+        let p = &r.problems[0];
+        assert_eq!(p.field, "sheet.rows[2].product");
+        assert!(p.zh.starts_with("第2行：产品“高级接口”无法识别"), "{}", p.zh);
+        assert!(r.problems[10].zh.contains("即 2025-07-14，表格中为 2025-07-15"), "{}", r.problems[10].zh);
+    }
+
+    #[test]
+    fn a_header_without_months_or_end_is_refused() {
+        let r = import_lines_from(&wb(vec![
+            vec![t("产品"), t("数量"), t("开始日期")],
+            vec![t("基础"), t("1"), t("2024-01-01")],
+        ]));
+        assert_eq!(codes(&r), ["lines_term_column_missing"]);
+    }
+
+    #[test]
+    fn no_header_lists_the_expected_columns() {
+        let r = import_lines_from(&wb(vec![vec![t("名称"), t("金额")]]));
+        assert_eq!(codes(&r), ["sheet_no_header"]);
+        assert!(r.problems[0].zh.contains("产品名称（或 产品、产品类型、接口类型）"), "{}", r.problems[0].zh);
+    }
+
+    #[test]
+    fn at_most_the_contract_line_limit_is_imported() {
+        let mut rows = vec![vec![t("产品"), t("数量"), t("开始日期"), t("月数")]];
+        rows.extend((0..60).map(|_| vec![t("基础"), t("1"), t("2024-01-01"), t("12")]));
+        let r = import_lines_from(&wb(rows));
+        assert_eq!(r.lines.len(), quote_limits::MAX_LINES);
+        assert_eq!(codes(&r), ["lines_too_many"]);
+    }
+
+    #[test]
+    fn header_only_has_no_data() {
+        let r = import_lines_from(&wb(vec![header()]));
+        assert_eq!(codes(&r), ["sheet_no_data"]);
+        assert_eq!(import_lines(b"").problems[0].code, "sheet_file_empty");
+    }
+}

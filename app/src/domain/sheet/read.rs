@@ -1,0 +1,680 @@
+//! From bytes to rows of cells: .xlsx, .xls, .ods (through calamine) and .csv (our own parser).
+//!
+//! The format is decided from the bytes, never from a file name: `PK` zip → .xlsx or .ods (by
+//! the archive's content), `D0 CF 11 E0` OLE compound file → .xls, anything else is tried as
+//! CSV text. Before calamine sees an .xlsx, .ods or .xls file, [`super::guard`] estimates what it
+//! would allocate and refuses files over [`limits::MAX_PARSE_MEMORY`]; while rows are built, our
+//! own counts of rows, cells and text bytes are capped too (see [`super::limits`]).
+//!
+//! Row numbers are the ones a user sees in Excel: 1-based, counting every row above, blank or
+//! not.
+
+use super::guard;
+use super::limits;
+use super::read_csv;
+use crate::domain::problem::Problem;
+use calamine::{Data, DataRef, Ods, Range, Reader, SheetType, SheetVisible, Xls, Xlsx};
+use chrono::NaiveDate;
+use std::collections::BTreeMap;
+use std::io::Cursor;
+
+/// The file formats the reader understands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum SheetFormat {
+    Xlsx,
+    Xls,
+    Ods,
+    Csv,
+}
+
+impl SheetFormat {
+    pub fn extension(self) -> &'static str {
+        match self {
+            SheetFormat::Xlsx => "xlsx",
+            SheetFormat::Xls => "xls",
+            SheetFormat::Ods => "ods",
+            SheetFormat::Csv => "csv",
+        }
+    }
+}
+
+/// One cell's value, independent of the file format.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Cell {
+    Empty,
+    /// Text as stored (not trimmed), cut at [`limits::MAX_CELL_TEXT_BYTES`].
+    Text(String),
+    /// A number cell. Phone-number userids typed into Excel end up here.
+    Number(f64),
+    /// An integer cell (some .xls and .ods numbers).
+    Int(i64),
+    Bool(bool),
+    /// A cell formatted as a date; the time of day, if any, is dropped.
+    Date(NaiveDate),
+    /// A formula error such as `#N/A`.
+    Error(String),
+}
+
+/// An empty cell to lend out for missing columns.
+pub(crate) static EMPTY: Cell = Cell::Empty;
+
+impl Cell {
+    /// Whether the cell holds nothing a person would see: empty, or only whitespace.
+    pub fn is_blank(&self) -> bool {
+        match self {
+            Cell::Empty => true,
+            Cell::Text(t) => crate::domain::ids::trim_all(t).is_empty(),
+            _ => false,
+        }
+    }
+}
+
+/// A non-blank row of a sheet.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Row {
+    /// Row number as Excel shows it (1-based).
+    pub number: u32,
+    /// Cells from column A; trailing empty cells are dropped.
+    pub cells: Vec<Cell>,
+}
+
+impl Row {
+    /// The cell in column `col` (0 = A); empty beyond the end of the row.
+    pub fn cell(&self, col: usize) -> &Cell {
+        self.cells.get(col).unwrap_or(&EMPTY)
+    }
+
+    pub fn is_blank(&self) -> bool {
+        self.cells.iter().all(Cell::is_blank)
+    }
+}
+
+/// One worksheet: its name and its rows that have at least one non-empty cell, in order.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Sheet {
+    pub name: String,
+    pub rows: Vec<Row>,
+}
+
+/// What was read from a file: its format and its visible worksheets, in workbook order.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Workbook {
+    pub format: SheetFormat,
+    /// For CSV, the text encoding the bytes were decoded with (`UTF-8`, `GB18030`, `UTF-16LE`…).
+    pub text_encoding: Option<&'static str>,
+    pub sheets: Vec<Sheet>,
+}
+
+/// Why a file could not be read. Turned into a [`Problem`] on the `sheet` field.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ReadError {
+    Empty,
+    TooLarge {
+        bytes: usize,
+    },
+    /// A known non-spreadsheet format (PDF, image, Word…), named.
+    NotASpreadsheet {
+        what: &'static str,
+    },
+    /// A spreadsheet format we do not read, e.g. .xlsb; names the format.
+    Unsupported {
+        what: &'static str,
+    },
+    Encrypted,
+    /// Broken or not a spreadsheet; `detail` is for the English message (library wording).
+    Corrupt {
+        detail: String,
+    },
+    /// A zip archive that would decompress to too much (zip bomb).
+    ArchiveTooLarge {
+        reason: ArchiveReason,
+    },
+    /// The file's structure asks for too much memory or too many cells.
+    TooComplex,
+    TooManyRows,
+}
+
+/// What made an archive too large.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ArchiveReason {
+    TotalSize,
+    Ratio,
+    Entries,
+}
+
+impl ReadError {
+    pub fn into_problem(self) -> Problem {
+        let mb = |b: u64| b / (1024 * 1024);
+        match self {
+            ReadError::Empty => {
+                Problem::error("sheet", "sheet_file_empty", "文件是空的（0 字节）", "The file is empty (0 bytes)")
+            }
+            ReadError::TooLarge { bytes } => Problem::error(
+                "sheet",
+                "sheet_file_too_large",
+                format!(
+                    "文件过大（{:.1} MB），表格文件最大 {} MB，请删除多余的列或工作表后重试",
+                    bytes as f64 / 1_048_576.0,
+                    mb(limits::MAX_FILE_BYTES as u64)
+                ),
+                format!(
+                    "The file is too large ({:.1} MB); a sheet may be at most {} MB. Remove extra columns or worksheets",
+                    bytes as f64 / 1_048_576.0,
+                    mb(limits::MAX_FILE_BYTES as u64)
+                ),
+            ),
+            ReadError::NotASpreadsheet { what } => Problem::error(
+                "sheet",
+                "sheet_unsupported_format",
+                format!("这是{what}文件，不是表格。请上传 .xlsx、.xls、.ods 或 .csv 文件"),
+                format!("This is a {what} file, not a spreadsheet. Upload an .xlsx, .xls, .ods or .csv file"),
+            ),
+            ReadError::Unsupported { what } => Problem::error(
+                "sheet",
+                "sheet_unsupported_format",
+                format!("不支持 {what} 格式，请在 Excel 中另存为 .xlsx 后上传"),
+                format!("The {what} format is not supported; save it as .xlsx in Excel and upload that"),
+            ),
+            ReadError::Encrypted => Problem::error(
+                "sheet",
+                "sheet_encrypted",
+                "文件设置了打开密码，请取消密码后重新上传",
+                "The file is password-protected; remove the password and upload it again",
+            ),
+            ReadError::Corrupt { detail } => Problem::error(
+                "sheet",
+                "sheet_unreadable",
+                "无法读取文件：文件已损坏，或不是 .xlsx、.xls、.ods、.csv 表格。请用 Excel 打开后另存为 .xlsx 再上传",
+                format!(
+                    "The file cannot be read: it is damaged or not an .xlsx, .xls, .ods or .csv sheet ({detail}). \
+                     Open it in Excel, save it as .xlsx and upload that"
+                ),
+            ),
+            ReadError::ArchiveTooLarge { reason } => {
+                let (zh, en) = match reason {
+                    ArchiveReason::TotalSize => (
+                        format!("解压后超过 {} MB", mb(limits::MAX_UNCOMPRESSED_BYTES)),
+                        format!("it would decompress to more than {} MB", mb(limits::MAX_UNCOMPRESSED_BYTES)),
+                    ),
+                    ArchiveReason::Ratio => (
+                        format!("压缩比超过 {}:1", limits::MAX_COMPRESSION_RATIO),
+                        format!("it is compressed more than {}:1", limits::MAX_COMPRESSION_RATIO),
+                    ),
+                    ArchiveReason::Entries => (
+                        format!("包含超过 {} 个内部文件", limits::MAX_ZIP_ENTRIES),
+                        format!("it holds more than {} parts", limits::MAX_ZIP_ENTRIES),
+                    ),
+                };
+                Problem::error(
+                    "sheet",
+                    "sheet_archive_too_large",
+                    format!("文件异常，已拒绝读取：{zh}。请上传普通的表格文件"),
+                    format!("The file was refused because {en}. Upload an ordinary spreadsheet"),
+                )
+            }
+            ReadError::TooComplex => Problem::error(
+                "sheet",
+                "sheet_too_complex",
+                "表格内容过多或结构异常（单元格、文字或格式过多），无法读取。请只保留需要的列和行后另存为新文件",
+                "The sheet holds too much (cells, text or formatting) or is malformed. Keep only the needed \
+                 columns and rows and save it as a new file",
+            ),
+            ReadError::TooManyRows => Problem::error(
+                "sheet",
+                "sheet_too_many_rows",
+                format!("表格行数过多：最多 {} 行数据", group_digits(limits::MAX_DATA_ROWS)),
+                format!("Too many rows: at most {} data rows", group_digits(limits::MAX_DATA_ROWS)),
+            ),
+        }
+    }
+}
+
+/// Writes 100000 as `100,000`.
+pub(crate) fn group_digits(n: usize) -> String {
+    let s = n.to_string();
+    let mut out = String::with_capacity(s.len() + s.len() / 3);
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// Reads a spreadsheet file's visible worksheets into rows of cells.
+///
+/// Never panics on arbitrary bytes in the code of this module; the spreadsheet library is run
+/// under `catch_unwind` where unwinding exists (native), and its allocations are bounded by the
+/// checks in [`super::guard`].
+pub fn read_workbook(bytes: &[u8]) -> Result<Workbook, Problem> {
+    read_workbook_inner(bytes).map_err(ReadError::into_problem)
+}
+
+/// [`read_workbook`] with the reason kept as data.
+pub fn read_workbook_inner(bytes: &[u8]) -> Result<Workbook, ReadError> {
+    if bytes.is_empty() {
+        return Err(ReadError::Empty);
+    }
+    if bytes.len() > limits::MAX_FILE_BYTES {
+        return Err(ReadError::TooLarge { bytes: bytes.len() });
+    }
+    if bytes.starts_with(b"PK\x03\x04") || bytes.starts_with(b"PK\x05\x06") {
+        return match guard::zip::inspect(bytes)? {
+            guard::zip::ZipKind::Xlsx => run_library(|| read_xlsx(bytes)),
+            guard::zip::ZipKind::Ods => run_library(|| read_ods(bytes)),
+        };
+    }
+    if bytes.starts_with(&guard::xls::CFB_MAGIC) {
+        guard::xls::inspect(bytes)?;
+        return run_library(|| read_xls(bytes));
+    }
+    if let Some(what) = known_other_format(bytes) {
+        return Err(ReadError::NotASpreadsheet { what });
+    }
+    read_csv::read(bytes)
+}
+
+/// Names formats people drop by mistake, from their magic bytes.
+fn known_other_format(bytes: &[u8]) -> Option<&'static str> {
+    const MAGIC: [(&[u8], &str); 7] = [
+        (b"%PDF", "PDF"),
+        (b"\x89PNG", "PNG 图片 / PNG image"),
+        (b"\xFF\xD8\xFF", "JPEG 图片 / JPEG image"),
+        (b"GIF8", "GIF 图片 / GIF image"),
+        (b"Rar!", "RAR"),
+        (b"7z\xBC\xAF", "7z"),
+        (b"\x1F\x8B", "gzip"),
+    ];
+    MAGIC.iter().find(|(m, _)| bytes.starts_with(m)).map(|(_, what)| *what)
+}
+
+/// Runs calamine, turning a panic inside it into a corrupt-file error where panics unwind
+/// (the server). In the browser panics abort, so the guards are what keeps it safe there.
+fn run_library(f: impl FnOnce() -> Result<Workbook, ReadError>) -> Result<Workbook, ReadError> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f))
+        .unwrap_or_else(|_| Err(ReadError::Corrupt { detail: "the spreadsheet library failed on this file".into() }))
+}
+
+fn corrupt(e: impl std::fmt::Display) -> ReadError {
+    let mut detail = e.to_string();
+    clip_in_place(&mut detail, 200);
+    ReadError::Corrupt { detail }
+}
+
+/// Caps on what we keep, shared by every sheet of a workbook.
+#[derive(Debug, Default)]
+pub(crate) struct Budget {
+    cells: usize,
+    text_bytes: usize,
+}
+
+impl Budget {
+    pub(crate) fn charge(&mut self, cells: usize, text_bytes: usize) -> Result<(), ReadError> {
+        self.cells = self.cells.saturating_add(cells);
+        self.text_bytes = self.text_bytes.saturating_add(text_bytes);
+        if self.cells > limits::MAX_CELLS || self.text_bytes > limits::MAX_TEXT_BYTES {
+            return Err(ReadError::TooComplex);
+        }
+        Ok(())
+    }
+}
+
+/// Most non-blank rows a sheet may have: the data rows plus the rows the header may sit in.
+pub(crate) const MAX_SHEET_ROWS: usize = limits::MAX_DATA_ROWS + limits::HEADER_SEARCH_ROWS;
+
+/// Cuts text to at most `max` bytes on a character boundary.
+pub(crate) fn clip_in_place(s: &mut String, max: usize) {
+    if s.len() > max {
+        let mut cut = max;
+        while !s.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        s.truncate(cut);
+    }
+}
+
+pub(crate) fn clip(s: &str) -> String {
+    let mut cut = s.len().min(limits::MAX_CELL_TEXT_BYTES);
+    while !s.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    s[..cut].to_owned()
+}
+
+fn text_len(c: &Cell) -> usize {
+    match c {
+        Cell::Text(t) | Cell::Error(t) => t.len(),
+        _ => 0,
+    }
+}
+
+/// Turns an Excel serial date (days since 1899-12-30, the 1900 system) into a date; `None`
+/// outside 1900-03-01 ..= 9999-12-31. Serials below 61 fall before Excel's phantom 1900-02-29
+/// and are not service dates, so they are refused rather than corrected.
+pub fn excel_serial_to_date(serial: f64) -> Option<NaiveDate> {
+    if !serial.is_finite() || !(61.0..2_958_466.0).contains(&serial) {
+        return None;
+    }
+    let days = serial.floor() as i64;
+    NaiveDate::from_ymd_opt(1899, 12, 30)?.checked_add_signed(chrono::Duration::days(days))
+}
+
+fn excel_datetime(dt: &calamine::ExcelDateTime) -> Cell {
+    if dt.is_duration() {
+        return Cell::Number(dt.as_f64());
+    }
+    let (y, m, d, ..) = dt.to_ymd_hms_milli();
+    match NaiveDate::from_ymd_opt(i32::from(y), u32::from(m), u32::from(d)) {
+        Some(date) => Cell::Date(date),
+        None => Cell::Number(dt.as_f64()),
+    }
+}
+
+/// Parses the leading `YYYY-MM-DD` of an ISO 8601 date or date-time (how .ods stores dates).
+fn iso_date(s: &str) -> Option<NaiveDate> {
+    NaiveDate::parse_from_str(s.get(..10)?, "%Y-%m-%d").ok()
+}
+
+fn from_data_ref(v: DataRef<'_>) -> Cell {
+    match v {
+        DataRef::Empty => Cell::Empty,
+        DataRef::Int(i) => Cell::Int(i),
+        DataRef::Float(f) => Cell::Number(f),
+        DataRef::String(s) => Cell::Text(clip(&s)),
+        DataRef::SharedString(s) => Cell::Text(clip(s)),
+        DataRef::Bool(b) => Cell::Bool(b),
+        DataRef::DateTime(dt) => excel_datetime(&dt),
+        DataRef::DateTimeIso(s) => iso_date(&s).map_or_else(|| Cell::Text(clip(&s)), Cell::Date),
+        DataRef::DurationIso(s) => Cell::Text(clip(&s)),
+        DataRef::Error(e) => Cell::Error(e.to_string()),
+    }
+}
+
+fn from_data(v: &Data) -> Cell {
+    match v {
+        Data::Empty => Cell::Empty,
+        Data::Int(i) => Cell::Int(*i),
+        Data::Float(f) => Cell::Number(*f),
+        Data::String(s) => Cell::Text(clip(s)),
+        Data::Bool(b) => Cell::Bool(*b),
+        Data::DateTime(dt) => excel_datetime(dt),
+        Data::DateTimeIso(s) => iso_date(s).map_or_else(|| Cell::Text(clip(s)), Cell::Date),
+        Data::DurationIso(s) => Cell::Text(clip(s)),
+        Data::Error(e) => Cell::Error(e.to_string()),
+    }
+}
+
+/// Names of the visible worksheets, in workbook order, at most [`limits::MAX_SHEETS`].
+fn visible_worksheets(meta: &[calamine::Sheet]) -> Vec<String> {
+    meta.iter()
+        .filter(|s| matches!(s.typ, SheetType::WorkSheet) && matches!(s.visible, SheetVisible::Visible))
+        .take(limits::MAX_SHEETS)
+        .map(|s| s.name.clone())
+        .collect()
+}
+
+/// Reads .xlsx cell by cell (calamine's streaming reader), so a sheet whose few cells sit far
+/// apart never becomes a huge dense grid.
+fn read_xlsx(bytes: &[u8]) -> Result<Workbook, ReadError> {
+    let mut wb: Xlsx<_> = calamine::open_workbook_from_rs(Cursor::new(bytes)).map_err(|e| match e {
+        calamine::XlsxError::Password => ReadError::Encrypted,
+        e => corrupt(e),
+    })?;
+    let mut budget = Budget::default();
+    let mut sheets = Vec::new();
+    for name in visible_worksheets(wb.sheets_metadata()) {
+        let mut reader = match wb.worksheet_cells_reader(&name) {
+            Ok(r) => r,
+            Err(calamine::XlsxError::NotAWorksheet(_)) => continue,
+            Err(e) => return Err(corrupt(e)),
+        };
+        let mut grid: BTreeMap<u32, Vec<(usize, Cell)>> = BTreeMap::new();
+        while let Some(cell) = reader.next_cell().map_err(corrupt)? {
+            let (row, col) = cell.get_position();
+            let col = col as usize;
+            let value = from_data_ref(cell.get_value().clone());
+            if col >= limits::MAX_COLUMNS || value == Cell::Empty {
+                continue;
+            }
+            budget.charge(1, text_len(&value))?;
+            if !grid.contains_key(&row) && grid.len() >= MAX_SHEET_ROWS {
+                return Err(ReadError::TooManyRows);
+            }
+            grid.entry(row).or_default().push((col, value));
+        }
+        let mut rows = Vec::with_capacity(grid.len());
+        for (row, cells) in grid {
+            let width = cells.iter().map(|(c, _)| c + 1).max().unwrap_or(0);
+            budget.charge(width.saturating_sub(cells.len()), 0)?;
+            let mut dense = vec![Cell::Empty; width];
+            for (c, v) in cells {
+                dense[c] = v;
+            }
+            rows.push(Row { number: row.saturating_add(1), cells: dense });
+        }
+        sheets.push(Sheet { name, rows });
+    }
+    Ok(Workbook { format: SheetFormat::Xlsx, text_encoding: None, sheets })
+}
+
+fn read_ods(bytes: &[u8]) -> Result<Workbook, ReadError> {
+    let mut wb: Ods<_> = calamine::open_workbook_from_rs(Cursor::new(bytes)).map_err(|e| match e {
+        calamine::OdsError::Password => ReadError::Encrypted,
+        e => corrupt(e),
+    })?;
+    Ok(Workbook { format: SheetFormat::Ods, text_encoding: None, sheets: dense_sheets(&mut wb)? })
+}
+
+fn read_xls(bytes: &[u8]) -> Result<Workbook, ReadError> {
+    let mut wb: Xls<_> = calamine::open_workbook_from_rs(Cursor::new(bytes)).map_err(|e| match e {
+        calamine::XlsError::Password => ReadError::Encrypted,
+        e => corrupt(e),
+    })?;
+    Ok(Workbook { format: SheetFormat::Xls, text_encoding: None, sheets: dense_sheets(&mut wb)? })
+}
+
+/// Every visible worksheet of an .ods or .xls workbook (both read whole ranges; .xlsx streams).
+fn dense_sheets<RS, R>(wb: &mut R) -> Result<Vec<Sheet>, ReadError>
+where
+    RS: std::io::Read + std::io::Seek,
+    R: Reader<RS>,
+    R::Error: std::fmt::Display,
+{
+    let mut budget = Budget::default();
+    let mut sheets = Vec::new();
+    for name in visible_worksheets(wb.sheets_metadata()) {
+        let range = wb.worksheet_range(&name).map_err(corrupt)?;
+        sheets.push(Sheet { rows: rows_of_range(&range, &mut budget)?, name });
+    }
+    Ok(sheets)
+}
+
+/// Converts a dense calamine range into our rows, with its absolute position kept so row numbers
+/// match Excel's.
+fn rows_of_range(range: &Range<Data>, budget: &mut Budget) -> Result<Vec<Row>, ReadError> {
+    let Some((first_row, first_col)) = range.start() else {
+        return Ok(Vec::new());
+    };
+    let first_col = first_col as usize;
+    let mut rows = Vec::new();
+    for (i, cells) in range.rows().enumerate() {
+        let Some(last) = cells.iter().rposition(|c| !matches!(c, Data::Empty)) else {
+            continue;
+        };
+        if rows.len() >= MAX_SHEET_ROWS {
+            return Err(ReadError::TooManyRows);
+        }
+        if first_col >= limits::MAX_COLUMNS {
+            continue;
+        }
+        let keep = (last + 1).min(limits::MAX_COLUMNS - first_col);
+        let mut out = Vec::with_capacity(first_col + keep);
+        out.resize(first_col, Cell::Empty);
+        let mut text = 0;
+        for c in &cells[..keep] {
+            let cell = from_data(c);
+            text += text_len(&cell);
+            out.push(cell);
+        }
+        budget.charge(out.len(), text)?;
+        while out.last() == Some(&Cell::Empty) {
+            out.pop();
+        }
+        if out.is_empty() {
+            continue;
+        }
+        let number = first_row.saturating_add(u32::try_from(i).unwrap_or(u32::MAX)).saturating_add(1);
+        rows.push(Row { number, cells: out });
+    }
+    Ok(rows)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn serial_dates_follow_excel_1900_system() {
+        let d = |y, m, dd| NaiveDate::from_ymd_opt(y, m, dd).unwrap();
+        assert_eq!(excel_serial_to_date(45488.0), Some(d(2024, 7, 15)));
+        assert_eq!(excel_serial_to_date(45488.75), Some(d(2024, 7, 15)));
+        assert_eq!(excel_serial_to_date(61.0), Some(d(1900, 3, 1)));
+        assert_eq!(excel_serial_to_date(60.0), None);
+        assert_eq!(excel_serial_to_date(f64::NAN), None);
+        assert_eq!(excel_serial_to_date(3e6), None);
+    }
+
+    #[test]
+    fn empty_and_oversized_files_are_refused_before_parsing() {
+        assert_eq!(read_workbook(b"").unwrap_err().code, "sheet_file_empty");
+        let big = vec![b'a'; limits::MAX_FILE_BYTES + 1];
+        let p = read_workbook(&big).unwrap_err();
+        assert_eq!((p.field.as_str(), p.code.as_str()), ("sheet", "sheet_file_too_large"));
+        assert!(p.zh.contains("最大 10 MB"), "{}", p.zh);
+    }
+
+    #[test]
+    fn pdf_and_images_are_named() {
+        let p = read_workbook(b"%PDF-1.7 ...").unwrap_err();
+        assert_eq!(p.code, "sheet_unsupported_format");
+        assert!(p.zh.contains("PDF"), "{}", p.zh);
+        assert!(read_workbook(b"\x89PNG\r\n\x1a\n....").unwrap_err().en.contains("PNG"));
+    }
+
+    #[test]
+    fn truncated_zip_and_ole_files_are_unreadable_not_panics() {
+        assert_eq!(read_workbook(b"PK\x03\x04garbage").unwrap_err().code, "sheet_unreadable");
+        let mut ole = guard::xls::CFB_MAGIC.to_vec();
+        ole.extend_from_slice(&[0u8; 100]);
+        assert_eq!(read_workbook(&ole).unwrap_err().code, "sheet_unreadable");
+    }
+
+    #[test]
+    fn clip_cuts_on_char_boundaries() {
+        let long = "张".repeat(1000);
+        let c = clip(&long);
+        assert!(c.len() <= limits::MAX_CELL_TEXT_BYTES);
+        assert_eq!(c.len() % 3, 0);
+    }
+
+    #[test]
+    fn xls_cells_are_read_with_excel_positions() {
+        use guard::xls::tests::{biff_stream, cfb_with_workbook, number};
+        let file = cfb_with_workbook(&biff_stream(&[number(2, 1, 13800138000.0), number(4, 0, 45488.0)]));
+        let wb = read_workbook(&file).unwrap();
+        assert_eq!(wb.format, SheetFormat::Xls);
+        let rows = &wb.sheets[0].rows;
+        assert_eq!(rows[0], Row { number: 3, cells: vec![Cell::Empty, Cell::Number(13800138000.0)] });
+        assert_eq!(rows[1], Row { number: 5, cells: vec![Cell::Number(45488.0)] });
+    }
+
+    #[test]
+    fn every_read_error_has_its_code_and_both_languages() {
+        let cases = [
+            (ReadError::Empty, "sheet_file_empty", "空的"),
+            (ReadError::TooLarge { bytes: 11 * 1024 * 1024 }, "sheet_file_too_large", "11.0 MB"),
+            (ReadError::NotASpreadsheet { what: "Word" }, "sheet_unsupported_format", "这是Word文件"),
+            (ReadError::Unsupported { what: ".xlsb" }, "sheet_unsupported_format", "不支持 .xlsb"),
+            (ReadError::Encrypted, "sheet_encrypted", "密码"),
+            (ReadError::Corrupt { detail: "x".into() }, "sheet_unreadable", "已损坏"),
+            (ReadError::ArchiveTooLarge { reason: ArchiveReason::TotalSize }, "sheet_archive_too_large", "100 MB"),
+            (ReadError::ArchiveTooLarge { reason: ArchiveReason::Ratio }, "sheet_archive_too_large", "200:1"),
+            (ReadError::ArchiveTooLarge { reason: ArchiveReason::Entries }, "sheet_archive_too_large", "1000"),
+            (ReadError::TooComplex, "sheet_too_complex", "过多"),
+            (ReadError::TooManyRows, "sheet_too_many_rows", "100,000"),
+        ];
+        for (error, code, zh_part) in cases {
+            let p = error.clone().into_problem();
+            assert_eq!((p.field.as_str(), p.code.as_str(), p.is_error()), ("sheet", code, true), "{error:?}");
+            assert!(p.zh.contains(zh_part), "{error:?}: {}", p.zh);
+            assert!(p.en.len() > 20, "{error:?}: {}", p.en);
+        }
+    }
+
+    #[test]
+    fn hidden_sheets_are_skipped_and_the_first_sheet_with_a_header_is_used() {
+        use super::super::userids::{UseridSheetOptions, check_userid_sheet};
+        let mut wb = rust_xlsxwriter::Workbook::new();
+        let hidden = wb.add_worksheet().set_name("old").unwrap();
+        hidden.write_string(0, 0, "UserID").unwrap();
+        hidden.write_string(1, 0, "stale").unwrap();
+        hidden.set_hidden(true);
+        wb.add_worksheet().set_name("说明").unwrap().write_string(0, 0, "请在下一张表填写").unwrap();
+        let data = wb.add_worksheet().set_name("名单").unwrap();
+        data.write_string(2, 1, "UserID").unwrap();
+        data.write_number(3, 1, 13800138000.0).unwrap();
+        wb.worksheet_from_index(2).unwrap().set_active(true);
+        let bytes = wb.save_to_buffer().unwrap();
+
+        let read = read_workbook(&bytes).unwrap();
+        assert_eq!(read.sheets.iter().map(|s| s.name.as_str()).collect::<Vec<_>>(), ["说明", "名单"]);
+        let s = check_userid_sheet(&bytes, &UseridSheetOptions::default());
+        assert_eq!(s.summary.sheet_name, "名单");
+        assert_eq!(s.summary.header_row, 3);
+        assert_eq!(s.entries.iter().map(|e| e.userid.as_str()).collect::<Vec<_>>(), ["13800138000"]);
+    }
+
+    proptest! {
+        #[test]
+        fn reading_arbitrary_bytes_never_panics(bytes in prop::collection::vec(any::<u8>(), 0..2048)) {
+            let _ = read_workbook(&bytes);
+        }
+
+        #[test]
+        fn reading_bytes_behind_zip_or_ole_magic_never_panics(
+            ole in any::<bool>(),
+            tail in prop::collection::vec(any::<u8>(), 0..4096),
+        ) {
+            let mut bytes = if ole { guard::xls::CFB_MAGIC.to_vec() } else { b"PK\x03\x04".to_vec() };
+            bytes.extend(tail);
+            let _ = read_workbook(&bytes);
+        }
+
+        #[test]
+        fn reading_damaged_real_files_never_panics(
+            which in 0..2usize,
+            flips in prop::collection::vec((any::<prop::sample::Index>(), any::<u8>()), 1..8),
+        ) {
+            use guard::xls::tests::{biff_stream, cfb_with_workbook, number};
+            let mut bytes = if which == 0 {
+                super::super::template::template_xlsx().unwrap()
+            } else {
+                cfb_with_workbook(&biff_stream(&[number(0, 0, 1.0), number(3, 2, 2.0)]))
+            };
+            for (at, value) in flips {
+                let i = at.index(bytes.len());
+                bytes[i] = value;
+            }
+            let _ = read_workbook(&bytes);
+        }
+    }
+
+    #[test]
+    fn group_digits_inserts_commas() {
+        assert_eq!(group_digits(100_000), "100,000");
+        assert_eq!(group_digits(999), "999");
+        assert_eq!(group_digits(1_000_000), "1,000,000");
+    }
+}
