@@ -12,7 +12,9 @@ pub mod components;
 #[cfg(feature = "ssr")]
 pub mod db;
 pub mod domain;
+pub mod error;
 pub mod functions;
+pub mod models;
 pub mod routes;
 
 use leptos::prelude::*;

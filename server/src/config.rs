@@ -13,6 +13,15 @@ pub struct Config {
     pub data_dir: PathBuf,
     /// Leptos settings: `LEPTOS_SITE_ADDR` (default 127.0.0.1:3000), `LEPTOS_SITE_ROOT`, …
     pub leptos: LeptosOptions,
+    /// `COOKIE_SECURE=1`: mark the session cookie `Secure` (serve over HTTPS).
+    pub cookie_secure: bool,
+    /// `TRUST_PROXY=1`: take the client address from `X-Forwarded-For` (only behind your proxy).
+    pub trust_proxy: bool,
+}
+
+/// Reads a yes/no setting: `1`, `true`, `yes`, `on` mean yes.
+pub fn flag(value: Option<String>) -> bool {
+    value.is_some_and(|v| matches!(v.trim().to_ascii_lowercase().as_str(), "1" | "true" | "yes" | "on"))
 }
 
 /// Leptos' settings from the same keys cargo-leptos uses. Read here rather than by
@@ -63,6 +72,12 @@ impl Config {
             .filter(|s| !s.is_empty())
             .unwrap_or_else(|| format!("sqlite://{}?mode=rwc", data_dir.join("wecom-license-desk.db").display()));
         let leptos = leptos_options(&get)?;
-        Ok(Config { database_url, data_dir, leptos })
+        Ok(Config {
+            database_url,
+            data_dir,
+            leptos,
+            cookie_secure: flag(get("COOKIE_SECURE")),
+            trust_proxy: flag(get("TRUST_PROXY")),
+        })
     }
 }

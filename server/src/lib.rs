@@ -27,7 +27,13 @@ pub async fn open_database(config: &Config) -> Result<DatabaseConnection, sea_or
 /// The whole HTTP application.
 pub fn router(config: &Config, db: DatabaseConnection) -> Router {
     let routes = generate_route_list(App);
-    let state = AppState { leptos_options: config.leptos.clone(), db, routes: routes.clone() };
+    let state = AppState {
+        leptos_options: config.leptos.clone(),
+        db,
+        routes: routes.clone(),
+        settings: app::functions::ctx::ServerSettings { cookie_secure: config.cookie_secure },
+        trust_proxy: config.trust_proxy,
+    };
     Router::new()
         .route("/healthz", get(healthz))
         .route("/api/v1/quote", post(api::quote::quote))
@@ -49,16 +55,105 @@ async fn healthz(State(state): State<AppState>) -> Response {
     }
 }
 
-async fn server_fn_handler(State(state): State<AppState>, request: Request<Body>) -> impl IntoResponse {
-    handle_server_fns_with_context(move || provide_context(state.db.clone()), request).await
+/// Runs a server function after the gates every one of them shares: it must be listed with a
+/// door (deny by default), state-changing calls must come from our own pages (Leptos has no CSRF
+/// protection of its own), and `SignedIn` doors need a live session.
+async fn server_fn_handler(State(state): State<AppState>, request: Request<Body>) -> Response {
+    let path = request.uri().path().to_owned();
+    let Some(door) = app::functions::door_of(&path) else {
+        tracing::warn!(%path, "server function without a door refused");
+        return error_response(&app::error::AppError::not_found("接口", "Endpoint"));
+    };
+    if request.method() != axum::http::Method::GET && !same_origin(request.headers()) {
+        return error_response(&app::error::AppError::CrossSite);
+    }
+    let address = client_address(&request, state.trust_proxy);
+    if door == app::functions::Door::SignedIn {
+        let token = cookie_value(request.headers(), app::functions::ctx::SESSION_COOKIE);
+        let signed_in = match token {
+            Some(t) => app::db::accounts::session_user(&state.db, &t).await.ok().flatten().is_some(),
+            None => false,
+        };
+        if !signed_in {
+            return error_response(&app::error::AppError::Unauthenticated);
+        }
+    }
+    let settings = state.settings.clone();
+    handle_server_fns_with_context(
+        move || {
+            provide_context(state.db.clone());
+            provide_context(settings.clone());
+            provide_context(app::functions::ctx::ClientAddress(address.clone()));
+        },
+        request,
+    )
+    .await
+    .into_response()
+}
+
+/// An `AppError` as the JSON a server function would have answered with.
+pub fn error_response(e: &app::error::AppError) -> Response {
+    let status = axum::http::StatusCode::from_u16(e.status()).unwrap_or(axum::http::StatusCode::BAD_REQUEST);
+    (status, Json(e)).into_response()
+}
+
+/// Whether a request comes from one of our own pages: `Sec-Fetch-Site` when the browser sends it,
+/// else `Origin` must match `Host`. Requests with neither (curl, server-to-server) carry no
+/// ambient browser credentials of a victim and pass.
+pub fn same_origin(headers: &axum::http::HeaderMap) -> bool {
+    let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+    if let Some(site) = header("sec-fetch-site") {
+        return matches!(site, "same-origin" | "none");
+    }
+    match (header("origin"), header("host")) {
+        (Some(origin), Some(host)) => origin.split_once("://").is_some_and(|(_, h)| h.eq_ignore_ascii_case(host)),
+        (Some(_), None) => false,
+        (None, _) => true,
+    }
+}
+
+/// A cookie's value from request headers.
+pub fn cookie_value(headers: &axum::http::HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get_all(axum::http::header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|kv| kv.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v.to_owned())
+}
+
+/// The client's address: the first `X-Forwarded-For` entry behind a trusted proxy, else the peer.
+fn client_address(request: &Request<Body>, trust_proxy: bool) -> String {
+    if trust_proxy {
+        if let Some(first) = request
+            .headers()
+            .get("x-forwarded-for")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(',').next())
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+        {
+            return first.to_owned();
+        }
+    }
+    request
+        .extensions()
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .map_or_else(|| "unknown".to_owned(), |c| c.0.ip().to_string())
 }
 
 async fn leptos_routes_handler(state: State<AppState>, request: Request<Body>) -> Response {
     let State(app_state) = state.clone();
     let db = app_state.db.clone();
+    let settings = app_state.settings.clone();
     let handler = leptos_axum::render_route_with_context(
         app_state.routes.clone(),
-        move || provide_context(db.clone()),
+        move || {
+            provide_context(db.clone());
+            provide_context(settings.clone());
+        },
         move || shell(app_state.leptos_options.clone()),
     );
     handler(state, request).await.into_response()

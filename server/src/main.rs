@@ -28,7 +28,9 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
     let app = server::router(&config, db.clone());
     let listener = tokio::net::TcpListener::bind(addr).await.map_err(|e| format!("cannot listen on {addr}: {e}"))?;
     tracing::info!("listening on http://{addr}");
-    axum::serve(listener, app).with_graceful_shutdown(server::shutdown_signal()).await?;
+    axum::serve(listener, app.into_make_service_with_connect_info::<std::net::SocketAddr>())
+        .with_graceful_shutdown(server::shutdown_signal())
+        .await?;
     db.close().await?;
     tracing::info!("stopped");
     Ok(())

@@ -10,4 +10,7 @@ pub struct AppState {
     pub leptos_options: LeptosOptions,
     pub db: DatabaseConnection,
     pub routes: Vec<AxumRouteListing>,
+    pub settings: app::functions::ctx::ServerSettings,
+    /// Take the client address from `X-Forwarded-For` (only behind a proxy you run).
+    pub trust_proxy: bool,
 }

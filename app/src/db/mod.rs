@@ -1,6 +1,7 @@
 //! Persistence (server only): Sea-ORM entities, migrations and the queries the server functions
 //! use. Rows never leave the server; they are converted into the shared domain types / DTOs.
 
+pub mod accounts;
 pub mod entities;
 pub mod migration;
 pub mod price_books;

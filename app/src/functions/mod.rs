@@ -1,15 +1,115 @@
 //! Server functions by area. Each reads like a sentence: get what it needs from context, check
 //! the caller may do this, call the domain or db code, map the result.
+//!
+//! Every server function is listed in [`ENDPOINTS`] with the door it stands behind; the server
+//! refuses to start a function that is not listed, and the access-matrix test checks the list
+//! against every registered function, so a new function without a policy fails the tests.
 
+pub mod auth;
 pub mod price_book;
 
+/// Who may call a server function at all (the first gate; the function then applies the
+/// fine-grained policy for the record it touches).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Door {
+    /// Anyone, signed in or not (quoting, sign-in).
+    Public,
+    /// Any signed-in user; the function checks the record-level policy itself.
+    SignedIn,
+}
+
+/// Every server function's path (below `/api/`) and its door.
+pub const ENDPOINTS: &[(&str, Door)] = &[
+    ("price_book/current", Door::Public),
+    ("auth/sign_in", Door::Public),
+    ("auth/sign_out", Door::Public),
+    ("auth/me", Door::Public),
+];
+
+/// The door of a server function path like `/api/auth/me`, if it is listed.
+pub fn door_of(path: &str) -> Option<Door> {
+    let name = path.strip_prefix("/api/")?;
+    ENDPOINTS.iter().find(|(p, _)| *p == name).map(|(_, d)| *d)
+}
+
 #[cfg(feature = "ssr")]
-pub(crate) mod ctx {
+pub mod ctx {
+    //! What the server puts into each request's context, and helpers to read it.
+    use crate::error::AppError;
+    use crate::models::SessionUser;
     use leptos::prelude::*;
     use sea_orm::DatabaseConnection;
 
+    /// The session cookie's name.
+    pub const SESSION_COOKIE: &str = "wld_session";
+
+    /// Per-process settings the server functions need.
+    #[derive(Clone, Debug, Default)]
+    pub struct ServerSettings {
+        /// Mark cookies `Secure` (the site is served over HTTPS).
+        pub cookie_secure: bool,
+    }
+
+    /// The client's address as the server determined it (peer, or the proxy's header when
+    /// trusted).
+    #[derive(Clone, Debug)]
+    pub struct ClientAddress(pub String);
+
     /// The database pool the server put into the request's context.
-    pub fn db() -> Result<DatabaseConnection, ServerFnError> {
-        use_context::<DatabaseConnection>().ok_or_else(|| ServerFnError::new("database not available"))
+    pub fn db() -> Result<DatabaseConnection, AppError> {
+        use_context::<DatabaseConnection>().ok_or_else(|| AppError::internal("context", "database not in context"))
+    }
+
+    pub fn settings() -> ServerSettings {
+        use_context::<ServerSettings>().unwrap_or_default()
+    }
+
+    pub fn client_address() -> String {
+        use_context::<ClientAddress>().map_or_else(|| "unknown".to_owned(), |a| a.0)
+    }
+
+    /// A cookie of the request by name.
+    pub fn cookie(name: &str) -> Option<String> {
+        let parts = use_context::<http::request::Parts>()?;
+        parts
+            .headers
+            .get_all(http::header::COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(';'))
+            .filter_map(|kv| kv.trim().split_once('='))
+            .find(|(k, _)| *k == name)
+            .map(|(_, v)| v.to_owned())
+    }
+
+    /// Adds a `Set-Cookie` header to the response.
+    pub fn set_cookie(value: String) {
+        if let (Some(res), Ok(v)) = (use_context::<leptos_axum::ResponseOptions>(), http::HeaderValue::from_str(&value))
+        {
+            res.append_header(http::header::SET_COOKIE, v);
+        }
+    }
+
+    /// The signed-in user, if the request carries a live session.
+    pub async fn current_user() -> Result<Option<SessionUser>, AppError> {
+        match cookie(SESSION_COOKIE) {
+            Some(token) => Ok(crate::db::accounts::session_user(&db()?, &token).await?),
+            None => Ok(None),
+        }
+    }
+
+    /// The signed-in user, or `Unauthenticated`.
+    pub async fn require_user() -> Result<SessionUser, AppError> {
+        current_user().await?.ok_or(AppError::Unauthenticated)
+    }
+
+    /// Sets the HTTP status of a failed call to the error's own status, and passes the result on.
+    pub fn respond<T>(result: Result<T, AppError>) -> Result<T, AppError> {
+        if let Err(e) = &result {
+            if let Some(res) = use_context::<leptos_axum::ResponseOptions>() {
+                res.set_status(http::StatusCode::from_u16(e.status()).unwrap_or(http::StatusCode::BAD_REQUEST));
+            }
+        }
+        result
     }
 }

@@ -4,11 +4,12 @@ use crate::domain::PriceBook;
 use leptos::prelude::*;
 
 /// The price book in effect today. Public: anyone may quote.
-#[server]
-pub async fn current_price_book() -> Result<PriceBook, ServerFnError> {
+#[server(endpoint = "price_book/current")]
+pub async fn current_price_book() -> Result<PriceBook, crate::error::AppError> {
     let db = super::ctx::db()?;
-    crate::db::price_books::current(&db).await.map_err(|e| {
-        tracing::error!(error = %e, "loading the current price book failed");
-        ServerFnError::new("价格表暂时无法读取，请稍后再试 / The price book cannot be read right now")
-    })
+    super::ctx::respond(
+        crate::db::price_books::current(&db)
+            .await
+            .map_err(|e| crate::error::AppError::internal("loading the current price book failed", e)),
+    )
 }

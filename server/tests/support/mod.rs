@@ -125,3 +125,51 @@ pub async fn post_json(app: &Router, uri: &str, body: &str) -> TestResponse {
     send(app, Request::post(uri).header("content-type", "application/json").body(Body::from(body.to_owned())).unwrap())
         .await
 }
+
+/// A form POST to a server function, as our own page would send it.
+pub async fn post_form(app: &Router, uri: &str, form: &[(&str, &str)], cookie: Option<&str>) -> TestResponse {
+    let body = form.iter().map(|(k, v)| format!("{}={}", urlencode(k), urlencode(v))).collect::<Vec<_>>().join("&");
+    let mut req = Request::post(uri)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .header("sec-fetch-site", "same-origin")
+        .header("accept", "application/json");
+    if let Some(c) = cookie {
+        req = req.header("cookie", c);
+    }
+    send(app, req.body(Body::from(body)).unwrap()).await
+}
+
+fn urlencode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// The `name=value` part of the session cookie a response set, if any.
+pub fn session_cookie(res: &TestResponse) -> Option<String> {
+    res.headers
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with("wld_session="))
+        .map(|v| v.split(';').next().unwrap_or("").to_owned())
+}
+
+/// Creates a user (and their organisation) directly in the database.
+pub async fn make_user(db: &DatabaseConnection, org: &str, username: &str, role: app::models::Role) -> i64 {
+    let org_id = app::db::accounts::ensure_organisation(db, org).await.expect("organisation");
+    app::db::accounts::create_user(db, org_id, username, username, role, PASSWORD).await.expect("user").id
+}
+
+/// The password every test user gets.
+pub const PASSWORD: &str = "correct horse battery";
+
+/// Signs in through the real server function and returns the cookie to send.
+pub async fn sign_in(app: &Router, username: &str) -> String {
+    let res = post_form(app, "/api/auth/sign_in", &[("username", username), ("password", PASSWORD)], None).await;
+    assert_eq!(res.status, StatusCode::OK, "sign-in of {username}: {}", res.text());
+    session_cookie(&res).expect("session cookie")
+}

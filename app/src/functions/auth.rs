@@ -1,0 +1,53 @@
+//! Sign-in, sign-out and "who am I".
+
+use crate::error::AppError;
+use crate::models::SessionUser;
+use leptos::prelude::*;
+
+/// Signs in with a username and password. On success the session cookie is set (a new session
+/// id every time, so a planted cookie is never promoted) and the user is returned.
+#[server(endpoint = "auth/sign_in")]
+pub async fn sign_in(username: String, password: String) -> Result<SessionUser, AppError> {
+    use super::ctx;
+    ctx::respond(
+        async {
+            let db = ctx::db()?;
+            if let Some(old) = ctx::cookie(ctx::SESSION_COOKIE) {
+                crate::db::accounts::delete_session(&db, &old).await?;
+            }
+            let user = crate::db::accounts::authenticate(&db, &username, &password, &ctx::client_address()).await?;
+            let token = crate::db::accounts::create_session(&db, user.id).await?;
+            ctx::set_cookie(session_cookie(&token, crate::db::accounts::SESSION_HOURS * 3600));
+            crate::db::accounts::session_user_by_id(&db, user.id).await?.ok_or(AppError::BadCredentials)
+        }
+        .await,
+    )
+}
+
+/// Ends the current session, if any, and clears the cookie.
+#[server(endpoint = "auth/sign_out")]
+pub async fn sign_out() -> Result<(), AppError> {
+    use super::ctx;
+    ctx::respond(
+        async {
+            if let Some(token) = ctx::cookie(ctx::SESSION_COOKIE) {
+                crate::db::accounts::delete_session(&ctx::db()?, &token).await?;
+            }
+            ctx::set_cookie(session_cookie("", 0));
+            Ok(())
+        }
+        .await,
+    )
+}
+
+/// The signed-in user, or `None`.
+#[server(endpoint = "auth/me")]
+pub async fn me() -> Result<Option<SessionUser>, AppError> {
+    super::ctx::respond(super::ctx::current_user().await)
+}
+
+#[cfg(feature = "ssr")]
+fn session_cookie(token: &str, max_age: i64) -> String {
+    let secure = if super::ctx::settings().cookie_secure { "; Secure" } else { "" };
+    format!("{}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}", super::ctx::SESSION_COOKIE)
+}
