@@ -114,14 +114,7 @@ pub fn same_origin(headers: &axum::http::HeaderMap) -> bool {
 
 /// A cookie's value from request headers.
 pub fn cookie_value(headers: &axum::http::HeaderMap, name: &str) -> Option<String> {
-    headers
-        .get_all(axum::http::header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|kv| kv.trim().split_once('='))
-        .find(|(k, _)| *k == name)
-        .map(|(_, v)| v.to_owned())
+    app::functions::cookie_in(headers, name)
 }
 
 /// The client's address: the first `X-Forwarded-For` entry behind a trusted proxy, else the peer.

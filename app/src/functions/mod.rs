@@ -32,6 +32,18 @@ pub fn door_of(path: &str) -> Option<Door> {
     ENDPOINTS.iter().find(|(p, _)| *p == name).map(|(_, d)| *d)
 }
 
+/// A cookie's value from request headers.
+pub fn cookie_in(headers: &http::HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get_all(http::header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|kv| kv.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v.to_owned())
+}
+
 #[cfg(feature = "ssr")]
 pub mod ctx {
     //! What the server puts into each request's context, and helpers to read it.
@@ -70,16 +82,7 @@ pub mod ctx {
 
     /// A cookie of the request by name.
     pub fn cookie(name: &str) -> Option<String> {
-        let parts = use_context::<http::request::Parts>()?;
-        parts
-            .headers
-            .get_all(http::header::COOKIE)
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .flat_map(|v| v.split(';'))
-            .filter_map(|kv| kv.trim().split_once('='))
-            .find(|(k, _)| *k == name)
-            .map(|(_, v)| v.to_owned())
+        super::cookie_in(&use_context::<http::request::Parts>()?.headers, name)
     }
 
     /// Adds a `Set-Cookie` header to the response.
