@@ -2,6 +2,7 @@
 //! the caller may do this, call the domain or db code, map the result.
 
 pub mod price_book;
+pub mod quotes;
 
 #[cfg(feature = "ssr")]
 pub(crate) mod ctx {

@@ -2,3 +2,4 @@
 
 pub mod price_book;
 pub mod price_book_tier;
+pub mod saved_quote;
