@@ -51,6 +51,13 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 pub fn App() -> impl IntoView {
     provide_meta_context();
     let lang = i18n::provide_lang();
+    // Effects run only in the browser: marks the page as interactive, so browser tests (and
+    // styles) can tell the server-rendered page from the hydrated one.
+    Effect::new(|_| {
+        if let Some(body) = document().body() {
+            let _ = body.set_attribute("data-hydrated", "true");
+        }
+    });
     view! {
         <Stylesheet id="leptos" href=format!("/pkg/{OUTPUT_NAME}.css") />
         <Title text=lang.pick("企业微信接口许可 · 报价与订单", "WeCom interface licenses · quotes and orders") />

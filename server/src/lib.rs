@@ -36,6 +36,8 @@ pub fn router(config: &Config, db: DatabaseConnection) -> Router {
         .route("/api/{*fn_name}", get(server_fn_handler).post(server_fn_handler))
         .leptos_routes_with_handler(routes, get(leptos_routes_handler))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        // gzip / brotli for clients that ask: the WASM and the pages are most of the first load.
+        .layer(tower_http::compression::CompressionLayer::new())
         .with_state(state)
 }
 

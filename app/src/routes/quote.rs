@@ -203,9 +203,11 @@ fn QuoteCalculator(book: PriceBook) -> impl IntoView {
                         problems=problems(fields::EXISTING_INTEROP)
                     />
                 </fieldset>
-                <noscript>
-                    <button type="submit" class="primary">{lang.pick("计算报价", "Calculate")}</button>
-                </noscript>
+                // Until the WASM arrives (or without JavaScript) the form is priced by the server;
+                // once hydrated every keystroke prices in place and the button is hidden.
+                <button type="submit" class="primary before-hydration">
+                    {lang.pick("计算报价", "Calculate")}
+                </button>
             </form>
             <div class="quote-side">
                 <QuoteResult result=result book />
