@@ -67,10 +67,14 @@ pub fn count(n: u32) -> String {
 
 /// A calendar date in China as this language writes it.
 pub fn date(lang: Lang, at: DateTime<Utc>) -> String {
+    use chrono::Datelike;
+    // Written out by hand rather than with chrono's strftime, which would add its format parser
+    // to the WASM for two patterns.
+    const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
     let day = crate::domain::calendar::china_date(at);
     match lang {
-        Lang::Zh => day.format("%Y年%-m月%-d日").to_string(),
-        Lang::En => day.format("%-d %b %Y").to_string(),
+        Lang::Zh => format!("{}年{}月{}日", day.year(), day.month(), day.day()),
+        Lang::En => format!("{} {} {}", day.day(), MONTHS[day.month0() as usize], day.year()),
     }
 }
 
@@ -135,6 +139,13 @@ mod tests {
         assert_eq!(count(12), "12");
         assert_eq!(money(Lang::Zh, Money::from_fen(37000)), "¥370.00");
         assert_eq!(money(Lang::En, Money::from_fen(123_456)), "CNY 1,234.56");
+    }
+
+    #[test]
+    fn dates_are_china_calendar_days() {
+        let at = DateTime::parse_from_rfc3339("2026-12-28T16:30:00Z").unwrap().with_timezone(&Utc);
+        assert_eq!(date(Lang::Zh, at), "2026年12月29日");
+        assert_eq!(date(Lang::En, at), "29 Dec 2026");
     }
 
     #[test]
