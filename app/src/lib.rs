@@ -14,6 +14,7 @@ pub mod db;
 pub mod domain;
 pub mod error;
 pub mod functions;
+pub mod i18n;
 pub mod models;
 pub mod routes;
 
@@ -30,9 +31,10 @@ pub const OUTPUT_NAME: &str = "wecom_license_desk";
 
 /// The HTML document around the app, rendered on the server only.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
+    let lang = i18n::provide_lang();
     view! {
         <!DOCTYPE html>
-        <html lang="zh-CN">
+        <html lang=lang.tag()>
             <head>
                 <meta charset="utf-8" />
                 <meta name="viewport" content="width=device-width, initial-scale=1" />
@@ -50,19 +52,33 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
+    let lang = i18n::provide_lang();
+    // Effects run only in the browser: marks the page as interactive, so browser tests (and
+    // styles) can tell the server-rendered page from the hydrated one.
+    Effect::new(|_| {
+        if let Some(body) = document().body() {
+            let _ = body.set_attribute("data-hydrated", "true");
+        }
+    });
     view! {
         <Stylesheet id="leptos" href=format!("/pkg/{OUTPUT_NAME}.css") />
-        <Title text="企业微信接口许可 · 报价与订单" />
+        <Title text=lang.pick("企业微信接口许可 · 报价与订单", "WeCom interface licenses · quotes and orders") />
         <Router>
             <header class="site-header">
                 <a class="brand" href="/">
-                    "企业微信接口许可"
+                    {lang.pick("企业微信接口许可", "WeCom interface licenses")}
                 </a>
-                <span class="brand-sub">"报价 · 订单 · 审批"</span>
+                <span class="brand-sub">{lang.pick("报价 · 订单 · 审批", "Quotes · orders · approvals")}</span>
+                <i18n::LangSwitch />
             </header>
             <main class="site-main">
                 <Routes fallback=routes::not_found::NotFound>
                     <Route path=path!("") view=routes::quote::QuotePage ssr=SsrMode::Async />
+                    <Route
+                        path=path!("/q/:token")
+                        view=routes::saved_quote::SavedQuotePage
+                        ssr=SsrMode::Async
+                    />
                 </Routes>
             </main>
         </Router>

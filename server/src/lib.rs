@@ -3,6 +3,7 @@
 
 pub mod api;
 pub mod config;
+pub mod language;
 pub mod state;
 
 use app::{App, shell};
@@ -37,9 +38,12 @@ pub fn router(config: &Config, db: DatabaseConnection) -> Router {
     Router::new()
         .route("/healthz", get(healthz))
         .route("/api/v1/quote", post(api::quote::quote))
+        .route("/lang/{tag}", get(language::switch))
         .route("/api/{*fn_name}", get(server_fn_handler).post(server_fn_handler))
         .leptos_routes_with_handler(routes, get(leptos_routes_handler))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        // gzip / brotli for clients that ask: the WASM and the pages are most of the first load.
+        .layer(tower_http::compression::CompressionLayer::new())
         .with_state(state)
 }
 

@@ -5,6 +5,7 @@ pub mod accounts;
 pub mod entities;
 pub mod migration;
 pub mod price_books;
+pub mod saved_quotes;
 
 use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbErr};
 use sea_orm_migration::MigratorTrait;

@@ -12,6 +12,7 @@ pub mod price_book;
 pub mod problem;
 pub mod quote;
 pub mod quote_form;
+pub mod seller;
 pub mod sheet;
 
 pub use ids::{CorpId, UserId};

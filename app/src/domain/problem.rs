@@ -34,6 +34,34 @@ impl Lang {
         Lang::Zh
     }
 
+    /// The text for this language out of a Chinese / English pair.
+    pub fn pick<'a>(self, zh: &'a str, en: &'a str) -> &'a str {
+        match self {
+            Lang::Zh => zh,
+            Lang::En => en,
+        }
+    }
+
+    /// Reads a language tag as stored in the `lang` cookie or the `<html lang>` attribute.
+    pub fn from_tag(tag: &str) -> Option<Lang> {
+        let tag = tag.trim().to_ascii_lowercase();
+        if tag.starts_with("zh") {
+            Some(Lang::Zh)
+        } else if tag.starts_with("en") {
+            Some(Lang::En)
+        } else {
+            None
+        }
+    }
+
+    /// The language remembered in a `Cookie` header (`lang=en`), if any.
+    pub fn from_cookie_header(header: &str) -> Option<Lang> {
+        header.split(';').find_map(|pair| {
+            let (name, value) = pair.split_once('=')?;
+            if name.trim() == LANG_COOKIE { Lang::from_tag(value) } else { None }
+        })
+    }
+
     pub fn tag(self) -> &'static str {
         match self {
             Lang::Zh => "zh-CN",
@@ -41,6 +69,9 @@ impl Lang {
         }
     }
 }
+
+/// Name of the cookie that remembers the chosen language.
+pub const LANG_COOKIE: &str = "lang";
 
 /// Whether a problem stops the action or only informs.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -123,6 +154,14 @@ mod tests {
         assert_eq!(Lang::from_accept_language("zh-CN,zh;q=0.9,en;q=0.8"), Lang::Zh);
         assert_eq!(Lang::from_accept_language("fr-FR"), Lang::Zh);
         assert_eq!(Lang::from_accept_language(""), Lang::Zh);
+    }
+
+    #[test]
+    fn language_cookie_is_read_among_others() {
+        assert_eq!(Lang::from_cookie_header("a=1; lang=en; b=2"), Some(Lang::En));
+        assert_eq!(Lang::from_cookie_header("lang=zh-CN"), Some(Lang::Zh));
+        assert_eq!(Lang::from_cookie_header("language=en"), None);
+        assert_eq!(Lang::from_cookie_header("lang=fr"), None);
     }
 
     #[test]

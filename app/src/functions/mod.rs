@@ -7,6 +7,7 @@
 
 pub mod auth;
 pub mod price_book;
+pub mod quotes;
 
 /// Who may call a server function at all (the first gate; the function then applies the
 /// fine-grained policy for the record it touches).
@@ -24,6 +25,8 @@ pub const ENDPOINTS: &[(&str, Door)] = &[
     ("auth/sign_in", Door::Public),
     ("auth/sign_out", Door::Public),
     ("auth/me", Door::Public),
+    ("quotes/save", Door::Public),
+    ("quotes/get", Door::Public),
 ];
 
 /// The door of a server function path like `/api/auth/me`, if it is listed.

@@ -2,3 +2,4 @@
 
 pub mod not_found;
 pub mod quote;
+pub mod saved_quote;

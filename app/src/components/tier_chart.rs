@@ -1,0 +1,216 @@
+//! The tier chart: price per account across positions, tier by tier, with where this quote's
+//! accounts fall. Plain SVG drawn by Leptos (no chart library), scaled by its viewBox so it fits
+//! a phone, with a title and a text description for screen readers.
+//!
+//! Tiers are drawn with equal widths (1–5 and 1001–10000 side by side would otherwise be
+//! invisible); positions inside a tier are spread linearly.
+
+use crate::domain::{LineQuote, PriceBook};
+use crate::i18n::{count, kind_name, use_lang};
+use leptos::prelude::*;
+
+const WIDTH: f64 = 600.0;
+const HEIGHT: f64 = 240.0;
+const LEFT: f64 = 8.0;
+const RIGHT: f64 = 8.0;
+const TOP: f64 = 28.0;
+const BOTTOM: f64 = 44.0;
+
+/// Where a run of positions `from..=to` sits along the x axis, given the tiers.
+fn x_of(book: &PriceBook, position: f64) -> f64 {
+    let n = book.tiers.len().max(1) as f64;
+    let w = (WIDTH - LEFT - RIGHT) / n;
+    for (i, tier) in book.tiers.iter().enumerate() {
+        let from = f64::from(tier.from);
+        // The open-ended tier is drawn as if it were as long as the one before it.
+        let to = tier.to.map_or(from * 2.0, f64::from);
+        if position <= to + 1.0 || i + 1 == book.tiers.len() {
+            let share = ((position - from) / (to - from + 1.0)).clamp(0.0, 1.0);
+            return LEFT + w * (i as f64 + share);
+        }
+    }
+    WIDTH - RIGHT
+}
+
+/// One chart for one priced line.
+#[component]
+pub fn TierChart(book: PriceBook, line: LineQuote) -> impl IntoView {
+    let lang = use_lang();
+    let kind = line.kind;
+    let max_price = book.tiers.iter().filter_map(|t| t.price(kind)).map(|p| p.fen()).max().unwrap_or(1).max(1) as f64;
+    let plot_h = HEIGHT - TOP - BOTTOM;
+    let y_of = |fen: i64| TOP + plot_h * (1.0 - fen as f64 / max_price);
+    let first = line.existing + 1;
+    let last = line.existing + line.count;
+    let id = format!("tier-chart-{}", kind.code());
+    let unit = lang.pick("元", "CNY");
+
+    let tiers = book
+        .tiers
+        .iter()
+        .map(|tier| {
+            let x0 = x_of(&book, f64::from(tier.from));
+            let x1 = x_of(&book, tier.to.map_or(f64::from(tier.from) * 2.0 + 1.0, |t| f64::from(t) + 1.0));
+            let range = match tier.to {
+                Some(to) => format!("{}–{}", count(tier.from), count(to)),
+                None => format!("{}+", count(tier.from)),
+            };
+            let price = tier.price(kind);
+            let (bar, label) = match price {
+                Some(p) => {
+                    let y = y_of(p.fen());
+                    (
+                        view! { <rect class="tier" x=x0 y=y width={x1 - x0} height={TOP + plot_h - y} /> }.into_any(),
+                        view! {
+                            <text class="tier-price" x={(x0 + x1) / 2.0} y={y - 6.0} text-anchor="middle">
+                                {p.to_string().trim_end_matches(".00").to_owned()}
+                            </text>
+                        }
+                        .into_any(),
+                    )
+                }
+                None => (
+                    view! { <rect class="tier negotiated" x=x0 y=TOP width={x1 - x0} height=plot_h /> }.into_any(),
+                    view! {
+                        <text class="tier-price" x={(x0 + x1) / 2.0} y={TOP + plot_h / 2.0} text-anchor="middle">
+                            {lang.pick("面议", "negotiated")}
+                        </text>
+                    }
+                    .into_any(),
+                ),
+            };
+            // This quote's positions inside the tier.
+            let covered = {
+                let from = first.max(tier.from);
+                let to = tier.to.map_or(last, |t| t.min(last));
+                (from <= to && price.is_some()).then(|| {
+                    let (cx0, cx1) = (x_of(&book, f64::from(from)), x_of(&book, f64::from(to) + 1.0));
+                    let y = y_of(price.map_or(0, |p| p.fen()));
+                    view! {
+                        <rect class="tier-used" x=cx0 y=y width={(cx1 - cx0).max(2.0)} height={TOP + plot_h - y} />
+                    }
+                })
+            };
+            view! {
+                <g>
+                    {bar}
+                    {covered}
+                    {label}
+                    <text class="tier-range" x={(x0 + x1) / 2.0} y={HEIGHT - BOTTOM + 16.0} text-anchor="middle">
+                        {range}
+                    </text>
+                </g>
+            }
+        })
+        .collect_view();
+
+    let existing_marker = (line.existing > 0).then(|| {
+        let x = x_of(&book, f64::from(first));
+        view! { <line class="existing-marker" x1=x x2=x y1={TOP - 8.0} y2={TOP + plot_h} /> }
+    });
+    let end_x = x_of(&book, f64::from(last) + 1.0);
+    let title = match lang {
+        crate::domain::Lang::Zh => format!("{}阶梯单价与本次报价所在位置", kind_name(lang, kind)),
+        crate::domain::Lang::En => format!("Tiered price per {} and where this quote falls", kind_name(lang, kind)),
+    };
+    let desc = describe(lang, &line, unit);
+    let axis = lang.pick("账号位置（每档等宽）", "account position (tiers drawn equal width)");
+
+    view! {
+        <figure class="tier-chart" data-testid=format!("tier-chart-{}", kind.code())>
+            <svg
+                viewBox=format!("0 0 {WIDTH} {HEIGHT}")
+                preserveAspectRatio="xMidYMid meet"
+                role="img"
+                aria-labelledby=format!("{id}-title {id}-desc")
+            >
+                <title id=format!("{id}-title")>{title.clone()}</title>
+                <desc id=format!("{id}-desc")>{desc.clone()}</desc>
+                <line class="axis" x1=LEFT x2={WIDTH - RIGHT} y1={TOP + plot_h} y2={TOP + plot_h} />
+                {tiers}
+                {existing_marker}
+                <line class="end-marker" x1=end_x x2=end_x y1={TOP - 8.0} y2={TOP + plot_h} />
+                <text class="axis-label" x={WIDTH / 2.0} y={HEIGHT - 6.0} text-anchor="middle">
+                    {axis}
+                </text>
+            </svg>
+            <figcaption>{desc}</figcaption>
+        </figure>
+    }
+}
+
+/// The chart in words: which positions, and how many in each band at which price.
+fn describe(lang: crate::domain::Lang, line: &LineQuote, unit: &str) -> String {
+    let bands: Vec<String> = line
+        .bands
+        .iter()
+        .map(|b| match lang {
+            crate::domain::Lang::Zh => {
+                format!(
+                    "{}个在{}–{}区间（{}{}/账号/年）",
+                    count(b.count),
+                    count(b.from),
+                    count(b.to),
+                    b.unit_price,
+                    unit
+                )
+            }
+            crate::domain::Lang::En => format!(
+                "{} in positions {}–{} at {} {}/account/year",
+                count(b.count),
+                count(b.from),
+                count(b.to),
+                b.unit_price,
+                unit
+            ),
+        })
+        .collect();
+    let (first, last) = (line.existing + 1, line.existing + line.count);
+    let kind = kind_name(lang, line.kind);
+    let mut s = match lang {
+        crate::domain::Lang::Zh => {
+            format!("{kind}：第{}–{}个账号位置；{}", count(first), count(last), bands.join("，"))
+        }
+        crate::domain::Lang::En => format!("{kind}s: positions {}–{}; {}", count(first), count(last), bands.join("; ")),
+    };
+    if line.negotiated_accounts > 0 {
+        let n = count(line.negotiated_accounts);
+        s.push_str(&match lang {
+            crate::domain::Lang::Zh => format!("；{n}个在10001及以上区间，价格面议"),
+            crate::domain::Lang::En => format!("; {n} at 10,001 and above, price negotiated"),
+        });
+    }
+    s.push_str(lang.pick("。", "."));
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::{AccountKind, OrderType, QuoteLineRequest};
+
+    #[test]
+    fn positions_grow_left_to_right_within_the_plot() {
+        let book = PriceBook::default_2022();
+        let xs: Vec<f64> =
+            [1.0, 5.0, 6.0, 200.0, 201.0, 1000.0, 10_000.0, 10_001.0].iter().map(|p| x_of(&book, *p)).collect();
+        assert!(xs.windows(2).all(|w| w[0] < w[1]), "{xs:?}");
+        assert!(xs.iter().all(|x| (LEFT..=WIDTH - RIGHT).contains(x)));
+    }
+
+    #[test]
+    fn description_names_every_band() {
+        let book = PriceBook::default_2022();
+        let line = QuoteLineRequest {
+            kind: AccountKind::Interop,
+            count: 8,
+            months: 12,
+            order_type: OrderType::New,
+            existing: 0,
+        };
+        let q = book.price_line(0, &line, false).unwrap();
+        let zh = describe(crate::domain::Lang::Zh, &q, "元");
+        assert!(zh.contains("5个在1–5区间（50.00元/账号/年）"), "{zh}");
+        assert!(zh.contains("3个在6–8区间"), "{zh}");
+    }
+}

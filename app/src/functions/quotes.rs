@@ -1,0 +1,188 @@
+//! Saving and sharing quotes (保存报价 / 分享报价).
+//!
+//! The server never trusts a total from the browser: it takes what the customer typed, prices it
+//! again with the shared engine and today's price book, and stores that answer under a long random
+//! token. Anyone with the link sees the quote read-only until it expires.
+
+#[cfg(feature = "ssr")]
+use crate::domain::quote_form::fields;
+use crate::domain::{AccountKind, Money, OrderType, Problem, Quote, QuoteForm};
+use chrono::{DateTime, Utc};
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+/// Days a saved quote stays valid unless `QUOTE_VALID_DAYS` says otherwise.
+pub const DEFAULT_VALID_DAYS: i64 = 30;
+
+/// A saved quote as a visitor of its link sees it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SavedQuote {
+    /// Quote number (报价单号), e.g. `BJ-000042`.
+    pub number: String,
+    /// What the customer typed, to re-quote at today's prices.
+    pub form: QuoteForm,
+    /// The server's priced answer, with the price-book version it used.
+    pub quote: Quote,
+    pub created_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+    pub expired: bool,
+}
+
+/// One product line of a saved quote, in the shape a contract's product lines (产品管理) take.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QuotedLine {
+    /// 基础接口 / 互通接口.
+    pub kind: AccountKind,
+    pub order_type: OrderType,
+    pub quantity: u32,
+    pub months: u32,
+    /// Accounts already active that the tiers started after.
+    pub existing: u32,
+    /// 报价金额 (before tax).
+    pub amount: Money,
+    /// 是否开票.
+    pub invoice: bool,
+    /// 税(销售).
+    pub tax: Money,
+    /// 价格合计.
+    pub total: Money,
+    /// Accounts in the negotiated tier (面议), not in `amount`.
+    pub negotiated_accounts: u32,
+}
+
+impl SavedQuote {
+    /// The quote's lines for a contract form.
+    pub fn lines(&self) -> Vec<QuotedLine> {
+        self.quote
+            .lines
+            .iter()
+            .map(|l| QuotedLine {
+                kind: l.kind,
+                order_type: l.order_type,
+                quantity: l.count,
+                months: l.months,
+                existing: l.existing,
+                amount: l.amount,
+                invoice: self.quote.invoice,
+                tax: l.tax,
+                total: l.total,
+                negotiated_accounts: l.negotiated_accounts,
+            })
+            .collect()
+    }
+
+    /// The quote page's query string that reproduces this quote's inputs.
+    pub fn requote_href(&self) -> String {
+        quote_href(&self.form)
+    }
+}
+
+/// `/` with the form's inputs as query parameters.
+pub fn quote_href(form: &QuoteForm) -> String {
+    let query: Vec<String> =
+        form.to_pairs().into_iter().map(|(k, v)| format!("{k}={}", crate::i18n::encode_query_value(&v))).collect();
+    format!("/?{}", query.join("&"))
+}
+
+/// The answer to a save: the link, or the problems that kept the inputs from being priced.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum SaveOutcome {
+    Saved { token: String },
+    Invalid { problems: Vec<Problem> },
+}
+
+/// Stores the quote for these inputs, repriced here, and sends the visitor to its link. Public:
+/// anyone may save a quote. Works as a plain HTML form post (the browser follows the redirect) and
+/// from the hydrated page. Inputs that do not price answer 422 with the problems by field.
+#[server(endpoint = "quotes/save")]
+pub async fn save_quote(
+    basic: Option<String>,
+    interop: Option<String>,
+    months: Option<String>,
+    order_type: Option<String>,
+    existing_basic: Option<String>,
+    existing_interop: Option<String>,
+    invoice: Option<String>,
+) -> Result<SaveOutcome, ServerFnError> {
+    let db = super::ctx::db()?;
+    let pairs = [
+        (fields::BASIC, basic),
+        (fields::INTEROP, interop),
+        (fields::MONTHS, months),
+        (fields::ORDER_TYPE, order_type),
+        (fields::EXISTING_BASIC, existing_basic),
+        (fields::EXISTING_INTEROP, existing_interop),
+        (fields::INVOICE, invoice),
+    ];
+    let form = QuoteForm::from_pairs(pairs.iter().filter_map(|(k, v)| v.as_deref().map(|v| (*k, v))));
+    let book = crate::db::price_books::current(&db).await.map_err(|e| internal("loading the price book", &e))?;
+    let result = form.evaluate(&book);
+    let Some(quote) = result.quote else {
+        if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+            response.set_status(http::StatusCode::UNPROCESSABLE_ENTITY);
+        }
+        return Ok(SaveOutcome::Invalid { problems: result.problems });
+    };
+    let token = new_token()?;
+    let now = Utc::now();
+    let expires_at = now + chrono::Duration::days(valid_days());
+    crate::db::saved_quotes::insert(&db, &token, &form, &quote, now, expires_at)
+        .await
+        .map_err(|e| internal("saving a quote", &e))?;
+    leptos_axum::redirect(&format!("/q/{token}"));
+    Ok(SaveOutcome::Saved { token })
+}
+
+/// The quote saved under `token`, or `None` when there is none. Public: the token is the key.
+#[server(endpoint = "quotes/get")]
+pub async fn get_saved_quote(token: String) -> Result<Option<SavedQuote>, ServerFnError> {
+    // Tokens are 64 hex digits; anything else cannot match, so skip the database.
+    if token.len() != 64 || !token.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Ok(None);
+    }
+    let db = super::ctx::db()?;
+    let Some(stored) =
+        crate::db::saved_quotes::find_by_token(&db, &token).await.map_err(|e| internal("reading a saved quote", &e))?
+    else {
+        return Ok(None);
+    };
+    Ok(Some(SavedQuote {
+        number: quote_number(stored.id),
+        expired: Utc::now() >= stored.expires_at,
+        form: stored.form,
+        quote: stored.quote,
+        created_at: stored.created_at,
+        expires_at: stored.expires_at,
+    }))
+}
+
+/// The quote number shown to people (报价单号).
+pub fn quote_number(id: i32) -> String {
+    format!("BJ-{id:06}")
+}
+
+#[cfg(feature = "ssr")]
+fn internal(what: &str, e: &dyn std::fmt::Display) -> ServerFnError {
+    tracing::error!(error = %e, "{what} failed");
+    ServerFnError::new("报价暂时无法保存或读取，请稍后再试 / Quotes cannot be saved or read right now; try again later")
+}
+
+/// `QUOTE_VALID_DAYS` (0 to 3650; 0 makes a link that is already expired, for demonstrations and
+/// tests), or 30 days.
+#[cfg(feature = "ssr")]
+fn valid_days() -> i64 {
+    std::env::var("QUOTE_VALID_DAYS")
+        .ok()
+        .and_then(|v| v.trim().parse::<i64>().ok())
+        .filter(|d| (0..=3650).contains(d))
+        .unwrap_or(DEFAULT_VALID_DAYS)
+}
+
+/// 32 random bytes from the operating system, as 64 hex digits: unguessable, so the link itself is
+/// the permission to see the quote.
+#[cfg(feature = "ssr")]
+fn new_token() -> Result<String, ServerFnError> {
+    let mut bytes = [0u8; 32];
+    getrandom::fill(&mut bytes).map_err(|e| internal("drawing a random token", &e))?;
+    Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
+}
