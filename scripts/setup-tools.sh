@@ -21,6 +21,24 @@ WASM_BINDGEN_VERSION=$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/"/, "", $
 log() { printf '\033[1m[setup]\033[0m %s\n' "$*"; }
 export PATH="$HOME/.cargo/bin:$PATH"
 
+# Tools are built once per machine: a thin release profile (no LTO, parallel codegen) halves the
+# install time and costs nothing noticeable at run time.
+cargo_install() {
+  CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 cargo install "$@"
+}
+
+# apt_install PACKAGE...: root or sudo; `apt-get update` once, only when something is missing.
+apt_updated=0
+apt_install() {
+  local sudo_cmd=""
+  [ "$(id -u)" = 0 ] || sudo_cmd="sudo"
+  if [ "$apt_updated" = 0 ]; then
+    $sudo_cmd apt-get update -qq
+    apt_updated=1
+  fi
+  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq --no-install-recommends "$@" >/dev/null
+}
+
 # --- Rust target -------------------------------------------------------------------------------
 if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
   log "adding rust target wasm32-unknown-unknown"
@@ -37,7 +55,7 @@ installed_version() { command -v "$1" >/dev/null 2>&1 && "$1" --version 2>/dev/n
 # reaching for GitHub when a tool is missing from PATH.
 if [ "$(installed_version cargo-leptos)" != "$CARGO_LEPTOS_VERSION" ]; then
   log "installing cargo-leptos $CARGO_LEPTOS_VERSION (10-15 min on 2 cores)"
-  cargo install cargo-leptos --version "$CARGO_LEPTOS_VERSION" --locked --features no_downloads
+  cargo_install cargo-leptos --version "$CARGO_LEPTOS_VERSION" --locked --features no_downloads
 else
   log "cargo-leptos $CARGO_LEPTOS_VERSION: present"
 fi
@@ -45,7 +63,7 @@ fi
 if [ "$(installed_version wasm-bindgen)" != "$WASM_BINDGEN_VERSION" ]; then
   log "installing wasm-bindgen-cli $WASM_BINDGEN_VERSION"
   # --locked fails on a yanked transitive dependency of this release.
-  cargo install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION" --force
+  cargo_install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION" --force
 else
   log "wasm-bindgen $WASM_BINDGEN_VERSION: present"
 fi
@@ -55,7 +73,7 @@ fi
 if [ "$(installed_version wasm-opt)" != "$WASM_OPT_VERSION" ] \
    && ! "$HOME/.cargo/bin/wasm-opt" --version 2>/dev/null | grep -q "version 116"; then
   log "installing wasm-opt $WASM_OPT_VERSION (5-7 min)"
-  cargo install wasm-opt --version "$WASM_OPT_VERSION" --locked
+  cargo_install wasm-opt --version "$WASM_OPT_VERSION" --locked
 else
   log "wasm-opt: present"
 fi
@@ -63,21 +81,31 @@ fi
 [ "$with_e2e" = 1 ] || exit 0
 
 # --- Chromium (Debian) -------------------------------------------------------------------------
-if ! command -v chromium >/dev/null 2>&1; then
+# end2end/playwright.config.ts drives /usr/bin/chromium (E2E_CHROMIUM overrides it).
+if [ ! -x "${E2E_CHROMIUM:-/usr/bin/chromium}" ]; then
   log "installing Debian chromium"
-  sudo_cmd=""; [ "$(id -u)" = 0 ] || sudo_cmd="sudo"
-  $sudo_cmd apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq chromium >/dev/null
+  apt_install chromium
 else
-  log "chromium: present ($(chromium --version 2>/dev/null | head -n1))"
+  log "chromium: present ($("${E2E_CHROMIUM:-/usr/bin/chromium}" --version 2>/dev/null | head -n1))"
+fi
+
+# --- Node.js -------------------------------------------------------------------------------------
+if ! command -v npm >/dev/null 2>&1; then
+  log "installing Debian nodejs + npm"
+  apt_install nodejs npm
+else
+  log "node $(node --version), npm $(npm --version): present"
 fi
 
 # --- end2end npm packages ----------------------------------------------------------------------
-# Playwright must not try to download its own browsers.
+# Exactly what package-lock.json pins (`npm ci`), reinstalled only when the lock file changed.
+# Playwright must not try to download its own browsers: that host is unreachable.
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
-if [ ! -d end2end/node_modules ] || ! cmp -s end2end/package-lock.json end2end/node_modules/.package-lock.json; then
-  log "installing end2end npm packages"
+stamp=end2end/node_modules/.installed-package-lock.json
+if [ ! -f "$stamp" ] || ! cmp -s end2end/package-lock.json "$stamp"; then
+  log "installing end2end npm packages (npm ci)"
   (cd end2end && npm ci --no-audit --no-fund --loglevel=error)
+  cp end2end/package-lock.json "$stamp"
 else
   log "end2end npm packages: present"
 fi

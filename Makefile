@@ -1,0 +1,22 @@
+# WeCom License Desk: the two commands that matter.
+#
+#   make run     set up the tools, build the release app and serve it on SQLite with demo data
+#   make test    set up everything (incl. Chromium and Playwright) and run every test
+#   make setup   only install the missing tools (idempotent)
+#
+# Tools installed by `cargo install` live in ~/.cargo/bin and must win over Debian's (binaryen's
+# wasm-opt 108 writes WASM that does not load).
+
+SHELL := /bin/bash
+export PATH := $(HOME)/.cargo/bin:$(PATH)
+
+.PHONY: run test setup
+
+run:
+	scripts/run.sh
+
+test:
+	scripts/test.sh
+
+setup:
+	scripts/setup-tools.sh
