@@ -89,6 +89,17 @@ else
   log "chromium: present ($("${E2E_CHROMIUM:-/usr/bin/chromium}" --version 2>/dev/null | head -n1))"
 fi
 
+# A CJK font so print screenshots show Chinese, and the sqlite3 CLI the expired-quote journey uses
+# to age a saved quote in the server's real database.
+if ! dpkg -s fonts-wqy-microhei >/dev/null 2>&1; then
+  log "installing fonts-wqy-microhei"
+  apt_install fonts-wqy-microhei
+fi
+if ! command -v sqlite3 >/dev/null 2>&1; then
+  log "installing sqlite3"
+  apt_install sqlite3
+fi
+
 # --- Node.js -------------------------------------------------------------------------------------
 if ! command -v npm >/dev/null 2>&1; then
   log "installing Debian nodejs + npm"
