@@ -412,8 +412,8 @@ async fn check_references<C: ConnectionTrait>(
         }
     }
     let mut approvers = Vec::new();
-    match draft.approval.flow_id {
-        Some(flow_id) => match flows::find(db, flow_id).await? {
+    if let Some(flow_id) = draft.approval.flow_id {
+        match flows::find(db, flow_id).await? {
             Some(flow) => match flows::resolve(&flow, &draft.approval, complete) {
                 Ok(a) => approvers = a,
                 Err(p) => problems.extend(p),
@@ -424,8 +424,7 @@ async fn check_references<C: ConnectionTrait>(
                 "所选审批流程不存在",
                 "The chosen approval flow does not exist",
             )),
-        },
-        None => {}
+        }
     }
     if problems.is_empty() { Ok(approvers) } else { Err(invalid(problems)) }
 }
