@@ -371,6 +371,9 @@ pub fn draft_of(l: &Loaded, source_document: Option<String>) -> ContractDraft {
 /// Everything about a draft that is checked against the database: the owner belongs to the
 /// organisation, a source contract is one the actor may read (its service end is taken from it),
 /// the flow exists and the picked approvers are its candidates. Returns the approvers per level.
+///
+/// Not yet checked here: that `payment_voucher` / `userid_sheet` name attachments of this contract
+/// (the attachments table arrives with the `attach` branch, which must add that check).
 async fn check_references<C: ConnectionTrait>(
     db: &C,
     actor: &SessionUser,
