@@ -39,8 +39,8 @@ pub enum AppError {
     #[error("服务器内部错误，请稍后再试 / Server error, please try again later")]
     Internal,
     /// The request could not be carried out (bad encoding, network, …).
-    #[error("{0}")]
-    Transport(String),
+    #[error("{message}")]
+    Transport { message: String },
 }
 
 fn summary(problems: &[Problem]) -> String {
@@ -52,6 +52,10 @@ fn summary(problems: &[Problem]) -> String {
 }
 
 impl AppError {
+    pub fn transport(message: impl Into<String>) -> AppError {
+        AppError::Transport { message: message.into() }
+    }
+
     pub fn not_found(what_zh: &str, what_en: &str) -> AppError {
         AppError::NotFound { what_zh: what_zh.to_owned(), what_en: what_en.to_owned() }
     }
@@ -69,7 +73,7 @@ impl AppError {
             AppError::Conflict { .. } => 409,
             AppError::Invalid { .. } => 422,
             AppError::RateLimited { .. } => 429,
-            AppError::Transport(_) => 400,
+            AppError::Transport { .. } => 400,
             AppError::Internal => 500,
         }
     }
@@ -81,7 +85,7 @@ impl AppError {
             (AppError::Invalid { problems }, _) if !problems.is_empty() => {
                 problems.iter().map(|p| p.message(lang).to_owned()).collect::<Vec<_>>().join("；")
             }
-            (AppError::Transport(s), _) => s.clone(),
+            (AppError::Transport { message }, _) => message.clone(),
             (_, Lang::Zh) => both.split(" / ").next().unwrap_or(&both).to_owned(),
             (_, Lang::En) => both.split(" / ").nth(1).unwrap_or(&both).to_owned(),
         }
@@ -99,7 +103,7 @@ impl FromServerFnError for AppError {
     type Encoder = JsonEncoding;
 
     fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
-        AppError::Transport(value.to_string())
+        AppError::Transport { message: value.to_string() }
     }
 }
 
@@ -107,5 +111,39 @@ impl FromServerFnError for AppError {
 impl From<sea_orm::DbErr> for AppError {
     fn from(e: sea_orm::DbErr) -> Self {
         AppError::internal("database error", e)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_variant_round_trips_through_json_with_its_code() {
+        let all = [
+            AppError::Unauthenticated,
+            AppError::Forbidden,
+            AppError::not_found("合同", "Contract"),
+            AppError::BadCredentials,
+            AppError::RateLimited { retry_after_minutes: 3 },
+            AppError::Invalid {
+                problems: vec![Problem::error("corp_id", "corp_id_invalid", "企业ID有误", "Bad corp ID")],
+            },
+            AppError::conflict("已被他人修改", "Changed by someone else"),
+            AppError::CrossSite,
+            AppError::Internal,
+            AppError::transport("bad body"),
+        ];
+        for e in all {
+            let json = serde_json::to_value(&e).expect("serialises");
+            assert!(json["code"].is_string(), "{json}");
+            assert_eq!(serde_json::from_value::<AppError>(json).unwrap(), e);
+        }
+    }
+
+    #[test]
+    fn messages_follow_the_language() {
+        assert_eq!(AppError::Forbidden.message(Lang::Zh), "无权执行此操作");
+        assert_eq!(AppError::Forbidden.message(Lang::En), "You are not allowed to do this");
     }
 }
