@@ -2,6 +2,7 @@
 //! use. Rows never leave the server; they are converted into the shared domain types / DTOs.
 
 pub mod accounts;
+pub mod attachments;
 pub mod entities;
 pub mod migration;
 pub mod price_books;

@@ -6,6 +6,7 @@
 //! against every registered function, so a new function without a policy fails the tests.
 
 pub mod auth;
+pub mod payment;
 pub mod price_book;
 
 /// Who may call a server function at all (the first gate; the function then applies the
@@ -24,6 +25,7 @@ pub const ENDPOINTS: &[(&str, Door)] = &[
     ("auth/sign_in", Door::Public),
     ("auth/sign_out", Door::Public),
     ("auth/me", Door::Public),
+    ("payment/create_link", Door::SignedIn),
 ];
 
 /// The door of a server function path like `/api/auth/me`, if it is listed.
