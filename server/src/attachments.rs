@@ -107,9 +107,7 @@ pub async fn read_form(
     if declared.is_some_and(|n: usize| n > max.saturating_add(FORM_OVERHEAD)) {
         return Err(UploadError::TooLarge { max });
     }
-    let mut multipart = multipart.map_err(|e| {
-        UploadError::App(AppError::Transport(format!("上传表单无法读取 / The upload form cannot be read: {e}")))
-    })?;
+    let mut multipart = multipart.map_err(|e| unreadable_form(&e.body_text()))?;
     let mut kind = None;
     let mut file: Option<(String, Bytes)> = None;
     let mut other_bytes = 0usize;
@@ -160,13 +158,14 @@ pub async fn read_form(
 }
 
 fn form_error(e: axum::extract::multipart::MultipartError) -> UploadError {
-    if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-        return UploadError::TooLarge { max: 0 };
-    }
-    UploadError::App(AppError::Transport(format!(
-        "上传表单无法读取 / The upload form cannot be read: {}",
-        e.body_text()
-    )))
+    unreadable_form(&e.body_text())
+}
+
+fn unreadable_form(detail: &str) -> UploadError {
+    bad_form(
+        &format!("上传表单无法读取，请重新选择文件上传（{detail}）"),
+        &format!("The upload form cannot be read; choose the file and upload again ({detail})"),
+    )
 }
 
 fn bad_form(zh: &str, en: &str) -> UploadError {

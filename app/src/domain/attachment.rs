@@ -221,7 +221,8 @@ pub const MAX_NAME_CHARS: usize = 120;
 
 /// An uploaded file's name made safe to show and to put in a `Content-Disposition`: only the
 /// last path component, without control characters, characters Windows refuses, or leading
-/// dots; at most [`MAX_NAME_CHARS`] characters with the extension kept. The name is never used
+/// dots; at most [`MAX_NAME_CHARS`] characters with the extension kept; `file.<ext>` when
+/// nothing usable is left. The name is never used
 /// as a path on the server (blobs are stored by content hash).
 pub fn sanitize_file_name(raw: &str, fallback_ext: &str) -> String {
     let last = raw.rsplit(['/', '\\']).next().unwrap_or("");
@@ -231,7 +232,9 @@ pub fn sanitize_file_name(raw: &str, fallback_ext: &str) -> String {
         .collect();
     let cleaned = cleaned.trim().trim_start_matches('.').trim().to_owned();
     let cleaned = if cleaned.chars().all(|c| c == '_' || c == '.') { String::new() } else { cleaned };
-    let name = if cleaned.is_empty() { format!("file.{fallback_ext}") } else { cleaned };
+    // Nothing usable before the extension ("....png", ".png"): a neutral name of the real type.
+    let name =
+        if cleaned.is_empty() || extension(&cleaned).is_none() { format!("file.{fallback_ext}") } else { cleaned };
     if name.chars().count() <= MAX_NAME_CHARS {
         return name;
     }
@@ -297,11 +300,13 @@ mod tests {
 
     #[test]
     fn names_are_sanitised_never_paths() {
-        assert_eq!(sanitize_file_name("../../etc/passwd", "png"), "passwd");
+        assert_eq!(sanitize_file_name("../../etc/passwd.png", "png"), "passwd.png");
+        assert_eq!(sanitize_file_name("../../etc/passwd", "png"), "file.png");
         assert_eq!(sanitize_file_name("..\\..\\windows\\win.ini", "png"), "win.ini");
         assert_eq!(sanitize_file_name("..", "png"), "file.png");
         assert_eq!(sanitize_file_name("/", "pdf"), "file.pdf");
         assert_eq!(sanitize_file_name(".hidden.png", "png"), "hidden.png");
+        assert_eq!(sanitize_file_name("....png", "png"), "file.png");
         assert_eq!(sanitize_file_name("a\0b\r\n<c>.png", "png"), "a_b___c_.png");
         assert_eq!(sanitize_file_name("付款凭证 2026.pdf", "pdf"), "付款凭证 2026.pdf");
         let long = format!("{}.pdf", "长".repeat(300));
