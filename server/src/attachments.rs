@@ -13,7 +13,7 @@ use app::db::attachments::{self as db_att, NewAttachment, ParsedUserids};
 use app::db::entities::{attachment, contract};
 use app::domain::CorpId;
 use app::domain::attachment::{AttachmentKind, FileRefusal, check_file, sanitize_file_name};
-use app::domain::policy::{Action, allows};
+use app::domain::policy::Action;
 use app::domain::problem::Problem;
 use app::domain::sheet::{UseridSheetOptions, check_userid_sheet};
 use app::error::AppError;
@@ -265,16 +265,7 @@ pub async fn upload(
         return Err(AppError::CrossSite.into());
     }
     let user = request_user(&state, &headers).await?.ok_or(AppError::Unauthenticated)?;
-    let (contract, facts) = db_att::contract_with_facts(&state.db, contract_id)
-        .await?
-        .ok_or_else(|| AppError::not_found("合同", "Contract"))?;
-    if !allows(Some(&user), Action::Read, &facts) {
-        // Someone who may not see the contract learns nothing about whether it exists.
-        return Err(AppError::not_found("合同", "Contract").into());
-    }
-    if !allows(Some(&user), Action::UploadAttachment, &facts) {
-        return Err(AppError::Forbidden.into());
-    }
+    let contract = app::db::contracts::load_for(&state.db, &user, contract_id, Action::UploadAttachment).await?.row;
     let file = read_form(&headers, multipart, state.max_upload_bytes).await?;
     let kind = file.kind.as_deref().and_then(AttachmentKind::parse).ok_or_else(|| {
         bad_form("附件类型应为 voucher（付款凭证）或 userid_sheet（userid 表）", "kind must be voucher or userid_sheet")
@@ -311,10 +302,7 @@ async fn download_inner(state: &AppState, id: i64, headers: &HeaderMap) -> Resul
     let user = request_user(state, headers).await?.ok_or(AppError::Unauthenticated)?;
     let not_found = || AppError::not_found("附件", "Attachment");
     let row = db_att::find(&state.db, id).await?.ok_or_else(not_found)?;
-    let (_, facts) = db_att::contract_with_facts(&state.db, row.contract_id).await?.ok_or_else(not_found)?;
-    if !allows(Some(&user), Action::DownloadAttachment, &facts) {
-        return Err(if allows(Some(&user), Action::Read, &facts) { AppError::Forbidden } else { not_found() });
-    }
+    app::db::contracts::load_for(&state.db, &user, row.contract_id, Action::DownloadAttachment).await?;
     let bytes = state
         .store
         .get(&row.storage_key)

@@ -256,9 +256,9 @@ async fn uploads_and_downloads_follow_the_policy_and_the_same_origin_rule() {
     assert_eq!(res.status, StatusCode::FORBIDDEN, "cross-site form");
     assert_eq!(res.json()["code"], "cross_site");
     let res = upload(&app, contract, "voucher", "v.png", PNG, &other).await;
-    assert_eq!(res.status, StatusCode::NOT_FOUND, "another organisation's partner");
+    assert_eq!(res.status, StatusCode::FORBIDDEN, "another organisation's partner");
     let res = upload(&app, contract, "voucher", "v.png", PNG, &approver).await;
-    assert_eq!(res.status, StatusCode::NOT_FOUND, "an approver not assigned to it");
+    assert_eq!(res.status, StatusCode::FORBIDDEN, "an approver not assigned to it");
     let res = upload(&app, 999_999, "voucher", "v.png", PNG, &cookie).await;
     assert_eq!(res.status, StatusCode::NOT_FOUND, "no such contract");
     assert_eq!(attachment_count(&db).await, 0);
@@ -266,6 +266,9 @@ async fn uploads_and_downloads_follow_the_policy_and_the_same_origin_rule() {
     let res = upload(&app, contract, "voucher", "v.png", PNG, &admin).await;
     assert_eq!(res.status, StatusCode::CREATED, "admin: {}", res.text());
     let id = res.json()["id"].as_i64().unwrap();
+    let get_missing = |c: &str| {
+        axum::http::Request::get("/attachments/999999").header("cookie", c).body(axum::body::Body::empty()).unwrap()
+    };
     let get = |c: Option<&str>| {
         let mut r = axum::http::Request::get(format!("/attachments/{id}"));
         if let Some(c) = c {
@@ -274,8 +277,9 @@ async fn uploads_and_downloads_follow_the_policy_and_the_same_origin_rule() {
         r.body(axum::body::Body::empty()).unwrap()
     };
     assert_eq!(send(&app, get(None)).await.status, StatusCode::UNAUTHORIZED);
-    assert_eq!(send(&app, get(Some(&other))).await.status, StatusCode::NOT_FOUND);
-    assert_eq!(send(&app, get(Some(&approver))).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(send(&app, get(Some(&other))).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(send(&app, get(Some(&approver))).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(send(&app, get_missing(&cookie)).await.status, StatusCode::NOT_FOUND);
     assert_eq!(send(&app, get(Some(&cookie))).await.status, StatusCode::OK);
     t.cleanup(db).await;
 }

@@ -31,13 +31,21 @@ async fn world(t: &TestDb) -> World {
     World { app, db, partner, contract, other_contract }
 }
 
-async fn create_link(w: &World, cookie: &str, contract: i64, days: Option<&str>) -> TestResponse {
-    let id = contract.to_string();
-    let mut form = vec![("contract_id", id.as_str())];
-    if let Some(d) = days {
-        form.push(("days", d));
+/// Calls `payment/create_link` (JSON arguments) as our own page would.
+async fn create_link_as(w: &World, cookie: Option<&str>, contract: i64, days: Option<u32>) -> TestResponse {
+    let body = serde_json::json!({"contract_id": contract, "days": days});
+    let mut req = axum::http::Request::post("/api/payment/create_link")
+        .header("content-type", "application/json")
+        .header("accept", "application/json")
+        .header("sec-fetch-site", "same-origin");
+    if let Some(c) = cookie {
+        req = req.header("cookie", c);
     }
-    post_form(&w.app, "/api/payment/create_link", &form, Some(cookie)).await
+    send(&w.app, req.body(axum::body::Body::from(body.to_string())).unwrap()).await
+}
+
+async fn create_link(w: &World, cookie: &str, contract: i64, days: Option<u32>) -> TestResponse {
+    create_link_as(w, Some(cookie), contract, days).await
 }
 
 async fn link_url(w: &World) -> String {
@@ -225,21 +233,22 @@ async fn only_the_owner_organisation_or_an_admin_creates_links_for_1_to_30_days(
     let approver = sign_in(&w.app, "approver").await;
     let admin = sign_in(&w.app, "admin").await;
 
-    assert_eq!(create_link(&w, &other, w.contract, None).await.status, StatusCode::NOT_FOUND);
-    assert_eq!(create_link(&w, &approver, w.contract, None).await.status, StatusCode::NOT_FOUND);
-    let res = post_form(&w.app, "/api/payment/create_link", &[("contract_id", &w.contract.to_string())], None).await;
+    assert_eq!(create_link(&w, &other, w.contract, None).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(create_link(&w, &approver, w.contract, None).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(create_link(&w, &w.partner, 999_999, None).await.status, StatusCode::NOT_FOUND);
+    let res = create_link_as(&w, None, w.contract, None).await;
     assert_eq!(res.status, StatusCode::UNAUTHORIZED);
-    for bad in ["0", "31"] {
+    for bad in [0, 31] {
         let res = create_link(&w, &w.partner, w.contract, Some(bad)).await;
         assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY, "{bad}: {}", res.text());
         assert_eq!(res.json()["problems"][0]["field"], "days");
     }
     assert!(payment_link::Entity::find().all(&w.db).await.unwrap().is_empty());
 
-    let res = create_link(&w, &admin, w.contract, Some("30")).await;
+    let res = create_link(&w, &admin, w.contract, Some(30)).await;
     assert_eq!(res.status, StatusCode::OK, "{}", res.text());
     assert_eq!(res.json()["days"], 30);
-    let res = create_link(&w, &w.partner, w.contract, Some("1")).await;
+    let res = create_link(&w, &w.partner, w.contract, Some(1)).await;
     assert_eq!(res.status, StatusCode::OK, "{}", res.text());
     let expires: chrono::DateTime<chrono::Utc> = serde_json::from_value(res.json()["expires_at"].clone()).unwrap();
     assert!((expires - chrono::Utc::now()).num_hours() < 24);

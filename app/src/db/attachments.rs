@@ -5,12 +5,8 @@
 //! whole upload is recorded or nothing is.
 
 use crate::db::accounts::{hex, token_hash};
-use crate::db::entities::{
-    attachment, audit_event, contract, contract_approver, contract_userid, payment_link, setting,
-};
+use crate::db::entities::{attachment, audit_event, contract_userid, payment_link, setting};
 use crate::domain::attachment::AttachmentKind;
-use crate::domain::contract::ContractStatus;
-use crate::domain::policy::ContractFacts;
 use crate::domain::sheet::SheetUserid;
 use chrono::{DateTime, Duration, Utc};
 use rand_core::{OsRng, RngCore};
@@ -189,26 +185,6 @@ pub async fn revoke_payment_link(db: &impl ConnectionTrait, id: i64) -> Result<(
         .exec(db)
         .await?;
     Ok(())
-}
-
-/// A contract row and what the policy needs to know about it.
-pub async fn contract_with_facts(
-    db: &impl ConnectionTrait,
-    contract_id: i64,
-) -> Result<Option<(contract::Model, ContractFacts)>, DbErr> {
-    let Some(c) = contract::Entity::find_by_id(contract_id).one(db).await? else { return Ok(None) };
-    let Some(status) = ContractStatus::from_parts(&c.status, c.status_level.and_then(|l| u32::try_from(l).ok())) else {
-        return Err(DbErr::Custom(format!("contract {contract_id} has an unknown status {:?}", c.status)));
-    };
-    let approvers = contract_approver::Entity::find()
-        .filter(contract_approver::Column::ContractId.eq(contract_id))
-        .all(db)
-        .await?
-        .into_iter()
-        .filter_map(|a| Some((u32::try_from(a.level).ok()?, a.approver_user_id)))
-        .collect();
-    let facts = ContractFacts { organisation_id: c.organisation_id, owner_user_id: c.owner_user_id, status, approvers };
-    Ok(Some((c, facts)))
 }
 
 /// Admin settings (the `settings` table) shown on the payment page (PRODUCT.md §7).

@@ -3,7 +3,10 @@
 
 pub mod accounts;
 pub mod attachments;
+pub mod audit;
+pub mod contracts;
 pub mod entities;
+pub mod flows;
 pub mod migration;
 pub mod price_books;
 

@@ -4,6 +4,7 @@
 
 use crate::error::AppError;
 use leptos::prelude::*;
+use leptos::server_fn::codec::Json;
 use serde::{Deserialize, Serialize};
 
 /// A link just created. The URL carries the only copy of the token: the server keeps its hash.
@@ -31,22 +32,17 @@ pub fn check_link_days(days: Option<u32>) -> Result<u32, crate::domain::Problem>
     }
 }
 
-/// Creates a payment link for a contract (form-encoded arguments: `contract_id`, optional
-/// `days`). Partners of the owner organisation and admins only.
-#[server(endpoint = "payment/create_link")]
+/// Creates a payment link for a contract (JSON arguments: `contract_id`, optional `days`).
+/// Partners of the owner organisation and admins only (404 no such contract, 403 refused).
+#[server(endpoint = "payment/create_link", input = Json)]
 pub async fn create_payment_link(contract_id: i64, days: Option<u32>) -> Result<PaymentLinkCreated, AppError> {
     use super::ctx;
-    use crate::domain::policy::{Action, allows};
+    use crate::domain::policy::Action;
     ctx::respond(
         async {
             let user = ctx::require_user().await?;
             let db = ctx::db()?;
-            let not_found = || AppError::not_found("合同", "Contract");
-            let (_, facts) =
-                crate::db::attachments::contract_with_facts(&db, contract_id).await?.ok_or_else(not_found)?;
-            if !allows(Some(&user), Action::CreatePaymentLink, &facts) {
-                return Err(if allows(Some(&user), Action::Read, &facts) { AppError::Forbidden } else { not_found() });
-            }
+            crate::db::contracts::load_for(&db, &user, contract_id, Action::CreatePaymentLink).await?;
             let days = check_link_days(days).map_err(|p| AppError::Invalid { problems: vec![p] })?;
             let (token, expires_at) =
                 crate::db::attachments::create_payment_link(&db, contract_id, user.id, days).await?;
