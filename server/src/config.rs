@@ -17,7 +17,24 @@ pub struct Config {
     pub cookie_secure: bool,
     /// `TRUST_PROXY=1`: take the client address from `X-Forwarded-For` (only behind your proxy).
     pub trust_proxy: bool,
+    /// `MAX_UPLOAD_BYTES`: the largest attachment accepted. Default 20 MiB.
+    pub max_upload_bytes: usize,
+    /// `STORAGE` (`local` or `s3`) and, for S3, `S3_BUCKET`, `S3_ENDPOINT`, `S3_REGION`.
+    pub storage: StorageChoice,
 }
+
+/// Where attachment blobs are kept.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum StorageChoice {
+    /// Files under `DATA_DIR/blobs`.
+    Local,
+    /// An S3-compatible bucket (needs the `s3` build feature). Credentials come from the usual
+    /// `AWS_*` variables.
+    S3 { bucket: String, endpoint: Option<String>, region: Option<String> },
+}
+
+/// The default of `MAX_UPLOAD_BYTES`.
+pub const DEFAULT_MAX_UPLOAD_BYTES: usize = 20 * 1024 * 1024;
 
 /// Reads a yes/no setting: `1`, `true`, `yes`, `on` mean yes.
 pub fn flag(value: Option<String>) -> bool {
@@ -54,6 +71,8 @@ fn leptos_options(get: &impl Fn(&str) -> Option<String>) -> Result<LeptosOptions
 pub enum ConfigError {
     #[error("invalid Leptos configuration: {0}")]
     Leptos(String),
+    #[error("{0}")]
+    Invalid(String),
     #[error("cannot create the data directory {path}: {source}")]
     DataDir { path: PathBuf, source: std::io::Error },
 }
@@ -72,12 +91,34 @@ impl Config {
             .filter(|s| !s.is_empty())
             .unwrap_or_else(|| format!("sqlite://{}?mode=rwc", data_dir.join("wecom-license-desk.db").display()));
         let leptos = leptos_options(&get)?;
+        let max_upload_bytes = match get("MAX_UPLOAD_BYTES").filter(|s| !s.trim().is_empty()) {
+            None => DEFAULT_MAX_UPLOAD_BYTES,
+            Some(v) => v.trim().parse().ok().filter(|n| *n > 0).ok_or_else(|| {
+                ConfigError::Invalid(format!("MAX_UPLOAD_BYTES must be a positive number of bytes, not {v:?}"))
+            })?,
+        };
+        let storage = storage_choice(&get)?;
         Ok(Config {
             database_url,
             data_dir,
             leptos,
             cookie_secure: flag(get("COOKIE_SECURE")),
             trust_proxy: flag(get("TRUST_PROXY")),
+            max_upload_bytes,
+            storage,
         })
+    }
+}
+
+fn storage_choice(get: &impl Fn(&str) -> Option<String>) -> Result<StorageChoice, ConfigError> {
+    let value = |key: &str| get(key).map(|s| s.trim().to_owned()).filter(|s| !s.is_empty());
+    match value("STORAGE").map(|s| s.to_ascii_lowercase()).as_deref() {
+        None | Some("local") => Ok(StorageChoice::Local),
+        Some("s3") => Ok(StorageChoice::S3 {
+            bucket: value("S3_BUCKET").ok_or_else(|| ConfigError::Invalid("STORAGE=s3 needs S3_BUCKET".into()))?,
+            endpoint: value("S3_ENDPOINT"),
+            region: value("S3_REGION"),
+        }),
+        Some(other) => Err(ConfigError::Invalid(format!("STORAGE must be local or s3, not {other:?}"))),
     }
 }

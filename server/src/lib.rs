@@ -2,9 +2,12 @@
 //! API, and start-up (connect, migrate, serve, shut down cleanly).
 
 pub mod api;
+pub mod attachments;
 pub mod config;
 pub mod language;
+pub mod payment;
 pub mod state;
+pub mod storage;
 
 use app::{App, shell};
 use axum::body::Body;
@@ -25,8 +28,15 @@ pub async fn open_database(config: &Config) -> Result<DatabaseConnection, sea_or
     Ok(db)
 }
 
-/// The whole HTTP application.
-pub fn router(config: &Config, db: DatabaseConnection) -> Router {
+/// The whole HTTP application, with the attachment store the configuration names.
+pub fn router(config: &Config, db: DatabaseConnection) -> Result<Router, storage::StorageError> {
+    let store = storage::open(&config.storage, &config.data_dir)?;
+    Ok(router_with_store(config, db, store))
+}
+
+/// The whole HTTP application over a given attachment store (tests wrap the store to inject
+/// failures).
+pub fn router_with_store(config: &Config, db: DatabaseConnection, store: storage::Store) -> Router {
     let routes = generate_route_list(App);
     let state = AppState {
         leptos_options: config.leptos.clone(),
@@ -34,11 +44,21 @@ pub fn router(config: &Config, db: DatabaseConnection) -> Router {
         routes: routes.clone(),
         settings: app::functions::ctx::ServerSettings { cookie_secure: config.cookie_secure },
         trust_proxy: config.trust_proxy,
+        store,
+        max_upload_bytes: config.max_upload_bytes,
     };
+    // Uploads count their own bytes against MAX_UPLOAD_BYTES while reading (see attachments).
+    let uploads = Router::new()
+        .route("/contracts/{id}/attachments", post(attachments::upload))
+        .route("/pay/{token}/voucher", post(payment::upload_voucher))
+        .layer(axum::extract::DefaultBodyLimit::disable());
     Router::new()
         .route("/healthz", get(healthz))
         .route("/api/v1/quote", post(api::quote::quote))
         .route("/lang/{tag}", get(language::switch))
+        .route("/attachments/{id}", get(attachments::download))
+        .route("/pay/{token}", get(payment::page))
+        .merge(uploads)
         .route("/api/{*fn_name}", get(server_fn_handler).post(server_fn_handler))
         .leptos_routes_with_handler(routes, get(leptos_routes_handler))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))

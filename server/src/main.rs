@@ -25,7 +25,7 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
     let db =
         server::open_database(&config).await.map_err(|e| format!("database {}: {e}", redact(&config.database_url)))?;
     let addr = config.leptos.site_addr;
-    let app = server::router(&config, db.clone());
+    let app = server::router(&config, db.clone())?;
     let listener = tokio::net::TcpListener::bind(addr).await.map_err(|e| format!("cannot listen on {addr}: {e}"))?;
     tracing::info!("listening on http://{addr}");
     axum::serve(listener, app.into_make_service_with_connect_info::<std::net::SocketAddr>())

@@ -13,4 +13,8 @@ pub struct AppState {
     pub settings: app::functions::ctx::ServerSettings,
     /// Take the client address from `X-Forwarded-For` (only behind a proxy you run).
     pub trust_proxy: bool,
+    /// Where attachment bytes are kept.
+    pub store: crate::storage::Store,
+    /// `MAX_UPLOAD_BYTES`.
+    pub max_upload_bytes: usize,
 }

@@ -39,6 +39,7 @@ fn rows() -> Vec<(&'static str, [u16; 6])> {
         ("contracts/flow", [401, 200, 200, 200, 200, 200]),
         ("quotes/save", [200, 200, 200, 200, 200, 200]),
         ("quotes/get", [200, 200, 200, 200, 200, 200]),
+        ("payment/create_link", [401, 200, 403, 403, 403, 200]),
     ]
 }
 
@@ -102,6 +103,7 @@ fn spec(path: &str) -> Spec {
             }),
         },
         "quotes/get" => Spec { state: NoContract, body: Body::Form(|_| vec![("token", "0".repeat(64))]) },
+        "payment/create_link" => json(Draft, |_, c| json!({"contract_id": c["id"]})),
         other => panic!("no call spec for {other}: add an arm to spec() and a row to rows()"),
     }
 }

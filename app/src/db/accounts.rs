@@ -227,7 +227,8 @@ pub async fn delete_session(db: &impl ConnectionTrait, token: &str) -> Result<()
     Ok(())
 }
 
-fn token_hash(token: &str) -> String {
+/// The BLAKE2b-256 hash (hex) under which a bearer token (session, payment link) is stored.
+pub fn token_hash(token: &str) -> String {
     hex(&Blake2b::<U32>::digest(token.as_bytes()))
 }
 

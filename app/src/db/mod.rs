@@ -2,6 +2,7 @@
 //! use. Rows never leave the server; they are converted into the shared domain types / DTOs.
 
 pub mod accounts;
+pub mod attachments;
 pub mod audit;
 pub mod contracts;
 pub mod entities;

@@ -7,6 +7,7 @@
 
 pub mod auth;
 pub mod contracts;
+pub mod payment;
 pub mod price_book;
 pub mod quotes;
 
@@ -28,6 +29,7 @@ pub const ENDPOINTS: &[(&str, Door)] = &[
     ("auth/me", Door::Public),
     ("quotes/save", Door::Public),
     ("quotes/get", Door::Public),
+    ("payment/create_link", Door::SignedIn),
     ("contracts/create", Door::SignedIn),
     ("contracts/save", Door::SignedIn),
     ("contracts/get", Door::SignedIn),

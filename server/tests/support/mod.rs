@@ -64,7 +64,7 @@ impl TestDb {
     /// The router over a migrated database, and the connection for direct checks.
     pub async fn app(&self) -> (Router, DatabaseConnection) {
         let db = self.open().await;
-        (server::router(&self.config(), db.clone()), db)
+        (server::router(&self.config(), db.clone()).expect("router"), db)
     }
 
     /// Drops the PostgreSQL database (SQLite files go with the temp dir).

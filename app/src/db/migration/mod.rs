@@ -6,6 +6,7 @@ use sea_orm_migration::prelude::*;
 mod m20261128_000001_price_books;
 mod m20261129_000002_accounts;
 pub mod m20261129_000003_contracts;
+mod m20261129_000004_attachments;
 mod m20261129_000010_saved_quotes;
 
 pub struct Migrator;
@@ -17,6 +18,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000001_price_books::Migration),
             Box::new(m20261129_000002_accounts::Migration),
             Box::new(m20261129_000003_contracts::Migration),
+            Box::new(m20261129_000004_attachments::Migration),
             Box::new(m20261129_000010_saved_quotes::Migration),
         ]
     }

@@ -1,0 +1,215 @@
+//! Attachment rows, the userids parsed from a contract's userid sheet, and payment links.
+//!
+//! The blob is already durable in the store when [`record_upload`] runs; this writes the row
+//! (and, for a userid sheet, replaces the contract's userids) in one transaction, so either the
+//! whole upload is recorded or nothing is.
+
+use crate::db::accounts::{hex, token_hash};
+use crate::db::entities::{attachment, audit_event, contract_userid, payment_link, setting};
+use crate::domain::attachment::AttachmentKind;
+use crate::domain::sheet::SheetUserid;
+use chrono::{DateTime, Duration, Utc};
+use rand_core::{OsRng, RngCore};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder,
+    Set, TransactionTrait,
+};
+
+/// An upload whose bytes are stored, about to be recorded.
+#[derive(Clone, Debug)]
+pub struct NewAttachment {
+    pub contract_id: i64,
+    pub kind: AttachmentKind,
+    pub file_name: String,
+    pub content_type: String,
+    pub size: i64,
+    pub sha256: String,
+    pub storage_key: String,
+    pub uploaded_by: Option<i64>,
+    pub via_payment_link: Option<i64>,
+}
+
+/// The userids of a checked sheet, to replace the contract's stored ones.
+#[derive(Clone, Debug)]
+pub struct ParsedUserids {
+    pub corp_id: String,
+    pub entries: Vec<SheetUserid>,
+}
+
+/// Records an upload: the attachment row, the sheet's userids replacing the contract's (when
+/// given), and an audit event, in one transaction.
+pub async fn record_upload(
+    db: &DatabaseConnection,
+    new: NewAttachment,
+    userids: Option<ParsedUserids>,
+) -> Result<attachment::Model, DbErr> {
+    let txn = db.begin().await?;
+    let now = Utc::now();
+    let row = attachment::ActiveModel {
+        contract_id: Set(new.contract_id),
+        kind: Set(new.kind.as_str().to_owned()),
+        file_name: Set(new.file_name),
+        content_type: Set(new.content_type),
+        size: Set(new.size),
+        sha256: Set(new.sha256),
+        storage_key: Set(new.storage_key),
+        uploaded_by: Set(new.uploaded_by),
+        via_payment_link: Set(new.via_payment_link),
+        created_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    if let Some(parsed) = &userids {
+        replace_userids(&txn, new.contract_id, parsed).await?;
+    }
+    let detail = serde_json::json!({
+        "attachment_id": row.id,
+        "kind": row.kind,
+        "file_name": row.file_name,
+        "size": row.size,
+        "sha256": row.sha256,
+        "via_payment_link": row.via_payment_link,
+        "userids": userids.as_ref().map(|u| u.entries.len()),
+    });
+    audit_event::ActiveModel {
+        at: Set(now),
+        actor_user_id: Set(new.uploaded_by),
+        action: Set("attachment.upload".to_owned()),
+        subject_type: Set("contract".to_owned()),
+        subject_id: Set(Some(new.contract_id)),
+        detail: Set(detail.to_string()),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    txn.commit().await?;
+    Ok(row)
+}
+
+async fn replace_userids(db: &impl ConnectionTrait, contract_id: i64, parsed: &ParsedUserids) -> Result<(), DbErr> {
+    contract_userid::Entity::delete_many().filter(contract_userid::Column::ContractId.eq(contract_id)).exec(db).await?;
+    // Chunked: SQLite limits the number of bind parameters per statement.
+    for chunk in parsed.entries.chunks(500) {
+        let rows = chunk.iter().map(|e| contract_userid::ActiveModel {
+            contract_id: Set(contract_id),
+            row_number: Set(i32::try_from(e.row).unwrap_or(i32::MAX)),
+            corp_id: Set(parsed.corp_id.clone()),
+            userid: Set(e.userid.as_str().to_owned()),
+            kind: Set(e.kind.map_or("unspecified", |k| k.code()).to_owned()),
+        });
+        contract_userid::Entity::insert_many(rows).exec(db).await?;
+    }
+    Ok(())
+}
+
+pub async fn find(db: &impl ConnectionTrait, id: i64) -> Result<Option<attachment::Model>, DbErr> {
+    attachment::Entity::find_by_id(id).one(db).await
+}
+
+/// A contract's attachments, oldest first.
+pub async fn of_contract(db: &impl ConnectionTrait, contract_id: i64) -> Result<Vec<attachment::Model>, DbErr> {
+    attachment::Entity::find()
+        .filter(attachment::Column::ContractId.eq(contract_id))
+        .order_by_asc(attachment::Column::Id)
+        .all(db)
+        .await
+}
+
+/// A contract's stored userids, in sheet order.
+pub async fn userids_of(db: &impl ConnectionTrait, contract_id: i64) -> Result<Vec<contract_userid::Model>, DbErr> {
+    contract_userid::Entity::find()
+        .filter(contract_userid::Column::ContractId.eq(contract_id))
+        .order_by_asc(contract_userid::Column::RowNumber)
+        .all(db)
+        .await
+}
+
+/// Creates a payment link; returns the token for the URL (only its hash is stored) and the
+/// link's expiry.
+pub async fn create_payment_link(
+    db: &impl ConnectionTrait,
+    contract_id: i64,
+    created_by: i64,
+    days: u32,
+) -> Result<(String, DateTime<Utc>), DbErr> {
+    let mut bytes = [0u8; 32];
+    OsRng.fill_bytes(&mut bytes);
+    let token = hex(&bytes);
+    let now = Utc::now();
+    let expires_at = now + Duration::days(i64::from(days));
+    payment_link::ActiveModel {
+        contract_id: Set(contract_id),
+        token_hash: Set(token_hash(&token)),
+        expires_at: Set(expires_at),
+        created_by: Set(created_by),
+        created_at: Set(now),
+        revoked_at: Set(None),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?;
+    Ok((token, expires_at))
+}
+
+/// What a payment-link token names.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum LinkState {
+    Valid(payment_link::Model),
+    Expired,
+    Revoked,
+    Unknown,
+}
+
+/// Looks a token up by its hash. Malformed tokens are unknown without a query.
+pub async fn payment_link_state(db: &impl ConnectionTrait, token: &str) -> Result<LinkState, DbErr> {
+    if token.len() != 64 || !token.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Ok(LinkState::Unknown);
+    }
+    let found =
+        payment_link::Entity::find().filter(payment_link::Column::TokenHash.eq(token_hash(token))).one(db).await?;
+    Ok(match found {
+        None => LinkState::Unknown,
+        Some(l) if l.revoked_at.is_some() => LinkState::Revoked,
+        Some(l) if l.expires_at <= Utc::now() => LinkState::Expired,
+        Some(l) => LinkState::Valid(l),
+    })
+}
+
+/// Revokes a link now (a later voucher upload through it is refused).
+pub async fn revoke_payment_link(db: &impl ConnectionTrait, id: i64) -> Result<(), DbErr> {
+    payment_link::Entity::update_many()
+        .col_expr(payment_link::Column::RevokedAt, sea_orm::sea_query::Expr::value(Utc::now()))
+        .filter(payment_link::Column::Id.eq(id))
+        .filter(payment_link::Column::RevokedAt.is_null())
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// Admin settings (the `settings` table) shown on the payment page (PRODUCT.md §7).
+pub mod payment_settings {
+    /// The WeChat QR image: an `https://` URL, a path on this site, or a `data:image/…` URL.
+    pub const WECHAT_QR: &str = "payment.wechat_qr";
+    /// Extra text under the QR code.
+    pub const WECHAT_NOTE: &str = "payment.wechat_note";
+    pub const BANK_ACCOUNT_NAME: &str = "payment.bank_account_name";
+    pub const BANK_ACCOUNT_NUMBER: &str = "payment.bank_account_number";
+    pub const BANK_NAME: &str = "payment.bank_name";
+    pub const BANK_CODE: &str = "payment.bank_code";
+    pub const ALL: [&str; 6] = [WECHAT_QR, WECHAT_NOTE, BANK_ACCOUNT_NAME, BANK_ACCOUNT_NUMBER, BANK_NAME, BANK_CODE];
+}
+
+/// Settings values by key; missing keys are absent from the map.
+pub async fn settings_values(
+    db: &impl ConnectionTrait,
+    keys: &[&str],
+) -> Result<std::collections::HashMap<String, String>, DbErr> {
+    Ok(setting::Entity::find()
+        .filter(setting::Column::Key.is_in(keys.iter().copied()))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|s| (s.key, s.value))
+        .collect())
+}

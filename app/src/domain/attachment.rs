@@ -1,0 +1,317 @@
+//! Contract attachments (附件): the two kinds, which file types each accepts, the type read from
+//! the bytes (never from the name or the browser's claim), and safe display names.
+//!
+//! - 付款凭证 payment voucher: PNG, JPEG or PDF.
+//! - 企业微信使用接口人员userid sheet: .xlsx, .xls, .ods or .csv.
+//!
+//! A file whose name claims another type than its content (a PDF named `凭证.png`, a program
+//! named `.xlsx`) is refused: the name is what the approver will trust when opening it.
+
+use crate::domain::problem::Problem;
+use serde::{Deserialize, Serialize};
+
+/// What an attachment is for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AttachmentKind {
+    /// 付款凭证
+    Voucher,
+    /// 企业微信使用接口人员userid
+    UseridSheet,
+}
+
+impl AttachmentKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AttachmentKind::Voucher => "voucher",
+            AttachmentKind::UseridSheet => "userid_sheet",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<AttachmentKind> {
+        match text.trim() {
+            "voucher" => Some(AttachmentKind::Voucher),
+            "userid_sheet" => Some(AttachmentKind::UseridSheet),
+            _ => None,
+        }
+    }
+
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            AttachmentKind::Voucher => "付款凭证",
+            AttachmentKind::UseridSheet => "userid 表",
+        }
+    }
+
+    pub fn label_en(self) -> &'static str {
+        match self {
+            AttachmentKind::Voucher => "payment voucher",
+            AttachmentKind::UseridSheet => "userid sheet",
+        }
+    }
+
+    /// The file types this kind accepts.
+    pub fn accepts(self) -> &'static [FileType] {
+        match self {
+            AttachmentKind::Voucher => &[FileType::Png, FileType::Jpeg, FileType::Pdf],
+            AttachmentKind::UseridSheet => &[FileType::Xlsx, FileType::Xls, FileType::Ods, FileType::Csv],
+        }
+    }
+}
+
+/// A file type recognised from its bytes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum FileType {
+    Png,
+    Jpeg,
+    Pdf,
+    Xlsx,
+    Xls,
+    Ods,
+    Csv,
+}
+
+impl FileType {
+    /// The `Content-Type` it is stored and served with.
+    pub fn mime(self) -> &'static str {
+        match self {
+            FileType::Png => "image/png",
+            FileType::Jpeg => "image/jpeg",
+            FileType::Pdf => "application/pdf",
+            FileType::Xlsx => "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            FileType::Xls => "application/vnd.ms-excel",
+            FileType::Ods => "application/vnd.oasis.opendocument.spreadsheet",
+            FileType::Csv => "text/csv",
+        }
+    }
+
+    /// File name extensions that honestly name this type, the usual one first.
+    pub fn extensions(self) -> &'static [&'static str] {
+        match self {
+            FileType::Png => &["png"],
+            FileType::Jpeg => &["jpg", "jpeg", "jpe", "jfif"],
+            FileType::Pdf => &["pdf"],
+            FileType::Xlsx => &["xlsx"],
+            FileType::Xls => &["xls"],
+            FileType::Ods => &["ods"],
+            FileType::Csv => &["csv", "txt"],
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            FileType::Png => "PNG",
+            FileType::Jpeg => "JPEG",
+            FileType::Pdf => "PDF",
+            FileType::Xlsx => "Excel (.xlsx)",
+            FileType::Xls => "Excel 97-2003 (.xls)",
+            FileType::Ods => "OpenDocument (.ods)",
+            FileType::Csv => "CSV",
+        }
+    }
+}
+
+/// Recognises a file's type from its first bytes (and, for zip archives, their entry names).
+/// `None`: none of the types we accept.
+pub fn sniff(bytes: &[u8]) -> Option<FileType> {
+    if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
+        return Some(FileType::Png);
+    }
+    if bytes.starts_with(b"\xFF\xD8\xFF") {
+        return Some(FileType::Jpeg);
+    }
+    if bytes.starts_with(b"%PDF-") {
+        return Some(FileType::Pdf);
+    }
+    if bytes.starts_with(b"PK\x03\x04") {
+        return sniff_zip(bytes);
+    }
+    if bytes.starts_with(&crate::domain::sheet::guard::xls::CFB_MAGIC) {
+        return Some(FileType::Xls);
+    }
+    if looks_like_text(bytes) { Some(FileType::Csv) } else { None }
+}
+
+fn sniff_zip(bytes: &[u8]) -> Option<FileType> {
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes)).ok()?;
+    if archive.index_for_name("xl/workbook.xml").is_some() {
+        return Some(FileType::Xlsx);
+    }
+    let mut mimetype = Vec::new();
+    {
+        use std::io::Read;
+        let entry = archive.by_name("mimetype").ok()?;
+        entry.take(128).read_to_end(&mut mimetype).ok()?;
+    }
+    (mimetype.trim_ascii() == b"application/vnd.oasis.opendocument.spreadsheet").then_some(FileType::Ods)
+}
+
+/// CSV is text: UTF-8 (BOM or not), UTF-16 with a BOM, or GB18030/GBK, without NUL characters.
+fn looks_like_text(bytes: &[u8]) -> bool {
+    !bytes.is_empty() && crate::domain::sheet::read_csv::decode(bytes).is_ok()
+}
+
+/// The extension of a file name, lower-case, if it has one.
+fn extension(name: &str) -> Option<String> {
+    let (stem, ext) = name.rsplit_once('.')?;
+    (!stem.is_empty() && !ext.is_empty()).then(|| ext.to_ascii_lowercase())
+}
+
+/// Why a file is refused for an attachment kind.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum FileRefusal {
+    Empty,
+    /// The content is none of the kind's types (415).
+    WrongType,
+    /// The name's extension claims another type than the content (415).
+    Disguised {
+        content: FileType,
+        extension: String,
+    },
+}
+
+impl FileRefusal {
+    pub fn problem(&self, kind: AttachmentKind) -> Problem {
+        let allowed = kind.accepts().iter().map(|t| t.name()).collect::<Vec<_>>().join(" / ");
+        match self {
+            FileRefusal::Empty => {
+                Problem::error("file", "file_empty", "文件是空的（0 字节）", "The file is empty (0 bytes)")
+            }
+            FileRefusal::WrongType => Problem::error(
+                "file",
+                "file_type_not_accepted",
+                format!("{}只接受 {allowed} 文件，此文件的内容不是其中之一", kind.label_zh()),
+                format!("A {} must be a {allowed} file; this file's content is none of them", kind.label_en()),
+            ),
+            FileRefusal::Disguised { content, extension } if extension.is_empty() => Problem::error(
+                "file",
+                "file_extension_missing",
+                format!("文件名没有扩展名，内容是 {}；请上传带扩展名的原始文件", content.name()),
+                format!("The file name has no extension (content: {}); upload the original file", content.name()),
+            ),
+            FileRefusal::Disguised { content, extension } => Problem::error(
+                "file",
+                "file_extension_mismatch",
+                format!("文件内容是 {}，但扩展名是 .{extension}；请上传原始文件，不要改扩展名", content.name()),
+                format!(
+                    "The file's content is {} but its name ends in .{extension}; upload the original file without renaming it",
+                    content.name()
+                ),
+            ),
+        }
+    }
+}
+
+/// Checks a file for an attachment kind: its content must be one of the kind's types and its
+/// name's extension must name that same type. Returns the type read from the content.
+pub fn check_file(kind: AttachmentKind, name: &str, bytes: &[u8]) -> Result<FileType, FileRefusal> {
+    if bytes.is_empty() {
+        return Err(FileRefusal::Empty);
+    }
+    let content = sniff(bytes).filter(|t| kind.accepts().contains(t)).ok_or(FileRefusal::WrongType)?;
+    match extension(name) {
+        Some(ext) if content.extensions().contains(&ext.as_str()) => Ok(content),
+        Some(ext) => Err(FileRefusal::Disguised { content, extension: ext }),
+        None => Err(FileRefusal::Disguised { content, extension: String::new() }),
+    }
+}
+
+/// Most characters kept of an uploaded file's name.
+pub const MAX_NAME_CHARS: usize = 120;
+
+/// An uploaded file's name made safe to show and to put in a `Content-Disposition`: only the
+/// last path component, without control characters, characters Windows refuses, or leading
+/// dots; at most [`MAX_NAME_CHARS`] characters with the extension kept; `file.<ext>` when
+/// nothing usable is left. The name is never used
+/// as a path on the server (blobs are stored by content hash).
+pub fn sanitize_file_name(raw: &str, fallback_ext: &str) -> String {
+    let last = raw.rsplit(['/', '\\']).next().unwrap_or("");
+    let cleaned: String = last
+        .chars()
+        .map(|c| if c.is_control() || matches!(c, '<' | '>' | ':' | '"' | '|' | '?' | '*') { '_' } else { c })
+        .collect();
+    let cleaned = cleaned.trim().trim_start_matches('.').trim().to_owned();
+    let cleaned = if cleaned.chars().all(|c| c == '_' || c == '.') { String::new() } else { cleaned };
+    // Nothing usable before the extension ("....png", ".png"): a neutral name of the real type.
+    let name =
+        if cleaned.is_empty() || extension(&cleaned).is_none() { format!("file.{fallback_ext}") } else { cleaned };
+    if name.chars().count() <= MAX_NAME_CHARS {
+        return name;
+    }
+    let ext = extension(&name).filter(|e| e.chars().count() <= 10);
+    match ext {
+        Some(ext) => {
+            let keep = MAX_NAME_CHARS - ext.chars().count() - 1;
+            format!("{}.{ext}", name.chars().take(keep).collect::<String>())
+        }
+        None => name.chars().take(MAX_NAME_CHARS).collect(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const PNG: &[u8] = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR";
+    const PDF: &[u8] = b"%PDF-1.7\n%\xE2\xE3\xCF\xD3\n";
+
+    fn zip_with(entries: &[(&str, &[u8])]) -> Vec<u8> {
+        use std::io::Write;
+        let mut out = std::io::Cursor::new(Vec::new());
+        let mut w = zip::ZipWriter::new(&mut out);
+        for (name, body) in entries {
+            w.start_file(*name, zip::write::SimpleFileOptions::default()).unwrap();
+            w.write_all(body).unwrap();
+        }
+        w.finish().unwrap();
+        out.into_inner()
+    }
+
+    #[test]
+    fn types_are_read_from_the_bytes() {
+        assert_eq!(sniff(PNG), Some(FileType::Png));
+        assert_eq!(sniff(b"\xFF\xD8\xFF\xE0\0\x10JFIF"), Some(FileType::Jpeg));
+        assert_eq!(sniff(PDF), Some(FileType::Pdf));
+        assert_eq!(sniff(&zip_with(&[("xl/workbook.xml", b"<workbook/>")])), Some(FileType::Xlsx));
+        let ods = zip_with(&[("mimetype", b"application/vnd.oasis.opendocument.spreadsheet")]);
+        assert_eq!(sniff(&ods), Some(FileType::Ods));
+        assert_eq!(sniff(&zip_with(&[("word/document.xml", b"<w/>")])), None);
+        assert_eq!(sniff(&crate::domain::sheet::guard::xls::CFB_MAGIC), Some(FileType::Xls));
+        assert_eq!(sniff("企业ID,UserID\nww0123456789abcdef,zhangsan\n".as_bytes()), Some(FileType::Csv));
+        let gbk = encoding_rs::GBK.encode("企业ID,UserID\n").0.into_owned();
+        assert_eq!(sniff(&gbk), Some(FileType::Csv));
+        assert_eq!(sniff(b"MZ\x90\0\x03\0\0\0"), None);
+    }
+
+    #[test]
+    fn a_file_disguised_by_its_extension_is_refused() {
+        assert_eq!(check_file(AttachmentKind::Voucher, "凭证.png", PNG), Ok(FileType::Png));
+        assert_eq!(check_file(AttachmentKind::Voucher, "scan.JPG", b"\xFF\xD8\xFF\xDB"), Ok(FileType::Jpeg));
+        assert_eq!(
+            check_file(AttachmentKind::Voucher, "凭证.png", PDF),
+            Err(FileRefusal::Disguised { content: FileType::Pdf, extension: "png".into() })
+        );
+        assert_eq!(check_file(AttachmentKind::Voucher, "evil.png", b"MZ\x90\0\x03\0\0\0"), Err(FileRefusal::WrongType));
+        assert_eq!(check_file(AttachmentKind::Voucher, "list.csv", b"a,b\n"), Err(FileRefusal::WrongType));
+        assert_eq!(check_file(AttachmentKind::UseridSheet, "users.xlsx", PDF), Err(FileRefusal::WrongType));
+        assert_eq!(check_file(AttachmentKind::Voucher, "empty.png", b""), Err(FileRefusal::Empty));
+        assert!(matches!(check_file(AttachmentKind::Voucher, "noext", PNG), Err(FileRefusal::Disguised { .. })));
+    }
+
+    #[test]
+    fn names_are_sanitised_never_paths() {
+        assert_eq!(sanitize_file_name("../../etc/passwd.png", "png"), "passwd.png");
+        assert_eq!(sanitize_file_name("../../etc/passwd", "png"), "file.png");
+        assert_eq!(sanitize_file_name("..\\..\\windows\\win.ini", "png"), "win.ini");
+        assert_eq!(sanitize_file_name("..", "png"), "file.png");
+        assert_eq!(sanitize_file_name("/", "pdf"), "file.pdf");
+        assert_eq!(sanitize_file_name(".hidden.png", "png"), "hidden.png");
+        assert_eq!(sanitize_file_name("....png", "png"), "file.png");
+        assert_eq!(sanitize_file_name("a\0b\r\n<c>.png", "png"), "a_b___c_.png");
+        assert_eq!(sanitize_file_name("付款凭证 2026.pdf", "pdf"), "付款凭证 2026.pdf");
+        let long = format!("{}.pdf", "长".repeat(300));
+        let short = sanitize_file_name(&long, "pdf");
+        assert_eq!(short.chars().count(), MAX_NAME_CHARS);
+        assert!(short.ends_with(".pdf"));
+    }
+}

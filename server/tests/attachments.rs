@@ -1,0 +1,285 @@
+//! Attachment upload and download (PRODUCT.md §3, §4): size limit, types read from the bytes,
+//! sanitised names, the blob-before-row order, the server's own userid-sheet check, headers and
+//! the policy — on SQLite and (with `TEST_DATABASE_URL`) PostgreSQL.
+
+mod support;
+#[path = "support/uploads.rs"]
+mod uploads;
+
+use app::db::entities::{attachment, contract_userid};
+use app::models::Role;
+use axum::http::StatusCode;
+use sea_orm::{DatabaseConnection, EntityTrait, PaginatorTrait};
+use server::storage::{BlobStore, StorageError, local::LocalStore};
+use std::sync::Arc;
+use support::*;
+use uploads::*;
+
+async fn attachment_count(db: &DatabaseConnection) -> u64 {
+    attachment::Entity::find().count(db).await.unwrap()
+}
+
+/// A partner of 甲公司 with a contract of theirs.
+async fn partner_with_contract(app: &axum::Router, db: &DatabaseConnection) -> (String, i64) {
+    let owner = make_user(db, "甲公司", "partner.a", Role::Partner).await;
+    let contract = make_contract(db, "甲公司", owner, "QYWXHT-1", 123_456).await;
+    (sign_in(app, "partner.a").await, contract)
+}
+
+#[tokio::test]
+async fn a_valid_voucher_is_stored_by_hash_and_downloads_with_safe_headers() {
+    let t = TestDb::new().await;
+    let (app, db) = t.app().await;
+    let (cookie, contract) = partner_with_contract(&app, &db).await;
+
+    let res = upload(&app, contract, "voucher", "付款凭证 11月.png", PNG, &cookie).await;
+    assert_eq!(res.status, StatusCode::CREATED, "{}", res.text());
+    let body = res.json();
+    assert_eq!(body["content_type"], "image/png");
+    assert_eq!(body["file_name"], "付款凭证 11月.png");
+    assert_eq!(body["size"], PNG.len());
+    let key = body["sha256"].as_str().unwrap().to_owned();
+    assert_eq!(key, server::storage::content_key(PNG));
+    let blob = t.data_dir.join("blobs").join(&key[..2]).join(&key[2..4]).join(&key);
+    assert_eq!(std::fs::read(&blob).unwrap(), PNG);
+
+    let id = body["id"].as_i64().unwrap();
+    let res = send(
+        &app,
+        axum::http::Request::get(format!("/attachments/{id}"))
+            .header("cookie", &cookie)
+            .body(axum::body::Body::empty())
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(res.status, StatusCode::OK);
+    assert_eq!(res.body, PNG);
+    assert_eq!(res.headers["content-type"], "image/png");
+    assert_eq!(res.headers["x-content-type-options"], "nosniff");
+    let disposition = res.headers["content-disposition"].to_str().unwrap();
+    assert!(disposition.starts_with("attachment;"), "{disposition}");
+    assert!(
+        disposition.contains("filename*=UTF-8''%E4%BB%98%E6%AC%BE%E5%87%AD%E8%AF%81%2011%E6%9C%88.png"),
+        "{disposition}"
+    );
+    t.cleanup(db).await;
+}
+
+#[tokio::test]
+async fn an_oversize_file_is_refused_with_413_whether_or_not_its_size_is_declared() {
+    let t = TestDb::new().await;
+    let (app, db) = app_with(&t, &[("MAX_UPLOAD_BYTES", "4096")]).await;
+    let (cookie, contract) = partner_with_contract(&app, &db).await;
+    let mut big = PNG.to_vec();
+    big.resize(4097, 0);
+    let uri = format!("/contracts/{contract}/attachments");
+    for content_length in [true, false] {
+        let parts = [Part::Text("kind", "voucher"), Part::File("file", "big.png", &big)];
+        let res = post_multipart(&app, &uri, &parts, Sent { cookie: Some(&cookie), content_length, ..OURS }).await;
+        assert_eq!(res.status, StatusCode::PAYLOAD_TOO_LARGE, "content_length={content_length}: {}", res.text());
+        let p = &res.json()["problems"][0];
+        assert_eq!(p["code"], "file_too_large");
+        assert!(p["zh"].as_str().unwrap().contains("文件过大"), "{p}");
+        assert!(p["en"].as_str().unwrap().contains("too large"), "{p}");
+    }
+    // Exactly at the limit is fine.
+    big.truncate(4096);
+    let res = upload(&app, contract, "voucher", "ok.png", &big, &cookie).await;
+    assert_eq!(res.status, StatusCode::CREATED, "{}", res.text());
+    assert_eq!(attachment_count(&db).await, 1);
+    t.cleanup(db).await;
+}
+
+#[tokio::test]
+async fn a_file_disguised_by_its_extension_is_refused_with_415() {
+    let t = TestDb::new().await;
+    let (app, db) = t.app().await;
+    let (cookie, contract) = partner_with_contract(&app, &db).await;
+    let cases: [(&str, &str, &[u8], &str); 4] = [
+        ("voucher", "凭证.png", PDF, "file_extension_mismatch"),
+        ("voucher", "invoice.pdf", EXE, "file_type_not_accepted"),
+        ("voucher", "users.csv", b"a,b\n1,2\n", "file_type_not_accepted"),
+        ("userid_sheet", "userids.xlsx", PNG, "file_type_not_accepted"),
+    ];
+    for (kind, name, bytes, code) in cases {
+        let res = upload(&app, contract, kind, name, bytes, &cookie).await;
+        assert_eq!(res.status, StatusCode::UNSUPPORTED_MEDIA_TYPE, "{kind} {name}: {}", res.text());
+        assert_eq!(res.json()["problems"][0]["code"], code, "{name}");
+    }
+    assert_eq!(attachment_count(&db).await, 0);
+    assert!(files_under(&t.data_dir.join("blobs")).is_empty(), "nothing stored for refused files");
+    t.cleanup(db).await;
+}
+
+#[tokio::test]
+async fn an_empty_file_or_a_missing_kind_is_refused_with_422() {
+    let t = TestDb::new().await;
+    let (app, db) = t.app().await;
+    let (cookie, contract) = partner_with_contract(&app, &db).await;
+    let res = upload(&app, contract, "voucher", "empty.png", b"", &cookie).await;
+    assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", res.text());
+    assert_eq!(res.json()["problems"][0]["code"], "file_empty");
+    let res = upload(&app, contract, "contract_scan", "a.png", PNG, &cookie).await;
+    assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", res.text());
+    assert_eq!(attachment_count(&db).await, 0);
+    t.cleanup(db).await;
+}
+
+#[tokio::test]
+async fn path_traversal_names_are_stored_sanitised_and_never_leave_the_data_dir() {
+    let t = TestDb::new().await;
+    let (app, db) = t.app().await;
+    let (cookie, contract) = partner_with_contract(&app, &db).await;
+    let before: Vec<_> =
+        files_under(t.data_dir.parent().unwrap()).into_iter().filter(|p| !p.starts_with(&t.data_dir)).collect();
+    let names = [
+        ("../../../../tmp/evil.png", "evil.png"),
+        ("..\\..\\windows\\system32\\evil.png", "evil.png"),
+        ("/etc/passwd.png", "passwd.png"),
+        ("....png", "file.png"),
+        ("a<b>:c|d?.png", "a_b__c_d_.png"),
+    ];
+    for (i, (raw, expected)) in names.iter().enumerate() {
+        // Distinct content each time, so each is a new blob.
+        let mut png = PNG.to_vec();
+        png.push(i as u8);
+        let res = upload(&app, contract, "voucher", raw, &png, &cookie).await;
+        assert_eq!(res.status, StatusCode::CREATED, "{raw}: {}", res.text());
+        assert_eq!(res.json()["file_name"], *expected, "{raw}");
+    }
+    for f in files_under(&t.data_dir) {
+        let rel = f.strip_prefix(&t.data_dir).unwrap();
+        assert!(
+            rel.starts_with("blobs") || rel.to_string_lossy().starts_with("test.db"),
+            "unexpected file {}",
+            f.display()
+        );
+    }
+    let after: Vec<_> =
+        files_under(t.data_dir.parent().unwrap()).into_iter().filter(|p| !p.starts_with(&t.data_dir)).collect();
+    assert!(!after.iter().any(|p| p.ends_with("evil.png") && !before.contains(p)), "a file escaped DATA_DIR");
+    t.cleanup(db).await;
+}
+
+/// Writes the blob and then fails, as if the process died between the blob and the row.
+struct CrashAfterPut(LocalStore);
+
+#[async_trait::async_trait]
+impl BlobStore for CrashAfterPut {
+    async fn put(&self, key: &str, bytes: bytes::Bytes) -> Result<(), StorageError> {
+        self.0.put(key, bytes).await?;
+        Err(StorageError::Backend("simulated crash after the blob was written".into()))
+    }
+    async fn get(&self, key: &str) -> Result<Option<bytes::Bytes>, StorageError> {
+        self.0.get(key).await
+    }
+    async fn exists(&self, key: &str) -> Result<bool, StorageError> {
+        self.0.exists(key).await
+    }
+}
+
+#[tokio::test]
+async fn a_crash_between_blob_and_row_leaves_no_dangling_row_and_the_next_upload_works() {
+    let t = TestDb::new().await;
+    let db = t.open().await;
+    let blobs = t.data_dir.join("blobs");
+    let crashing =
+        server::router_with_store(&t.config(), db.clone(), Arc::new(CrashAfterPut(LocalStore::new(blobs.clone()))));
+    let owner = make_user(&db, "甲公司", "partner.a", Role::Partner).await;
+    let contract = make_contract(&db, "甲公司", owner, "QYWXHT-1", 100).await;
+    let cookie = sign_in(&crashing, "partner.a").await;
+
+    let res = upload(&crashing, contract, "voucher", "v.png", PNG, &cookie).await;
+    assert_eq!(res.status, StatusCode::INTERNAL_SERVER_ERROR, "{}", res.text());
+    assert_eq!(attachment_count(&db).await, 0, "no row for an upload that did not finish");
+    let key = server::storage::content_key(PNG);
+    assert!(LocalStore::new(blobs.clone()).exists(&key).await.unwrap(), "the orphan blob is left (harmless)");
+
+    // After "restart", the same upload succeeds and reuses the blob.
+    let (app, _) = t.app().await;
+    let res = upload(&app, contract, "voucher", "v.png", PNG, &cookie).await;
+    assert_eq!(res.status, StatusCode::CREATED, "{}", res.text());
+    assert_eq!(attachment_count(&db).await, 1);
+    assert_eq!(files_under(&blobs).len(), 1, "deduplicated by content");
+    t.cleanup(db).await;
+}
+
+#[tokio::test]
+async fn a_userid_sheet_with_another_corp_id_is_refused_row_by_row_and_a_good_one_replaces_the_userids() {
+    let t = TestDb::new().await;
+    let (app, db) = t.app().await;
+    let (cookie, contract) = partner_with_contract(&app, &db).await;
+
+    let wrong = userid_xlsx(OTHER_CORP, &["zhangsan", "lisi"]);
+    let res = upload(&app, contract, "userid_sheet", "userids.xlsx", &wrong, &cookie).await;
+    assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", res.text());
+    let problems = res.json()["problems"].as_array().unwrap().clone();
+    assert!(
+        problems.iter().any(|p| p["field"].as_str().unwrap_or("").starts_with("sheet")
+            && (p["zh"].as_str().unwrap().contains(OTHER_CORP) || p["zh"].as_str().unwrap().contains("行"))),
+        "{problems:?}"
+    );
+    assert_eq!(attachment_count(&db).await, 0);
+
+    let first = userid_xlsx(CORP, &["zhangsan", "lisi", "13800138000"]);
+    let res = upload(&app, contract, "userid_sheet", "userids.xlsx", &first, &cookie).await;
+    assert_eq!(res.status, StatusCode::CREATED, "{}", res.text());
+    assert_eq!(res.json()["userids"], 3);
+    let second = userid_xlsx(CORP, &["wangwu"]);
+    let res = upload(&app, contract, "userid_sheet", "userids-v2.xlsx", &second, &cookie).await;
+    assert_eq!(res.status, StatusCode::CREATED, "{}", res.text());
+    let stored = app::db::attachments::userids_of(&db, contract).await.unwrap();
+    assert_eq!(stored.iter().map(|u| u.userid.as_str()).collect::<Vec<_>>(), ["wangwu"]);
+    assert_eq!(stored[0].corp_id, CORP);
+    assert_eq!(stored[0].kind, "basic");
+    assert_eq!(contract_userid::Entity::find().count(&db).await.unwrap(), 1);
+    t.cleanup(db).await;
+}
+
+#[tokio::test]
+async fn uploads_and_downloads_follow_the_policy_and_the_same_origin_rule() {
+    let t = TestDb::new().await;
+    let (app, db) = t.app().await;
+    let (cookie, contract) = partner_with_contract(&app, &db).await;
+    make_user(&db, "乙公司", "partner.b", Role::Partner).await;
+    make_user(&db, "厂商", "approver", Role::Approver).await;
+    make_user(&db, "厂商", "admin", Role::Admin).await;
+    let other = sign_in(&app, "partner.b").await;
+    let approver = sign_in(&app, "approver").await;
+    let admin = sign_in(&app, "admin").await;
+    let uri = format!("/contracts/{contract}/attachments");
+    let parts = [Part::Text("kind", "voucher"), Part::File("file", "v.png", PNG)];
+
+    let res = post_multipart(&app, &uri, &parts, OURS).await;
+    assert_eq!(res.status, StatusCode::UNAUTHORIZED, "no session");
+    let res = post_multipart(&app, &uri, &parts, Sent { cookie: Some(&cookie), same_origin: false, ..OURS }).await;
+    assert_eq!(res.status, StatusCode::FORBIDDEN, "cross-site form");
+    assert_eq!(res.json()["code"], "cross_site");
+    let res = upload(&app, contract, "voucher", "v.png", PNG, &other).await;
+    assert_eq!(res.status, StatusCode::FORBIDDEN, "another organisation's partner");
+    let res = upload(&app, contract, "voucher", "v.png", PNG, &approver).await;
+    assert_eq!(res.status, StatusCode::FORBIDDEN, "an approver not assigned to it");
+    let res = upload(&app, 999_999, "voucher", "v.png", PNG, &cookie).await;
+    assert_eq!(res.status, StatusCode::NOT_FOUND, "no such contract");
+    assert_eq!(attachment_count(&db).await, 0);
+
+    let res = upload(&app, contract, "voucher", "v.png", PNG, &admin).await;
+    assert_eq!(res.status, StatusCode::CREATED, "admin: {}", res.text());
+    let id = res.json()["id"].as_i64().unwrap();
+    let get_missing = |c: &str| {
+        axum::http::Request::get("/attachments/999999").header("cookie", c).body(axum::body::Body::empty()).unwrap()
+    };
+    let get = |c: Option<&str>| {
+        let mut r = axum::http::Request::get(format!("/attachments/{id}"));
+        if let Some(c) = c {
+            r = r.header("cookie", c);
+        }
+        r.body(axum::body::Body::empty()).unwrap()
+    };
+    assert_eq!(send(&app, get(None)).await.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(send(&app, get(Some(&other))).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(send(&app, get(Some(&approver))).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(send(&app, get_missing(&cookie)).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(send(&app, get(Some(&cookie))).await.status, StatusCode::OK);
+    t.cleanup(db).await;
+}

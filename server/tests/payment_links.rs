@@ -1,0 +1,256 @@
+//! Private payment links (PRODUCT.md §7): created by the owner organisation's partner or an admin,
+//! the page behind the link, voucher upload through it, expiry/revocation, and that a token opens
+//! nothing else — on SQLite and (with `TEST_DATABASE_URL`) PostgreSQL.
+
+mod support;
+#[path = "support/uploads.rs"]
+mod uploads;
+
+use app::db::entities::{attachment, payment_link, setting};
+use app::models::Role;
+use axum::http::StatusCode;
+use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, Set};
+use support::*;
+use uploads::*;
+
+struct World {
+    app: axum::Router,
+    db: DatabaseConnection,
+    partner: String,
+    contract: i64,
+    other_contract: i64,
+}
+
+async fn world(t: &TestDb) -> World {
+    let (app, db) = t.app().await;
+    let owner = make_user(&db, "甲公司", "partner.a", Role::Partner).await;
+    let other_owner = make_user(&db, "乙公司", "partner.b", Role::Partner).await;
+    let contract = make_contract(&db, "甲公司", owner, "QYWXHT-7", 1_234_567).await;
+    let other_contract = make_contract(&db, "乙公司", other_owner, "QYWXHT-8", 999_900).await;
+    let partner = sign_in(&app, "partner.a").await;
+    World { app, db, partner, contract, other_contract }
+}
+
+/// Calls `payment/create_link` (JSON arguments) as our own page would.
+async fn create_link_as(w: &World, cookie: Option<&str>, contract: i64, days: Option<u32>) -> TestResponse {
+    let body = serde_json::json!({"contract_id": contract, "days": days});
+    let mut req = axum::http::Request::post("/api/payment/create_link")
+        .header("content-type", "application/json")
+        .header("accept", "application/json")
+        .header("sec-fetch-site", "same-origin");
+    if let Some(c) = cookie {
+        req = req.header("cookie", c);
+    }
+    send(&w.app, req.body(axum::body::Body::from(body.to_string())).unwrap()).await
+}
+
+async fn create_link(w: &World, cookie: &str, contract: i64, days: Option<u32>) -> TestResponse {
+    create_link_as(w, Some(cookie), contract, days).await
+}
+
+async fn link_url(w: &World) -> String {
+    let res = create_link(w, &w.partner, w.contract, None).await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.text());
+    res.json()["url"].as_str().unwrap().to_owned()
+}
+
+async fn upload_via(w: &World, url: &str, name: &str, file: &[u8], same_origin: bool) -> TestResponse {
+    post_multipart(&w.app, &format!("{url}/voucher"), &[Part::File("file", name, file)], Sent { same_origin, ..OURS })
+        .await
+}
+
+async fn set_setting(db: &DatabaseConnection, key: &str, value: &str) {
+    setting::ActiveModel { key: Set(key.into()), value: Set(value.into()), updated_at: Set(chrono::Utc::now()) }
+        .insert(db)
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn a_valid_link_shows_amount_and_instructions_and_takes_a_voucher_without_an_account() {
+    let t = TestDb::new().await;
+    let w = world(&t).await;
+    use app::db::attachments::payment_settings as keys;
+    set_setting(&w.db, keys::BANK_ACCOUNT_NAME, "某某科技有限公司").await;
+    set_setting(&w.db, keys::BANK_ACCOUNT_NUMBER, "6222 0000 1111").await;
+    set_setting(&w.db, keys::WECHAT_QR, "javascript:alert(1)").await;
+
+    let res = create_link(&w, &w.partner, w.contract, None).await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.text());
+    let url = res.json()["url"].as_str().unwrap().to_owned();
+    assert!(url.starts_with("/pay/") && url.len() == "/pay/".len() + 64, "{url}");
+    let expires: chrono::DateTime<chrono::Utc> = serde_json::from_value(res.json()["expires_at"].clone()).unwrap();
+    let days = (expires - chrono::Utc::now()).num_hours();
+    assert!((7 * 24 - 1..=7 * 24).contains(&days), "default 7 days, got {days} h");
+    // Only the token's hash is stored.
+    let token = url.trim_start_matches("/pay/");
+    assert_eq!(
+        payment_link::Entity::find().filter(payment_link::Column::TokenHash.eq(token)).one(&w.db).await.unwrap(),
+        None
+    );
+
+    let page = get(&w.app, &url).await;
+    assert_eq!(page.status, StatusCode::OK);
+    let html = page.text();
+    for expected in [
+        "QYWXHT-7",
+        "¥12,345.67",
+        "微信扫码",
+        "不提供发票",
+        "购买企业甲",
+        "某某科技有限公司",
+        "6222 0000 1111",
+        "（未设置）",
+        "上传付款凭证",
+    ] {
+        assert!(html.contains(expected), "page lacks {expected}");
+    }
+    assert!(!html.contains("javascript:alert"), "an unsafe QR URL is not rendered");
+    assert!(html.contains("尚未设置微信收款码"), "empty state for the QR code");
+    assert!(!html.contains("QYWXHT-8"), "nothing of another contract");
+    assert_eq!(page.headers["referrer-policy"], "no-referrer");
+
+    let res = upload_via(&w, &url, "转账回单.pdf", PDF, true).await;
+    assert_eq!(res.status, StatusCode::CREATED, "{}", res.text());
+    assert!(res.text().contains("已收到付款凭证"));
+    let rows = attachment::Entity::find().all(&w.db).await.unwrap();
+    assert_eq!(rows.len(), 1);
+    assert_eq!((rows[0].contract_id, rows[0].kind.as_str(), rows[0].uploaded_by), (w.contract, "voucher", None));
+    assert!(rows[0].via_payment_link.is_some());
+    t.cleanup(w.db).await;
+}
+
+#[tokio::test]
+async fn a_link_takes_only_a_voucher_and_refuses_bad_files_with_a_page() {
+    let t = TestDb::new().await;
+    let w = world(&t).await;
+    let url = link_url(&w).await;
+    let sheet = userid_xlsx(CORP, &["zhangsan"]);
+    let res = upload_via(&w, &url, "userids.xlsx", &sheet, true).await;
+    assert_eq!(res.status, StatusCode::UNSUPPORTED_MEDIA_TYPE, "{}", res.text());
+    assert!(res.text().contains("付款凭证只接受"), "{}", res.text());
+    let res = upload_via(&w, &url, "凭证.png", PDF, true).await;
+    assert_eq!(res.status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    let res = upload_via(&w, &url, "凭证.png", b"", true).await;
+    assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(attachment::Entity::find().all(&w.db).await.unwrap().len(), 0);
+    t.cleanup(w.db).await;
+}
+
+#[tokio::test]
+async fn expired_and_revoked_links_answer_410_and_unknown_ones_404() {
+    let t = TestDb::new().await;
+    let w = world(&t).await;
+    let url = link_url(&w).await;
+    let link = payment_link::Entity::find().one(&w.db).await.unwrap().unwrap();
+    let mut expired: payment_link::ActiveModel = link.clone().into();
+    expired.expires_at = Set(chrono::Utc::now() - chrono::Duration::minutes(1));
+    expired.update(&w.db).await.unwrap();
+    let page = get(&w.app, &url).await;
+    assert_eq!(page.status, StatusCode::GONE);
+    assert!(page.text().contains("已过期"));
+    let res = upload_via(&w, &url, "v.png", PNG, true).await;
+    assert_eq!(res.status, StatusCode::GONE, "no upload through an expired link");
+
+    let url2 = link_url(&w).await;
+    let id2 =
+        payment_link::Entity::find().filter(payment_link::Column::Id.ne(link.id)).one(&w.db).await.unwrap().unwrap().id;
+    app::db::attachments::revoke_payment_link(&w.db, id2).await.unwrap();
+    let page = get(&w.app, &url2).await;
+    assert_eq!(page.status, StatusCode::GONE);
+    assert!(page.text().contains("已被撤销"));
+
+    for unknown in [format!("/pay/{}", "0".repeat(64)), "/pay/not-a-token".to_owned(), "/pay/..%2F..%2Fetc".to_owned()]
+    {
+        let page = get(&w.app, &unknown).await;
+        assert_eq!(page.status, StatusCode::NOT_FOUND, "{unknown}");
+        assert!(page.text().contains("付款链接无效"), "{unknown}");
+    }
+    assert_eq!(attachment::Entity::find().all(&w.db).await.unwrap().len(), 0);
+    t.cleanup(w.db).await;
+}
+
+#[tokio::test]
+async fn a_token_opens_nothing_but_its_own_payment_page() {
+    let t = TestDb::new().await;
+    let w = world(&t).await;
+    let url = link_url(&w).await;
+    let res = upload_via(&w, &url, "v.png", PNG, true).await;
+    assert_eq!(res.status, StatusCode::CREATED);
+    let id = attachment::Entity::find().one(&w.db).await.unwrap().unwrap().id;
+    let token = url.trim_start_matches("/pay/");
+    // The token is no session: downloads, uploads and server functions stay closed.
+    let as_cookie = format!("wld_session={token}");
+    let res = send(
+        &w.app,
+        axum::http::Request::get(format!("/attachments/{id}"))
+            .header("cookie", &as_cookie)
+            .body(axum::body::Body::empty())
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(res.status, StatusCode::UNAUTHORIZED);
+    let res = upload(&w.app, w.other_contract, "voucher", "v.png", PNG, &as_cookie).await;
+    assert_eq!(res.status, StatusCode::UNAUTHORIZED);
+    let res = post_form(
+        &w.app,
+        "/api/payment/create_link",
+        &[("contract_id", &w.other_contract.to_string())],
+        Some(&as_cookie),
+    )
+    .await;
+    assert_eq!(res.status, StatusCode::UNAUTHORIZED);
+    // Paths below the token do not lead elsewhere.
+    for path in [format!("{url}/contract"), format!("{url}/../{}", w.other_contract), format!("{url}/voucher")] {
+        let res = get(&w.app, &path).await;
+        assert!(!res.text().contains("QYWXHT-8"), "{path}");
+        assert_ne!(res.status, StatusCode::OK, "{path}");
+    }
+    // Vouchers through the link land on its own contract only.
+    let rows = attachment::Entity::find().all(&w.db).await.unwrap();
+    assert!(rows.iter().all(|r| r.contract_id == w.contract));
+    t.cleanup(w.db).await;
+}
+
+#[tokio::test]
+async fn a_cross_site_voucher_post_is_refused() {
+    let t = TestDb::new().await;
+    let w = world(&t).await;
+    let url = link_url(&w).await;
+    let res = upload_via(&w, &url, "v.png", PNG, false).await;
+    assert_eq!(res.status, StatusCode::FORBIDDEN, "{}", res.text());
+    assert_eq!(attachment::Entity::find().all(&w.db).await.unwrap().len(), 0);
+    t.cleanup(w.db).await;
+}
+
+#[tokio::test]
+async fn only_the_owner_organisation_or_an_admin_creates_links_for_1_to_30_days() {
+    let t = TestDb::new().await;
+    let w = world(&t).await;
+    make_user(&w.db, "厂商", "approver", Role::Approver).await;
+    make_user(&w.db, "厂商", "admin", Role::Admin).await;
+    let other = sign_in(&w.app, "partner.b").await;
+    let approver = sign_in(&w.app, "approver").await;
+    let admin = sign_in(&w.app, "admin").await;
+
+    assert_eq!(create_link(&w, &other, w.contract, None).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(create_link(&w, &approver, w.contract, None).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(create_link(&w, &w.partner, 999_999, None).await.status, StatusCode::NOT_FOUND);
+    let res = create_link_as(&w, None, w.contract, None).await;
+    assert_eq!(res.status, StatusCode::UNAUTHORIZED);
+    for bad in [0, 31] {
+        let res = create_link(&w, &w.partner, w.contract, Some(bad)).await;
+        assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY, "{bad}: {}", res.text());
+        assert_eq!(res.json()["problems"][0]["field"], "days");
+    }
+    assert!(payment_link::Entity::find().all(&w.db).await.unwrap().is_empty());
+
+    let res = create_link(&w, &admin, w.contract, Some(30)).await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.text());
+    assert_eq!(res.json()["days"], 30);
+    let res = create_link(&w, &w.partner, w.contract, Some(1)).await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.text());
+    let expires: chrono::DateTime<chrono::Utc> = serde_json::from_value(res.json()["expires_at"].clone()).unwrap();
+    assert!((expires - chrono::Utc::now()).num_hours() < 24);
+    t.cleanup(w.db).await;
+}
