@@ -1,8 +1,12 @@
 //! The WeCom License Desk server: configuration, the axum router around the Leptos app, the JSON
 //! API, and start-up (connect, migrate, serve, shut down cleanly).
 
+pub mod admin;
 pub mod api;
+pub mod cli;
 pub mod config;
+pub mod demo;
+pub mod security;
 pub mod state;
 
 use app::{App, shell};
@@ -39,8 +43,10 @@ pub fn router(config: &Config, db: DatabaseConnection) -> Router {
         .route("/api/v1/quote", post(api::quote::quote))
         .route("/api/{*fn_name}", get(server_fn_handler).post(server_fn_handler))
         .leptos_routes_with_handler(routes, get(leptos_routes_handler))
-        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(security::page_csp, shell))
         .with_state(state)
+        .layer(axum::middleware::from_fn(security::headers))
+        .layer(tower_http::compression::CompressionLayer::new().gzip(true).br(true))
 }
 
 /// Liveness and database reachability.
@@ -153,6 +159,7 @@ async fn leptos_routes_handler(state: State<AppState>, request: Request<Body>) -
         move || {
             provide_context(db.clone());
             provide_context(settings.clone());
+            security::page_csp();
         },
         move || shell(app_state.leptos_options.clone()),
     );
