@@ -54,17 +54,29 @@ pub fn App() -> impl IntoView {
         <Stylesheet id="leptos" href=format!("/pkg/{OUTPUT_NAME}.css") />
         <Title text="企业微信接口许可 · 报价与订单" />
         <Router>
+            <AuthProvider>
             <header class="site-header">
                 <a class="brand" href="/">
                     "企业微信接口许可"
                 </a>
                 <span class="brand-sub">"报价 · 订单 · 审批"</span>
+                <components::user_menu::UserMenu />
             </header>
             <main class="site-main">
                 <Routes fallback=routes::not_found::NotFound>
                     <Route path=path!("") view=routes::quote::QuotePage ssr=SsrMode::Async />
+                    <Route path=path!("/signin") view=routes::signin::SignInPage ssr=SsrMode::Async />
+                    <Route path=path!("/contracts") view=routes::contracts::ContractsPage ssr=SsrMode::Async />
                 </Routes>
             </main>
+            </AuthProvider>
         </Router>
     }
+}
+
+/// Sets up the shared sign-in state inside the router (see `components::user_menu`).
+#[component]
+fn AuthProvider(children: Children) -> impl IntoView {
+    components::user_menu::provide_auth();
+    children()
 }

@@ -1,3 +1,4 @@
 //! Parts of pages that more than one page uses, or that are big enough to stand alone.
 
 pub mod quote_result;
+pub mod user_menu;

@@ -1,4 +1,6 @@
 //! Pages, one module per route.
 
+pub mod contracts;
 pub mod not_found;
 pub mod quote;
+pub mod signin;
