@@ -2,7 +2,10 @@
 //! use. Rows never leave the server; they are converted into the shared domain types / DTOs.
 
 pub mod accounts;
+pub mod audit;
+pub mod contracts;
 pub mod entities;
+pub mod flows;
 pub mod migration;
 pub mod price_books;
 

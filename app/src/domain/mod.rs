@@ -8,6 +8,7 @@ pub mod contract;
 pub mod ids;
 pub mod money;
 pub mod period;
+pub mod policy;
 pub mod price_book;
 pub mod problem;
 pub mod quote;

@@ -6,6 +6,7 @@
 //! against every registered function, so a new function without a policy fails the tests.
 
 pub mod auth;
+pub mod contracts;
 pub mod price_book;
 
 /// Who may call a server function at all (the first gate; the function then applies the
@@ -24,6 +25,17 @@ pub const ENDPOINTS: &[(&str, Door)] = &[
     ("auth/sign_in", Door::Public),
     ("auth/sign_out", Door::Public),
     ("auth/me", Door::Public),
+    ("contracts/create", Door::SignedIn),
+    ("contracts/save", Door::SignedIn),
+    ("contracts/get", Door::SignedIn),
+    ("contracts/list", Door::SignedIn),
+    ("contracts/submit", Door::SignedIn),
+    ("contracts/withdraw", Door::SignedIn),
+    ("contracts/cancel", Door::SignedIn),
+    ("contracts/approve", Door::SignedIn),
+    ("contracts/reject", Door::SignedIn),
+    ("contracts/fulfil", Door::SignedIn),
+    ("contracts/flow", Door::SignedIn),
 ];
 
 /// The door of a server function path like `/api/auth/me`, if it is listed.

@@ -1,6 +1,14 @@
 //! Sea-ORM entities: one module per table.
 
+pub mod approval_flow;
+pub mod approval_level;
+pub mod approval_level_candidate;
+pub mod approval_step;
 pub mod audit_event;
+pub mod contract;
+pub mod contract_approver;
+pub mod contract_line;
+pub mod document_sequence;
 pub mod login_attempt;
 pub mod organisation;
 pub mod price_book;

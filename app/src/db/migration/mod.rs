@@ -5,12 +5,17 @@ use sea_orm_migration::prelude::*;
 
 mod m20261128_000001_price_books;
 mod m20261129_000002_accounts;
+pub mod m20261129_000003_contracts;
 
 pub struct Migrator;
 
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(m20261128_000001_price_books::Migration), Box::new(m20261129_000002_accounts::Migration)]
+        vec![
+            Box::new(m20261128_000001_price_books::Migration),
+            Box::new(m20261129_000002_accounts::Migration),
+            Box::new(m20261129_000003_contracts::Migration),
+        ]
     }
 }

@@ -1,0 +1,162 @@
+//! Approval flows: reading the default flow for the form, setting a level's approvers (admin,
+//! demo), and resolving a contract's approver per level from the submitter's choice (更换).
+
+use super::audit::people;
+use super::entities::{approval_flow, approval_level, approval_level_candidate, user};
+use crate::domain::contract::{ApprovalChoice, paths};
+use crate::domain::problem::{Problem, indexed};
+use crate::models::{FlowDto, FlowLevelDto, Role};
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, Set};
+
+/// The default flow (默认三级审批) with its levels, default approvers and candidates.
+pub async fn default_flow<C: ConnectionTrait>(db: &C) -> Result<FlowDto, DbErr> {
+    let flow = approval_flow::Entity::find()
+        .filter(approval_flow::Column::IsDefault.eq(true))
+        .order_by_asc(approval_flow::Column::Id)
+        .one(db)
+        .await?
+        .ok_or_else(|| DbErr::RecordNotFound("no default approval flow".into()))?;
+    flow_dto(db, flow).await
+}
+
+/// A flow by id, if it exists.
+pub async fn find<C: ConnectionTrait>(db: &C, id: i64) -> Result<Option<FlowDto>, DbErr> {
+    match approval_flow::Entity::find_by_id(id).one(db).await? {
+        Some(f) => Ok(Some(flow_dto(db, f).await?)),
+        None => Ok(None),
+    }
+}
+
+/// The names of a flow's levels by level number.
+pub async fn level_names<C: ConnectionTrait>(db: &C, flow_id: i64) -> Result<Vec<(u32, String)>, DbErr> {
+    Ok(levels(db, flow_id).await?.into_iter().map(|l| (level_no(l.level), l.name)).collect())
+}
+
+async fn levels<C: ConnectionTrait>(db: &C, flow_id: i64) -> Result<Vec<approval_level::Model>, DbErr> {
+    approval_level::Entity::find()
+        .filter(approval_level::Column::FlowId.eq(flow_id))
+        .order_by_asc(approval_level::Column::Level)
+        .all(db)
+        .await
+}
+
+fn level_no(level: i32) -> u32 {
+    u32::try_from(level).unwrap_or(0)
+}
+
+async fn flow_dto<C: ConnectionTrait>(db: &C, flow: approval_flow::Model) -> Result<FlowDto, DbErr> {
+    let levels = levels(db, flow.id).await?;
+    let candidates = approval_level_candidate::Entity::find()
+        .filter(approval_level_candidate::Column::LevelId.is_in(levels.iter().map(|l| l.id)))
+        .all(db)
+        .await?;
+    let names = people(
+        db,
+        levels.iter().filter_map(|l| l.default_approver_user_id).chain(candidates.iter().map(|c| c.user_id)),
+    )
+    .await?;
+    Ok(FlowDto {
+        id: flow.id,
+        name: flow.name,
+        levels: levels
+            .into_iter()
+            .map(|l| {
+                let mut cands: Vec<_> = candidates
+                    .iter()
+                    .filter(|c| c.level_id == l.id)
+                    .filter_map(|c| names.get(&c.user_id).cloned())
+                    .collect();
+                cands.sort_by_key(|p| p.id);
+                FlowLevelDto {
+                    level: level_no(l.level),
+                    name: l.name,
+                    default_approver: l.default_approver_user_id.and_then(|id| names.get(&id).cloned()),
+                    candidates: cands,
+                }
+            })
+            .collect(),
+    })
+}
+
+/// Sets a level's default approver and candidates (the default is always a candidate). Approvers
+/// must be active users with the approver or admin role.
+pub async fn set_level<C: ConnectionTrait>(
+    db: &C,
+    flow_id: i64,
+    level: u32,
+    default_approver: i64,
+    candidates: &[i64],
+) -> Result<(), DbErr> {
+    let row = approval_level::Entity::find()
+        .filter(approval_level::Column::FlowId.eq(flow_id))
+        .filter(approval_level::Column::Level.eq(i32::try_from(level).unwrap_or(i32::MAX)))
+        .one(db)
+        .await?
+        .ok_or_else(|| DbErr::RecordNotFound(format!("flow {flow_id} has no level {level}")))?;
+    let mut all: Vec<i64> = candidates.to_vec();
+    all.push(default_approver);
+    all.sort_unstable();
+    all.dedup();
+    let approvers = user::Entity::find()
+        .filter(user::Column::Id.is_in(all.clone()))
+        .filter(user::Column::Active.eq(true))
+        .filter(user::Column::Role.is_in([Role::Approver.as_str(), Role::Admin.as_str()]))
+        .all(db)
+        .await?;
+    if approvers.len() != all.len() {
+        return Err(DbErr::Custom("every approver must be an active approver or admin".into()));
+    }
+    let mut active: approval_level::ActiveModel = row.clone().into();
+    active.default_approver_user_id = Set(Some(default_approver));
+    active.update(db).await?;
+    approval_level_candidate::Entity::delete_many()
+        .filter(approval_level_candidate::Column::LevelId.eq(row.id))
+        .exec(db)
+        .await?;
+    for user_id in all {
+        approval_level_candidate::ActiveModel { level_id: Set(row.id), user_id: Set(user_id) }.insert(db).await?;
+    }
+    Ok(())
+}
+
+/// The approver of each level for a contract: the submitter's pick where it is one of the level's
+/// candidates, else the level's default. With `complete`, every level must end up with one (for
+/// submission); otherwise levels without one are left out (a draft).
+pub fn resolve(flow: &FlowDto, choice: &ApprovalChoice, complete: bool) -> Result<Vec<(u32, i64)>, Vec<Problem>> {
+    let mut problems = Vec::new();
+    let mut out = Vec::new();
+    if choice.approvers.len() > flow.levels.len() {
+        problems.push(Problem::error(
+            paths::APPROVAL_APPROVERS,
+            "too_many_approval_levels",
+            format!("审批流程“{}”只有{}级", flow.name, flow.levels.len()),
+            format!("The flow \"{}\" has {} levels", flow.name, flow.levels.len()),
+        ));
+    }
+    for (i, level) in flow.levels.iter().enumerate() {
+        let field = indexed(paths::APPROVAL_APPROVERS, i, "");
+        match choice.approvers.get(i).copied().flatten() {
+            Some(pick) if level.candidates.iter().any(|c| c.id == pick) => out.push((level.level, pick)),
+            Some(_) => problems.push(Problem::error(
+                field,
+                "approver_not_candidate",
+                format!("第{}级（{}）所选审批人不在可选名单中，请重新选择", level.level, level.name),
+                format!(
+                    "The approver picked for level {} ({}) is not one of its candidates; pick again",
+                    level.level, level.name
+                ),
+            )),
+            None => match &level.default_approver {
+                Some(d) => out.push((level.level, d.id)),
+                None if complete => problems.push(Problem::error(
+                    field,
+                    "approver_missing",
+                    format!("第{}级（{}）还没有审批人，请选择一位或联系管理员", level.level, level.name),
+                    format!("Level {} ({}) has no approver yet; pick one or ask an admin", level.level, level.name),
+                )),
+                None => {}
+            },
+        }
+    }
+    if problems.is_empty() { Ok(out) } else { Err(problems) }
+}

@@ -1,0 +1,184 @@
+//! Who gets what answer from every server function (PRODUCT.md §8), as one table.
+//!
+//! `rows()` lists, per endpoint, the HTTP status each role must get, in the order of [`ROLES`]:
+//! anonymous, a partner of the owning organisation, a partner of another organisation, an approver
+//! in no level of the contract's flow, the contract's level-1 approver (the pending level), admin.
+//! `spec()` says how to call the endpoint and on a contract in which state.
+//!
+//! The completeness tests fail when a server function is registered but not in `ENDPOINTS`, or
+//! listed without a row here: a new server function cannot ship without a decided policy.
+//! Adding one is a row in `rows()` plus an arm in `spec()`.
+
+mod contract_world;
+mod support;
+
+use contract_world::{Who, World};
+use serde_json::{Value, json};
+use std::collections::BTreeSet;
+
+const ROLES: [Who; 6] =
+    [Who::Anonymous, Who::OwnPartner, Who::OtherPartner, Who::UnassignedApprover, Who::Approver1, Who::Admin];
+
+/// Endpoint → expected status per role (order of [`ROLES`]).
+fn rows() -> Vec<(&'static str, [u16; 6])> {
+    vec![
+        ("price_book/current", [200, 200, 200, 200, 200, 200]),
+        ("auth/sign_in", [200, 200, 200, 200, 200, 200]),
+        ("auth/sign_out", [200, 200, 200, 200, 200, 200]),
+        ("auth/me", [200, 200, 200, 200, 200, 200]),
+        ("contracts/create", [401, 200, 200, 403, 403, 200]),
+        ("contracts/save", [401, 200, 403, 403, 403, 200]),
+        ("contracts/get", [401, 200, 403, 403, 200, 200]),
+        ("contracts/list", [401, 200, 200, 200, 200, 200]),
+        ("contracts/submit", [401, 200, 403, 403, 403, 200]),
+        ("contracts/withdraw", [401, 200, 403, 403, 403, 200]),
+        ("contracts/cancel", [401, 200, 403, 403, 403, 200]),
+        ("contracts/approve", [401, 403, 403, 403, 200, 403]),
+        ("contracts/reject", [401, 403, 403, 403, 200, 403]),
+        ("contracts/fulfil", [401, 403, 403, 403, 403, 200]),
+        ("contracts/flow", [401, 200, 200, 200, 200, 200]),
+    ]
+}
+
+/// The contract a call works on, made fresh for every call so one role's answer cannot depend on
+/// another's.
+#[derive(Clone, Copy, Debug)]
+enum State {
+    NoContract,
+    Draft,
+    /// Submitted, at level 1.
+    Pending,
+    Approved,
+}
+
+enum Body {
+    Json(fn(&World, &Value) -> Value),
+    Form(fn(Option<&str>) -> Vec<(&'static str, String)>),
+}
+
+struct Spec {
+    state: State,
+    body: Body,
+}
+
+fn spec(path: &str) -> Spec {
+    use State::*;
+    let json = |state, f: fn(&World, &Value) -> Value| Spec { state, body: Body::Json(f) };
+    match path {
+        "price_book/current" | "auth/sign_out" | "auth/me" => Spec { state: NoContract, body: Body::Form(|_| vec![]) },
+        "auth/sign_in" => Spec {
+            state: NoContract,
+            body: Body::Form(|user| {
+                vec![("username", user.unwrap_or("spare").to_owned()), ("password", support::PASSWORD.to_owned())]
+            }),
+        },
+        "contracts/create" => {
+            json(NoContract, |w, _| json!({"draft": {"end_customer": "矩阵", "approval": {"flow_id": w.flow_id}}}))
+        }
+        "contracts/save" => {
+            json(Draft, |w, c| json!({"id": c["id"], "version": c["version"], "draft": w.valid_draft()}))
+        }
+        "contracts/get" => json(Pending, |_, c| json!({"id": c["id"]})),
+        "contracts/list" => json(NoContract, |_, _| json!({"filter": {}})),
+        "contracts/submit" => {
+            json(Draft, |w, c| json!({"id": c["id"], "version": c["version"], "draft": w.valid_draft()}))
+        }
+        "contracts/withdraw" | "contracts/cancel" | "contracts/approve" => json(
+            if path == "contracts/cancel" { Draft } else { Pending },
+            |_, c| json!({"id": c["id"], "version": c["version"], "comment": "矩阵"}),
+        ),
+        "contracts/reject" => json(Pending, |_, c| json!({"id": c["id"], "version": c["version"], "reason": "矩阵"})),
+        "contracts/fulfil" => json(
+            Approved,
+            |_, c| json!({"id": c["id"], "version": c["version"], "wecom_order_id": "WX-1", "activation_date": "2027-01-02", "api_expiry_date": ""}),
+        ),
+        "contracts/flow" => json(NoContract, |_, _| json!({})),
+        other => panic!("no call spec for {other}: add an arm to spec() and a row to rows()"),
+    }
+}
+
+async fn prepare(w: &World, state: State) -> Value {
+    match state {
+        State::NoContract => Value::Null,
+        State::Draft => w.create("alice", &w.valid_draft()).await,
+        State::Pending => w.submitted().await,
+        State::Approved => {
+            let mut c = w.submitted().await;
+            for ap in ["ap1", "ap2", "ap3"] {
+                c = w.ok(ap, "contracts/approve", json!({"id": c["id"], "version": c["version"], "comment": ""})).await;
+            }
+            c
+        }
+    }
+}
+
+#[tokio::test]
+async fn every_role_gets_exactly_the_allowed_answer_from_every_endpoint() {
+    let mut w = World::new().await;
+    support::make_user(&w.db, "访客", "spare", app::models::Role::Partner).await;
+    let mut failures = Vec::new();
+    for (path, expected) in rows() {
+        let s = spec(path);
+        for (who, want) in ROLES.into_iter().zip(expected) {
+            let contract = prepare(&w, s.state).await;
+            let user = World::name_of(who);
+            let res = match &s.body {
+                Body::Json(f) => w.call(user, path, f(&w, &contract)).await,
+                Body::Form(f) => {
+                    let form = f(user);
+                    let pairs: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+                    let cookie = w.cookie(user);
+                    support::post_form(&w.app, &format!("/api/{path}"), &pairs, cookie.as_deref()).await
+                }
+            };
+            if res.status.as_u16() != want {
+                failures.push(format!("{path} as {who:?}: want {want}, got {} {}", res.status, res.text()));
+            }
+            // Sign-in and sign-out change the caller's session: keep the role signed in.
+            if let Some(name) = user
+                && matches!(path, "auth/sign_in" | "auth/sign_out")
+            {
+                let fresh = support::sign_in(&w.app, name).await;
+                w.set_cookie(name, fresh);
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{} wrong answers:\n{}", failures.len(), failures.join("\n"));
+    w.done().await;
+}
+
+#[test]
+fn every_registered_server_function_is_listed_with_a_door() {
+    let registered: BTreeSet<String> = leptos::server_fn::axum::server_fn_paths()
+        .map(|(p, _)| p.strip_prefix("/api/").unwrap_or(p).to_owned())
+        .collect();
+    let listed: BTreeSet<String> = app::functions::ENDPOINTS.iter().map(|(p, _)| (*p).to_owned()).collect();
+    assert!(!registered.is_empty(), "no server functions registered: the registry lookup is broken");
+    assert_eq!(registered, listed, "registered server functions and ENDPOINTS differ");
+}
+
+#[test]
+fn every_listed_endpoint_has_exactly_one_row_and_a_call_spec() {
+    let listed: BTreeSet<&str> = app::functions::ENDPOINTS.iter().map(|(p, _)| *p).collect();
+    let rows = rows();
+    let in_rows: BTreeSet<&str> = rows.iter().map(|(p, _)| *p).collect();
+    assert_eq!(in_rows.len(), rows.len(), "an endpoint has two rows");
+    assert_eq!(listed, in_rows, "ENDPOINTS without a row in the access matrix, or rows for unknown endpoints");
+    for (path, _) in rows {
+        let _ = spec(path);
+    }
+}
+
+#[test]
+fn signed_in_doors_refuse_the_anonymous_and_public_doors_do_not() {
+    use app::functions::{Door, ENDPOINTS};
+    for (path, expected) in rows() {
+        let door = ENDPOINTS.iter().find(|(p, _)| *p == path).map(|(_, d)| *d).unwrap();
+        assert_eq!(
+            door == Door::SignedIn,
+            expected[0] == 401,
+            "{path}: door {door:?} vs anonymous answer {}",
+            expected[0]
+        );
+    }
+}

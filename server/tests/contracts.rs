@@ -1,0 +1,370 @@
+//! Contracts through the real server functions, on SQLite (default) and PostgreSQL
+//! (`TEST_DATABASE_URL`): drafts, the list, server-side repricing, validation, document numbers
+//! under concurrency, optimistic locking and the three-level approval.
+
+mod contract_world;
+mod support;
+
+use contract_world::{CORP, World, problem_fields};
+use serde_json::{Value, json};
+use std::collections::HashSet;
+
+fn id(v: &Value) -> i64 {
+    v["id"].as_i64().expect("id")
+}
+
+fn version(v: &Value) -> i64 {
+    v["version"].as_i64().expect("version")
+}
+
+fn status(v: &Value) -> (String, Option<u64>) {
+    (v["status"]["status"].as_str().unwrap_or("").to_owned(), v["status"]["level"].as_u64())
+}
+
+fn actions(v: &Value) -> Vec<String> {
+    v["timeline"].as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap().to_owned()).collect()
+}
+
+#[tokio::test]
+async fn a_draft_is_created_saved_and_read_back_as_typed() {
+    let w = World::new().await;
+    let mut d = w.valid_draft();
+    d.corp_id = " WW69C04360D53DA8B7 ".into();
+    d.remark = "先存一半".into();
+    let c = w.create("alice", &d).await;
+    assert_eq!(status(&c), ("draft".into(), None));
+    assert_eq!(version(&c), 1);
+    assert_eq!(c["document_number"], Value::Null, "numbers are assigned on submission");
+    assert_eq!(c["draft"]["corp_id"], CORP, "stored lower-case, trimmed");
+    assert_eq!(c["draft"]["lines"][0]["quantity"], "8");
+    assert_eq!(c["draft"]["lines"][0]["service_end"], "2027-12-31");
+    // 8 interop accounts for a year: 5 × 50 + 3 × 40, priced by the server while drafting.
+    assert_eq!(c["total"], "370.00");
+    assert_eq!(c["line_prices"][0]["amount"], "370.00");
+
+    d.end_customer = "雪碧算术（改）".into();
+    d.lines[0].quantity = "".into();
+    let saved = w.ok("alice", "contracts/save", json!({"id": id(&c), "version": 1, "draft": d})).await;
+    assert_eq!(version(&saved), 2);
+    assert_eq!(saved["draft"]["end_customer"], "雪碧算术（改）");
+    assert_eq!(saved["draft"]["lines"][0]["quantity"], "", "a blank stays blank");
+    assert_eq!(saved["total"], Value::Null, "an incomplete line has no price");
+    assert_eq!(actions(&saved), ["created", "saved"]);
+    assert_eq!(saved["timeline"][1]["actor"]["display_name"], "alice");
+    // Another partner of the same organisation sees and edits it; another organisation does not.
+    assert_eq!(w.get("amy", id(&c)).await["version"], 2);
+    assert_eq!(w.call(Some("bob"), "contracts/get", json!({"id": id(&c)})).await.status.as_u16(), 403);
+    assert_eq!(w.call(Some("alice"), "contracts/get", json!({"id": 999_999})).await.status.as_u16(), 404);
+    w.done().await;
+}
+
+#[tokio::test]
+async fn a_save_with_a_bad_field_is_refused_and_keeps_what_was_saved() {
+    let w = World::new().await;
+    let c = w.create("alice", &w.valid_draft()).await;
+    let mut d = w.valid_draft();
+    d.lines[0].service_start = "2027-13-45".into();
+    d.end_customer = "新名字".into();
+    let res = w.call(Some("alice"), "contracts/save", json!({"id": id(&c), "version": 1, "draft": d})).await;
+    assert_eq!(res.status.as_u16(), 422, "{}", res.text());
+    assert!(problem_fields(&res.json()).contains(&"lines[0].service_start".to_owned()), "{}", res.text());
+    let now = w.get("alice", id(&c)).await;
+    assert_eq!(version(&now), 1);
+    assert_eq!(now["draft"]["end_customer"], "雪碧算术");
+    w.done().await;
+}
+
+#[tokio::test]
+async fn two_saves_from_the_same_version_have_exactly_one_winner() {
+    let w = World::new().await;
+    let c = w.create("alice", &w.valid_draft()).await;
+    let (mut a, mut b) = (w.valid_draft(), w.valid_draft());
+    a.end_customer = "alice 的版本".into();
+    b.end_customer = "amy 的版本".into();
+    let (ra, rb) = tokio::join!(
+        w.call(Some("alice"), "contracts/save", json!({"id": id(&c), "version": 1, "draft": a})),
+        w.call(Some("amy"), "contracts/save", json!({"id": id(&c), "version": 1, "draft": b})),
+    );
+    let mut codes = [ra.status.as_u16(), rb.status.as_u16()];
+    codes.sort();
+    assert_eq!(codes, [200, 409], "{} / {}", ra.text(), rb.text());
+    let loser = if ra.status.as_u16() == 409 { &ra } else { &rb };
+    assert!(loser.text().contains("已被他人修改"), "{}", loser.text());
+    let now = w.get("alice", id(&c)).await;
+    assert_eq!(version(&now), 2);
+    let winner = if ra.status.as_u16() == 200 { "alice 的版本" } else { "amy 的版本" };
+    assert_eq!(now["draft"]["end_customer"], winner, "the loser overwrote nothing");
+    w.done().await;
+}
+
+#[tokio::test]
+async fn the_server_reprices_and_ignores_amounts_sent_by_the_client() {
+    let w = World::new().await;
+    let d = w.valid_draft();
+    let c = w.create("alice", &d).await;
+    let mut body = json!({"id": id(&c), "version": 1, "draft": d});
+    // A tampered client adds its own prices; they are not part of the draft and must not count.
+    body["draft"]["lines"][0]["amount"] = json!("0.01");
+    body["draft"]["lines"][0]["total"] = json!("0.01");
+    body["draft"]["total"] = json!("0.01");
+    let s = w.ok("alice", "contracts/submit", body).await;
+    assert_eq!(s["line_prices"][0]["amount"], "370.00");
+    assert_eq!(s["subtotal"], "370.00");
+    assert_eq!(s["tax"], "0.00");
+    assert_eq!(s["total"], "370.00");
+    assert_eq!(s["line_prices"][0]["months"], 12);
+    assert_eq!(status(&s), ("in_approval".into(), Some(1)));
+    assert!(s["document_number"].as_str().unwrap().starts_with("QYWXHT-"));
+    assert_eq!(s["price_book_version"].as_str().map(|v| !v.is_empty()), Some(true));
+    w.done().await;
+}
+
+#[tokio::test]
+async fn submit_level_problems_come_back_as_422_with_field_paths() {
+    let w = World::new().await;
+    let c = w.create("alice", &Default::default()).await;
+    let mut d = w.valid_draft();
+    d.end_customer = String::new();
+    d.payment_method = Some(app::domain::contract::PaymentMethod::WechatScan);
+    d.lines[0].invoice = Some(true); // rule 4: WeChat scan comes without an invoice
+    d.lines[0].quantity = String::new();
+    d.approval.approvers = vec![Some(w.outsider)]; // not a candidate of level 1
+    let res = w.call(Some("alice"), "contracts/submit", json!({"id": id(&c), "version": 1, "draft": d})).await;
+    assert_eq!(res.status.as_u16(), 422, "{}", res.text());
+    let fields = problem_fields(&res.json());
+    for f in ["end_customer", "lines[0].quantity", "approval.approvers[0]"] {
+        assert!(fields.iter().any(|x| x == f), "{f} missing from {fields:?}");
+    }
+    assert!(fields.iter().any(|x| x.starts_with("lines[0].invoice") || x == "payment_method"), "{fields:?}");
+    let now = w.get("alice", id(&c)).await;
+    assert_eq!(status(&now), ("draft".into(), None), "nothing was submitted");
+    assert_eq!(version(&now), 1);
+    w.done().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn two_hundred_parallel_submissions_get_two_hundred_distinct_numbers() {
+    let w = World::new().await;
+    let d = w.valid_draft();
+    let mut ids = Vec::new();
+    for _ in 0..200 {
+        ids.push(id(&w.create("alice", &d).await));
+    }
+    let cookie = w.cookie(Some("alice")).unwrap();
+    let mut set = tokio::task::JoinSet::new();
+    for cid in ids.clone() {
+        let (app, cookie, d) = (w.app.clone(), cookie.clone(), d.clone());
+        set.spawn(async move {
+            let body = json!({"id": cid, "version": 1, "draft": d});
+            contract_world::call_json(&app, "/api/contracts/submit", &body, Some(&cookie)).await
+        });
+    }
+    let mut numbers = HashSet::new();
+    while let Some(res) = set.join_next().await {
+        let res = res.unwrap();
+        assert_eq!(res.status.as_u16(), 200, "{}", res.text());
+        numbers.insert(res.json()["document_number"].as_str().unwrap().to_owned());
+    }
+    assert_eq!(numbers.len(), 200, "every submission got its own number");
+    let expected: HashSet<String> = (1..=200).map(|n| format!("QYWXHT-{n}")).collect();
+    assert_eq!(numbers, expected, "numbers are consecutive from 1, none skipped or reused");
+    w.done().await;
+}
+
+#[tokio::test]
+async fn three_levels_approve_in_order_then_an_admin_fulfils() {
+    let w = World::new().await;
+    let s = w.submitted().await;
+    let cid = id(&s);
+    let levels: Vec<u64> = s["approvers"].as_array().unwrap().iter().map(|a| a["level"].as_u64().unwrap()).collect();
+    assert_eq!(levels, [1, 2, 3]);
+    // Only the current level's approver may act: level 2's approver is told it is not theirs yet.
+    let early =
+        w.call(Some("ap2"), "contracts/approve", json!({"id": cid, "version": version(&s), "comment": ""})).await;
+    assert_eq!(early.status.as_u16(), 409, "{}", early.text());
+    for (who, level) in [("apx", 1), ("alice", 1), ("root", 1)] {
+        let r = w.call(Some(who), "contracts/approve", json!({"id": cid, "version": version(&s), "comment": ""})).await;
+        assert_eq!(r.status.as_u16(), 403, "{who} at level {level}: {}", r.text());
+    }
+    let mut v = version(&s);
+    for (i, who) in ["ap1", "ap2", "ap3"].iter().enumerate() {
+        let r = w
+            .ok(who, "contracts/approve", json!({"id": cid, "version": v, "comment": format!("第{}级同意", i + 1)}))
+            .await;
+        v = version(&r);
+        let expect = if i < 2 { ("in_approval".to_owned(), Some(i as u64 + 2)) } else { ("approved".to_owned(), None) };
+        assert_eq!(status(&r), expect);
+    }
+    let bad = w
+        .call(
+            Some("root"),
+            "contracts/fulfil",
+            json!({"id": cid, "version": v, "wecom_order_id": "", "activation_date": "x", "api_expiry_date": ""}),
+        )
+        .await;
+    assert_eq!(bad.status.as_u16(), 422);
+    assert_eq!(problem_fields(&bad.json()), ["wecom_order_id", "activation_date"]);
+    let partner = w
+        .call(Some("alice"), "contracts/fulfil", json!({"id": cid, "version": v, "wecom_order_id": "W1", "activation_date": "2027-01-01", "api_expiry_date": ""}))
+        .await;
+    assert_eq!(partner.status.as_u16(), 403);
+    let f = w
+        .ok("root", "contracts/fulfil", json!({"id": cid, "version": v, "wecom_order_id": "WX-ORDER-1", "activation_date": "2027-01-02", "api_expiry_date": "2027-12-31"}))
+        .await;
+    assert_eq!(status(&f), ("fulfilled".into(), None));
+    assert_eq!(f["wecom_order_id"], "WX-ORDER-1");
+    assert_eq!(f["draft"]["api_expiry_date"], "2027-12-31");
+    assert_eq!(actions(&f), ["created", "submitted", "approved", "approved", "approved", "fulfilled"]);
+    assert_eq!(f["timeline"][3]["comment"], "第2级同意");
+    assert_eq!(f["timeline"][3]["level"], 2);
+    w.done().await;
+}
+
+#[tokio::test]
+async fn a_rejected_contract_is_edited_and_resubmitted_from_level_one() {
+    let w = World::new().await;
+    let s = w.submitted().await;
+    let cid = id(&s);
+    let number = s["document_number"].clone();
+    let a1 = w.ok("ap1", "contracts/approve", json!({"id": cid, "version": version(&s), "comment": ""})).await;
+    let no_reason =
+        w.call(Some("ap2"), "contracts/reject", json!({"id": cid, "version": version(&a1), "reason": "  "})).await;
+    assert_eq!(no_reason.status.as_u16(), 422);
+    assert_eq!(problem_fields(&no_reason.json()), ["reason"]);
+    let r = w
+        .ok("ap2", "contracts/reject", json!({"id": cid, "version": version(&a1), "reason": "数量与付款凭证不符"}))
+        .await;
+    assert_eq!(status(&r), ("rejected".into(), None));
+    assert_eq!(r["timeline"].as_array().unwrap().last().unwrap()["comment"], "数量与付款凭证不符");
+    // Back with the owner: edit, then resubmit.
+    let mut d = w.valid_draft();
+    d.lines[0].quantity = "5".into();
+    let saved = w.ok("alice", "contracts/save", json!({"id": cid, "version": version(&r), "draft": d})).await;
+    let again = w.ok("alice", "contracts/submit", json!({"id": cid, "version": version(&saved), "draft": d})).await;
+    assert_eq!(status(&again), ("in_approval".into(), Some(1)), "a resubmission restarts at level 1");
+    assert_eq!(again["document_number"], number, "the number is kept, never reassigned");
+    assert_eq!(again["total"], "250.00");
+    assert!(again["approvers"].as_array().unwrap().iter().all(|a| a["decision"].is_null()), "a new round");
+    // Level 1 decides again in the new round.
+    let a1 = w.ok("ap1", "contracts/approve", json!({"id": cid, "version": version(&again), "comment": ""})).await;
+    assert_eq!(status(&a1), ("in_approval".into(), Some(2)));
+    w.done().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_concurrent_approvals_of_one_level_have_exactly_one_winner() {
+    let w = World::new().await;
+    let s = w.submitted().await;
+    let body = json!({"id": id(&s), "version": version(&s), "comment": ""});
+    let (a, b) = tokio::join!(
+        w.call(Some("ap1"), "contracts/approve", body.clone()),
+        w.call(Some("ap1"), "contracts/approve", body)
+    );
+    let mut codes = [a.status.as_u16(), b.status.as_u16()];
+    codes.sort();
+    assert_eq!(codes, [200, 409], "{} / {}", a.text(), b.text());
+    let loser = if a.status.as_u16() == 409 { &a } else { &b };
+    assert!(loser.text().contains("已被处理"), "{}", loser.text());
+    let now = w.get("alice", id(&s)).await;
+    assert_eq!(status(&now), ("in_approval".into(), Some(2)), "approved once, not twice");
+    assert_eq!(actions(&now).iter().filter(|a| *a == "approved").count(), 1);
+    w.done().await;
+}
+
+#[tokio::test]
+async fn withdraw_and_cancel_follow_the_owner_and_the_status() {
+    let w = World::new().await;
+    let s = w.submitted().await;
+    let cid = id(&s);
+    let edit = w
+        .call(Some("alice"), "contracts/save", json!({"id": cid, "version": version(&s), "draft": w.valid_draft()}))
+        .await;
+    assert_eq!(edit.status.as_u16(), 409, "a pending contract is not edited: {}", edit.text());
+    let wd = w.ok("amy", "contracts/withdraw", json!({"id": cid, "version": version(&s), "comment": "改数量"})).await;
+    assert_eq!(status(&wd), ("withdrawn".into(), None));
+    let stale =
+        w.call(Some("alice"), "contracts/cancel", json!({"id": cid, "version": version(&s), "comment": ""})).await;
+    assert_eq!(stale.status.as_u16(), 409);
+    let c = w.ok("alice", "contracts/cancel", json!({"id": cid, "version": version(&wd), "comment": "客户取消"})).await;
+    assert_eq!(status(&c), ("cancelled".into(), None));
+    assert_eq!(actions(&c), ["created", "submitted", "withdrawn", "cancelled"]);
+    w.done().await;
+}
+
+#[tokio::test]
+async fn the_list_filters_searches_pages_and_shows_each_role_its_own() {
+    let w = World::new().await;
+    let mut made = Vec::new();
+    for i in 0..5 {
+        let mut d = w.valid_draft();
+        d.end_customer = format!("客户{i}");
+        d.corp_id = format!("ww69c04360d53da8b{i}");
+        made.push(id(&w.create("alice", &d).await));
+    }
+    let bobs = w.create("bob", &app::domain::contract::ContractDraft { owner: None, ..w.valid_draft() }).await;
+    assert_eq!(bobs["owner"]["id"], w.bob, "the owner defaults to the creator");
+    let sub = w.submitted().await;
+    let list = |who: &'static str, filter: Value| {
+        let w = &w;
+        async move { w.ok(who, "contracts/list", json!({ "filter": filter })).await }
+    };
+    let ids = |page: &Value| -> Vec<i64> { page["items"].as_array().unwrap().iter().map(id).collect() };
+
+    let all_alice = ids(&list("alice", json!({})).await);
+    assert_eq!(all_alice.len(), 6, "alice sees her organisation's six");
+    assert!(!all_alice.contains(&id(&bobs)));
+    assert_eq!(ids(&list("bob", json!({})).await), [id(&bobs)]);
+    assert_eq!(ids(&list("root", json!({})).await).len(), 7, "an admin sees every contract");
+    assert_eq!(ids(&list("ap1", json!({})).await), [id(&sub)], "an approver sees submitted contracts assigned to them");
+    assert!(ids(&list("apx", json!({})).await).is_empty());
+    // Newest change first.
+    assert_eq!(all_alice[0], id(&sub));
+
+    assert_eq!(ids(&list("alice", json!({"status": "in_approval"})).await), [id(&sub)]);
+    assert_eq!(ids(&list("alice", json!({"corp_id": "WW69C04360D53DA8B3"})).await), [made[3]]);
+    assert_eq!(ids(&list("alice", json!({"search": "客户2"})).await), [made[2]]);
+    assert_eq!(ids(&list("alice", json!({"search": "b4"})).await), [made[4]], "search by corp ID");
+    let number = sub["document_number"].as_str().unwrap();
+    assert_eq!(ids(&list("alice", json!({"search": number.to_lowercase()})).await), [id(&sub)], "by document number");
+    assert_eq!(ids(&list("alice", json!({"owner": w.bob})).await), Vec::<i64>::new());
+    assert_eq!(ids(&list("root", json!({"organisation": bobs["organisation"]["id"]})).await), [id(&bobs)]);
+    assert_eq!(ids(&list("alice", json!({"search": "100%_"})).await), Vec::<i64>::new(), "wildcards are literal");
+
+    // Pages of two walk through all six exactly once, in order.
+    let mut seen = Vec::new();
+    let mut cursor = Value::Null;
+    for _ in 0..10 {
+        let page = list("alice", json!({"limit": 2, "cursor": cursor})).await;
+        seen.extend(ids(&page));
+        cursor = page["next_cursor"].clone();
+        if cursor.is_null() {
+            break;
+        }
+    }
+    assert_eq!(seen, all_alice);
+    let bad =
+        w.call(Some("alice"), "contracts/list", json!({"filter": {"cursor": "nonsense", "status": "nope"}})).await;
+    assert_eq!(bad.status.as_u16(), 422);
+    assert_eq!(problem_fields(&bad.json()), ["status", "cursor"]);
+    w.done().await;
+}
+
+#[tokio::test]
+async fn the_flow_offers_each_level_with_its_default_and_candidates() {
+    let w = World::new().await;
+    let f = w.ok("alice", "contracts/flow", json!({})).await;
+    assert_eq!(f["name"], "默认三级审批");
+    let levels = f["levels"].as_array().unwrap();
+    assert_eq!(levels.len(), 3);
+    assert_eq!(levels[1]["default_approver"]["id"], w.approvers[1]);
+    assert_eq!(levels[1]["candidates"][0]["display_name"], "ap2");
+    // 更换: pick another candidate for level 2, and the contract is assigned to them.
+    app::db::flows::set_level(&w.db, w.flow_id, 2, w.approvers[1], &[w.outsider]).await.unwrap();
+    let mut d = w.valid_draft();
+    d.approval.approvers = vec![None, Some(w.outsider)];
+    let c = w.create("alice", &d).await;
+    let s = w.ok("alice", "contracts/submit", json!({"id": id(&c), "version": 1, "draft": d})).await;
+    assert_eq!(s["approvers"][1]["approver"]["id"], w.outsider);
+    assert_eq!(s["approvers"][0]["approver"]["id"], w.approvers[0]);
+    w.done().await;
+}
