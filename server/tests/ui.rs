@@ -32,7 +32,7 @@ async fn signin_page_has_the_form() {
     let t = TestDb::new().await;
     let (app, db) = t.app().await;
     let res = get(&app, "/signin").await;
-    assert_eq!(res.status, 200);
+    assert_eq!(res.status, 200, "{}", res.text());
     let html = res.text();
     assert!(html.contains("action=\"/api/auth/sign_in\""), "{html}");
     assert!(html.contains("name=\"username\"") && html.contains("name=\"password\""));
@@ -123,5 +123,45 @@ async fn rate_limit_message_reaches_the_form() {
     }
     let shown = get(&app, last.trim_start_matches("http://localhost")).await;
     assert!(shown.text().contains("登录失败次数过多"), "{}", shown.text());
+    t.cleanup(db).await;
+}
+
+async fn demo_sign_in(app: &axum::Router, username: &str) -> String {
+    let res = support::post_form(
+        app,
+        "/api/auth/sign_in",
+        &[("username", username), ("password", "demo-partner-2026")],
+        None,
+    )
+    .await;
+    assert_eq!(res.status, 200, "{}", res.text());
+    session_cookie(&res).expect("cookie")
+}
+
+#[tokio::test]
+async fn contract_list_shows_the_demo_contracts_with_filters() {
+    let t = TestDb::new().await;
+    let (app, db) = t.app().await;
+    server::demo::load(&db).await.expect("demo");
+    let a = demo_sign_in(&app, "partner.a").await;
+    let html = get_with_cookie(&app, "/contracts", &a).await.text();
+    for name in ["演示·星河零售有限公司", "演示·远山教育科技", "演示·青禾医疗集团", "演示·东岸物流"]
+    {
+        assert!(html.contains(name), "partner.a sees {name}");
+    }
+    assert!(!html.contains("演示·北辰制造"), "another organisation's contract is hidden");
+    assert!(html.contains("已驳回") && html.contains("草稿"));
+    assert!(html.contains("新建订单合同"));
+
+    let rejected = get_with_cookie(&app, "/contracts?status=rejected", &a).await.text();
+    assert!(rejected.contains("演示·东岸物流") && !rejected.contains("演示·青禾医疗集团"));
+    assert!(rejected.contains("<option value=\"rejected\" selected"), "the filter stays chosen");
+
+    let searched = get_with_cookie(&app, "/contracts?q=%E9%9D%92%E7%A6%BE", &a).await.text(); // 青禾
+    assert!(searched.contains("演示·青禾医疗集团") && !searched.contains("演示·东岸物流"));
+
+    let b = demo_sign_in(&app, "partner.b").await;
+    let html_b = get_with_cookie(&app, "/contracts", &b).await.text();
+    assert!(html_b.contains("演示·北辰制造") && !html_b.contains("演示·东岸物流"));
     t.cleanup(db).await;
 }
