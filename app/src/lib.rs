@@ -64,12 +64,14 @@ pub fn App() -> impl IntoView {
         <Stylesheet id="leptos" href=format!("/pkg/{OUTPUT_NAME}.css") />
         <Title text=lang.pick("企业微信接口许可 · 报价与订单", "WeCom interface licenses · quotes and orders") />
         <Router>
+            <AuthProvider>
             <header class="site-header">
                 <a class="brand" href="/">
                     {lang.pick("企业微信接口许可", "WeCom interface licenses")}
                 </a>
                 <span class="brand-sub">{lang.pick("报价 · 订单 · 审批", "Quotes · orders · approvals")}</span>
                 <i18n::LangSwitch />
+                <components::user_menu::UserMenu />
             </header>
             <main class="site-main">
                 <Routes fallback=routes::not_found::NotFound>
@@ -79,8 +81,18 @@ pub fn App() -> impl IntoView {
                         view=routes::saved_quote::SavedQuotePage
                         ssr=SsrMode::Async
                     />
+                    <Route path=path!("/signin") view=routes::signin::SignInPage ssr=SsrMode::Async />
+                    <Route path=path!("/contracts") view=routes::contracts::ContractsPage ssr=SsrMode::Async />
                 </Routes>
             </main>
+            </AuthProvider>
         </Router>
     }
+}
+
+/// Sets up the shared sign-in state inside the router (see `components::user_menu`).
+#[component]
+fn AuthProvider(children: Children) -> impl IntoView {
+    components::user_menu::provide_auth();
+    children()
 }

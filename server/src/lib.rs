@@ -1,11 +1,15 @@
 //! The WeCom License Desk server: configuration, the axum router around the Leptos app, the JSON
 //! API, and start-up (connect, migrate, serve, shut down cleanly).
 
+pub mod admin;
 pub mod api;
 pub mod attachments;
+pub mod cli;
 pub mod config;
+pub mod demo;
 pub mod language;
 pub mod payment;
+pub mod security;
 pub mod state;
 pub mod storage;
 
@@ -61,10 +65,10 @@ pub fn router_with_store(config: &Config, db: DatabaseConnection, store: storage
         .merge(uploads)
         .route("/api/{*fn_name}", get(server_fn_handler).post(server_fn_handler))
         .leptos_routes_with_handler(routes, get(leptos_routes_handler))
-        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
-        // gzip / brotli for clients that ask: the WASM and the pages are most of the first load.
-        .layer(tower_http::compression::CompressionLayer::new())
+        .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(security::page_csp, shell))
         .with_state(state)
+        .layer(axum::middleware::from_fn(security::headers))
+        .layer(tower_http::compression::CompressionLayer::new().gzip(true).br(true))
 }
 
 /// Liveness and database reachability.
@@ -170,6 +174,7 @@ async fn leptos_routes_handler(state: State<AppState>, request: Request<Body>) -
         move || {
             provide_context(db.clone());
             provide_context(settings.clone());
+            security::page_csp();
         },
         move || shell(app_state.leptos_options.clone()),
     );

@@ -1,29 +1,87 @@
-//! `server`: runs WeCom License Desk.
+//! `server`: runs WeCom License Desk, or creates an administrator (`server --help`).
 
-use server::config::Config;
+use clap::Parser;
+use server::cli::{Cli, Command};
+use server::config::{Config, flag};
+use std::process::ExitCode;
 use tracing_subscriber::EnvFilter;
 
+/// Exit code for bad input (a taken username, a weak password): the same as a usage error.
+const EXIT_INVALID: u8 = 2;
+
 #[tokio::main]
-async fn main() -> std::process::ExitCode {
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
     tracing_subscriber::fmt()
         .with_env_filter(
             EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,sea_orm=warn")),
         )
+        .with_writer(std::io::stderr)
         .init();
-    match run().await {
-        Ok(()) => std::process::ExitCode::SUCCESS,
-        Err(e) => {
-            tracing::error!("{e}");
-            eprintln!("error: {e}");
-            std::process::ExitCode::FAILURE
+    let result = match &cli.command {
+        Some(Command::CreateAdmin { username, organisation, display_name }) => {
+            create_admin(username, organisation, display_name.as_deref()).await
+        }
+        None | Some(Command::Serve { .. }) => serve(cli.wants_demo(flag(std::env::var("WLD_DEMO").ok()))).await,
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(Failure::Invalid(msg)) => {
+            eprintln!("error: {msg}");
+            ExitCode::from(EXIT_INVALID)
+        }
+        Err(Failure::Other(msg)) => {
+            tracing::error!("{msg}");
+            eprintln!("error: {msg}");
+            ExitCode::FAILURE
         }
     }
 }
 
-async fn run() -> Result<(), Box<dyn std::error::Error>> {
+enum Failure {
+    /// The operator's input was refused.
+    Invalid(String),
+    /// Anything else (database, network, configuration).
+    Other(String),
+}
+
+impl<E: std::fmt::Display> From<E> for Failure {
+    fn from(e: E) -> Self {
+        Failure::Other(e.to_string())
+    }
+}
+
+async fn open(config: &Config) -> Result<sea_orm::DatabaseConnection, Failure> {
+    server::open_database(config)
+        .await
+        .map_err(|e| Failure::Other(format!("database {}: {e}", redact(&config.database_url))))
+}
+
+async fn create_admin(username: &str, organisation: &str, display_name: Option<&str>) -> Result<(), Failure> {
+    let password = server::cli::read_admin_password(std::env::var("ADMIN_PASSWORD").ok()).map_err(Failure::Invalid)?;
     let config = Config::from_env()?;
-    let db =
-        server::open_database(&config).await.map_err(|e| format!("database {}: {e}", redact(&config.database_url)))?;
+    let db = open(&config).await?;
+    let result = server::admin::create_admin(&db, username, organisation, display_name, &password).await;
+    db.close().await.ok();
+    match result {
+        Ok(user) => {
+            println!("已创建管理员 / Created admin “{}” (id {}) in “{}”", user.username, user.id, organisation.trim());
+            Ok(())
+        }
+        Err(e @ app::error::AppError::Invalid { .. }) => Err(Failure::Invalid(server::admin::describe(&e))),
+        Err(e) => Err(Failure::Other(server::admin::describe(&e))),
+    }
+}
+
+async fn serve(demo: bool) -> Result<(), Failure> {
+    let config = Config::from_env()?;
+    let db = open(&config).await?;
+    if demo {
+        let report =
+            server::demo::load(&db).await.map_err(|e| format!("demo data: {}", server::admin::describe(&e)))?;
+        tracing::info!(?report, "demo data loaded");
+        print!("{}", server::demo::sign_in_table());
+    }
     let addr = config.leptos.site_addr;
     let app = server::router(&config, db.clone())?;
     let listener = tokio::net::TcpListener::bind(addr).await.map_err(|e| format!("cannot listen on {addr}: {e}"))?;

@@ -2,3 +2,4 @@
 
 pub mod quote_result;
 pub mod tier_chart;
+pub mod user_menu;

@@ -18,6 +18,8 @@ pub async fn sign_in(username: String, password: String) -> Result<SessionUser, 
             let user = crate::db::accounts::authenticate(&db, &username, &password, &ctx::client_address()).await?;
             let token = crate::db::accounts::create_session(&db, user.id).await?;
             ctx::set_cookie(session_cookie(&token, crate::db::accounts::SESSION_HOURS * 3600));
+            // A plain form post is sent on to the contracts; the client follows the same hint.
+            leptos_axum::redirect("/contracts");
             crate::db::accounts::session_user_by_id(&db, user.id).await?.ok_or(AppError::BadCredentials)
         }
         .await,
@@ -34,6 +36,7 @@ pub async fn sign_out() -> Result<(), AppError> {
                 crate::db::accounts::delete_session(&ctx::db()?, &token).await?;
             }
             ctx::set_cookie(session_cookie("", 0));
+            leptos_axum::redirect("/signin");
             Ok(())
         }
         .await,

@@ -110,6 +110,13 @@ pub mod ctx {
         }
     }
 
+    /// Whether the request is a browser's own form post or navigation (`Accept` has `text/html`).
+    pub fn accepts_html() -> bool {
+        use_context::<http::request::Parts>().is_some_and(|p| {
+            p.headers.get(http::header::ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|v| v.contains("text/html"))
+        })
+    }
+
     /// The signed-in user, if the request carries a live session.
     pub async fn current_user() -> Result<Option<SessionUser>, AppError> {
         match cookie(SESSION_COOKIE) {
@@ -124,8 +131,15 @@ pub mod ctx {
     }
 
     /// Sets the HTTP status of a failed call to the error's own status, and passes the result on.
+    ///
+    /// A plain HTML form post (no JavaScript; it accepts `text/html`) keeps the redirect the server
+    /// function layer answers it with (back to the form, the error in the URL), because a browser
+    /// does not follow a `Location` on a 4xx.
     pub fn respond<T>(result: Result<T, AppError>) -> Result<T, AppError> {
         if let Err(e) = &result {
+            if accepts_html() {
+                return result;
+            }
             if let Some(res) = use_context::<leptos_axum::ResponseOptions>() {
                 res.set_status(http::StatusCode::from_u16(e.status()).unwrap_or(http::StatusCode::BAD_REQUEST));
             }

@@ -1,5 +1,7 @@
 //! Pages, one module per route.
 
+pub mod contracts;
 pub mod not_found;
 pub mod quote;
 pub mod saved_quote;
+pub mod signin;

@@ -1,0 +1,79 @@
+//! Who is signed in, for every page: one `me` resource shared through context, refreshed after
+//! each sign-in or sign-out, and the header's user menu.
+
+use crate::domain::problem::Lang;
+use crate::error::AppError;
+use crate::functions::auth::{Me, SignOut, me};
+use crate::models::SessionUser;
+use leptos::form::ActionForm;
+use leptos::prelude::*;
+
+/// The sign-in state every page reads.
+#[derive(Clone, Copy)]
+pub struct Auth {
+    pub user: Resource<Result<Option<SessionUser>, AppError>>,
+    pub sign_out: ServerAction<SignOut>,
+    /// Bumped after a sign-in, so `user` is read again.
+    generation: RwSignal<u64>,
+}
+
+impl Auth {
+    /// Reads the signed-in user again (after a sign-in elsewhere on the page).
+    pub fn refresh(&self) {
+        self.generation.update(|g| *g += 1);
+    }
+}
+
+/// Creates the shared sign-in state. Call once, inside the `<Router>`. (The sign-in action lives
+/// on the sign-in page, inside `<Routes>`, where the router hands a failed no-JS form post's error
+/// from the URL to the action.)
+pub fn provide_auth() -> Auth {
+    let sign_out = ServerAction::<SignOut>::new();
+    let generation = RwSignal::new(0);
+    let user = Resource::new(move || (generation.get(), sign_out.version().get()), |_| me());
+    let auth = Auth { user, sign_out, generation };
+    provide_context(auth);
+    auth
+}
+
+pub fn use_auth() -> Auth {
+    expect_context::<Auth>()
+}
+
+/// Keeps the `Me` type referenced so the endpoint stays registered with the client build.
+#[allow(dead_code)]
+type MeEndpoint = Me;
+
+/// The signed-in user and a sign-out button, or a sign-in link.
+#[component]
+pub fn UserMenu() -> impl IntoView {
+    let auth = use_auth();
+    view! {
+        <nav class="user-menu" aria-label="账户">
+            <Transition fallback=|| ()>
+                {move || Suspend::new(async move {
+                    match auth.user.await {
+                        Ok(Some(user)) => view! { <SignedIn user /> }.into_any(),
+                        Ok(None) => view! { <a class="button" href="/signin">"登录"</a> }.into_any(),
+                        Err(e) => view! { <span class="error">{e.message(Lang::Zh)}</span> }.into_any(),
+                    }
+                })}
+            </Transition>
+        </nav>
+    }
+}
+
+#[component]
+fn SignedIn(user: SessionUser) -> impl IntoView {
+    let auth = use_auth();
+    view! {
+        <a href="/contracts">"订单合同"</a>
+        <span class="user-name" title=user.organisation_name.clone()>
+            {user.display_name.clone()}
+            <small>{format!(" · {} · {}", user.role.label_zh(), user.organisation_name)}</small>
+        </span>
+        <ActionForm action=auth.sign_out attr:class="inline-form">
+            <button type="submit">"退出登录"</button>
+        </ActionForm>
+    }
+}

@@ -1,0 +1,211 @@
+//! Demo data, loaded only when asked (`server serve --demo` or `WLD_DEMO=1`). Idempotent: every
+//! record is looked up by its natural key first, so a second run adds nothing.
+
+use app::db::contracts::Move;
+use app::db::entities::{contract, user};
+use app::domain::contract::{ApprovalChoice, ContractDraft, CrmManagementType, DraftLine, PaymentMethod};
+use app::domain::{AccountKind, OrderType};
+use app::error::AppError;
+use app::models::{Role, SessionUser};
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
+
+/// The operator's organisation (admin and approvers).
+pub const OPERATOR_ORG: &str = "演示运营中心";
+/// The two partner organisations.
+pub const PARTNER_A_ORG: &str = "甲渠道科技有限公司";
+pub const PARTNER_B_ORG: &str = "乙渠道信息技术有限公司";
+
+pub const ADMIN_PASSWORD: &str = "demo-admin-2026";
+pub const PARTNER_PASSWORD: &str = "demo-partner-2026";
+pub const APPROVER_PASSWORD: &str = "demo-approver-2026";
+
+/// One demo account: username, display name, role, organisation, password.
+pub struct DemoAccount {
+    pub username: &'static str,
+    pub display_name: &'static str,
+    pub role: Role,
+    pub organisation: &'static str,
+    pub password: &'static str,
+}
+
+pub const ACCOUNTS: &[DemoAccount] = &[
+    DemoAccount {
+        username: "admin",
+        display_name: "演示管理员",
+        role: Role::Admin,
+        organisation: OPERATOR_ORG,
+        password: ADMIN_PASSWORD,
+    },
+    DemoAccount {
+        username: "partner.a",
+        display_name: "甲渠道 · 王经理",
+        role: Role::Partner,
+        organisation: PARTNER_A_ORG,
+        password: PARTNER_PASSWORD,
+    },
+    DemoAccount {
+        username: "partner.b",
+        display_name: "乙渠道 · 李经理",
+        role: Role::Partner,
+        organisation: PARTNER_B_ORG,
+        password: PARTNER_PASSWORD,
+    },
+    DemoAccount {
+        username: "approver1",
+        display_name: "一级审批 · 赵",
+        role: Role::Approver,
+        organisation: OPERATOR_ORG,
+        password: APPROVER_PASSWORD,
+    },
+    DemoAccount {
+        username: "approver2",
+        display_name: "二级审批 · 钱",
+        role: Role::Approver,
+        organisation: OPERATOR_ORG,
+        password: APPROVER_PASSWORD,
+    },
+    DemoAccount {
+        username: "approver3",
+        display_name: "三级审批 · 孙",
+        role: Role::Approver,
+        organisation: OPERATOR_ORG,
+        password: APPROVER_PASSWORD,
+    },
+];
+
+/// What a demo load did.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct DemoReport {
+    pub accounts_created: usize,
+    pub contracts_created: usize,
+}
+
+/// Where a demo contract is left.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DemoState {
+    Draft,
+    /// Approved at level 1, waiting for level 2.
+    AtLevel2,
+    Approved,
+    Rejected,
+}
+
+/// The demo contracts: (owner, end customer — the natural key —, corp ID, quantity, state).
+pub const CONTRACTS: &[(&str, &str, &str, u32, DemoState)] = &[
+    ("partner.a", "演示·星河零售有限公司", "ww69c04360d53da8b1", 8, DemoState::Draft),
+    ("partner.a", "演示·远山教育科技", "ww69c04360d53da8b2", 120, DemoState::AtLevel2),
+    ("partner.a", "演示·青禾医疗集团", "ww69c04360d53da8b3", 600, DemoState::Approved),
+    ("partner.a", "演示·东岸物流", "ww69c04360d53da8b4", 30, DemoState::Rejected),
+    ("partner.b", "演示·北辰制造", "ww69c04360d53da8b5", 50, DemoState::AtLevel2),
+];
+
+/// Loads the demo data; safe to run on every start.
+pub async fn load(db: &DatabaseConnection) -> Result<DemoReport, AppError> {
+    let mut report = DemoReport::default();
+    for a in ACCOUNTS {
+        if user::Entity::find().filter(user::Column::Username.eq(a.username)).one(db).await?.is_some() {
+            continue;
+        }
+        let org = app::db::accounts::ensure_organisation(db, a.organisation).await?;
+        app::db::accounts::create_user(db, org, a.username, a.display_name, a.role, a.password).await?;
+        report.accounts_created += 1;
+    }
+    let flow = app::db::flows::default_flow(db).await?;
+    let approvers = [id_of(db, "approver1").await?, id_of(db, "approver2").await?, id_of(db, "approver3").await?];
+    for (i, a) in approvers.iter().enumerate() {
+        let level = u32::try_from(i + 1).unwrap_or(u32::MAX);
+        app::db::flows::set_level(db, flow.id, level, *a, &[*a]).await?;
+    }
+    for &(owner, customer, corp, quantity, state) in CONTRACTS {
+        if contract::Entity::find().filter(contract::Column::EndCustomer.eq(customer)).one(db).await?.is_some() {
+            continue;
+        }
+        let partner = actor(db, owner).await?;
+        let draft = demo_draft(&partner, customer, corp, quantity, flow.id);
+        let id = app::db::contracts::create(db, &partner, draft.clone()).await?;
+        report.contracts_created += 1;
+        if state == DemoState::Draft {
+            continue;
+        }
+        app::db::contracts::submit_contract(db, &partner, id, version(db, id).await?, draft).await?;
+        let steps: Vec<(usize, Move)> = match state {
+            DemoState::Draft => vec![],
+            DemoState::AtLevel2 => vec![(0, Move::Approve { comment: String::new() })],
+            DemoState::Approved => vec![
+                (0, Move::Approve { comment: "数量与截图一致".into() }),
+                (1, Move::Approve { comment: String::new() }),
+                (2, Move::Approve { comment: "同意".into() }),
+            ],
+            DemoState::Rejected => vec![(
+                0,
+                Move::Reject { reason: "付款凭证金额与合同金额不符，请核对后重新提交".into() },
+            )],
+        };
+        for (level, m) in steps {
+            let approver = actor(db, ACCOUNTS[3 + level].username).await?;
+            app::db::contracts::act(db, &approver, id, version(db, id).await?, m).await?;
+        }
+    }
+    Ok(report)
+}
+
+async fn id_of(db: &DatabaseConnection, username: &str) -> Result<i64, AppError> {
+    let u = user::Entity::find().filter(user::Column::Username.eq(username)).one(db).await?;
+    u.map(|u| u.id).ok_or_else(|| AppError::not_found("演示账号", "Demo account"))
+}
+
+async fn actor(db: &DatabaseConnection, username: &str) -> Result<SessionUser, AppError> {
+    let id = id_of(db, username).await?;
+    app::db::accounts::session_user_by_id(db, id).await?.ok_or_else(|| AppError::not_found("演示账号", "Demo account"))
+}
+
+async fn version(db: &DatabaseConnection, id: i64) -> Result<i64, AppError> {
+    let l = app::db::contracts::load(db, id).await?.ok_or_else(|| AppError::not_found("合同", "Contract"))?;
+    Ok(l.row.version)
+}
+
+/// A complete order for a new customer: interop accounts for the next calendar year.
+fn demo_draft(owner: &SessionUser, customer: &str, corp: &str, quantity: u32, flow_id: i64) -> ContractDraft {
+    let next_year = chrono::Datelike::year(&chrono::Utc::now()) + 1;
+    ContractDraft {
+        end_customer: customer.into(),
+        owner: Some(owner.id),
+        corp_id: corp.into(),
+        corp_name: customer.trim_start_matches("演示·").into(),
+        crm_type: Some(CrmManagementType::OnPremise),
+        payment_method: Some(PaymentMethod::BankTransfer),
+        order_type: Some(OrderType::New),
+        auto_activation: Some(true),
+        userid_count_matches: Some(true),
+        order_quantity_matches: Some(true),
+        installed_app: "灵当CRM".into(),
+        remark: "首次购买（演示数据）".into(),
+        payment_voucher: Some(1),
+        lines: vec![DraftLine {
+            kind: Some(AccountKind::Interop),
+            quantity: quantity.to_string(),
+            service_start: format!("{next_year}-01-01"),
+            service_end: format!("{next_year}-12-31"),
+            invoice: Some(false),
+            ..DraftLine::default()
+        }],
+        approval: ApprovalChoice { flow_id: Some(flow_id), approvers: vec![] },
+        ..ContractDraft::default()
+    }
+}
+
+/// The demo sign-ins, printed at start-up.
+pub fn sign_in_table() -> String {
+    let mut out = String::from("演示账号 / Demo sign-ins:\n");
+    for a in ACCOUNTS {
+        out.push_str(&format!(
+            "  {:<10} {:<18} {} ({} · {})\n",
+            a.username,
+            a.password,
+            a.role.label_zh(),
+            a.display_name,
+            a.organisation
+        ));
+    }
+    out
+}

@@ -1,0 +1,167 @@
+//! Server-rendered smoke tests of the signed-in pages, and the no-JavaScript sign-in round trip.
+
+mod support;
+
+use app::models::Role;
+use axum::body::Body;
+use axum::http::Request;
+use support::{PASSWORD, TestDb, get, make_user, send, session_cookie, sign_in};
+
+async fn get_with_cookie(app: &axum::Router, uri: &str, cookie: &str) -> support::TestResponse {
+    send(app, Request::get(uri).header("cookie", cookie).header("accept", "text/html").body(Body::empty()).unwrap())
+        .await
+}
+
+/// A browser's own form post (no JavaScript): urlencoded, accepts HTML, with a Referer.
+async fn html_form_post(app: &axum::Router, uri: &str, body: &str, referer: &str) -> support::TestResponse {
+    send(
+        app,
+        Request::post(uri)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .header("accept", "text/html,application/xhtml+xml")
+            .header("sec-fetch-site", "same-origin")
+            .header("referer", referer)
+            .body(Body::from(body.to_owned()))
+            .unwrap(),
+    )
+    .await
+}
+
+#[tokio::test]
+async fn signin_page_has_the_form() {
+    let t = TestDb::new().await;
+    let (app, db) = t.app().await;
+    let res = get(&app, "/signin").await;
+    assert_eq!(res.status, 200, "{}", res.text());
+    let html = res.text();
+    assert!(html.contains("action=\"/api/auth/sign_in\""), "{html}");
+    assert!(html.contains("name=\"username\"") && html.contains("name=\"password\""));
+    assert!(html.contains("type=\"password\""));
+    assert!(html.contains("href=\"/signin\""), "signed-out header offers sign-in");
+    t.cleanup(db).await;
+}
+
+#[tokio::test]
+async fn contracts_needs_sign_in_and_shows_the_user_when_signed_in() {
+    let t = TestDb::new().await;
+    let (app, db) = t.app().await;
+    let out = get(&app, "/contracts").await;
+    assert_eq!(out.status, 401);
+    assert!(out.text().contains("请先登录"));
+
+    make_user(&db, "甲渠道", "partner.x", Role::Partner).await;
+    let cookie = sign_in(&app, "partner.x").await;
+    let page = get_with_cookie(&app, "/contracts", &cookie).await;
+    assert_eq!(page.status, 200, "{}", page.text());
+    let html = page.text();
+    assert!(!html.contains("请先登录"));
+    assert!(html.contains("订单合同") && html.contains("甲渠道"));
+    assert!(html.contains("退出登录"), "header offers sign-out");
+    t.cleanup(db).await;
+}
+
+#[tokio::test]
+async fn no_js_sign_in_redirects_to_contracts_or_back_with_the_error() {
+    let t = TestDb::new().await;
+    let (app, db) = t.app().await;
+    make_user(&db, "甲渠道", "partner.y", Role::Partner).await;
+
+    let bad = html_form_post(
+        &app,
+        "/api/auth/sign_in",
+        "username=partner.y&password=wrong-password",
+        "http://localhost/signin",
+    )
+    .await;
+    assert_eq!(bad.status, 302, "{}", bad.text());
+    let location = bad.headers.get("location").unwrap().to_str().unwrap().to_owned();
+    assert!(location.contains("/signin?") && location.contains("__err="), "{location}");
+    assert!(session_cookie(&bad).is_none());
+    let path = location.trim_start_matches("http://localhost");
+    let shown = get(&app, path).await;
+    assert!(shown.text().contains("用户名或密码不正确"), "the error is shown on the form");
+
+    let body = format!("username=partner.y&password={}", PASSWORD.replace(' ', "+"));
+    let good = html_form_post(&app, "/api/auth/sign_in", &body, "http://localhost/signin").await;
+    assert_eq!(good.status, 302, "{}", good.text());
+    assert_eq!(good.headers.get("location").unwrap(), "/contracts");
+    let cookie = session_cookie(&good).expect("session cookie");
+    assert_eq!(get_with_cookie(&app, "/contracts", &cookie).await.status, 200);
+
+    let out = send(
+        &app,
+        Request::post("/api/auth/sign_out")
+            .header("accept", "text/html")
+            .header("sec-fetch-site", "same-origin")
+            .header("cookie", &cookie)
+            .header("referer", "http://localhost/contracts")
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(out.status, 302);
+    assert_eq!(out.headers.get("location").unwrap(), "/signin");
+    assert_eq!(get_with_cookie(&app, "/contracts", &cookie).await.status, 401, "session ended");
+    t.cleanup(db).await;
+}
+
+#[tokio::test]
+async fn rate_limit_message_reaches_the_form() {
+    let t = TestDb::new().await;
+    let (app, db) = t.app().await;
+    make_user(&db, "甲渠道", "partner.z", Role::Partner).await;
+    let mut last = String::new();
+    for _ in 0..=app::db::accounts::MAX_FAILURES_PER_ACCOUNT {
+        let res = html_form_post(
+            &app,
+            "/api/auth/sign_in",
+            "username=partner.z&password=nope-nope-nope",
+            "http://localhost/signin",
+        )
+        .await;
+        last = res.headers.get("location").unwrap().to_str().unwrap().to_owned();
+    }
+    let shown = get(&app, last.trim_start_matches("http://localhost")).await;
+    assert!(shown.text().contains("登录失败次数过多"), "{}", shown.text());
+    t.cleanup(db).await;
+}
+
+async fn demo_sign_in(app: &axum::Router, username: &str) -> String {
+    let res = support::post_form(
+        app,
+        "/api/auth/sign_in",
+        &[("username", username), ("password", "demo-partner-2026")],
+        None,
+    )
+    .await;
+    assert_eq!(res.status, 200, "{}", res.text());
+    session_cookie(&res).expect("cookie")
+}
+
+#[tokio::test]
+async fn contract_list_shows_the_demo_contracts_with_filters() {
+    let t = TestDb::new().await;
+    let (app, db) = t.app().await;
+    server::demo::load(&db).await.expect("demo");
+    let a = demo_sign_in(&app, "partner.a").await;
+    let html = get_with_cookie(&app, "/contracts", &a).await.text();
+    for name in ["演示·星河零售有限公司", "演示·远山教育科技", "演示·青禾医疗集团", "演示·东岸物流"]
+    {
+        assert!(html.contains(name), "partner.a sees {name}");
+    }
+    assert!(!html.contains("演示·北辰制造"), "another organisation's contract is hidden");
+    assert!(html.contains("已驳回") && html.contains("草稿"));
+    assert!(html.contains("新建订单合同"));
+
+    let rejected = get_with_cookie(&app, "/contracts?status=rejected", &a).await.text();
+    assert!(rejected.contains("演示·东岸物流") && !rejected.contains("演示·青禾医疗集团"));
+    assert!(rejected.contains("<option value=\"rejected\" selected"), "the filter stays chosen");
+
+    let searched = get_with_cookie(&app, "/contracts?q=%E9%9D%92%E7%A6%BE", &a).await.text(); // 青禾
+    assert!(searched.contains("演示·青禾医疗集团") && !searched.contains("演示·东岸物流"));
+
+    let b = demo_sign_in(&app, "partner.b").await;
+    let html_b = get_with_cookie(&app, "/contracts", &b).await.text();
+    assert!(html_b.contains("演示·北辰制造") && !html_b.contains("演示·东岸物流"));
+    t.cleanup(db).await;
+}
