@@ -42,7 +42,8 @@ pub async fn headers(request: Request, next: Next) -> Response {
         }
     }
     h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
-    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("same-origin"));
+    // A stricter policy set by the handler wins (the payment page: its URL carries the token).
+    h.entry(header::REFERRER_POLICY).or_insert(HeaderValue::from_static("same-origin"));
     h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     response
 }
