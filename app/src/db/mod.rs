@@ -21,16 +21,18 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
     if url.starts_with("sqlite:") {
         // One writer at a time is SQLite's model; a small pool avoids "database is locked" storms.
         options.max_connections(8);
+        // Per connection, not once: pragmas like these apply to the connection that runs them.
+        // WAL lets readers work while a write commits; writers queue for up to 30 s behind each
+        // other (a busy machine can take longer than the 5 s default under a burst of submissions).
+        options.map_sqlx_sqlite_opts(|o| {
+            o.journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)
+                .foreign_keys(true)
+                .busy_timeout(std::time::Duration::from_secs(30))
+        });
     } else {
         options.max_connections(32);
     }
     let db = Database::connect(options).await?;
-    if db.get_database_backend() == sea_orm::DatabaseBackend::Sqlite {
-        use sea_orm::ConnectionTrait;
-        // WAL lets readers work while a write commits; foreign keys are off by default in SQLite.
-        db.execute_unprepared("PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;")
-            .await?;
-    }
     Ok(db)
 }
 
