@@ -21,18 +21,21 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
     if url.starts_with("sqlite:") {
         // One writer at a time is SQLite's model; a small pool avoids "database is locked" storms.
         options.max_connections(8);
-        // Per connection, not once: pragmas like these apply to the connection that runs them.
-        // WAL lets readers work while a write commits; writers queue for up to 30 s behind each
-        // other (a busy machine can take longer than the 5 s default under a burst of submissions).
-        options.map_sqlx_sqlite_opts(|o| {
-            o.journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)
-                .foreign_keys(true)
-                .busy_timeout(std::time::Duration::from_secs(30))
-        });
+        // Per connection (pragmas apply to the connection that runs them): foreign keys, and
+        // writers queueing for up to 30 s behind each other (a busy machine can take longer than
+        // sqlx's 5 s default under a burst of submissions).
+        options.map_sqlx_sqlite_opts(|o| o.foreign_keys(true).busy_timeout(std::time::Duration::from_secs(30)));
     } else {
         options.max_connections(32);
     }
     let db = Database::connect(options).await?;
+    if db.get_database_backend() == sea_orm::DatabaseBackend::Sqlite {
+        use sea_orm::ConnectionTrait;
+        // WAL lets readers work while a write commits. It is a property of the file, set once here:
+        // switching needs an exclusive lock that a busy timeout cannot wait for, so it must not
+        // run on every new pooled connection.
+        db.execute_unprepared("PRAGMA journal_mode = WAL;").await?;
+    }
     Ok(db)
 }
 
