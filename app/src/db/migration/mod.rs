@@ -4,9 +4,10 @@
 use sea_orm_migration::prelude::*;
 
 mod m20261128_000001_price_books;
-mod m20261129_000002_accounts;
+pub(crate) mod m20261129_000002_accounts;
 pub mod m20261129_000003_contracts;
 mod m20261129_000004_attachments;
+mod m20261129_000005_list_indexes;
 mod m20261129_000010_saved_quotes;
 
 pub struct Migrator;
@@ -19,6 +20,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000002_accounts::Migration),
             Box::new(m20261129_000003_contracts::Migration),
             Box::new(m20261129_000004_attachments::Migration),
+            Box::new(m20261129_000005_list_indexes::Migration),
             Box::new(m20261129_000010_saved_quotes::Migration),
         ]
     }
