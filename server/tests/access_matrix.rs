@@ -193,3 +193,45 @@ fn signed_in_doors_refuse_the_anonymous_and_public_doors_do_not() {
         );
     }
 }
+
+#[path = "support/uploads.rs"]
+mod uploads;
+// What `uploads` takes from the crate root, as in attachments.rs.
+#[allow(unused_imports)]
+use support::{TestDb, TestResponse, send};
+
+/// The attachment routes are not server functions, so they get their own rows: upload to a draft
+/// (statuses for the six roles of [`ROLES`]), and download of a voucher on a contract pending at
+/// level 1.
+#[tokio::test]
+async fn every_role_gets_exactly_the_allowed_answer_from_the_attachment_routes() {
+    let w = World::new().await;
+    let upload_expected = [401, 201, 403, 403, 403, 201];
+    let download_expected = [401, 200, 403, 403, 200, 200];
+    for (who, want) in ROLES.iter().zip(upload_expected) {
+        let draft = w.create("alice", &w.valid_draft()).await;
+        let id = draft["id"].as_i64().unwrap();
+        let got = match World::name_of(*who) {
+            Some(name) => {
+                let cookie = w.cookie(Some(name)).unwrap();
+                uploads::upload(&w.app, id, "voucher", "v.png", uploads::PNG, &cookie).await.status.as_u16()
+            }
+            None => uploads::upload(&w.app, id, "voucher", "v.png", uploads::PNG, "").await.status.as_u16(),
+        };
+        assert_eq!(got, want, "upload by {who:?}");
+    }
+    let pending = w.submitted().await;
+    let owner = w.cookie(Some("alice")).unwrap();
+    let res = uploads::upload(&w.app, pending["id"].as_i64().unwrap(), "voucher", "v.png", uploads::PNG, &owner).await;
+    assert_eq!(res.status.as_u16(), 201, "{}", res.text());
+    let attachment = res.json()["id"].as_i64().unwrap();
+    for (who, want) in ROLES.iter().zip(download_expected) {
+        let mut req = axum::http::Request::get(format!("/attachments/{attachment}"));
+        if let Some(c) = w.cookie(World::name_of(*who)) {
+            req = req.header("cookie", c);
+        }
+        let got = support::send(&w.app, req.body(axum::body::Body::empty()).unwrap()).await.status.as_u16();
+        assert_eq!(got, want, "download by {who:?}");
+    }
+    w.done().await;
+}
