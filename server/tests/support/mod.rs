@@ -69,7 +69,9 @@ impl TestDb {
 
     /// Drops the PostgreSQL database (SQLite files go with the temp dir).
     pub async fn cleanup(self, db: DatabaseConnection) {
-        db.close().await.ok();
+        // A connection still held by a task the test dropped would make `close` wait for the pool's
+        // timeout (minutes); the forced drop below ends such connections anyway.
+        let _ = tokio::time::timeout(std::time::Duration::from_secs(5), db.close()).await;
         if let Some((admin_url, name)) = &self.pg_cleanup {
             if let Ok(admin) = Database::connect(admin_url).await {
                 admin.execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).await.ok();
