@@ -168,11 +168,17 @@ static DUMMY_HASH: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
     hash_password(&hex(&bytes)).unwrap_or_default()
 });
 
-/// Starts a session for a user; returns the token for the cookie (only its hash is stored).
-pub async fn create_session(db: &impl ConnectionTrait, user_id: i64) -> Result<String, DbErr> {
+/// 32 random bytes from the operating system as 64 hex digits: the secret behind sessions,
+/// payment links and shared quotes.
+pub fn random_token() -> String {
     let mut bytes = [0u8; 32];
     OsRng.fill_bytes(&mut bytes);
-    let token = hex(&bytes);
+    hex(&bytes)
+}
+
+/// Starts a session for a user; returns the token for the cookie (only its hash is stored).
+pub async fn create_session(db: &impl ConnectionTrait, user_id: i64) -> Result<String, DbErr> {
+    let token = random_token();
     let now = Utc::now();
     session::ActiveModel {
         id: Set(token_hash(&token)),

@@ -4,12 +4,11 @@
 //! (and, for a userid sheet, replaces the contract's userids) in one transaction, so either the
 //! whole upload is recorded or nothing is.
 
-use crate::db::accounts::{hex, token_hash};
+use crate::db::accounts::{random_token, token_hash};
 use crate::db::entities::{attachment, audit_event, contract_userid, payment_link, setting};
 use crate::domain::attachment::AttachmentKind;
 use crate::domain::sheet::SheetUserid;
 use chrono::{DateTime, Duration, Utc};
-use rand_core::{OsRng, RngCore};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder,
     Set, TransactionTrait,
@@ -133,9 +132,7 @@ pub async fn create_payment_link(
     created_by: i64,
     days: u32,
 ) -> Result<(String, DateTime<Utc>), DbErr> {
-    let mut bytes = [0u8; 32];
-    OsRng.fill_bytes(&mut bytes);
-    let token = hex(&bytes);
+    let token = random_token();
     let now = Utc::now();
     let expires_at = now + Duration::days(i64::from(days));
     payment_link::ActiveModel {

@@ -123,7 +123,7 @@ pub async fn save_quote(
         }
         return Ok(SaveOutcome::Invalid { problems: result.problems });
     };
-    let token = new_token()?;
+    let token = crate::db::accounts::random_token();
     let now = Utc::now();
     let expires_at = now + chrono::Duration::days(valid_days());
     crate::db::saved_quotes::insert(&db, &token, &form, &quote, now, expires_at)
@@ -176,13 +176,4 @@ fn valid_days() -> i64 {
         .and_then(|v| v.trim().parse::<i64>().ok())
         .filter(|d| (0..=3650).contains(d))
         .unwrap_or(DEFAULT_VALID_DAYS)
-}
-
-/// 32 random bytes from the operating system, as 64 hex digits: unguessable, so the link itself is
-/// the permission to see the quote.
-#[cfg(feature = "ssr")]
-fn new_token() -> Result<String, ServerFnError> {
-    let mut bytes = [0u8; 32];
-    getrandom::fill(&mut bytes).map_err(|e| internal("drawing a random token", &e))?;
-    Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
 }
