@@ -43,6 +43,8 @@ export default defineConfig({
   testDir: "./tests",
   outputDir: "./test-results",
   timeout: 30_000,
+  // The whole run takes about a minute; a stuck one fails here, not at CI's time limit.
+  globalTimeout: 15 * 60_000,
   expect: { timeout: 10_000 },
   fullyParallel: true,
   forbidOnly: !!process.env.CI,

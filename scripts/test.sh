@@ -39,6 +39,9 @@ on_exit() {
   if [ "$rc" = 0 ]; then printf '\033[1;32mALL TESTS PASSED\033[0m\n'; else printf '\033[1;31mFAILED (exit %s)\033[0m\n' "$rc"; fi
 }
 trap on_exit EXIT
+# A run stopped from outside (CI's time limit, Ctrl-C) is a failure, never "passed".
+trap 'exit 143' TERM
+trap 'exit 130' INT
 
 # step NAME COMMAND...: runs one step under a header and records its time.
 step() {
@@ -81,9 +84,25 @@ step "setup tools (incl. Chromium, Playwright)" scripts/setup-tools.sh
 
 step "cargo fmt --check" cargo fmt --all -- --check
 
-step "app: unit + integration tests" cargo test -p app --lib --tests --locked
+# cargo_tests ARGS...: builds the tests first, then runs them under a time limit, so a test that
+# hangs fails the run in minutes with its name printed instead of using up CI's whole budget.
+# The limit is for the run only (compiling is not counted); the suites take a few minutes.
+TEST_RUN_LIMIT=${TEST_RUN_LIMIT:-20m}
+cargo_tests() {
+  cargo test "$@" --no-run
+  local rc=0
+  timeout --kill-after=30s "$TEST_RUN_LIMIT" cargo test "$@" || rc=$?
+  if [ "$rc" = 124 ] || [ "$rc" = 137 ]; then
+    echo "error: the tests did not finish within TEST_RUN_LIMIT=$TEST_RUN_LIMIT (a test hangs?)" >&2
+  fi
+  return "$rc"
+}
+server_tests_sqlite() { (unset TEST_DATABASE_URL && cargo_tests -p server --locked); }
+server_tests_pg() { (export TEST_DATABASE_URL="$1" && cargo_tests -p server --locked); }
 
-step "server: tests on SQLite" env -u TEST_DATABASE_URL cargo test -p server --locked
+step "app: unit + integration tests" cargo_tests -p app --lib --tests --locked
+
+step "server: tests on SQLite" server_tests_sqlite
 
 pg_url=${TEST_DATABASE_URL:-}
 if [ -z "$pg_url" ] && { [ "${REQUIRE_POSTGRES:-0}" = 1 ] || pg_answers "$DEFAULT_PG_URL"; }; then
@@ -92,7 +111,7 @@ fi
 if [ -z "$pg_url" ]; then
   skip "server: tests on PostgreSQL" "no TEST_DATABASE_URL and nothing answers at $DEFAULT_PG_URL"
 elif pg_answers "$pg_url"; then
-  step "server: tests on PostgreSQL" env TEST_DATABASE_URL="$pg_url" cargo test -p server --locked
+  step "server: tests on PostgreSQL" server_tests_pg "$pg_url"
 elif [ "${REQUIRE_POSTGRES:-0}" = 1 ]; then
   current="server: tests on PostgreSQL"
   echo "error: REQUIRE_POSTGRES=1 but PostgreSQL does not answer at $(sed -E 's#(://[^:/@]*):[^@]*@#\1:***@#' <<<"$pg_url")" >&2

@@ -21,9 +21,10 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use config::Config;
 use leptos::prelude::provide_context;
-use leptos_axum::{LeptosRoutes, generate_route_list, handle_server_fns_with_context};
+use leptos_axum::{AxumRouteListing, LeptosRoutes, generate_route_list, handle_server_fns_with_context};
 use sea_orm::DatabaseConnection;
 use state::AppState;
+use std::sync::OnceLock;
 
 /// Connects to the database and brings its schema up to date.
 pub async fn open_database(config: &Config) -> Result<DatabaseConnection, sea_orm::DbErr> {
@@ -41,7 +42,7 @@ pub fn router(config: &Config, db: DatabaseConnection) -> Result<Router, storage
 /// The whole HTTP application over a given attachment store (tests wrap the store to inject
 /// failures).
 pub fn router_with_store(config: &Config, db: DatabaseConnection, store: storage::Store) -> Router {
-    let routes = generate_route_list(App);
+    let routes = route_list();
     let state = AppState {
         leptos_options: config.leptos.clone(),
         db,
@@ -69,6 +70,19 @@ pub fn router_with_store(config: &Config, db: DatabaseConnection, store: storage
         .with_state(state)
         .layer(axum::middleware::from_fn(security::headers))
         .layer(tower_http::compression::CompressionLayer::new().gzip(true).br(true))
+}
+
+/// The app's page routes, generated once per process.
+///
+/// Generating them renders the app with resource loading switched off through a *process-wide*
+/// flag (leptos_server's `SuppressResourceLoad`); a resource first polled while that flag is set
+/// stays pending for ever (leptos-rs/leptos#4773). One server builds one router, but the tests
+/// build many routers in parallel threads, and a page request in one test that raced a route
+/// generation in another hung until CI's time ran out. Generating once removes the overlap:
+/// every router waits here until the single generation has finished.
+fn route_list() -> Vec<AxumRouteListing> {
+    static ROUTES: OnceLock<Vec<AxumRouteListing>> = OnceLock::new();
+    ROUTES.get_or_init(|| generate_route_list(App)).clone()
 }
 
 /// Liveness and database reachability.
