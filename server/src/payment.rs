@@ -44,14 +44,15 @@ pub async fn upload_voucher(
     };
     let result = async {
         let file: ReceivedFile = read_form(&headers, multipart, state.max_upload_bytes).await?;
-        accept_upload(&state, &contract, AttachmentKind::Voucher, file, Uploader::PaymentLink(link.id)).await
+        let uploader = Uploader::PaymentLink(link.id);
+        accept_upload(&state.db, &state.store, &contract, AttachmentKind::Voucher, file, uploader).await
     }
     .await;
     match result {
         Ok(row) => {
             let notice = format!(
                 r#"<p class="ok" role="status">已收到付款凭证“{}”，谢谢！我们核对后会尽快处理。<br>Voucher received, thank you.</p>"#,
-                esc(&row.file_name)
+                esc(&row.row.file_name)
             );
             match payment_page(&state, &token, &link, &contract, Some(notice)).await {
                 Ok(html) => html_response(StatusCode::CREATED, html),

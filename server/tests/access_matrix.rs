@@ -49,6 +49,8 @@ fn rows() -> Vec<(&'static str, [u16; 6])> {
 enum State {
     NoContract,
     Draft,
+    /// A draft with its payment voucher uploaded: ready to submit.
+    Ready,
     /// Submitted, at level 1.
     Pending,
     Approved,
@@ -83,9 +85,7 @@ fn spec(path: &str) -> Spec {
         }
         "contracts/get" => json(Pending, |_, c| json!({"id": c["id"]})),
         "contracts/list" => json(NoContract, |_, _| json!({"filter": {}})),
-        "contracts/submit" => {
-            json(Draft, |w, c| json!({"id": c["id"], "version": c["version"], "draft": w.valid_draft()}))
-        }
+        "contracts/submit" => json(Ready, |_, c| json!({"id": c["id"], "version": c["version"], "draft": c["draft"]})),
         "contracts/withdraw" | "contracts/cancel" | "contracts/approve" => json(
             if path == "contracts/cancel" { Draft } else { Pending },
             |_, c| json!({"id": c["id"], "version": c["version"], "comment": "矩阵"}),
@@ -112,6 +112,7 @@ async fn prepare(w: &World, state: State) -> Value {
     match state {
         State::NoContract => Value::Null,
         State::Draft => w.create("alice", &w.valid_draft()).await,
+        State::Ready => w.ready(w.valid_draft()).await.0,
         State::Pending => w.submitted().await,
         State::Approved => {
             let mut c = w.submitted().await;
@@ -194,11 +195,7 @@ fn signed_in_doors_refuse_the_anonymous_and_public_doors_do_not() {
     }
 }
 
-#[path = "support/uploads.rs"]
-mod uploads;
-// What `uploads` takes from the crate root, as in attachments.rs.
-#[allow(unused_imports)]
-use support::{TestDb, TestResponse, send};
+use support::uploads;
 
 /// The attachment routes are not server functions, so they get their own rows: upload to a draft
 /// (statuses for the six roles of [`ROLES`]), and download of a voucher on a contract pending at

@@ -3,8 +3,6 @@
 //! the policy — on SQLite and (with `TEST_DATABASE_URL`) PostgreSQL.
 
 mod support;
-#[path = "support/uploads.rs"]
-mod uploads;
 
 use app::db::entities::{attachment, contract_userid};
 use app::models::Role;
@@ -12,8 +10,8 @@ use axum::http::StatusCode;
 use sea_orm::{DatabaseConnection, EntityTrait, PaginatorTrait};
 use server::storage::{BlobStore, StorageError, local::LocalStore};
 use std::sync::Arc;
+use support::uploads::*;
 use support::*;
-use uploads::*;
 
 async fn attachment_count(db: &DatabaseConnection) -> u64 {
     attachment::Entity::find().count(db).await.unwrap()

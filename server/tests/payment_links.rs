@@ -3,15 +3,13 @@
 //! nothing else — on SQLite and (with `TEST_DATABASE_URL`) PostgreSQL.
 
 mod support;
-#[path = "support/uploads.rs"]
-mod uploads;
 
-use app::db::entities::{attachment, payment_link, setting};
+use app::db::entities::{attachment, contract, payment_link, setting};
 use app::models::Role;
 use axum::http::StatusCode;
 use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, Set};
+use support::uploads::*;
 use support::*;
-use uploads::*;
 
 struct World {
     app: axum::Router,
@@ -117,6 +115,10 @@ async fn a_valid_link_shows_amount_and_instructions_and_takes_a_voucher_without_
     assert_eq!(rows.len(), 1);
     assert_eq!((rows[0].contract_id, rows[0].kind.as_str(), rows[0].uploaded_by), (w.contract, "voucher", None));
     assert!(rows[0].via_payment_link.is_some());
+    // The customer's voucher is the draft contract's voucher now, and a form loaded before the
+    // upload (version 1) can no longer save over it.
+    let c = contract::Entity::find_by_id(w.contract).one(&w.db).await.unwrap().unwrap();
+    assert_eq!((c.payment_voucher_id, c.version), (Some(rows[0].id), 2));
     t.cleanup(w.db).await;
 }
 

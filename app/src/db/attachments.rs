@@ -1,13 +1,16 @@
 //! Attachment rows, the userids parsed from a contract's userid sheet, and payment links.
 //!
-//! The blob is already durable in the store when [`record_upload`] runs; this writes the row
-//! (and, for a userid sheet, replaces the contract's userids) in one transaction, so either the
-//! whole upload is recorded or nothing is.
+//! The blob is already durable in the store when [`record_upload`] runs; this writes the row,
+//! makes it the contract's voucher or userid sheet while the contract is editable (and, for a
+//! userid sheet, replaces the contract's userids) in one transaction, so either the whole upload
+//! is recorded or nothing is.
 
 use crate::db::accounts::{random_token, token_hash};
+use crate::db::contracts;
 use crate::db::entities::{attachment, audit_event, contract_userid, payment_link, setting};
 use crate::domain::attachment::AttachmentKind;
 use crate::domain::sheet::SheetUserid;
+use crate::error::AppError;
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder,
@@ -35,13 +38,28 @@ pub struct ParsedUserids {
     pub entries: Vec<SheetUserid>,
 }
 
-/// Records an upload: the attachment row, the sheet's userids replacing the contract's (when
-/// given), and an audit event, in one transaction.
+/// A recorded upload.
+#[derive(Clone, Debug)]
+pub struct Recorded {
+    pub row: attachment::Model,
+    /// The contract's version after the upload became its voucher / userid sheet; `None` when the
+    /// contract was not editable, so the file was kept beside it without changing it.
+    pub contract_version: Option<i64>,
+}
+
+/// Records an upload in one transaction: the attachment row; while the contract is editable, the
+/// reference to it as the contract's voucher or userid sheet (the latest upload of a kind
+/// replaces the reference, and the contract's version goes up); the sheet's userids replacing the
+/// contract's (when given); and an audit event.
+///
+/// A voucher for a contract that is not editable (the customer pays while it is in approval) is
+/// kept without touching the contract. A userid sheet is refused then (409): its userids are what
+/// the submitted contract was checked against.
 pub async fn record_upload(
     db: &DatabaseConnection,
     new: NewAttachment,
     userids: Option<ParsedUserids>,
-) -> Result<attachment::Model, DbErr> {
+) -> Result<Recorded, AppError> {
     let txn = db.begin().await?;
     let now = Utc::now();
     let row = attachment::ActiveModel {
@@ -59,7 +77,14 @@ pub async fn record_upload(
     }
     .insert(&txn)
     .await?;
+    let contract_version = contracts::link_attachment(&txn, new.contract_id, new.kind, row.id).await?;
     if let Some(parsed) = &userids {
+        if contract_version.is_none() {
+            let loaded = contracts::load(&txn, new.contract_id).await?;
+            return Err(
+                loaded.map_or_else(|| AppError::not_found("合同", "Contract"), |l| contracts::not_editable(l.status()))
+            );
+        }
         replace_userids(&txn, new.contract_id, parsed).await?;
     }
     let detail = serde_json::json!({
@@ -70,6 +95,7 @@ pub async fn record_upload(
         "sha256": row.sha256,
         "via_payment_link": row.via_payment_link,
         "userids": userids.as_ref().map(|u| u.entries.len()),
+        "linked": contract_version.is_some(),
     });
     audit_event::ActiveModel {
         at: Set(now),
@@ -83,7 +109,7 @@ pub async fn record_upload(
     .insert(&txn)
     .await?;
     txn.commit().await?;
-    Ok(row)
+    Ok(Recorded { row, contract_version })
 }
 
 async fn replace_userids(db: &impl ConnectionTrait, contract_id: i64, parsed: &ParsedUserids) -> Result<(), DbErr> {
