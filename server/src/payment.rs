@@ -64,7 +64,7 @@ pub async fn upload_voucher(
 }
 
 /// The link and its contract, or the page to answer with: 404 for an unknown token, 410 for an
-/// expired or revoked one.
+/// expired or revoked one (the same page: the customer needs a new link either way).
 async fn valid_link(state: &AppState, token: &str) -> Result<(payment_link::Model, contract::Model), Response> {
     let gone = |zh: &str, en: &str| {
         html_response(
@@ -85,16 +85,10 @@ async fn valid_link(state: &AppState, token: &str) -> Result<(payment_link::Mode
     let state_of = db_att::payment_link_state(&state.db, token).await.map_err(|e| failure_page(&e.into()))?;
     let link = match state_of {
         LinkState::Valid(l) => l,
-        LinkState::Expired => {
+        LinkState::Expired | LinkState::Revoked => {
             return Err(gone(
-                "这个付款链接已过期，请向您的渠道伙伴索取新的链接。",
-                "This payment link has expired; ask your partner for a new one.",
-            ));
-        }
-        LinkState::Revoked => {
-            return Err(gone(
-                "这个付款链接已被撤销，请向您的渠道伙伴索取新的链接。",
-                "This payment link was revoked; ask your partner for a new one.",
+                "这个付款链接已过期或已被撤销，请向您的渠道伙伴索取新的链接。",
+                "This payment link has expired or was revoked; ask your partner for a new one.",
             ));
         }
         LinkState::Unknown => return Err(unknown()),

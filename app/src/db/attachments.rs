@@ -11,7 +11,7 @@ use crate::db::entities::{attachment, audit_event, contract_userid, payment_link
 use crate::domain::attachment::AttachmentKind;
 use crate::domain::sheet::SheetUserid;
 use crate::error::AppError;
-use chrono::{DateTime, Duration, Utc};
+use chrono::{Duration, Utc};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder,
     Set, TransactionTrait,
@@ -150,18 +150,18 @@ pub async fn userids_of(db: &impl ConnectionTrait, contract_id: i64) -> Result<V
         .await
 }
 
-/// Creates a payment link; returns the token for the URL (only its hash is stored) and the
-/// link's expiry.
+/// Creates a payment link; returns the stored link and the token for the URL (only its hash is
+/// stored).
 pub async fn create_payment_link(
     db: &impl ConnectionTrait,
     contract_id: i64,
     created_by: i64,
     days: u32,
-) -> Result<(String, DateTime<Utc>), DbErr> {
+) -> Result<(payment_link::Model, String), DbErr> {
     let token = random_token();
     let now = Utc::now();
     let expires_at = now + Duration::days(i64::from(days));
-    payment_link::ActiveModel {
+    let link = payment_link::ActiveModel {
         contract_id: Set(contract_id),
         token_hash: Set(token_hash(&token)),
         expires_at: Set(expires_at),
@@ -172,7 +172,7 @@ pub async fn create_payment_link(
     }
     .insert(db)
     .await?;
-    Ok((token, expires_at))
+    Ok((link, token))
 }
 
 /// What a payment-link token names.
@@ -199,15 +199,32 @@ pub async fn payment_link_state(db: &impl ConnectionTrait, token: &str) -> Resul
     })
 }
 
-/// Revokes a link now (a later voucher upload through it is refused).
-pub async fn revoke_payment_link(db: &impl ConnectionTrait, id: i64) -> Result<(), DbErr> {
-    payment_link::Entity::update_many()
-        .col_expr(payment_link::Column::RevokedAt, sea_orm::sea_query::Expr::value(Utc::now()))
-        .filter(payment_link::Column::Id.eq(id))
+/// A payment link by id.
+pub async fn find_payment_link(db: &impl ConnectionTrait, id: i64) -> Result<Option<payment_link::Model>, DbErr> {
+    payment_link::Entity::find_by_id(id).one(db).await
+}
+
+/// Revokes a link now, by `actor`: it answers like an expired one, and a voucher upload through it
+/// is refused. The revocation is in the contract's audit trail; revoking a revoked link changes
+/// nothing.
+pub async fn revoke_payment_link(db: &DatabaseConnection, link: &payment_link::Model, actor: i64) -> Result<(), DbErr> {
+    let txn = db.begin().await?;
+    let now = Utc::now();
+    let res = payment_link::Entity::update_many()
+        .col_expr(payment_link::Column::RevokedAt, sea_orm::sea_query::Expr::value(now))
+        .filter(payment_link::Column::Id.eq(link.id))
         .filter(payment_link::Column::RevokedAt.is_null())
-        .exec(db)
+        .exec(&txn)
         .await?;
-    Ok(())
+    if res.rows_affected == 1 {
+        let detail = crate::db::audit::Detail {
+            comment: format!("付款链接（{} 到期）已撤销", link.expires_at.format("%Y-%m-%d %H:%M UTC")),
+            ..Default::default()
+        };
+        crate::db::audit::record(&txn, now, Some(actor), "payment_link.revoked", "contract", link.contract_id, &detail)
+            .await?;
+    }
+    txn.commit().await
 }
 
 /// Admin settings (the `settings` table) shown on the payment page (PRODUCT.md §7).
