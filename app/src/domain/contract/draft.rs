@@ -235,9 +235,10 @@ mod tests {
             (&b, "wangwu", None),
         ];
         let f = SheetFacts::of_userids(rows);
-        assert_eq!(f.corp_ids, vec![a, b]);
+        assert_eq!(f.corp_ids, vec![a.clone(), b]);
         assert_eq!((f.basic_userids, f.interop_userids, f.total_userids), (1, 2, 3));
-        assert!(!f.is_typed(), "wangwu has no kind");
+        let untyped = SheetFacts::of_userids([(&a, "x", Some(ProductKind::Basic)), (&a, "y", None)]);
+        assert!(!untyped.is_typed(), "y has no kind");
         assert_eq!(SheetFacts::of_userids([]), SheetFacts::default());
     }
 
