@@ -4,13 +4,15 @@
 //! Each upload is read with a byte budget (413 past `MAX_UPLOAD_BYTES`), its type is read from
 //! the bytes (415 when the content is not allowed or the name disguises it), a userid sheet is
 //! checked again with the shared reader against the contract's corp ID (422 row by row), then the
-//! blob is stored durably and only then the row is committed.
+//! blob is stored durably and only then the row is committed. While the contract is editable the
+//! upload becomes its voucher / userid sheet and its version goes up (see
+//! [`app::db::attachments::record_upload`]).
 
 use crate::state::AppState;
-use crate::storage::content_key;
+use crate::storage::{Store, content_key};
 use crate::{cookie_value, error_response, same_origin};
-use app::db::attachments::{self as db_att, NewAttachment, ParsedUserids};
-use app::db::entities::{attachment, contract};
+use app::db::attachments::{self as db_att, NewAttachment, ParsedUserids, Recorded};
+use app::db::entities::contract;
 use app::domain::CorpId;
 use app::domain::attachment::{AttachmentKind, FileRefusal, check_file, sanitize_file_name};
 use app::domain::policy::Action;
@@ -24,6 +26,7 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use bytes::{Bytes, BytesMut};
+use sea_orm::DatabaseConnection;
 use serde::Serialize;
 
 /// Largest text field (`kind`) read from an upload form.
@@ -179,15 +182,16 @@ pub enum Uploader {
     PaymentLink(i64),
 }
 
-/// Checks, stores and records one upload for `contract`. The blob is durable before the row is
-/// committed.
+/// Checks, stores and records one upload for `contract`. The blob is durable in `store` before
+/// the row is committed.
 pub async fn accept_upload(
-    state: &AppState,
+    db: &DatabaseConnection,
+    store: &Store,
     contract: &contract::Model,
     kind: AttachmentKind,
     file: ReceivedFile,
     uploader: Uploader,
-) -> Result<attachment::Model, UploadError> {
+) -> Result<Recorded, UploadError> {
     let file_type = check_file(kind, &file.file_name, &file.bytes).map_err(|refusal| match refusal {
         FileRefusal::Empty => UploadError::App(AppError::Invalid { problems: vec![refusal.problem(kind)] }),
         other => UploadError::Unsupported(other.problem(kind)),
@@ -198,7 +202,7 @@ pub async fn accept_upload(
     };
     let key = content_key(&file.bytes);
     let size = i64::try_from(file.bytes.len()).unwrap_or(i64::MAX);
-    state.store.put(&key, file.bytes).await.map_err(|e| AppError::internal("storing an attachment", e))?;
+    store.put(&key, file.bytes).await.map_err(|e| AppError::internal("storing an attachment", e))?;
     let (uploaded_by, via_payment_link) = match uploader {
         Uploader::User(id) => (Some(id), None),
         Uploader::PaymentLink(id) => (None, Some(id)),
@@ -214,7 +218,7 @@ pub async fn accept_upload(
         uploaded_by,
         via_payment_link,
     };
-    Ok(db_att::record_upload(&state.db, new, userids).await?)
+    Ok(db_att::record_upload(db, new, userids).await?)
 }
 
 /// The server's own check of a userid sheet against the contract's corp ID.
@@ -252,6 +256,10 @@ pub struct UploadedAttachment {
     pub sha256: String,
     /// Userids stored from a userid sheet.
     pub userids: Option<usize>,
+    /// The contract's version after the upload became its voucher / userid sheet (a form loaded
+    /// before it saves from this version on); `None` when the contract is not editable and was
+    /// left as it was.
+    pub contract_version: Option<i64>,
 }
 
 /// `POST /contracts/{id}/attachments`.
@@ -270,7 +278,8 @@ pub async fn upload(
     let kind = file.kind.as_deref().and_then(AttachmentKind::parse).ok_or_else(|| {
         bad_form("附件类型应为 voucher（付款凭证）或 userid_sheet（userid 表）", "kind must be voucher or userid_sheet")
     })?;
-    let row = accept_upload(&state, &contract, kind, file, Uploader::User(user.id)).await?;
+    let Recorded { row, contract_version } =
+        accept_upload(&state.db, &state.store, &contract, kind, file, Uploader::User(user.id)).await?;
     let userids = match kind {
         AttachmentKind::UseridSheet => Some(db_att::userids_of(&state.db, contract_id).await?.len()),
         AttachmentKind::Voucher => None,
@@ -286,6 +295,7 @@ pub async fn upload(
             size: row.size,
             sha256: row.sha256,
             userids,
+            contract_version,
         }),
     ))
 }

@@ -1,8 +1,14 @@
 //! Demo data, loaded only when asked (`server serve --demo` or `WLD_DEMO=1`). Idempotent: every
 //! record is looked up by its natural key first, so a second run adds nothing.
+//!
+//! Contracts are made through the same functions the server functions and routes use: each gets
+//! a payment voucher uploaded (a small PDF, stored in the blob store) before it is submitted.
 
+use crate::attachments::{ReceivedFile, Uploader, accept_upload};
+use crate::storage::Store;
 use app::db::contracts::Move;
 use app::db::entities::{contract, user};
+use app::domain::attachment::AttachmentKind;
 use app::domain::contract::{ApprovalChoice, ContractDraft, CrmManagementType, DraftLine, PaymentMethod};
 use app::domain::{AccountKind, OrderType};
 use app::error::AppError;
@@ -99,8 +105,14 @@ pub const CONTRACTS: &[(&str, &str, &str, u32, DemoState)] = &[
     ("partner.b", "演示·北辰制造", "ww69c04360d53da8b5", 50, DemoState::AtLevel2),
 ];
 
-/// Loads the demo data; safe to run on every start.
-pub async fn load(db: &DatabaseConnection) -> Result<DemoReport, AppError> {
+/// The demo payment voucher: a one-page PDF.
+pub const VOUCHER_PDF: &[u8] = b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n\
+2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n\
+3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 200 100]>>endobj\n\
+trailer<</Root 1 0 R>>\n%%EOF\n";
+
+/// Loads the demo data, with attachment bytes in `store`; safe to run on every start.
+pub async fn load(db: &DatabaseConnection, store: &Store) -> Result<DemoReport, AppError> {
     let mut report = DemoReport::default();
     for a in ACCOUNTS {
         if user::Entity::find().filter(user::Column::Username.eq(a.username)).one(db).await?.is_some() {
@@ -121,9 +133,19 @@ pub async fn load(db: &DatabaseConnection) -> Result<DemoReport, AppError> {
             continue;
         }
         let partner = actor(db, owner).await?;
-        let draft = demo_draft(&partner, customer, corp, quantity, flow.id);
+        let mut draft = demo_draft(&partner, customer, corp, quantity, flow.id);
         let id = app::db::contracts::create(db, &partner, draft.clone()).await?;
         report.contracts_created += 1;
+        let row = load_row(db, id).await?;
+        let voucher = ReceivedFile {
+            kind: None,
+            file_name: "付款凭证（演示）.pdf".into(),
+            bytes: bytes::Bytes::from_static(VOUCHER_PDF),
+        };
+        let recorded = accept_upload(db, store, &row, AttachmentKind::Voucher, voucher, Uploader::User(partner.id))
+            .await
+            .map_err(|e| e.parts().1)?;
+        draft.payment_voucher = Some(recorded.row.id);
         if state == DemoState::Draft {
             continue;
         }
@@ -159,9 +181,13 @@ async fn actor(db: &DatabaseConnection, username: &str) -> Result<SessionUser, A
     app::db::accounts::session_user_by_id(db, id).await?.ok_or_else(|| AppError::not_found("演示账号", "Demo account"))
 }
 
-async fn version(db: &DatabaseConnection, id: i64) -> Result<i64, AppError> {
+async fn load_row(db: &DatabaseConnection, id: i64) -> Result<contract::Model, AppError> {
     let l = app::db::contracts::load(db, id).await?.ok_or_else(|| AppError::not_found("合同", "Contract"))?;
-    Ok(l.row.version)
+    Ok(l.row)
+}
+
+async fn version(db: &DatabaseConnection, id: i64) -> Result<i64, AppError> {
+    Ok(load_row(db, id).await?.version)
 }
 
 /// A complete order for a new customer: interop accounts for the next calendar year.
@@ -180,7 +206,6 @@ fn demo_draft(owner: &SessionUser, customer: &str, corp: &str, quantity: u32, fl
         order_quantity_matches: Some(true),
         installed_app: "灵当CRM".into(),
         remark: "首次购买（演示数据）".into(),
-        payment_voucher: Some(1),
         lines: vec![DraftLine {
             kind: Some(AccountKind::Interop),
             quantity: quantity.to_string(),

@@ -77,8 +77,10 @@ async fn serve(demo: bool) -> Result<(), Failure> {
     let config = Config::from_env()?;
     let db = open(&config).await?;
     if demo {
+        let store = server::storage::open(&config.storage, &config.data_dir)
+            .map_err(|e| Failure::Other(format!("attachment storage: {e}")))?;
         let report =
-            server::demo::load(&db).await.map_err(|e| format!("demo data: {}", server::admin::describe(&e)))?;
+            server::demo::load(&db, &store).await.map_err(|e| format!("demo data: {}", server::admin::describe(&e)))?;
         tracing::info!(?report, "demo data loaded");
         print!("{}", server::demo::sign_in_table());
     }

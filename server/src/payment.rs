@@ -44,14 +44,15 @@ pub async fn upload_voucher(
     };
     let result = async {
         let file: ReceivedFile = read_form(&headers, multipart, state.max_upload_bytes).await?;
-        accept_upload(&state, &contract, AttachmentKind::Voucher, file, Uploader::PaymentLink(link.id)).await
+        let uploader = Uploader::PaymentLink(link.id);
+        accept_upload(&state.db, &state.store, &contract, AttachmentKind::Voucher, file, uploader).await
     }
     .await;
     match result {
         Ok(row) => {
             let notice = format!(
                 r#"<p class="ok" role="status">已收到付款凭证“{}”，谢谢！我们核对后会尽快处理。<br>Voucher received, thank you.</p>"#,
-                esc(&row.file_name)
+                esc(&row.row.file_name)
             );
             match payment_page(&state, &token, &link, &contract, Some(notice)).await {
                 Ok(html) => html_response(StatusCode::CREATED, html),
@@ -63,7 +64,7 @@ pub async fn upload_voucher(
 }
 
 /// The link and its contract, or the page to answer with: 404 for an unknown token, 410 for an
-/// expired or revoked one.
+/// expired or revoked one (the same page: the customer needs a new link either way).
 async fn valid_link(state: &AppState, token: &str) -> Result<(payment_link::Model, contract::Model), Response> {
     let gone = |zh: &str, en: &str| {
         html_response(
@@ -84,16 +85,10 @@ async fn valid_link(state: &AppState, token: &str) -> Result<(payment_link::Mode
     let state_of = db_att::payment_link_state(&state.db, token).await.map_err(|e| failure_page(&e.into()))?;
     let link = match state_of {
         LinkState::Valid(l) => l,
-        LinkState::Expired => {
+        LinkState::Expired | LinkState::Revoked => {
             return Err(gone(
-                "这个付款链接已过期，请向您的渠道伙伴索取新的链接。",
-                "This payment link has expired; ask your partner for a new one.",
-            ));
-        }
-        LinkState::Revoked => {
-            return Err(gone(
-                "这个付款链接已被撤销，请向您的渠道伙伴索取新的链接。",
-                "This payment link was revoked; ask your partner for a new one.",
+                "这个付款链接已过期或已被撤销，请向您的渠道伙伴索取新的链接。",
+                "This payment link has expired or was revoked; ask your partner for a new one.",
             ));
         }
         LinkState::Unknown => return Err(unknown()),

@@ -40,6 +40,7 @@ fn rows() -> Vec<(&'static str, [u16; 6])> {
         ("quotes/save", [200, 200, 200, 200, 200, 200]),
         ("quotes/get", [200, 200, 200, 200, 200, 200]),
         ("payment/create_link", [401, 200, 403, 403, 403, 200]),
+        ("payment/revoke_link", [401, 200, 403, 403, 403, 200]),
     ]
 }
 
@@ -49,6 +50,10 @@ fn rows() -> Vec<(&'static str, [u16; 6])> {
 enum State {
     NoContract,
     Draft,
+    /// A draft with its payment voucher uploaded: ready to submit.
+    Ready,
+    /// A draft with a payment link; the answer carries its id as `link_id`.
+    DraftWithLink,
     /// Submitted, at level 1.
     Pending,
     Approved,
@@ -83,9 +88,7 @@ fn spec(path: &str) -> Spec {
         }
         "contracts/get" => json(Pending, |_, c| json!({"id": c["id"]})),
         "contracts/list" => json(NoContract, |_, _| json!({"filter": {}})),
-        "contracts/submit" => {
-            json(Draft, |w, c| json!({"id": c["id"], "version": c["version"], "draft": w.valid_draft()}))
-        }
+        "contracts/submit" => json(Ready, |_, c| json!({"id": c["id"], "version": c["version"], "draft": c["draft"]})),
         "contracts/withdraw" | "contracts/cancel" | "contracts/approve" => json(
             if path == "contracts/cancel" { Draft } else { Pending },
             |_, c| json!({"id": c["id"], "version": c["version"], "comment": "矩阵"}),
@@ -104,6 +107,7 @@ fn spec(path: &str) -> Spec {
         },
         "quotes/get" => Spec { state: NoContract, body: Body::Form(|_| vec![("token", "0".repeat(64))]) },
         "payment/create_link" => json(Draft, |_, c| json!({"contract_id": c["id"]})),
+        "payment/revoke_link" => json(DraftWithLink, |_, c| json!({"link_id": c["link_id"]})),
         other => panic!("no call spec for {other}: add an arm to spec() and a row to rows()"),
     }
 }
@@ -112,6 +116,14 @@ async fn prepare(w: &World, state: State) -> Value {
     match state {
         State::NoContract => Value::Null,
         State::Draft => w.create("alice", &w.valid_draft()).await,
+        State::Ready => w.ready(w.valid_draft()).await.0,
+        State::DraftWithLink => {
+            let mut c = w.create("alice", &w.valid_draft()).await;
+            let id = c["id"].as_i64().unwrap();
+            let (link, _) = app::db::attachments::create_payment_link(&w.db, id, w.alice, 7).await.unwrap();
+            c["link_id"] = json!(link.id);
+            c
+        }
         State::Pending => w.submitted().await,
         State::Approved => {
             let mut c = w.submitted().await;
@@ -194,11 +206,7 @@ fn signed_in_doors_refuse_the_anonymous_and_public_doors_do_not() {
     }
 }
 
-#[path = "support/uploads.rs"]
-mod uploads;
-// What `uploads` takes from the crate root, as in attachments.rs.
-#[allow(unused_imports)]
-use support::{TestDb, TestResponse, send};
+use support::uploads;
 
 /// The attachment routes are not server functions, so they get their own rows: upload to a draft
 /// (statuses for the six roles of [`ROLES`]), and download of a voucher on a contract pending at

@@ -100,9 +100,8 @@ async fn two_saves_from_the_same_version_have_exactly_one_winner() {
 #[tokio::test]
 async fn the_server_reprices_and_ignores_amounts_sent_by_the_client() {
     let w = World::new().await;
-    let d = w.valid_draft();
-    let c = w.create("alice", &d).await;
-    let mut body = json!({"id": id(&c), "version": 1, "draft": d});
+    let (c, d) = w.ready(w.valid_draft()).await;
+    let mut body = json!({"id": id(&c), "version": version(&c), "draft": d});
     // A tampered client adds its own prices; they are not part of the draft and must not count.
     body["draft"]["lines"][0]["amount"] = json!("0.01");
     body["draft"]["lines"][0]["total"] = json!("0.01");
@@ -145,17 +144,16 @@ async fn submit_level_problems_come_back_as_422_with_field_paths() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn two_hundred_parallel_submissions_get_two_hundred_distinct_numbers() {
     let w = World::new().await;
-    let d = w.valid_draft();
-    let mut ids = Vec::new();
+    let mut ready = Vec::new();
     for _ in 0..200 {
-        ids.push(id(&w.create("alice", &d).await));
+        ready.push(w.ready(w.valid_draft()).await);
     }
     let cookie = w.cookie(Some("alice")).unwrap();
     let mut set = tokio::task::JoinSet::new();
-    for cid in ids.clone() {
-        let (app, cookie, d) = (w.app.clone(), cookie.clone(), d.clone());
+    for (c, d) in ready {
+        let (app, cookie, cid, v) = (w.app.clone(), cookie.clone(), id(&c), version(&c));
         set.spawn(async move {
-            let body = json!({"id": cid, "version": 1, "draft": d});
+            let body = json!({"id": cid, "version": v, "draft": d});
             contract_world::call_json(&app, "/api/contracts/submit", &body, Some(&cookie)).await
         });
     }
@@ -214,9 +212,12 @@ async fn three_levels_approve_in_order_then_an_admin_fulfils() {
     assert_eq!(status(&f), ("fulfilled".into(), None));
     assert_eq!(f["wecom_order_id"], "WX-ORDER-1");
     assert_eq!(f["draft"]["api_expiry_date"], "2027-12-31");
-    assert_eq!(actions(&f), ["created", "submitted", "approved", "approved", "approved", "fulfilled"]);
-    assert_eq!(f["timeline"][3]["comment"], "第2级同意");
-    assert_eq!(f["timeline"][3]["level"], 2);
+    assert_eq!(
+        actions(&f),
+        ["created", "attachment.upload", "submitted", "approved", "approved", "approved", "fulfilled"]
+    );
+    assert_eq!(f["timeline"][4]["comment"], "第2级同意");
+    assert_eq!(f["timeline"][4]["level"], 2);
     w.done().await;
 }
 
@@ -239,6 +240,7 @@ async fn a_rejected_contract_is_edited_and_resubmitted_from_level_one() {
     // Back with the owner: edit, then resubmit.
     let mut d = w.valid_draft();
     d.lines[0].quantity = "5".into();
+    d.payment_voucher = r["draft"]["payment_voucher"].as_i64();
     let saved = w.ok("alice", "contracts/save", json!({"id": cid, "version": version(&r), "draft": d})).await;
     let again = w.ok("alice", "contracts/submit", json!({"id": cid, "version": version(&saved), "draft": d})).await;
     assert_eq!(status(&again), ("in_approval".into(), Some(1)), "a resubmission restarts at level 1");
@@ -287,7 +289,7 @@ async fn withdraw_and_cancel_follow_the_owner_and_the_status() {
     assert_eq!(stale.status.as_u16(), 409);
     let c = w.ok("alice", "contracts/cancel", json!({"id": cid, "version": version(&wd), "comment": "客户取消"})).await;
     assert_eq!(status(&c), ("cancelled".into(), None));
-    assert_eq!(actions(&c), ["created", "submitted", "withdrawn", "cancelled"]);
+    assert_eq!(actions(&c), ["created", "attachment.upload", "submitted", "withdrawn", "cancelled"]);
     w.done().await;
 }
 
@@ -362,8 +364,8 @@ async fn the_flow_offers_each_level_with_its_default_and_candidates() {
     app::db::flows::set_level(&w.db, w.flow_id, 2, w.approvers[1], &[w.outsider]).await.unwrap();
     let mut d = w.valid_draft();
     d.approval.approvers = vec![None, Some(w.outsider)];
-    let c = w.create("alice", &d).await;
-    let s = w.ok("alice", "contracts/submit", json!({"id": id(&c), "version": 1, "draft": d})).await;
+    let (c, d) = w.ready(d).await;
+    let s = w.ok("alice", "contracts/submit", json!({"id": id(&c), "version": version(&c), "draft": d})).await;
     assert_eq!(s["approvers"][1]["approver"]["id"], w.outsider);
     assert_eq!(s["approvers"][0]["approver"]["id"], w.approvers[0]);
     w.done().await;

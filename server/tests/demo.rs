@@ -9,14 +9,15 @@ use support::{TestDb, post_form, session_cookie};
 async fn demo_load_is_idempotent_and_accounts_sign_in() {
     let t = TestDb::new().await;
     let (app, db) = t.app().await;
-    let first = server::demo::load(&db).await.expect("demo load");
+    let store = t.store();
+    let first = server::demo::load(&db, &store).await.expect("demo load");
     assert_eq!(first.accounts_created, server::demo::ACCOUNTS.len());
     assert_eq!(first.contracts_created, server::demo::CONTRACTS.len());
     let users = app::db::entities::user::Entity::find().count(&db).await.unwrap();
     let orgs = app::db::entities::organisation::Entity::find().count(&db).await.unwrap();
     assert_eq!((users, orgs), (6, 3));
 
-    let second = server::demo::load(&db).await.expect("second demo load");
+    let second = server::demo::load(&db, &store).await.expect("second demo load");
     assert_eq!(second, server::demo::DemoReport::default());
     assert_eq!(app::db::entities::user::Entity::find().count(&db).await.unwrap(), users);
 
@@ -55,6 +56,13 @@ async fn demo_load_is_idempotent_and_accounts_sign_in() {
         .unwrap()
         .unwrap();
     let dto = app::db::contracts::get(&db, &a_user, rejected.id).await.unwrap();
-    assert!(dto.timeline.len() >= 3, "created, submitted, rejected: {:?}", dto.timeline);
+    assert!(dto.timeline.len() >= 4, "created, voucher uploaded, submitted, rejected: {:?}", dto.timeline);
+    // Every demo contract names a voucher really uploaded to it, whose bytes are in the store.
+    for c in app::db::entities::contract::Entity::find().all(&db).await.unwrap() {
+        let voucher = c.payment_voucher_id.expect("a voucher");
+        let a = app::db::attachments::find(&db, voucher).await.unwrap().expect("the attachment exists");
+        assert_eq!((a.contract_id, a.kind.as_str()), (c.id, "voucher"), "{}", c.end_customer);
+        assert!(store.get(&a.storage_key).await.unwrap().is_some(), "blob of {}", c.end_customer);
+    }
     t.cleanup(db).await;
 }

@@ -3,15 +3,13 @@
 //! nothing else — on SQLite and (with `TEST_DATABASE_URL`) PostgreSQL.
 
 mod support;
-#[path = "support/uploads.rs"]
-mod uploads;
 
-use app::db::entities::{attachment, payment_link, setting};
+use app::db::entities::{attachment, audit_event, contract, payment_link, setting};
 use app::models::Role;
 use axum::http::StatusCode;
 use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, Set};
+use support::uploads::*;
 use support::*;
-use uploads::*;
 
 struct World {
     app: axum::Router,
@@ -31,10 +29,9 @@ async fn world(t: &TestDb) -> World {
     World { app, db, partner, contract, other_contract }
 }
 
-/// Calls `payment/create_link` (JSON arguments) as our own page would.
-async fn create_link_as(w: &World, cookie: Option<&str>, contract: i64, days: Option<u32>) -> TestResponse {
-    let body = serde_json::json!({"contract_id": contract, "days": days});
-    let mut req = axum::http::Request::post("/api/payment/create_link")
+/// Calls a server function with JSON arguments as our own page would.
+async fn call_fn(w: &World, cookie: Option<&str>, path: &str, body: serde_json::Value) -> TestResponse {
+    let mut req = axum::http::Request::post(format!("/api/{path}"))
         .header("content-type", "application/json")
         .header("accept", "application/json")
         .header("sec-fetch-site", "same-origin");
@@ -44,8 +41,25 @@ async fn create_link_as(w: &World, cookie: Option<&str>, contract: i64, days: Op
     send(&w.app, req.body(axum::body::Body::from(body.to_string())).unwrap()).await
 }
 
+/// Calls `payment/create_link`.
+async fn create_link_as(w: &World, cookie: Option<&str>, contract: i64, days: Option<u32>) -> TestResponse {
+    call_fn(w, cookie, "payment/create_link", serde_json::json!({"contract_id": contract, "days": days})).await
+}
+
 async fn create_link(w: &World, cookie: &str, contract: i64, days: Option<u32>) -> TestResponse {
     create_link_as(w, Some(cookie), contract, days).await
+}
+
+/// Calls `payment/revoke_link`.
+async fn revoke_link_as(w: &World, cookie: Option<&str>, link_id: i64) -> TestResponse {
+    call_fn(w, cookie, "payment/revoke_link", serde_json::json!({ "link_id": link_id })).await
+}
+
+/// The cookies of partner.b (another organisation), an approver and an admin.
+async fn others(w: &World) -> (String, String, String) {
+    make_user(&w.db, "厂商", "approver", Role::Approver).await;
+    make_user(&w.db, "厂商", "admin", Role::Admin).await;
+    (sign_in(&w.app, "partner.b").await, sign_in(&w.app, "approver").await, sign_in(&w.app, "admin").await)
 }
 
 async fn link_url(w: &World) -> String {
@@ -117,6 +131,10 @@ async fn a_valid_link_shows_amount_and_instructions_and_takes_a_voucher_without_
     assert_eq!(rows.len(), 1);
     assert_eq!((rows[0].contract_id, rows[0].kind.as_str(), rows[0].uploaded_by), (w.contract, "voucher", None));
     assert!(rows[0].via_payment_link.is_some());
+    // The customer's voucher is the draft contract's voucher now, and a form loaded before the
+    // upload (version 1) can no longer save over it.
+    let c = contract::Entity::find_by_id(w.contract).one(&w.db).await.unwrap().unwrap();
+    assert_eq!((c.payment_voucher_id, c.version), (Some(rows[0].id), 2));
     t.cleanup(w.db).await;
 }
 
@@ -146,19 +164,20 @@ async fn expired_and_revoked_links_answer_410_and_unknown_ones_404() {
     let mut expired: payment_link::ActiveModel = link.clone().into();
     expired.expires_at = Set(chrono::Utc::now() - chrono::Duration::minutes(1));
     expired.update(&w.db).await.unwrap();
-    let page = get(&w.app, &url).await;
-    assert_eq!(page.status, StatusCode::GONE);
-    assert!(page.text().contains("已过期"));
+    let expired_page = get(&w.app, &url).await;
+    assert_eq!(expired_page.status, StatusCode::GONE);
+    assert!(expired_page.text().contains("已过期"));
     let res = upload_via(&w, &url, "v.png", PNG, true).await;
     assert_eq!(res.status, StatusCode::GONE, "no upload through an expired link");
 
-    let url2 = link_url(&w).await;
-    let id2 =
-        payment_link::Entity::find().filter(payment_link::Column::Id.ne(link.id)).one(&w.db).await.unwrap().unwrap().id;
-    app::db::attachments::revoke_payment_link(&w.db, id2).await.unwrap();
+    let res = create_link(&w, &w.partner, w.contract, None).await;
+    let (url2, id2) = (res.json()["url"].as_str().unwrap().to_owned(), res.json()["id"].as_i64().unwrap());
+    assert_eq!(revoke_link_as(&w, Some(&w.partner), id2).await.status, StatusCode::OK);
     let page = get(&w.app, &url2).await;
     assert_eq!(page.status, StatusCode::GONE);
-    assert!(page.text().contains("已被撤销"));
+    assert_eq!(page.text(), expired_page.text(), "a revoked link answers like an expired one");
+    let res = upload_via(&w, &url2, "v.png", PNG, true).await;
+    assert_eq!(res.status, StatusCode::GONE, "no upload through a revoked link");
 
     for unknown in [format!("/pay/{}", "0".repeat(64)), "/pay/not-a-token".to_owned(), "/pay/..%2F..%2Fetc".to_owned()]
     {
@@ -167,6 +186,43 @@ async fn expired_and_revoked_links_answer_410_and_unknown_ones_404() {
         assert!(page.text().contains("付款链接无效"), "{unknown}");
     }
     assert_eq!(attachment::Entity::find().all(&w.db).await.unwrap().len(), 0);
+    t.cleanup(w.db).await;
+}
+
+#[tokio::test]
+async fn only_the_owner_organisation_or_an_admin_revokes_a_link_and_it_stops_working_at_once() {
+    let t = TestDb::new().await;
+    let w = world(&t).await;
+    let (other, approver, admin) = others(&w).await;
+    let res = create_link(&w, &w.partner, w.contract, None).await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.text());
+    let (url, id) = (res.json()["url"].as_str().unwrap().to_owned(), res.json()["id"].as_i64().unwrap());
+
+    assert_eq!(revoke_link_as(&w, None, id).await.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(revoke_link_as(&w, Some(&other), id).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(revoke_link_as(&w, Some(&approver), id).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(revoke_link_as(&w, Some(&w.partner), 999_999).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(get(&w.app, &url).await.status, StatusCode::OK, "refused revocations changed nothing");
+
+    let res = revoke_link_as(&w, Some(&w.partner), id).await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.text());
+    assert_eq!(get(&w.app, &url).await.status, StatusCode::GONE);
+    assert_eq!(revoke_link_as(&w, Some(&admin), id).await.status, StatusCode::OK, "revoking twice is harmless");
+    let link = payment_link::Entity::find_by_id(id).one(&w.db).await.unwrap().unwrap();
+    assert!(link.revoked_at.is_some());
+    let events = audit_event::Entity::find()
+        .filter(audit_event::Column::Action.eq("payment_link.revoked"))
+        .all(&w.db)
+        .await
+        .unwrap();
+    assert_eq!(events.len(), 1, "one revocation in the trail");
+    assert_eq!(events[0].subject_id, Some(w.contract));
+
+    // An admin revokes another organisation's link.
+    let res = create_link(&w, &other, w.other_contract, None).await;
+    let other_id = res.json()["id"].as_i64().unwrap();
+    assert_eq!(revoke_link_as(&w, Some(&w.partner), other_id).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(revoke_link_as(&w, Some(&admin), other_id).await.status, StatusCode::OK);
     t.cleanup(w.db).await;
 }
 
@@ -227,11 +283,7 @@ async fn a_cross_site_voucher_post_is_refused() {
 async fn only_the_owner_organisation_or_an_admin_creates_links_for_1_to_30_days() {
     let t = TestDb::new().await;
     let w = world(&t).await;
-    make_user(&w.db, "厂商", "approver", Role::Approver).await;
-    make_user(&w.db, "厂商", "admin", Role::Admin).await;
-    let other = sign_in(&w.app, "partner.b").await;
-    let approver = sign_in(&w.app, "approver").await;
-    let admin = sign_in(&w.app, "admin").await;
+    let (other, approver, admin) = others(&w).await;
 
     assert_eq!(create_link(&w, &other, w.contract, None).await.status, StatusCode::FORBIDDEN);
     assert_eq!(create_link(&w, &approver, w.contract, None).await.status, StatusCode::FORBIDDEN);

@@ -142,7 +142,7 @@ async fn demo_sign_in(app: &axum::Router, username: &str) -> String {
 async fn contract_list_shows_the_demo_contracts_with_filters() {
     let t = TestDb::new().await;
     let (app, db) = t.app().await;
-    server::demo::load(&db).await.expect("demo");
+    server::demo::load(&db, &t.store()).await.expect("demo");
     let a = demo_sign_in(&app, "partner.a").await;
     let html = get_with_cookie(&app, "/contracts", &a).await.text();
     for name in ["演示·星河零售有限公司", "演示·远山教育科技", "演示·青禾医疗集团", "演示·东岸物流"]

@@ -1,14 +1,17 @@
 //! Attachment rows, the userids parsed from a contract's userid sheet, and payment links.
 //!
-//! The blob is already durable in the store when [`record_upload`] runs; this writes the row
-//! (and, for a userid sheet, replaces the contract's userids) in one transaction, so either the
-//! whole upload is recorded or nothing is.
+//! The blob is already durable in the store when [`record_upload`] runs; this writes the row,
+//! makes it the contract's voucher or userid sheet while the contract is editable (and, for a
+//! userid sheet, replaces the contract's userids) in one transaction, so either the whole upload
+//! is recorded or nothing is.
 
 use crate::db::accounts::{random_token, token_hash};
+use crate::db::contracts;
 use crate::db::entities::{attachment, audit_event, contract_userid, payment_link, setting};
 use crate::domain::attachment::AttachmentKind;
 use crate::domain::sheet::SheetUserid;
-use chrono::{DateTime, Duration, Utc};
+use crate::error::AppError;
+use chrono::{Duration, Utc};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder,
     Set, TransactionTrait,
@@ -35,13 +38,28 @@ pub struct ParsedUserids {
     pub entries: Vec<SheetUserid>,
 }
 
-/// Records an upload: the attachment row, the sheet's userids replacing the contract's (when
-/// given), and an audit event, in one transaction.
+/// A recorded upload.
+#[derive(Clone, Debug)]
+pub struct Recorded {
+    pub row: attachment::Model,
+    /// The contract's version after the upload became its voucher / userid sheet; `None` when the
+    /// contract was not editable, so the file was kept beside it without changing it.
+    pub contract_version: Option<i64>,
+}
+
+/// Records an upload in one transaction: the attachment row; while the contract is editable, the
+/// reference to it as the contract's voucher or userid sheet (the latest upload of a kind
+/// replaces the reference, and the contract's version goes up); the sheet's userids replacing the
+/// contract's (when given); and an audit event.
+///
+/// A voucher for a contract that is not editable (the customer pays while it is in approval) is
+/// kept without touching the contract. A userid sheet is refused then (409): its userids are what
+/// the submitted contract was checked against.
 pub async fn record_upload(
     db: &DatabaseConnection,
     new: NewAttachment,
     userids: Option<ParsedUserids>,
-) -> Result<attachment::Model, DbErr> {
+) -> Result<Recorded, AppError> {
     let txn = db.begin().await?;
     let now = Utc::now();
     let row = attachment::ActiveModel {
@@ -59,7 +77,14 @@ pub async fn record_upload(
     }
     .insert(&txn)
     .await?;
+    let contract_version = contracts::link_attachment(&txn, new.contract_id, new.kind, row.id).await?;
     if let Some(parsed) = &userids {
+        if contract_version.is_none() {
+            let loaded = contracts::load(&txn, new.contract_id).await?;
+            return Err(
+                loaded.map_or_else(|| AppError::not_found("合同", "Contract"), |l| contracts::not_editable(l.status()))
+            );
+        }
         replace_userids(&txn, new.contract_id, parsed).await?;
     }
     let detail = serde_json::json!({
@@ -70,6 +95,7 @@ pub async fn record_upload(
         "sha256": row.sha256,
         "via_payment_link": row.via_payment_link,
         "userids": userids.as_ref().map(|u| u.entries.len()),
+        "linked": contract_version.is_some(),
     });
     audit_event::ActiveModel {
         at: Set(now),
@@ -83,7 +109,7 @@ pub async fn record_upload(
     .insert(&txn)
     .await?;
     txn.commit().await?;
-    Ok(row)
+    Ok(Recorded { row, contract_version })
 }
 
 async fn replace_userids(db: &impl ConnectionTrait, contract_id: i64, parsed: &ParsedUserids) -> Result<(), DbErr> {
@@ -124,18 +150,18 @@ pub async fn userids_of(db: &impl ConnectionTrait, contract_id: i64) -> Result<V
         .await
 }
 
-/// Creates a payment link; returns the token for the URL (only its hash is stored) and the
-/// link's expiry.
+/// Creates a payment link; returns the stored link and the token for the URL (only its hash is
+/// stored).
 pub async fn create_payment_link(
     db: &impl ConnectionTrait,
     contract_id: i64,
     created_by: i64,
     days: u32,
-) -> Result<(String, DateTime<Utc>), DbErr> {
+) -> Result<(payment_link::Model, String), DbErr> {
     let token = random_token();
     let now = Utc::now();
     let expires_at = now + Duration::days(i64::from(days));
-    payment_link::ActiveModel {
+    let link = payment_link::ActiveModel {
         contract_id: Set(contract_id),
         token_hash: Set(token_hash(&token)),
         expires_at: Set(expires_at),
@@ -146,7 +172,7 @@ pub async fn create_payment_link(
     }
     .insert(db)
     .await?;
-    Ok((token, expires_at))
+    Ok((link, token))
 }
 
 /// What a payment-link token names.
@@ -173,15 +199,32 @@ pub async fn payment_link_state(db: &impl ConnectionTrait, token: &str) -> Resul
     })
 }
 
-/// Revokes a link now (a later voucher upload through it is refused).
-pub async fn revoke_payment_link(db: &impl ConnectionTrait, id: i64) -> Result<(), DbErr> {
-    payment_link::Entity::update_many()
-        .col_expr(payment_link::Column::RevokedAt, sea_orm::sea_query::Expr::value(Utc::now()))
-        .filter(payment_link::Column::Id.eq(id))
+/// A payment link by id.
+pub async fn find_payment_link(db: &impl ConnectionTrait, id: i64) -> Result<Option<payment_link::Model>, DbErr> {
+    payment_link::Entity::find_by_id(id).one(db).await
+}
+
+/// Revokes a link now, by `actor`: it answers like an expired one, and a voucher upload through it
+/// is refused. The revocation is in the contract's audit trail; revoking a revoked link changes
+/// nothing.
+pub async fn revoke_payment_link(db: &DatabaseConnection, link: &payment_link::Model, actor: i64) -> Result<(), DbErr> {
+    let txn = db.begin().await?;
+    let now = Utc::now();
+    let res = payment_link::Entity::update_many()
+        .col_expr(payment_link::Column::RevokedAt, sea_orm::sea_query::Expr::value(now))
+        .filter(payment_link::Column::Id.eq(link.id))
         .filter(payment_link::Column::RevokedAt.is_null())
-        .exec(db)
+        .exec(&txn)
         .await?;
-    Ok(())
+    if res.rows_affected == 1 {
+        let detail = crate::db::audit::Detail {
+            comment: format!("付款链接（{} 到期）已撤销", link.expires_at.format("%Y-%m-%d %H:%M UTC")),
+            ..Default::default()
+        };
+        crate::db::audit::record(&txn, now, Some(actor), "payment_link.revoked", "contract", link.contract_id, &detail)
+            .await?;
+    }
+    txn.commit().await
 }
 
 /// Admin settings (the `settings` table) shown on the payment page (PRODUCT.md §7).

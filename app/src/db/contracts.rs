@@ -6,16 +6,20 @@
 //! wins (on SQLite the write lock is taken up front, on PostgreSQL the row lock decides), and the
 //! loser gets a 409 that says so, never a silent overwrite.
 
+use super::attachments as db_att;
 use super::audit::{self, Detail};
 use super::entities::{approval_step, contract, contract_approver, contract_line, organisation, setting, user};
 use super::flows;
 use super::migration::m20261129_000003_contracts::{CONTRACT_SEQUENCE, INSTALLED_APPS_KEY};
 use super::price_books;
+use crate::domain::attachment::AttachmentKind;
+use crate::domain::contract::attachments::latest;
 use crate::domain::contract::{
     ContractAction, ContractDraft, ContractQuote, ContractStatus, CrmManagementType, DocumentNumber, DraftLine,
-    PaymentMethod, ProductKind, SourceOrder, SubmitContext, check_reject_reason, parse_quantity, paths, price_draft,
-    submit, validate_save,
+    PaymentMethod, ProductKind, SheetFacts, SourceOrder, SubmitContext, UploadedFile, check_attachment_refs,
+    check_reject_reason, parse_quantity, paths, price_draft, submit, validate_save,
 };
+use crate::domain::ids::CorpId;
 use crate::domain::money::Money;
 use crate::domain::period::parse_date_field;
 use crate::domain::policy::{Action, ContractFacts, allows};
@@ -368,20 +372,24 @@ pub fn draft_of(l: &Loaded, source_document: Option<String>) -> ContractDraft {
 
 // ----- shared checks -----
 
-/// Everything about a draft that is checked against the database: the owner belongs to the
-/// organisation, a source contract is one the actor may read (its service end is taken from it),
-/// the flow exists and the picked approvers are its candidates. Returns the approvers per level.
-///
-/// Not yet checked here: that `payment_voucher` / `userid_sheet` name attachments of this contract
-/// (the attachments table arrives with the `attach` branch, which must add that check).
+/// Everything about a draft that is checked against the database: the voucher and userid sheet
+/// are files uploaded to this contract (`contract_id`; `None` before it exists), the owner belongs
+/// to the organisation, a source contract is one the actor may read (its service end is taken from
+/// it), the flow exists and the picked approvers are its candidates. Returns the approvers per
+/// level.
 async fn check_references<C: ConnectionTrait>(
     db: &C,
     actor: &SessionUser,
     organisation_id: i64,
+    contract_id: Option<i64>,
     draft: &mut ContractDraft,
     complete: bool,
 ) -> Result<Vec<(u32, i64)>, AppError> {
-    let mut problems = Vec::new();
+    let uploaded = match contract_id {
+        Some(id) => uploaded_files(db, id).await?,
+        None => Vec::new(),
+    };
+    let mut problems = check_attachment_refs(draft, &uploaded);
     let owner = draft.owner.unwrap_or(actor.id);
     draft.owner = Some(owner);
     let owner_ok = user::Entity::find_by_id(owner)
@@ -430,6 +438,66 @@ async fn check_references<C: ConnectionTrait>(
         }
     }
     if problems.is_empty() { Ok(approvers) } else { Err(invalid(problems)) }
+}
+
+/// The files uploaded to a contract, oldest first.
+async fn uploaded_files<C: ConnectionTrait>(db: &C, contract_id: i64) -> Result<Vec<UploadedFile>, DbErr> {
+    Ok(db_att::of_contract(db, contract_id)
+        .await?
+        .into_iter()
+        .filter_map(|a| Some(UploadedFile { id: a.id, kind: AttachmentKind::parse(&a.kind)? }))
+        .collect())
+}
+
+/// What the userid sheet the draft names says, read from the userids stored when it was uploaded
+/// (parsed by the server with the shared sheet reader). `None` when the draft names no sheet, or
+/// one that is not the contract's latest (the reference check reports that).
+async fn sheet_facts<C: ConnectionTrait>(
+    db: &C,
+    contract_id: i64,
+    draft: &ContractDraft,
+) -> Result<Option<SheetFacts>, DbErr> {
+    let Some(sheet) = draft.userid_sheet else { return Ok(None) };
+    if latest(&uploaded_files(db, contract_id).await?, AttachmentKind::UseridSheet) != Some(sheet) {
+        return Ok(None);
+    }
+    let rows = db_att::userids_of(db, contract_id).await?;
+    let corp_ids: Vec<Option<CorpId>> = rows.iter().map(|r| CorpId::parse("", &r.corp_id).ok()).collect();
+    Ok(Some(SheetFacts::of_userids(
+        rows.iter()
+            .zip(&corp_ids)
+            .filter_map(|(r, corp)| Some((corp.as_ref()?, r.userid.as_str(), ProductKind::from_code(&r.kind)))),
+    )))
+}
+
+/// Makes a just-uploaded attachment the contract's voucher or userid sheet (the latest upload of
+/// its kind replaces the reference), inside the upload's transaction, while the contract is
+/// editable. The version goes up, so a save made from before the upload is refused as stale
+/// rather than silently dropping the new reference. Returns the new version, or `None` when the
+/// contract is not editable (then nothing changed).
+pub async fn link_attachment<C: ConnectionTrait>(
+    db: &C,
+    id: i64,
+    kind: AttachmentKind,
+    attachment_id: i64,
+) -> Result<Option<i64>, DbErr> {
+    let mut am = blank_update();
+    match kind {
+        AttachmentKind::Voucher => am.payment_voucher_id = Set(Some(attachment_id)),
+        AttachmentKind::UseridSheet => am.userid_sheet_id = Set(Some(attachment_id)),
+    }
+    am.updated_at = Set(now());
+    let res = contract::Entity::update_many()
+        .set(am)
+        .col_expr(contract::Column::Version, Expr::col(contract::Column::Version).add(1))
+        .filter(contract::Column::Id.eq(id))
+        .filter(contract::Column::Status.is_in(ContractStatus::EDITABLE.map(ContractStatus::code)))
+        .exec(db)
+        .await?;
+    if res.rows_affected != 1 {
+        return Ok(None);
+    }
+    Ok(contract::Entity::find_by_id(id).one(db).await?.map(|r| r.version))
 }
 
 async fn installed_apps<C: ConnectionTrait>(db: &C) -> Result<Vec<String>, DbErr> {
@@ -527,7 +595,7 @@ pub async fn create(db: &DatabaseConnection, actor: &SessionUser, mut draft: Con
     if !problems.is_empty() {
         return Err(invalid(problems));
     }
-    let approvers = check_references(db, actor, org, &mut draft, false).await?;
+    let approvers = check_references(db, actor, org, None, &mut draft, false).await?;
     let cols = columns(&draft).map_err(invalid)?;
     let book = price_books::current(db).await?;
     let priced = indicative_price(&draft, &book);
@@ -575,7 +643,7 @@ pub async fn save(
     if !problems.is_empty() {
         return Err(invalid(problems));
     }
-    let approvers = check_references(db, actor, l.row.organisation_id, &mut draft, false).await?;
+    let approvers = check_references(db, actor, l.row.organisation_id, Some(id), &mut draft, false).await?;
     let cols = columns(&draft).map_err(invalid)?;
     let book = price_books::current(db).await?;
     let priced = indicative_price(&draft, &book);
@@ -594,7 +662,8 @@ pub async fn save(
     Ok(())
 }
 
-fn not_editable(status: ContractStatus) -> AppError {
+/// The answer to a change of a contract whose status does not allow it.
+pub fn not_editable(status: ContractStatus) -> AppError {
     use crate::domain::problem::Lang;
     AppError::Conflict {
         zh: format!("合同当前为“{}”，不能修改", status.label(Lang::Zh)),
@@ -620,14 +689,15 @@ pub async fn submit_contract(
     draft.document_number = None;
     let book = price_books::current(db).await?;
     let apps = installed_apps(db).await?;
-    // The userid sheet's facts come from the stored attachment once attachments exist; until then
-    // the sheet rules see no sheet.
-    let ctx = SubmitContext { book: &book, installed_apps: &apps, sheet: None };
+    // The sheet rules (PRODUCT.md §3 rules 2 and 5) read the userids stored from the sheet the
+    // draft names, never counts the client sent.
+    let sheet = sheet_facts(db, id, &draft).await?;
+    let ctx = SubmitContext { book: &book, installed_apps: &apps, sheet: sheet.as_ref() };
     let mut problems = match submit(&draft, &ctx) {
         Ok(_) => Vec::new(),
         Err(p) => p.into_iter().filter(Problem::is_error).collect(),
     };
-    let approvers = match check_references(db, actor, l.row.organisation_id, &mut draft, true).await {
+    let approvers = match check_references(db, actor, l.row.organisation_id, Some(id), &mut draft, true).await {
         Ok(a) => a,
         Err(AppError::Invalid { problems: p }) => {
             problems.extend(p);

@@ -4,7 +4,7 @@
 //! Deny by default: no session, or a role/relationship not named below, is refused.
 //!
 //! - partner: read, edit, submit, withdraw, cancel (not after approval), upload/download
-//!   attachments and create payment links on their own organisation's contracts;
+//!   attachments and create and revoke payment links on their own organisation's contracts;
 //! - approver: read the contracts they are assigned to at any level once submitted; approve or
 //!   reject only at the contract's current level, when that level is theirs;
 //! - admin: everything a partner may do on every contract, plus cancel after approval, fulfil
@@ -32,12 +32,14 @@ pub enum Action {
     UploadAttachment,
     DownloadAttachment,
     CreatePaymentLink,
+    /// Revoke a payment link of the contract (it then answers like an expired one).
+    RevokePaymentLink,
     /// Users, organisations, price book, flows, settings.
     Admin,
 }
 
 impl Action {
-    pub const ALL: [Action; 12] = [
+    pub const ALL: [Action; 13] = [
         Action::Read,
         Action::Edit,
         Action::Submit,
@@ -49,6 +51,7 @@ impl Action {
         Action::UploadAttachment,
         Action::DownloadAttachment,
         Action::CreatePaymentLink,
+        Action::RevokePaymentLink,
         Action::Admin,
     ];
 }
@@ -86,9 +89,12 @@ pub fn allows(actor: Option<&SessionUser>, action: Action, c: &ContractFacts) ->
     let acts_now = u.role != Role::Partner && c.current_approver() == Some(u.id);
     match action {
         Action::Read | Action::DownloadAttachment => admin || own_org || assigned,
-        Action::Edit | Action::Submit | Action::Withdraw | Action::UploadAttachment | Action::CreatePaymentLink => {
-            admin || own_org
-        }
+        Action::Edit
+        | Action::Submit
+        | Action::Withdraw
+        | Action::UploadAttachment
+        | Action::CreatePaymentLink
+        | Action::RevokePaymentLink => admin || own_org,
         // An approved contract is the business's commitment: only an admin may void it.
         Action::Cancel => admin || (own_org && c.status != ContractStatus::Approved),
         Action::Approve | Action::Reject => acts_now,
@@ -169,7 +175,7 @@ mod tests {
             Who::Anonymous | Who::OtherOrgPartner | Who::UnassignedApprover => false,
             Who::Owner | Who::SameOrgPartner => match a {
                 A::Read | A::Edit | A::Submit | A::Withdraw | A::UploadAttachment | A::DownloadAttachment => partner,
-                A::CreatePaymentLink => true,
+                A::CreatePaymentLink | A::RevokePaymentLink => true,
                 A::Cancel => status != ContractStatus::Approved,
                 A::Approve | A::Reject | A::Fulfil | A::Admin => false,
             },

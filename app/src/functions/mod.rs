@@ -30,6 +30,7 @@ pub const ENDPOINTS: &[(&str, Door)] = &[
     ("quotes/save", Door::Public),
     ("quotes/get", Door::Public),
     ("payment/create_link", Door::SignedIn),
+    ("payment/revoke_link", Door::SignedIn),
     ("contracts/create", Door::SignedIn),
     ("contracts/save", Door::SignedIn),
     ("contracts/get", Door::SignedIn),

@@ -10,6 +10,8 @@ use serde::{Deserialize, Serialize};
 /// A link just created. The URL carries the only copy of the token: the server keeps its hash.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PaymentLinkCreated {
+    /// The link's id, to revoke it with `payment/revoke_link`.
+    pub id: i64,
     /// Site-relative: `/pay/<token>`.
     pub url: String,
     pub expires_at: chrono::DateTime<chrono::Utc>,
@@ -44,9 +46,30 @@ pub async fn create_payment_link(contract_id: i64, days: Option<u32>) -> Result<
             let db = ctx::db()?;
             crate::db::contracts::load_for(&db, &user, contract_id, Action::CreatePaymentLink).await?;
             let days = check_link_days(days).map_err(|p| AppError::Invalid { problems: vec![p] })?;
-            let (token, expires_at) =
-                crate::db::attachments::create_payment_link(&db, contract_id, user.id, days).await?;
-            Ok(PaymentLinkCreated { url: format!("/pay/{token}"), expires_at, days })
+            let (link, token) = crate::db::attachments::create_payment_link(&db, contract_id, user.id, days).await?;
+            Ok(PaymentLinkCreated { id: link.id, url: format!("/pay/{token}"), expires_at: link.expires_at, days })
+        }
+        .await,
+    )
+}
+
+/// Revokes a payment link (JSON arguments: `link_id`): from then on it answers like an expired
+/// link and takes no voucher. Partners of the owner organisation and admins only (404 no such
+/// link, 403 refused). Revoking a revoked link succeeds and changes nothing.
+#[server(endpoint = "payment/revoke_link", input = Json)]
+pub async fn revoke_payment_link(link_id: i64) -> Result<(), AppError> {
+    use super::ctx;
+    use crate::domain::policy::Action;
+    ctx::respond(
+        async {
+            let user = ctx::require_user().await?;
+            let db = ctx::db()?;
+            let link = crate::db::attachments::find_payment_link(&db, link_id)
+                .await?
+                .ok_or_else(|| AppError::not_found("付款链接", "Payment link"))?;
+            crate::db::contracts::load_for(&db, &user, link.contract_id, Action::RevokePaymentLink).await?;
+            crate::db::attachments::revoke_payment_link(&db, &link, user.id).await?;
+            Ok(())
         }
         .await,
     )

@@ -45,10 +45,6 @@ impl BlobStore for LocalStore {
             Err(e) => Err(e.into()),
         }
     }
-
-    async fn exists(&self, key: &str) -> Result<bool, StorageError> {
-        Ok(tokio::fs::try_exists(self.path_of(key)?).await?)
-    }
 }
 
 fn write_durably(path: &Path, bytes: &[u8]) -> Result<(), StorageError> {
@@ -80,15 +76,13 @@ mod tests {
     use crate::storage::content_key;
 
     #[tokio::test]
-    async fn put_get_exists_round_trip_and_dedupe() {
+    async fn put_get_round_trip_and_dedupe() {
         let root = std::env::temp_dir().join(format!("wld-blobs-{}-{}", std::process::id(), line!()));
         let store = LocalStore::new(root.clone());
         let key = content_key(b"voucher");
-        assert!(!store.exists(&key).await.unwrap());
         assert_eq!(store.get(&key).await.unwrap(), None);
         store.put(&key, Bytes::from_static(b"voucher")).await.unwrap();
         store.put(&key, Bytes::from_static(b"voucher")).await.unwrap();
-        assert!(store.exists(&key).await.unwrap());
         assert_eq!(store.get(&key).await.unwrap().as_deref(), Some(&b"voucher"[..]));
         let path = store.path_of(&key).unwrap();
         assert!(path.starts_with(root.join(&key[..2]).join(&key[2..4])));

@@ -36,7 +36,6 @@ pub trait BlobStore: Send + Sync {
     async fn put(&self, key: &str, bytes: Bytes) -> Result<(), StorageError>;
     /// The bytes under `key`, or `None` when there are none.
     async fn get(&self, key: &str) -> Result<Option<Bytes>, StorageError>;
-    async fn exists(&self, key: &str) -> Result<bool, StorageError>;
 }
 
 /// The shared handle the router keeps.

@@ -59,12 +59,4 @@ impl BlobStore for S3Store {
             Err(e) => Err(StorageError::Backend(e.to_string())),
         }
     }
-
-    async fn exists(&self, key: &str) -> Result<bool, StorageError> {
-        match self.inner.head(&Self::path(key)?).await {
-            Ok(_) => Ok(true),
-            Err(object_store::Error::NotFound { .. }) => Ok(false),
-            Err(e) => Err(StorageError::Backend(e.to_string())),
-        }
-    }
 }

@@ -126,14 +126,38 @@ impl World {
         self.ok(user, "contracts/get", json!({ "id": id })).await
     }
 
-    /// Creates a complete draft as alice and submits it; returns the DTO after submission.
-    pub async fn submitted(&self) -> Value {
-        let d = self.valid_draft();
+    /// Uploads `file` as `kind` (`voucher` or `userid_sheet`) to contract `id` as `user`; returns
+    /// the attachment's id and the contract's version after the upload (it becomes the contract's
+    /// voucher / sheet while the contract is editable, which bumps the version).
+    pub async fn upload(&self, user: &str, id: i64, kind: &str, name: &str, file: &[u8]) -> (i64, Option<i64>) {
+        let cookie = self.cookie(Some(user)).expect("signed in");
+        let res = support::uploads::upload(&self.app, id, kind, name, file, &cookie).await;
+        assert_eq!(res.status.as_u16(), 201, "{user} uploads {kind}: {}", res.text());
+        let v = res.json();
+        (v["id"].as_i64().expect("attachment id"), v["contract_version"].as_i64())
+    }
+
+    /// Creates `d` as alice and uploads its payment voucher: a draft ready to submit. Returns the
+    /// contract's DTO after the upload (its draft names the voucher) and `d` naming it too.
+    pub async fn ready(&self, mut d: ContractDraft) -> (Value, ContractDraft) {
         let c = self.create("alice", &d).await;
+        let id = c["id"].as_i64().expect("id");
+        let (voucher, _) = self.upload("alice", id, "voucher", "付款凭证.png", support::uploads::PNG).await;
+        d.payment_voucher = Some(voucher);
+        let c = self.get("alice", id).await;
+        assert_eq!(c["draft"]["payment_voucher"], voucher, "the upload is the contract's voucher");
+        (c, d)
+    }
+
+    /// Creates a complete draft as alice, uploads its voucher and submits it; returns the DTO after
+    /// submission.
+    pub async fn submitted(&self) -> Value {
+        let (c, d) = self.ready(self.valid_draft()).await;
         self.ok("alice", "contracts/submit", json!({ "id": c["id"], "version": c["version"], "draft": d })).await
     }
 
-    /// The seed's example order, complete, with the default flow.
+    /// The seed's example order, complete but for the payment voucher, which must be uploaded to
+    /// the contract first (see [`World::ready`]), with the default flow.
     pub fn valid_draft(&self) -> ContractDraft {
         ContractDraft {
             end_customer: "雪碧算术".into(),
@@ -148,7 +172,6 @@ impl World {
             order_quantity_matches: Some(true),
             installed_app: "灵当CRM".into(),
             remark: "首次购买".into(),
-            payment_voucher: Some(1),
             lines: vec![DraftLine {
                 kind: Some(AccountKind::Interop),
                 quantity: "8".into(),

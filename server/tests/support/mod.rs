@@ -13,6 +13,8 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicU32, Ordering};
 use tower::ServiceExt;
 
+pub mod uploads;
+
 /// A database that exists for one test.
 pub struct TestDb {
     pub url: String,
@@ -59,6 +61,12 @@ impl TestDb {
     /// Connects and migrates, as the server does at start-up.
     pub async fn open(&self) -> DatabaseConnection {
         server::open_database(&self.config()).await.expect("open test database")
+    }
+
+    /// The attachment store the test configuration names (what the router uses).
+    pub fn store(&self) -> server::storage::Store {
+        let config = self.config();
+        server::storage::open(&config.storage, &config.data_dir).expect("attachment store")
     }
 
     /// The router over a migrated database, and the connection for direct checks.

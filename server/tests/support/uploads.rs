@@ -148,10 +148,14 @@ pub async fn upload(app: &Router, contract: i64, kind: &str, name: &str, file: &
 
 /// A userid sheet (.xlsx, the app's own template layout) for `corp` with `userids` as basic.
 pub fn userid_xlsx(corp: &str, userids: &[&str]) -> Vec<u8> {
-    use app::domain::{AccountKind, CorpId, UserId};
+    userid_xlsx_of(corp, userids, app::domain::AccountKind::Basic)
+}
+
+/// A userid sheet for `corp` with `userids`, all of `kind`.
+pub fn userid_xlsx_of(corp: &str, userids: &[&str], kind: app::domain::AccountKind) -> Vec<u8> {
+    use app::domain::{CorpId, UserId};
     let corp = CorpId::parse("", corp).expect("corp id");
-    let rows: Vec<_> =
-        userids.iter().map(|u| (UserId::parse("", u).expect("userid"), Some(AccountKind::Basic))).collect();
+    let rows: Vec<_> = userids.iter().map(|u| (UserId::parse("", u).expect("userid"), Some(kind))).collect();
     app::domain::sheet::userid_sheet_xlsx(&corp, &rows).expect("xlsx")
 }
 

@@ -136,6 +136,35 @@ pub struct SheetFacts {
 }
 
 impl SheetFacts {
+    /// The facts of a sheet's valid userids, each with the corp ID of its row and its kind
+    /// (`None`: the sheet did not say), as the sheet reader returns them and as the server stores
+    /// them: userids are distinct ignoring case, and a userid listed both as basic and as interop
+    /// counts once in each kind.
+    pub fn of_userids<'a>(rows: impl IntoIterator<Item = (&'a CorpId, &'a str, Option<ProductKind>)>) -> SheetFacts {
+        use std::collections::HashSet;
+        let mut corp_ids: Vec<CorpId> = Vec::new();
+        let (mut all, mut basic, mut interop) = (HashSet::new(), HashSet::new(), HashSet::new());
+        for (corp, userid, kind) in rows {
+            if !corp_ids.contains(corp) {
+                corp_ids.push(corp.clone());
+            }
+            let key = userid.to_lowercase();
+            match kind {
+                Some(ProductKind::Basic) => basic.insert(key.clone()),
+                Some(ProductKind::Interop) => interop.insert(key.clone()),
+                None => false,
+            };
+            all.insert(key);
+        }
+        let count = |s: &HashSet<String>| u32::try_from(s.len()).unwrap_or(u32::MAX);
+        SheetFacts {
+            corp_ids,
+            basic_userids: count(&basic),
+            interop_userids: count(&interop),
+            total_userids: count(&all),
+        }
+    }
+
     /// Whether every userid carries a kind, so the sheet can be compared kind by kind. A userid
     /// marked both ways counts in both kinds, which is why this is `>=`.
     pub fn is_typed(&self) -> bool {
@@ -193,6 +222,24 @@ mod tests {
         let d = ContractDraft::new(42);
         assert_eq!(d.owner, Some(42));
         assert_eq!(d.lines.len(), 1);
+    }
+
+    #[test]
+    fn sheet_facts_count_distinct_userids_by_kind() {
+        let a = CorpId::parse("", "ww0123456789abcdef").unwrap();
+        let b = CorpId::parse("", "wxfedcba9876543210").unwrap();
+        let rows = [
+            (&a, "zhangsan", Some(ProductKind::Basic)),
+            (&a, "ZhangSan", Some(ProductKind::Interop)), // both kinds: once in each
+            (&a, "lisi", Some(ProductKind::Interop)),
+            (&b, "wangwu", None),
+        ];
+        let f = SheetFacts::of_userids(rows);
+        assert_eq!(f.corp_ids, vec![a.clone(), b]);
+        assert_eq!((f.basic_userids, f.interop_userids, f.total_userids), (1, 2, 3));
+        let untyped = SheetFacts::of_userids([(&a, "x", Some(ProductKind::Basic)), (&a, "y", None)]);
+        assert!(!untyped.is_typed(), "y has no kind");
+        assert_eq!(SheetFacts::of_userids([]), SheetFacts::default());
     }
 
     #[test]

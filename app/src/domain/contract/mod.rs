@@ -3,6 +3,7 @@
 //! - [`fields`]: types that parse — [`DocumentNumber`], [`LeaseUrl`] — and the form's choices
 //!   ([`CrmManagementType`], [`PaymentMethod`], [`ProductKind`]).
 //! - [`draft`]: [`ContractDraft`], the form as typed, saved and restored as is.
+//! - [`attachments`]: the voucher and userid sheet a draft names are this contract's own uploads.
 //! - [`rules`]: [`validate_save`] and [`validate_submit`], rules 1–6 of PRODUCT.md §3, and
 //!   [`submit`], which turns a clean draft into typed values and its price.
 //! - [`pricing`]: [`ContractQuote`], the lines priced by the quote engine plus negotiated amounts.
@@ -11,6 +12,7 @@
 //!
 //! Plain Rust, shared by the browser (instant feedback) and the server (the authority).
 
+pub mod attachments;
 pub mod draft;
 pub mod fields;
 pub mod pricing;
@@ -18,6 +20,7 @@ pub mod remark;
 pub mod rules;
 pub mod status;
 
+pub use attachments::{UploadedFile, check_attachment_refs};
 pub use draft::{ApprovalChoice, AttachmentId, ContractDraft, DraftLine, SheetFacts, SourceOrder, UserRef};
 pub use fields::{CrmManagementType, DocumentNumber, LeaseUrl, PaymentMethod, ProductKind, max_len, paths};
 pub use pricing::{ContractLineQuote, ContractQuote};

@@ -117,9 +117,14 @@ impl ContractStatus {
         }
     }
 
-    /// Whether the owner may edit the contract: before submission and after it came back.
+    /// The statuses in which the owner may edit the contract: before submission and after it came
+    /// back.
+    pub const EDITABLE: [ContractStatus; 3] =
+        [ContractStatus::Draft, ContractStatus::Rejected, ContractStatus::Withdrawn];
+
+    /// Whether the owner may edit the contract (one of [`ContractStatus::EDITABLE`]).
     pub fn is_editable(self) -> bool {
-        matches!(self, ContractStatus::Draft | ContractStatus::Rejected | ContractStatus::Withdrawn)
+        Self::EDITABLE.contains(&self)
     }
 
     /// Whether nothing can happen to the contract any more.
