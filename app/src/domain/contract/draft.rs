@@ -133,6 +133,11 @@ pub struct SheetFacts {
     pub interop_userids: u32,
     /// Valid distinct userids, marked or not.
     pub total_userids: u32,
+    /// Valid distinct userids that no row gave a kind. Counting it (rather than comparing
+    /// basic + interop with the total) keeps a userid marked both ways from hiding one marked
+    /// neither way.
+    #[serde(default)]
+    pub untyped_userids: u32,
 }
 
 impl SheetFacts {
@@ -156,20 +161,20 @@ impl SheetFacts {
             };
             all.insert(key);
         }
-        let count = |s: &HashSet<String>| u32::try_from(s.len()).unwrap_or(u32::MAX);
+        let count = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
+        let untyped = all.iter().filter(|k| !basic.contains(*k) && !interop.contains(*k)).count();
         SheetFacts {
             corp_ids,
-            basic_userids: count(&basic),
-            interop_userids: count(&interop),
-            total_userids: count(&all),
+            basic_userids: count(basic.len()),
+            interop_userids: count(interop.len()),
+            total_userids: count(all.len()),
+            untyped_userids: count(untyped),
         }
     }
 
-    /// Whether every userid carries a kind, so the sheet can be compared kind by kind. A userid
-    /// marked both ways counts in both kinds, which is why this is `>=`.
+    /// Whether every userid carries a kind, so the sheet can be compared kind by kind.
     pub fn is_typed(&self) -> bool {
-        self.total_userids > 0
-            && u64::from(self.basic_userids) + u64::from(self.interop_userids) >= u64::from(self.total_userids)
+        self.total_userids > 0 && self.untyped_userids == 0
     }
 }
 
@@ -236,7 +241,8 @@ mod tests {
         ];
         let f = SheetFacts::of_userids(rows);
         assert_eq!(f.corp_ids, vec![a.clone(), b]);
-        assert_eq!((f.basic_userids, f.interop_userids, f.total_userids), (1, 2, 3));
+        assert_eq!((f.basic_userids, f.interop_userids, f.total_userids, f.untyped_userids), (1, 2, 3, 1));
+        assert!(!f.is_typed(), "wangwu has no kind, though 1 basic + 2 interop cover 3 userids");
         let untyped = SheetFacts::of_userids([(&a, "x", Some(ProductKind::Basic)), (&a, "y", None)]);
         assert!(!untyped.is_typed(), "y has no kind");
         assert_eq!(SheetFacts::of_userids([]), SheetFacts::default());
@@ -244,11 +250,15 @@ mod tests {
 
     #[test]
     fn sheet_is_typed_when_every_userid_has_a_kind() {
-        let f = |b, i, t| SheetFacts { corp_ids: vec![], basic_userids: b, interop_userids: i, total_userids: t };
-        assert!(f(3, 2, 5).is_typed());
-        assert!(f(3, 3, 5).is_typed()); // one userid marked both ways
-        assert!(!f(0, 0, 5).is_typed());
-        assert!(!f(3, 1, 5).is_typed());
-        assert!(!f(0, 0, 0).is_typed());
+        let a = CorpId::parse("", "ww0123456789abcdef").unwrap();
+        let typed = |rows: &[(&str, Option<ProductKind>)]| {
+            SheetFacts::of_userids(rows.iter().map(|(u, k)| (&a, *u, *k))).is_typed()
+        };
+        let (b, i) = (Some(ProductKind::Basic), Some(ProductKind::Interop));
+        assert!(typed(&[("u1", b), ("u2", i)]));
+        assert!(typed(&[("u1", b), ("u1", i), ("u2", i)])); // one userid marked both ways
+        assert!(!typed(&[("u1", None), ("u2", None)]));
+        assert!(!typed(&[("u1", b), ("u1", i), ("u2", None)])); // both ways must not hide u2
+        assert!(!typed(&[]));
     }
 }

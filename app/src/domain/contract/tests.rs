@@ -86,6 +86,7 @@ fn sheet(corp_ids: &[&str], basic: u32, interop: u32, total: u32) -> SheetFacts 
         basic_userids: basic,
         interop_userids: interop,
         total_userids: total,
+        untyped_userids: total.saturating_sub(basic + interop),
     }
 }
 
@@ -1009,6 +1010,7 @@ fn any_sheet() -> impl Strategy<Value = SheetFacts> {
         basic_userids: basic,
         interop_userids: interop,
         total_userids: total,
+        untyped_userids: total.saturating_sub(basic + interop),
     })
 }
 
