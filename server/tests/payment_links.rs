@@ -15,6 +15,7 @@ struct World {
     app: axum::Router,
     db: DatabaseConnection,
     partner: String,
+    partner_id: i64,
     contract: i64,
     other_contract: i64,
 }
@@ -26,7 +27,7 @@ async fn world(t: &TestDb) -> World {
     let contract = make_contract(&db, "甲公司", owner, "QYWXHT-7", 1_234_567).await;
     let other_contract = make_contract(&db, "乙公司", other_owner, "QYWXHT-8", 999_900).await;
     let partner = sign_in(&app, "partner.a").await;
-    World { app, db, partner, contract, other_contract }
+    World { app, db, partner, partner_id: owner, contract, other_contract }
 }
 
 /// Calls a server function with JSON arguments as our own page would.
@@ -217,6 +218,14 @@ async fn only_the_owner_organisation_or_an_admin_revokes_a_link_and_it_stops_wor
         .unwrap();
     assert_eq!(events.len(), 1, "one revocation in the trail");
     assert_eq!(events[0].subject_id, Some(w.contract));
+    let created = audit_event::Entity::find()
+        .filter(audit_event::Column::Action.eq("payment_link.created"))
+        .filter(audit_event::Column::SubjectId.eq(w.contract))
+        .all(&w.db)
+        .await
+        .unwrap();
+    assert_eq!(created.len(), 1, "the link's creation is in the trail too");
+    assert_eq!(created[0].actor_user_id, Some(w.partner_id), "by the partner who made it");
 
     // An admin revokes another organisation's link.
     let res = create_link(&w, &other, w.other_contract, None).await;

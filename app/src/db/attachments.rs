@@ -151,9 +151,9 @@ pub async fn userids_of(db: &impl ConnectionTrait, contract_id: i64) -> Result<V
 }
 
 /// Creates a payment link; returns the stored link and the token for the URL (only its hash is
-/// stored).
+/// stored). The link and who made it are in the contract's audit trail, like its revocation.
 pub async fn create_payment_link(
-    db: &impl ConnectionTrait,
+    db: &DatabaseConnection,
     contract_id: i64,
     created_by: i64,
     days: u32,
@@ -161,6 +161,7 @@ pub async fn create_payment_link(
     let token = random_token();
     let now = Utc::now();
     let expires_at = now + Duration::days(i64::from(days));
+    let txn = db.begin().await?;
     let link = payment_link::ActiveModel {
         contract_id: Set(contract_id),
         token_hash: Set(token_hash(&token)),
@@ -170,8 +171,15 @@ pub async fn create_payment_link(
         revoked_at: Set(None),
         ..Default::default()
     }
-    .insert(db)
+    .insert(&txn)
     .await?;
+    let detail = crate::db::audit::Detail {
+        comment: format!("付款链接已创建，{} 到期", expires_at.format("%Y-%m-%d %H:%M UTC")),
+        ..Default::default()
+    };
+    crate::db::audit::record(&txn, now, Some(created_by), "payment_link.created", "contract", contract_id, &detail)
+        .await?;
+    txn.commit().await?;
     Ok((link, token))
 }
 
