@@ -151,6 +151,17 @@ impl UseridSheet {
         self.summary.errors > 0
     }
 
+    /// What the contract rules need of this sheet (corp ID, userids by kind).
+    pub fn facts(&self) -> crate::domain::contract::SheetFacts {
+        let count = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
+        crate::domain::contract::SheetFacts {
+            corp_ids: self.corp_id.iter().cloned().collect(),
+            basic_userids: count(self.summary.basic),
+            interop_userids: count(self.summary.interop),
+            total_userids: count(self.summary.userids),
+        }
+    }
+
     fn failed(problem: Problem) -> UseridSheet {
         let mut sheet = UseridSheet::default();
         sheet.summary.errors = 1;
