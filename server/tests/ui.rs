@@ -263,3 +263,19 @@ async fn a_contract_page_shows_the_draft_to_its_organisation_only() {
     assert!(!refused.contains("雪碧算术"), "{refused}");
     t.cleanup(db).await;
 }
+
+#[tokio::test]
+async fn the_userid_sheet_template_downloads_as_xlsx_and_the_form_links_to_it() {
+    let t = TestDb::new().await;
+    let (app, db) = t.app().await;
+    let res = get(&app, "/templates/userid-sheet.xlsx").await;
+    assert_eq!(res.status, 200);
+    let ct = res.headers.get("content-type").unwrap().to_str().unwrap().to_owned();
+    assert!(ct.contains("spreadsheetml"), "{ct}");
+    assert!(res.body.starts_with(b"PK"), "an .xlsx is a zip");
+    make_user(&db, "甲渠道", "partner.t", Role::Partner).await;
+    let cookie = sign_in(&app, "partner.t").await;
+    let html = get_with_cookie(&app, "/contracts/new", &cookie).await.text();
+    assert!(html.contains("href=\"/templates/userid-sheet.xlsx\""), "{html}");
+    t.cleanup(db).await;
+}

@@ -91,6 +91,9 @@ pub(super) fn UseridSheetField(f: Form) -> impl IntoView {
                 on:change=on_pick
                 disabled=move || !f.editable.get()
             />
+            <a href="/templates/userid-sheet.xlsx" rel="external" download data-testid="sheet-template">
+                {lang.pick("下载企业 ID 及 userid 示例表模板", "Download the corp ID / userid sheet template")}
+            </a>
             {move || reading.get().then(|| view! { <p class="loading">{lang.pick("正在读取…", "Reading…")}</p> })}
             {move || preview.get().map(|p| view! { <PreviewView lang p /> })}
         </div>
