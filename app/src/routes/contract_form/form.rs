@@ -6,7 +6,7 @@ use super::{contract_href, stash, upload};
 use crate::domain::contract::fields::{product_en, product_zh};
 use crate::domain::contract::{
     ContractDraft, ContractQuote, ContractStatus, CrmManagementType, DraftLine, PaymentMethod, SheetFacts, SourceOrder,
-    SubmitContext, check_reject_reason, paths, price_draft, validate_save, validate_submit,
+    SubmitContext, check_reject_reason, paths, price_draft, userid_count_matches_of, validate_save, validate_submit,
 };
 use crate::domain::period::{ServicePeriod, parse_date};
 use crate::domain::policy::Action;
@@ -265,6 +265,7 @@ pub fn ContractForm(inputs: FormInputs) -> impl IntoView {
                         )}
                         {yes_no_field(f, paths::AUTO_ACTIVATION, ("接口是否开启自动激活", "Auto-activation on"), |d| d.auto_activation, |d, v| d.auto_activation = v)}
                         {yes_no_field(f, paths::USERID_COUNT_MATCHES, ("User ID数量与实际购买接口数量是否一致", "Userid count matches the purchase"), |d| d.userid_count_matches, |d, v| d.userid_count_matches = v)}
+                        <SheetCountAnswer f />
                         {yes_no_field(f, paths::ORDER_QUANTITY_MATCHES, ("订单数量与实际购买接口数量是否一致", "Order quantity matches the purchase"), |d| d.order_quantity_matches, |d, v| d.order_quantity_matches = v)}
                         {choice_field(
                             f,
@@ -484,6 +485,23 @@ fn yes_no_code(v: &str) -> Option<bool> {
         "no" => Some(false),
         _ => None,
     }
+}
+
+/// When a userid sheet was read, the answer to 「User ID数量与实际购买接口数量是否一致」 the rules
+/// take from it (it wins over the one chosen above).
+#[component]
+fn SheetCountAnswer(f: Form) -> impl IntoView {
+    let lang = f.lang;
+    let answer = move || {
+        let sheet = f.sheet.get()?;
+        let matches = f.draft.with(|d| userid_count_matches_of(d, Some(&sheet)))?;
+        let (zh, en) = crate::domain::contract::fields::yes_no(matches);
+        Some(match lang {
+            Lang::Zh => format!("按 userid 表计算：{zh}（{} 个 userid）", sheet.total_userids),
+            Lang::En => format!("From the userid sheet: {en} ({} userids)", sheet.total_userids),
+        })
+    };
+    view! { <p class="hint field" data-testid="sheet-count-answer">{answer}</p> }
 }
 
 /// 选择源单: none, an external CRM order (number + its service end), or an earlier contract here.
