@@ -104,3 +104,34 @@ test("a partner turns a saved quote into an order, fixes the corp ID, saves, rel
   await expect(approver.getByTestId("timeline")).toContainText("同意");
   await approverContext.close();
 });
+
+test("the userid sheet is read and checked in the browser before upload", async ({ page }) => {
+  await signIn(page, "partner.a", "demo-partner-2026");
+  await page.goto("/contracts/new");
+  await hydrated(page);
+  await page.locator('input[name="corp_id"]').fill("ww69c04360d53da8b7");
+  await expect(page.getByTestId("sheet-template")).toHaveAttribute("href", "/templates/userid-sheet.xlsx");
+  // Excel's CSV: a good row, a duplicate (ignoring case), a bad userid and another corp's row.
+  const csv = [
+    "企业ID,UserID,类型",
+    "ww69c04360d53da8b7,zhangsan,互通",
+    "ww69c04360d53da8b7,ZhangSan,互通",
+    "ww69c04360d53da8b7,-bad,基础",
+    "ww0000000000000000,lisi,基础",
+  ].join("\r\n");
+  const uploads: string[] = [];
+  page.on("request", (r) => {
+    if (r.method() === "POST") uploads.push(r.url());
+  });
+  await page.locator("#sheet-preview-file").setInputFiles({
+    name: "userids.csv",
+    mimeType: "text/csv",
+    buffer: Buffer.from(csv, "utf-8"),
+  });
+  const preview = page.getByTestId("sheet-preview");
+  await expect(preview).toBeVisible();
+  await expect(preview).toHaveAttribute("data-ok", "false");
+  await expect(preview).toContainText("userids.csv");
+  await expect(preview.locator(".field-error").first()).toBeVisible();
+  expect(uploads, "nothing is sent while the sheet is checked").toEqual([]);
+});
