@@ -83,6 +83,16 @@ pub fn App() -> impl IntoView {
                     />
                     <Route path=path!("/signin") view=routes::signin::SignInPage ssr=SsrMode::Async />
                     <Route path=path!("/contracts") view=routes::contracts::ContractsPage ssr=SsrMode::Async />
+                    <Route
+                        path=path!("/contracts/new")
+                        view=routes::contract_form::NewContractPage
+                        ssr=SsrMode::Async
+                    />
+                    <Route
+                        path=path!("/contracts/:id")
+                        view=routes::contract_form::ContractPage
+                        ssr=SsrMode::Async
+                    />
                 </Routes>
             </main>
             </AuthProvider>

@@ -27,10 +27,32 @@ pub async fn create_admin(
             )],
         });
     }
+    // Rolled back explicitly on a refusal: a transaction merely dropped is rolled back later, when
+    // its connection goes back to the pool, and on SQLite the next writer could meet its lock.
     let tx = db.begin().await?;
-    let org_id = app::db::accounts::ensure_organisation(&tx, organisation).await?;
-    let user = app::db::accounts::create_user(&tx, org_id, username, display_name.unwrap_or(""), Role::Admin, password)
-        .await?;
+    match admin_rows(&tx, username, organisation, display_name, password).await {
+        Ok(user) => {
+            tx.commit().await?;
+            Ok(user)
+        }
+        Err(e) => {
+            tx.rollback().await.ok();
+            Err(e)
+        }
+    }
+}
+
+/// The organisation (if new), the user and the audit event, inside the caller's transaction.
+async fn admin_rows(
+    tx: &sea_orm::DatabaseTransaction,
+    username: &str,
+    organisation: &str,
+    display_name: Option<&str>,
+    password: &str,
+) -> Result<app::db::entities::user::Model, AppError> {
+    let org_id = app::db::accounts::ensure_organisation(tx, organisation).await?;
+    let user =
+        app::db::accounts::create_user(tx, org_id, username, display_name.unwrap_or(""), Role::Admin, password).await?;
     audit_event::ActiveModel {
         at: Set(chrono::Utc::now()),
         actor_user_id: Set(None),
@@ -40,9 +62,8 @@ pub async fn create_admin(
         detail: Set(serde_json::json!({"via": "cli", "username": user.username}).to_string()),
         ..Default::default()
     }
-    .insert(&tx)
+    .insert(tx)
     .await?;
-    tx.commit().await?;
     Ok(user)
 }
 

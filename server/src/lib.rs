@@ -12,6 +12,7 @@ pub mod payment;
 pub mod security;
 pub mod state;
 pub mod storage;
+pub mod template;
 
 use app::{App, shell};
 use axum::body::Body;
@@ -63,6 +64,7 @@ pub fn router_with_store(config: &Config, db: DatabaseConnection, store: storage
         .route("/lang/{tag}", get(language::switch))
         .route("/attachments/{id}", get(attachments::download))
         .route("/pay/{token}", get(payment::page))
+        .route("/templates/userid-sheet.xlsx", get(template::userid_sheet))
         .merge(uploads)
         .route("/api/{*fn_name}", get(server_fn_handler).post(server_fn_handler))
         .leptos_routes_with_handler(routes, get(leptos_routes_handler))

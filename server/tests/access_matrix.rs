@@ -37,6 +37,7 @@ fn rows() -> Vec<(&'static str, [u16; 6])> {
         ("contracts/reject", [401, 403, 403, 403, 200, 403]),
         ("contracts/fulfil", [401, 403, 403, 403, 403, 200]),
         ("contracts/flow", [401, 200, 200, 200, 200, 200]),
+        ("contracts/form_options", [401, 200, 200, 200, 200, 200]),
         ("quotes/save", [200, 200, 200, 200, 200, 200]),
         ("quotes/get", [200, 200, 200, 200, 200, 200]),
         ("payment/create_link", [401, 200, 403, 403, 403, 200]),
@@ -98,7 +99,7 @@ fn spec(path: &str) -> Spec {
             Approved,
             |_, c| json!({"id": c["id"], "version": c["version"], "wecom_order_id": "WX-1", "activation_date": "2027-01-02", "api_expiry_date": ""}),
         ),
-        "contracts/flow" => json(NoContract, |_, _| json!({})),
+        "contracts/flow" | "contracts/form_options" => json(NoContract, |_, _| json!({})),
         "quotes/save" => Spec {
             state: NoContract,
             body: Body::Form(|_| {

@@ -93,7 +93,9 @@ async fn library_function_writes_nothing_when_refused() {
     assert_eq!(app::db::entities::organisation::Entity::find().count(&db).await.unwrap(), 0);
     let blank = server::admin::create_admin(&db, "ok.name", "  ", None, "long-enough-pw").await.unwrap_err();
     assert!(server::admin::describe(&blank).starts_with("organisation:"));
-    let user = server::admin::create_admin(&db, "ok.name", "新组织", None, "long-enough-pw").await.unwrap();
+    let user = server::admin::create_admin(&db, "ok.name", "新组织", None, "long-enough-pw")
+        .await
+        .unwrap_or_else(|e| panic!("a valid admin after two refusals: {e:?}"));
     assert_eq!(user.display_name, "ok.name");
     use sea_orm::{ColumnTrait, QueryFilter};
     let audit = app::db::entities::audit_event::Entity::find()

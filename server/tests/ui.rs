@@ -165,3 +165,117 @@ async fn contract_list_shows_the_demo_contracts_with_filters() {
     assert!(html_b.contains("演示·北辰制造") && !html_b.contains("演示·东岸物流"));
     t.cleanup(db).await;
 }
+
+/// Creates a draft through the real server function, as the form does, and returns its id.
+async fn create_draft(app: &axum::Router, cookie: &str, draft: serde_json::Value) -> i64 {
+    let res = send(
+        app,
+        Request::post("/api/contracts/create")
+            .header("content-type", "application/json")
+            .header("accept", "application/json")
+            .header("sec-fetch-site", "same-origin")
+            .header("cookie", cookie)
+            .body(Body::from(serde_json::json!({ "draft": draft }).to_string()))
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(res.status, 200, "{}", res.text());
+    res.json()["id"].as_i64().expect("id")
+}
+
+#[tokio::test]
+async fn new_contract_form_needs_sign_in_and_renders_every_section_for_a_partner() {
+    let t = TestDb::new().await;
+    let (app, db) = t.app().await;
+    let out = get(&app, "/contracts/new").await;
+    assert_eq!(out.status, 401);
+    assert!(out.text().contains("请先登录") && out.text().contains("href=\"/signin\""));
+
+    make_user(&db, "甲渠道", "partner.f", Role::Partner).await;
+    let cookie = sign_in(&app, "partner.f").await;
+    let page = get_with_cookie(&app, "/contracts/new", &cookie).await;
+    assert_eq!(page.status, 200, "{}", page.text());
+    let html = page.text();
+    for part in ["基本信息", "备注", "附件信息", "产品管理", "选择审批流程", "保存草稿", "保存并提交审批", "甲渠道"]
+    {
+        assert!(html.contains(part), "{part}: {html}");
+    }
+    for name in ["end_customer", "corp_id", "corp_name", "crm_type", "lease_url", "payment_method", "order_type"] {
+        assert!(html.contains(&format!("name=\"{name}\"")), "{name}: {html}");
+    }
+    assert!(html.contains("name=\"lines[0].quantity\""), "one empty line to start: {html}");
+    assert!(html.contains("灵当CRM"), "the installed-app list: {html}");
+    t.cleanup(db).await;
+}
+
+#[tokio::test]
+async fn a_saved_quote_prefills_the_lines_of_a_new_contract() {
+    let t = TestDb::new().await;
+    let (app, db) = t.app().await;
+    let saved = send(
+        &app,
+        Request::post("/api/quotes/save")
+            .header("content-type", "application/x-www-form-urlencoded")
+            .header("accept", "text/html")
+            .body(Body::from("basic=3&interop=8&months=12&order_type=new&invoice=false"))
+            .unwrap(),
+    )
+    .await;
+    let location = saved.headers.get("location").expect("redirect").to_str().unwrap().to_owned();
+    let token = location.trim_start_matches("/q/").to_owned();
+
+    make_user(&db, "甲渠道", "partner.q", Role::Partner).await;
+    let cookie = sign_in(&app, "partner.q").await;
+    let quote_page = get_with_cookie(&app, &location, &cookie).await.text();
+    assert!(quote_page.contains(&format!("href=\"/contracts/new?quote={token}\"")), "{quote_page}");
+    let anonymous = get(&app, &location).await.text();
+    assert!(!anonymous.contains("/contracts/new?quote="), "only for a signed-in partner: {anonymous}");
+
+    let html = get_with_cookie(&app, &format!("/contracts/new?quote={token}"), &cookie).await.text();
+    assert!(html.contains("data-testid=\"from-quote\""), "{html}");
+    assert!(html.contains("name=\"lines[1].quantity\""), "two lines: {html}");
+    assert!(html.contains("value=\"8\""), "the interop quantity: {html}");
+    assert!(html.contains("¥370.00"), "priced on the server render too: {html}");
+    t.cleanup(db).await;
+}
+
+#[tokio::test]
+async fn a_contract_page_shows_the_draft_to_its_organisation_only() {
+    let t = TestDb::new().await;
+    let (app, db) = t.app().await;
+    make_user(&db, "甲渠道", "partner.c", Role::Partner).await;
+    make_user(&db, "乙渠道", "partner.other", Role::Partner).await;
+    let cookie = sign_in(&app, "partner.c").await;
+    let id =
+        create_draft(&app, &cookie, serde_json::json!({"end_customer": "雪碧算术", "corp_id": "ww69c04360d53da8b7"}))
+            .await;
+    let page = get_with_cookie(&app, &format!("/contracts/{id}"), &cookie).await;
+    assert_eq!(page.status, 200, "{}", page.text());
+    let html = page.text();
+    assert!(html.contains("value=\"雪碧算术\"") && html.contains("value=\"ww69c04360d53da8b7\""), "{html}");
+    assert!(html.contains("data-testid=\"save\""), "{html}");
+
+    let list = get_with_cookie(&app, "/contracts", &cookie).await.text();
+    assert!(list.contains(&format!("href=\"/contracts/{id}\"")), "{list}");
+
+    let other = sign_in(&app, "partner.other").await;
+    let refused = get_with_cookie(&app, &format!("/contracts/{id}"), &other).await.text();
+    assert!(!refused.contains("雪碧算术"), "{refused}");
+    t.cleanup(db).await;
+}
+
+#[tokio::test]
+async fn the_userid_sheet_template_downloads_as_xlsx_and_the_form_links_to_it() {
+    let t = TestDb::new().await;
+    let (app, db) = t.app().await;
+    let res = get(&app, "/templates/userid-sheet.xlsx").await;
+    assert_eq!(res.status, 200);
+    let ct = res.headers.get("content-type").unwrap().to_str().unwrap().to_owned();
+    assert!(ct.contains("spreadsheetml"), "{ct}");
+    assert!(res.body.starts_with(b"PK"), "an .xlsx is a zip");
+    make_user(&db, "甲渠道", "partner.t", Role::Partner).await;
+    let cookie = sign_in(&app, "partner.t").await;
+    let html = get_with_cookie(&app, "/contracts/new", &cookie).await.text();
+    assert!(html.contains("href=\"/templates/userid-sheet.xlsx\""), "{html}");
+    t.cleanup(db).await;
+}

@@ -6,6 +6,7 @@
 //! against every registered function, so a new function without a policy fails the tests.
 
 pub mod auth;
+pub mod contract_form;
 pub mod contracts;
 pub mod payment;
 pub mod price_book;
@@ -42,6 +43,7 @@ pub const ENDPOINTS: &[(&str, Door)] = &[
     ("contracts/reject", Door::SignedIn),
     ("contracts/fulfil", Door::SignedIn),
     ("contracts/flow", Door::SignedIn),
+    ("contracts/form_options", Door::SignedIn),
 ];
 
 /// The door of a server function path like `/api/auth/me`, if it is listed.

@@ -1,5 +1,6 @@
 //! Pages, one module per route.
 
+pub mod contract_form;
 pub mod contracts;
 pub mod not_found;
 pub mod quote;

@@ -3,10 +3,12 @@
 //! buyer and the payment methods. An expired quote says so and offers today's prices.
 
 use crate::components::quote_result::QuoteSummary;
+use crate::components::user_menu::use_auth;
 use crate::domain::Lang;
 use crate::domain::seller::{BANK_TRANSFER, SELLER_NAME};
 use crate::functions::quotes::{SavedQuote, get_saved_quote};
 use crate::i18n::{date, use_lang};
+use crate::models::Role;
 use crate::routes::not_found::NotFound;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -22,7 +24,10 @@ pub fn SavedQuotePage() -> impl IntoView {
         <Suspense fallback=move || view! { <p class="loading">{lang.pick("正在读取报价…", "Loading the quote…")}</p> }>
             {move || Suspend::new(async move {
                 match quote.await {
-                    Ok(Some(saved)) => view! { <SavedQuoteView saved /> }.into_any(),
+                    Ok(Some(saved)) => {
+                        let token = params.with_untracked(|p| p.get("token").unwrap_or_default());
+                        view! { <SavedQuoteView saved token /> }.into_any()
+                    }
                     Ok(None) => view! { <NotFound /> }.into_any(),
                     Err(e) => view! { <p class="error" role="alert">{e.to_string()}</p> }.into_any(),
                 }
@@ -32,7 +37,7 @@ pub fn SavedQuotePage() -> impl IntoView {
 }
 
 #[component]
-fn SavedQuoteView(saved: SavedQuote) -> impl IntoView {
+fn SavedQuoteView(saved: SavedQuote, token: String) -> impl IntoView {
     let lang = use_lang();
     let requote = saved.requote_href();
     let heading = match lang {
@@ -97,6 +102,8 @@ fn SavedQuoteView(saved: SavedQuote) -> impl IntoView {
                 <a class="button" href=requote>
                     {lang.pick("修改并重新报价", "Change and quote again")}
                 </a>
+                " "
+                <StartOrder token />
             </p>
         </article>
     }
@@ -123,5 +130,29 @@ fn PaymentMethods() -> impl IntoView {
                 <dd>{BANK_TRANSFER.bank_code}</dd>
             </dl>
         </section>
+    }
+}
+
+/// 生成订单: a signed-in partner turns the quote into an order contract (its lines pre-filled).
+#[component]
+fn StartOrder(token: String) -> impl IntoView {
+    let lang = use_lang();
+    let auth = use_auth();
+    view! {
+        <Transition fallback=|| ()>
+            {move || {
+                let href = format!("/contracts/new?quote={token}");
+                Suspend::new(async move {
+                    matches!(auth.user.await, Ok(Some(u)) if u.role == Role::Partner)
+                        .then(|| {
+                            view! {
+                                <a class="button primary" href=href data-testid="start-order">
+                                    {lang.pick("生成订单", "Start an order")}
+                                </a>
+                            }
+                        })
+                })
+            }}
+        </Transition>
     }
 }

@@ -151,6 +151,16 @@ impl UseridSheet {
         self.summary.errors > 0
     }
 
+    /// What the contract rules need of this sheet (corp ID, userids by kind), counted by the same
+    /// function the server uses on the userids it stored from the uploaded sheet.
+    pub fn facts(&self) -> crate::domain::contract::SheetFacts {
+        use crate::domain::contract::SheetFacts;
+        match &self.corp_id {
+            Some(corp) => SheetFacts::of_userids(self.entries.iter().map(|e| (corp, e.userid.as_str(), e.kind))),
+            None => SheetFacts::default(),
+        }
+    }
+
     fn failed(problem: Problem) -> UseridSheet {
         let mut sheet = UseridSheet::default();
         sheet.summary.errors = 1;

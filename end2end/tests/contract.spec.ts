@@ -1,0 +1,137 @@
+// The partner's order journey (issues #3 and #5 item 6) against the real release server with the
+// demo data (WLD_DEMO=1 in playwright.config.ts): a saved quote becomes an order contract, the
+// shared rules flag a bad corp ID in the browser without a request, the draft survives a reload,
+// is submitted, and approver1 approves level 1.
+import { expect, test, type Page } from "@playwright/test";
+
+/** Waits until the WASM has hydrated the page (the app marks <body data-hydrated>). */
+async function hydrated(page: Page) {
+  await expect(page.locator("body[data-hydrated=true]")).toHaveCount(1, { timeout: 20_000 });
+}
+
+async function signIn(page: Page, username: string, password: string) {
+  await page.goto("/signin");
+  await hydrated(page);
+  await page.getByLabel("用户名").fill(username);
+  await page.getByLabel("密码").fill(password);
+  await page.getByRole("button", { name: "登录" }).click();
+  await expect(page).toHaveURL(/\/contracts/);
+}
+
+/** A 1×1 PNG: the payment voucher. */
+const PNG = Buffer.from(
+  "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==",
+  "base64",
+);
+
+test("a partner turns a saved quote into an order, fixes the corp ID, saves, reloads, submits; approver1 approves", async ({
+  browser,
+}) => {
+  test.setTimeout(120_000);
+  const partnerContext = await browser.newContext();
+  const page = await partnerContext.newPage();
+  await signIn(page, "partner.a", "demo-partner-2026");
+
+  // A quote: 8 interop accounts for 12 months (¥370.00), saved to its share link.
+  await page.goto("/?basic=0&interop=8&months=12&order_type=new");
+  await hydrated(page);
+  await page.getByTestId("save-quote").click();
+  await expect(page).toHaveURL(/\/q\/[0-9a-f]{64}$/);
+  await page.getByTestId("start-order").click();
+  await expect(page).toHaveURL(/\/contracts\/new\?quote=[0-9a-f]{64}$/);
+  await hydrated(page);
+  await expect(page.getByTestId("from-quote")).toBeVisible();
+  await expect(page.locator('input[name="lines[0].quantity"]')).toHaveValue("8");
+  await expect(page.getByTestId("grand-total")).toHaveText("¥370.00");
+
+  // A bad corp ID: the shared rules answer in the browser, no request is sent.
+  const requests: string[] = [];
+  page.on("request", (r) => requests.push(r.url()));
+  const corpId = page.locator('input[name="corp_id"]');
+  await corpId.fill("ww12");
+  const corpProblems = page.locator('[data-problems-for="corp_id"]');
+  await expect(corpProblems.locator(".field-error")).toHaveCount(1);
+  await expect(corpId).toHaveAttribute("aria-invalid", "true");
+  // More quantity re-prices at once, too.
+  await page.locator('input[name="lines[0].quantity"]').fill("10");
+  await expect(page.getByTestId("grand-total")).toHaveText("¥450.00");
+  expect(requests, "no request while validating and pricing").toEqual([]);
+
+  await corpId.fill("ww69c04360d53da8b7");
+  await expect(corpProblems.locator(".field-error")).toHaveCount(0);
+  await page.locator('input[name="end_customer"]').fill("雪碧算术");
+  await page.locator('input[name="corp_name"]').fill("雪碧算术");
+  await page.locator('select[name="crm_type"]').selectOption("on_premise");
+  await page.locator('select[name="payment_method"]').selectOption("bank_transfer");
+  await page.locator('select[name="installed_app"]').selectOption("灵当CRM");
+  await page.locator('select[name="lines[0].invoice"]').selectOption("no");
+  await page.locator("#remark").fill("订单数量10人，实际购买10人");
+
+  await page.getByTestId("save").click();
+  await expect(page).toHaveURL(/\/contracts\/\d+$/);
+  const contractUrl = page.url();
+
+  // A reload shows what was saved; typing then reloading offers the unsaved input back.
+  await page.reload();
+  await hydrated(page);
+  await expect(page.locator('input[name="corp_id"]')).toHaveValue("ww69c04360d53da8b7");
+  await expect(page.getByTestId("grand-total")).toHaveText("¥450.00");
+  await page.locator('input[name="lines[0].description"]').fill("暂存测试");
+  await page.reload();
+  await hydrated(page);
+  await expect(page.getByTestId("stash-offer")).toBeVisible();
+  await page.getByTestId("stash-restore").click();
+  await expect(page.locator('input[name="lines[0].description"]')).toHaveValue("暂存测试");
+
+  // The voucher, then submit.
+  await page.locator("#upload-voucher").setInputFiles({ name: "voucher.png", mimeType: "image/png", buffer: PNG });
+  await expect(page.getByTestId("attached-voucher")).toContainText("voucher");
+  await page.getByTestId("submit").click();
+  await expect(page.getByTestId("contract-status")).toHaveText("审批中（第1级）");
+  await expect(page.getByTestId("document-number")).toHaveText(/^QYWXHT-\d+$/);
+  await partnerContext.close();
+
+  // approver1 approves level 1.
+  const approverContext = await browser.newContext();
+  const approver = await approverContext.newPage();
+  await signIn(approver, "approver1", "demo-approver-2026");
+  await approver.goto(contractUrl);
+  await hydrated(approver);
+  await expect(approver.getByTestId("approval-steps")).toBeVisible();
+  await approver.locator("#action-comment").fill("同意");
+  await approver.getByTestId("approve").click();
+  await expect(approver.getByTestId("contract-status")).toHaveText("审批中（第2级）");
+  await expect(approver.getByTestId("timeline")).toContainText("同意");
+  await approverContext.close();
+});
+
+test("the userid sheet is read and checked in the browser before upload", async ({ page }) => {
+  await signIn(page, "partner.a", "demo-partner-2026");
+  await page.goto("/contracts/new");
+  await hydrated(page);
+  await page.locator('input[name="corp_id"]').fill("ww69c04360d53da8b7");
+  await expect(page.getByTestId("sheet-template")).toHaveAttribute("href", "/templates/userid-sheet.xlsx");
+  // Excel's CSV: a good row, a duplicate (ignoring case), a bad userid and another corp's row.
+  const csv = [
+    "企业ID,UserID,类型",
+    "ww69c04360d53da8b7,zhangsan,互通",
+    "ww69c04360d53da8b7,ZhangSan,互通",
+    "ww69c04360d53da8b7,-bad,基础",
+    "ww0000000000000000,lisi,基础",
+  ].join("\r\n");
+  const uploads: string[] = [];
+  page.on("request", (r) => {
+    if (r.method() === "POST") uploads.push(r.url());
+  });
+  await page.locator("#sheet-preview-file").setInputFiles({
+    name: "userids.csv",
+    mimeType: "text/csv",
+    buffer: Buffer.from(csv, "utf-8"),
+  });
+  const preview = page.getByTestId("sheet-preview");
+  await expect(preview).toBeVisible();
+  await expect(preview).toHaveAttribute("data-ok", "false");
+  await expect(preview).toContainText("userids.csv");
+  await expect(preview.locator(".field-error").first()).toBeVisible();
+  expect(uploads, "nothing is sent while the sheet is checked").toEqual([]);
+});

@@ -1,0 +1,24 @@
+//! `GET /templates/userid-sheet.xlsx`: the corp ID / userid sheet template (企业 ID 及 userid 示例表)
+//! the contract form links to, written by the shared template writer (`domain::sheet::template`).
+//! Public: it holds no data.
+
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+
+/// The template as an .xlsx download.
+pub async fn userid_sheet() -> Response {
+    match app::domain::sheet::template_xlsx() {
+        Ok(bytes) => (
+            [
+                (header::CONTENT_TYPE, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+                (
+                    header::CONTENT_DISPOSITION,
+                    "attachment; filename=\"userid-sheet-template.xlsx\"; filename*=UTF-8''%E4%BC%81%E4%B8%9A%20ID%20%E5%8F%8A%20userid%20%E7%A4%BA%E4%BE%8B%E8%A1%A8.xlsx",
+                ),
+            ],
+            bytes,
+        )
+            .into_response(),
+        Err(e) => crate::error_response(&app::error::AppError::internal("writing the userid sheet template", e)),
+    }
+}
