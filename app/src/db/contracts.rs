@@ -373,7 +373,7 @@ pub fn draft_of(l: &Loaded, source_document: Option<String>) -> ContractDraft {
 // ----- shared checks -----
 
 /// Everything about a draft that is checked against the database: the voucher and userid sheet
-/// are files uploaded to this contract (`contract_id`; `None` before it exists), the owner belongs
+/// are files uploaded to this contract (`uploaded`; none before it exists), the owner belongs
 /// to the organisation, a source contract is one the actor may read (its service end is taken from
 /// it), the flow exists and the picked approvers are its candidates. Returns the approvers per
 /// level.
@@ -381,15 +381,11 @@ async fn check_references<C: ConnectionTrait>(
     db: &C,
     actor: &SessionUser,
     organisation_id: i64,
-    contract_id: Option<i64>,
+    uploaded: &[UploadedFile],
     draft: &mut ContractDraft,
     complete: bool,
 ) -> Result<Vec<(u32, i64)>, AppError> {
-    let uploaded = match contract_id {
-        Some(id) => uploaded_files(db, id).await?,
-        None => Vec::new(),
-    };
-    let mut problems = check_attachment_refs(draft, &uploaded);
+    let mut problems = check_attachment_refs(draft, uploaded);
     let owner = draft.owner.unwrap_or(actor.id);
     draft.owner = Some(owner);
     let owner_ok = user::Entity::find_by_id(owner)
@@ -455,10 +451,11 @@ async fn uploaded_files<C: ConnectionTrait>(db: &C, contract_id: i64) -> Result<
 async fn sheet_facts<C: ConnectionTrait>(
     db: &C,
     contract_id: i64,
+    uploaded: &[UploadedFile],
     draft: &ContractDraft,
 ) -> Result<Option<SheetFacts>, DbErr> {
     let Some(sheet) = draft.userid_sheet else { return Ok(None) };
-    if latest(&uploaded_files(db, contract_id).await?, AttachmentKind::UseridSheet) != Some(sheet) {
+    if latest(uploaded, AttachmentKind::UseridSheet) != Some(sheet) {
         return Ok(None);
     }
     let rows = db_att::userids_of(db, contract_id).await?;
@@ -595,7 +592,7 @@ pub async fn create(db: &DatabaseConnection, actor: &SessionUser, mut draft: Con
     if !problems.is_empty() {
         return Err(invalid(problems));
     }
-    let approvers = check_references(db, actor, org, None, &mut draft, false).await?;
+    let approvers = check_references(db, actor, org, &[], &mut draft, false).await?;
     let cols = columns(&draft).map_err(invalid)?;
     let book = price_books::current(db).await?;
     let priced = indicative_price(&draft, &book);
@@ -643,7 +640,8 @@ pub async fn save(
     if !problems.is_empty() {
         return Err(invalid(problems));
     }
-    let approvers = check_references(db, actor, l.row.organisation_id, Some(id), &mut draft, false).await?;
+    let uploaded = uploaded_files(db, id).await?;
+    let approvers = check_references(db, actor, l.row.organisation_id, &uploaded, &mut draft, false).await?;
     let cols = columns(&draft).map_err(invalid)?;
     let book = price_books::current(db).await?;
     let priced = indicative_price(&draft, &book);
@@ -691,13 +689,14 @@ pub async fn submit_contract(
     let apps = installed_apps(db).await?;
     // The sheet rules (PRODUCT.md §3 rules 2 and 5) read the userids stored from the sheet the
     // draft names, never counts the client sent.
-    let sheet = sheet_facts(db, id, &draft).await?;
+    let uploaded = uploaded_files(db, id).await?;
+    let sheet = sheet_facts(db, id, &uploaded, &draft).await?;
     let ctx = SubmitContext { book: &book, installed_apps: &apps, sheet: sheet.as_ref() };
     let mut problems = match submit(&draft, &ctx) {
         Ok(_) => Vec::new(),
         Err(p) => p.into_iter().filter(Problem::is_error).collect(),
     };
-    let approvers = match check_references(db, actor, l.row.organisation_id, Some(id), &mut draft, true).await {
+    let approvers = match check_references(db, actor, l.row.organisation_id, &uploaded, &mut draft, true).await {
         Ok(a) => a,
         Err(AppError::Invalid { problems: p }) => {
             problems.extend(p);
