@@ -14,6 +14,8 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
+lazy_page!("/q/<token>": SavedQuoteRoute => SavedQuotePage);
+
 #[component]
 pub fn SavedQuotePage() -> impl IntoView {
     let lang = use_lang();

@@ -99,7 +99,7 @@ pub(super) fn UseridSheetField(f: Form) -> impl IntoView {
         </div>
         <AttachmentField
             f
-            kind=upload::USERID_SHEET
+            kind=crate::domain::attachment::AttachmentKind::UseridSheet
             path=paths::USERID_SHEET
             label=("企业微信使用接口人员userid", "Userids using the interface (sheet)")
             required=false
