@@ -183,13 +183,10 @@ fn client_address(request: &Request<Body>, trust_proxy: bool) -> String {
 
 async fn leptos_routes_handler(state: State<AppState>, request: Request<Body>) -> Response {
     let State(app_state) = state.clone();
-    let db = app_state.db.clone();
-    let settings = app_state.settings.clone();
-    let handler = leptos_axum::render_route_with_context(
-        app_state.routes.clone(),
-        page_context(&app_state),
-        move || shell(app_state.leptos_options.clone()),
-    );
+    let handler =
+        leptos_axum::render_route_with_context(app_state.routes.clone(), page_context(&app_state), move || {
+            shell(app_state.leptos_options.clone())
+        });
     handler(state, request).await.into_response()
 }
 

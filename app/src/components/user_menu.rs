@@ -1,9 +1,9 @@
 //! Who is signed in, for every page: one `me` resource shared through context, refreshed after
 //! each sign-in or sign-out, and the header's user menu.
 
-use crate::i18n::use_lang;
 use crate::error::AppError;
 use crate::functions::auth::{Me, SignOut, me};
+use crate::i18n::use_lang;
 use crate::models::SessionUser;
 use leptos::form::ActionForm;
 use leptos::prelude::*;

@@ -3,8 +3,8 @@
 use crate::components::user_menu::use_auth;
 use crate::domain::contract::ContractStatus;
 use crate::domain::money::format_grouped;
-use crate::i18n::{date_time, use_lang};
 use crate::functions::contracts::list_contracts;
+use crate::i18n::{date_time, use_lang};
 use crate::models::{ContractFilter, ContractSummary, Role, SessionUser};
 use leptos::prelude::*;
 use leptos_meta::Title;

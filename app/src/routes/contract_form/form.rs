@@ -643,11 +643,9 @@ pub(super) fn AttachmentField(
                 match result {
                     Ok(u) => {
                         file_name.set(Some(u.file_name.clone()));
-                        let link = |d: &mut crate::domain::contract::ContractDraft| {
-                            match kind {
-                                AttachmentKind::Voucher => d.payment_voucher = Some(u.id),
-                                AttachmentKind::UseridSheet => d.userid_sheet = Some(u.id),
-                            }
+                        let link = |d: &mut crate::domain::contract::ContractDraft| match kind {
+                            AttachmentKind::Voucher => d.payment_voucher = Some(u.id),
+                            AttachmentKind::UseridSheet => d.userid_sheet = Some(u.id),
                         };
                         f.draft.update(link);
                         // The server made the upload the contract's file in a new version. When this

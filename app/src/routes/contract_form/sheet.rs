@@ -10,7 +10,6 @@
 #[cfg(target_arch = "wasm32")]
 use super::form::Notice;
 use super::form::{AttachmentField, Form, problem_items};
-use super::upload;
 use crate::domain::contract::{SheetFacts, paths};
 use crate::domain::problem::{Lang, Problem};
 use crate::domain::sheet::SheetSummary;
