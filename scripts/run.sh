@@ -15,8 +15,8 @@ export PATH="$HOME/.cargo/bin:$PATH"
 
 scripts/setup-tools.sh --no-e2e
 
-echo "==> cargo leptos build --release"
-cargo leptos build --release
+echo "==> scripts/build-release.sh (cargo leptos build --release --split --precompress)"
+scripts/build-release.sh
 
 # cargo honours CARGO_TARGET_DIR and build.target-dir; ask it where the binary went.
 target_dir=$(cargo metadata --format-version 1 --no-deps | grep -o '"target_directory":"[^"]*"' | cut -d'"' -f4)

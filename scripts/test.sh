@@ -120,7 +120,7 @@ else
   skip "server: tests on PostgreSQL" "TEST_DATABASE_URL does not answer"
 fi
 
-step "cargo leptos build --release" cargo leptos build --release
+step "cargo leptos build --release --split" scripts/build-release.sh
 
 # The release server the browser tests start. A copy, taken right after the build, so a build in
 # another checkout sharing CARGO_TARGET_DIR cannot swap the binary under the tests.

@@ -78,6 +78,13 @@ pub fn date(lang: Lang, at: DateTime<Utc>) -> String {
     }
 }
 
+/// An instant as China's wall clock shows it, `2026-11-29 15:04`, the same in both languages.
+pub fn date_time(at: DateTime<Utc>) -> String {
+    use chrono::{Datelike, Timelike};
+    let t = at.with_timezone(&crate::domain::calendar::china_offset());
+    format!("{}-{:02}-{:02} {:02}:{:02}", t.year(), t.month(), t.day(), t.hour(), t.minute())
+}
+
 /// A term in months: `12 个月` / `12 months`.
 pub fn months(lang: Lang, n: u32) -> String {
     match lang {
@@ -146,6 +153,7 @@ mod tests {
         let at = DateTime::parse_from_rfc3339("2026-12-28T16:30:00Z").unwrap().with_timezone(&Utc);
         assert_eq!(date(Lang::Zh, at), "2026年12月29日");
         assert_eq!(date(Lang::En, at), "29 Dec 2026");
+        assert_eq!(date_time(at), "2026-12-29 00:30");
     }
 
     #[test]

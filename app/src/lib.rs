@@ -21,7 +21,7 @@ pub mod routes;
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
 use leptos_router::{
-    SsrMode,
+    Lazy, SsrMode,
     components::{Route, Router, Routes},
     path,
 };
@@ -78,19 +78,19 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("") view=routes::quote::QuotePage ssr=SsrMode::Async />
                     <Route
                         path=path!("/q/:token")
-                        view=routes::saved_quote::SavedQuotePage
+                        view={Lazy::<routes::saved_quote::SavedQuoteRoute>::new()}
                         ssr=SsrMode::Async
                     />
-                    <Route path=path!("/signin") view=routes::signin::SignInPage ssr=SsrMode::Async />
-                    <Route path=path!("/contracts") view=routes::contracts::ContractsPage ssr=SsrMode::Async />
+                    <Route path=path!("/signin") view={Lazy::<routes::signin::SignInRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/contracts") view={Lazy::<routes::contracts::ContractsRoute>::new()} ssr=SsrMode::Async />
                     <Route
                         path=path!("/contracts/new")
-                        view=routes::contract_form::NewContractPage
+                        view={Lazy::<routes::contract_form::NewContractRoute>::new()}
                         ssr=SsrMode::Async
                     />
                     <Route
                         path=path!("/contracts/:id")
-                        view=routes::contract_form::ContractPage
+                        view={Lazy::<routes::contract_form::ContractRoute>::new()}
                         ssr=SsrMode::Async
                     />
                 </Routes>

@@ -37,6 +37,14 @@ impl Role {
             Role::Admin => "管理员",
         }
     }
+
+    pub fn label_en(self) -> &'static str {
+        match self {
+            Role::Partner => "partner",
+            Role::Approver => "approver",
+            Role::Admin => "administrator",
+        }
+    }
 }
 
 /// The person behind the current request's session.

@@ -68,7 +68,7 @@ pub fn router_with_store(config: &Config, db: DatabaseConnection, store: storage
         .merge(uploads)
         .route("/api/{*fn_name}", get(server_fn_handler).post(server_fn_handler))
         .leptos_routes_with_handler(routes, get(leptos_routes_handler))
-        .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(security::page_csp, shell))
+        .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(page_context(&state), shell))
         .with_state(state)
         .layer(axum::middleware::from_fn(security::headers))
         .layer(tower_http::compression::CompressionLayer::new().gzip(true).br(true))
@@ -183,18 +183,23 @@ fn client_address(request: &Request<Body>, trust_proxy: bool) -> String {
 
 async fn leptos_routes_handler(state: State<AppState>, request: Request<Body>) -> Response {
     let State(app_state) = state.clone();
-    let db = app_state.db.clone();
-    let settings = app_state.settings.clone();
-    let handler = leptos_axum::render_route_with_context(
-        app_state.routes.clone(),
-        move || {
-            provide_context(db.clone());
-            provide_context(settings.clone());
-            security::page_csp();
-        },
-        move || shell(app_state.leptos_options.clone()),
-    );
+    let handler =
+        leptos_axum::render_route_with_context(app_state.routes.clone(), page_context(&app_state), move || {
+            shell(app_state.leptos_options.clone())
+        });
     handler(state, request).await.into_response()
+}
+
+/// What every page render gets besides Leptos' own context: the database and settings its
+/// resources need, and the CSP header with the render's nonce. The not-found page (the fallback)
+/// renders the whole app too (header, user menu), so it needs them as much as the routes do.
+fn page_context(state: &AppState) -> impl Fn() + Clone + Send + 'static {
+    let (db, settings) = (state.db.clone(), state.settings.clone());
+    move || {
+        provide_context(db.clone());
+        provide_context(settings.clone());
+        security::page_csp();
+    }
 }
 
 /// Resolves when the process is asked to stop (Ctrl-C or SIGTERM).

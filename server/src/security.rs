@@ -22,12 +22,23 @@ pub fn content_security_policy(nonce: Option<&str>) -> String {
 
 /// For the page renderers' context closure: puts the policy with this render's nonce on the
 /// response. Leptos has provided the nonce and the response options before this runs.
+///
+/// Static files served by the fallback run it too, outside any render: there is neither a nonce
+/// nor response options, and the middleware gives them the nonce-less policy.
 pub fn page_csp() {
     use leptos::prelude::use_context;
-    if let (Some(nonce), Some(res)) = (leptos::nonce::use_nonce(), use_context::<leptos_axum::ResponseOptions>()) {
-        if let Ok(v) = HeaderValue::from_str(&content_security_policy(Some(&nonce))) {
-            res.insert_header(header::CONTENT_SECURITY_POLICY, v);
+    match (leptos::nonce::use_nonce(), use_context::<leptos_axum::ResponseOptions>()) {
+        (Some(nonce), Some(res)) => match HeaderValue::from_str(&content_security_policy(Some(&nonce))) {
+            Ok(v) => res.insert_header(header::CONTENT_SECURITY_POLICY, v),
+            Err(e) => tracing::warn!(error = %e, "page CSP header not representable; the page will not hydrate"),
+        },
+        (None, Some(_)) => {
+            // A render without a nonce: its inline scripts would be blocked by the nonce-less
+            // policy. Seen once in a browser test (a page that never hydrated); logged to find out.
+            let url = use_context::<axum::http::request::Parts>().map(|p| p.uri.to_string());
+            tracing::warn!(?url, "page render without a CSP nonce");
         }
+        (_, None) => {}
     }
 }
 

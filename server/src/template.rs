@@ -2,12 +2,25 @@
 //! the contract form links to, written by the shared template writer (`domain::sheet::template`).
 //! Public: it holds no data.
 
+use axum::body::Bytes;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
+use std::sync::OnceLock;
+
+/// The template is the same for every request: written once, on the first request, and kept.
+static TEMPLATE: OnceLock<Bytes> = OnceLock::new();
+
+fn template() -> Result<Bytes, String> {
+    if let Some(bytes) = TEMPLATE.get() {
+        return Ok(bytes.clone());
+    }
+    let bytes = app::domain::sheet::template_xlsx().map_err(|e| e.to_string())?;
+    Ok(TEMPLATE.get_or_init(|| Bytes::from(bytes)).clone())
+}
 
 /// The template as an .xlsx download.
 pub async fn userid_sheet() -> Response {
-    match app::domain::sheet::template_xlsx() {
+    match template() {
         Ok(bytes) => (
             [
                 (header::CONTENT_TYPE, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),

@@ -166,6 +166,44 @@ async fn contract_list_shows_the_demo_contracts_with_filters() {
     t.cleanup(db).await;
 }
 
+#[tokio::test]
+async fn the_contract_list_and_the_sign_in_page_follow_the_english_switch() {
+    let t = TestDb::new().await;
+    let (app, db) = t.app().await;
+    server::demo::load(&db, &t.store()).await.expect("demo");
+    let a = demo_sign_in(&app, "partner.a").await;
+    let html = get_with_cookie(&app, "/contracts?status=rejected", &format!("{a}; lang=en")).await.text();
+    for text in
+        ["Order contracts", "New order contract", "End customer", "Amount (CNY)", "Filter", "rejected", "Sign out"]
+    {
+        assert!(html.contains(text), "English list shows {text}: {html}");
+    }
+    for text in ["订单合同</h1>", "最终客户", "筛选", "退出登录"] {
+        assert!(!html.contains(text), "no Chinese label {text} in the English list");
+    }
+    // Updated times are China's wall clock (UTC+8), written the same in both languages.
+    assert!(html.contains("<option value=\"rejected\" selected"), "the filter stays chosen");
+
+    let signin = get_with_cookie(&app, "/signin", "lang=en").await.text();
+    assert!(signin.contains("Username") && signin.contains("Password") && !signin.contains("用户名"), "{signin}");
+    t.cleanup(db).await;
+}
+
+#[tokio::test]
+async fn the_not_found_page_renders_the_whole_app_with_its_data() {
+    // The fallback renders the app (header, user menu) for unknown paths; it used to do that without
+    // the database in context, so the user menu showed an error instead of the signed-in user.
+    let t = TestDb::new().await;
+    let (app, db) = t.app().await;
+    make_user(&db, "甲渠道", "partner.x", Role::Partner).await;
+    let cookie = sign_in(&app, "partner.x").await;
+    let res = get_with_cookie(&app, "/no-such-page", &cookie).await;
+    assert_eq!(res.status, 404);
+    let html = res.text();
+    assert!(html.contains("退出登录") && html.contains("甲渠道"), "the signed-in user menu: {html}");
+    t.cleanup(db).await;
+}
+
 /// Creates a draft through the real server function, as the form does, and returns its id.
 async fn create_draft(app: &axum::Router, cookie: &str, draft: serde_json::Value) -> i64 {
     let res = send(

@@ -1,9 +1,9 @@
 //! Who is signed in, for every page: one `me` resource shared through context, refreshed after
 //! each sign-in or sign-out, and the header's user menu.
 
-use crate::domain::problem::Lang;
 use crate::error::AppError;
 use crate::functions::auth::{Me, SignOut, me};
+use crate::i18n::use_lang;
 use crate::models::SessionUser;
 use leptos::form::ActionForm;
 use leptos::prelude::*;
@@ -48,14 +48,15 @@ type MeEndpoint = Me;
 #[component]
 pub fn UserMenu() -> impl IntoView {
     let auth = use_auth();
+    let lang = use_lang();
     view! {
-        <nav class="user-menu" aria-label="账户">
+        <nav class="user-menu" aria-label=lang.pick("账户", "Account")>
             <Transition fallback=|| ()>
                 {move || Suspend::new(async move {
                     match auth.user.await {
                         Ok(Some(user)) => view! { <SignedIn user /> }.into_any(),
-                        Ok(None) => view! { <a class="button" href="/signin">"登录"</a> }.into_any(),
-                        Err(e) => view! { <span class="error">{e.message(Lang::Zh)}</span> }.into_any(),
+                        Ok(None) => view! { <a class="button" href="/signin">{lang.pick("登录", "Sign in")}</a> }.into_any(),
+                        Err(e) => view! { <span class="error">{e.message(lang)}</span> }.into_any(),
                     }
                 })}
             </Transition>
@@ -66,14 +67,15 @@ pub fn UserMenu() -> impl IntoView {
 #[component]
 fn SignedIn(user: SessionUser) -> impl IntoView {
     let auth = use_auth();
+    let lang = use_lang();
     view! {
-        <a href="/contracts">"订单合同"</a>
+        <a href="/contracts">{lang.pick("订单合同", "Order contracts")}</a>
         <span class="user-name" title=user.organisation_name.clone()>
             {user.display_name.clone()}
-            <small>{format!(" · {} · {}", user.role.label_zh(), user.organisation_name)}</small>
+            <small>{format!(" · {} · {}", lang.pick(user.role.label_zh(), user.role.label_en()), user.organisation_name)}</small>
         </span>
         <ActionForm action=auth.sign_out attr:class="inline-form">
-            <button type="submit">"退出登录"</button>
+            <button type="submit">{lang.pick("退出登录", "Sign out")}</button>
         </ActionForm>
     }
 }

@@ -3,12 +3,14 @@
 use crate::components::user_menu::use_auth;
 use crate::domain::contract::ContractStatus;
 use crate::domain::money::format_grouped;
-use crate::domain::problem::Lang;
 use crate::functions::contracts::list_contracts;
+use crate::i18n::{date_time, use_lang};
 use crate::models::{ContractFilter, ContractSummary, Role, SessionUser};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
+
+lazy_page!("/contracts": ContractsRoute => ContractsPage);
 
 /// Renders `signed_in` for a signed-in user, else the 请先登录 notice with a link to `/signin`.
 #[component]
@@ -18,15 +20,16 @@ where
     V: IntoView + 'static,
 {
     let auth = use_auth();
+    let lang = use_lang();
     view! {
-        <Suspense fallback=|| view! { <p class="loading">"正在读取登录状态…"</p> }>
+        <Suspense fallback=move || view! { <p class="loading">{lang.pick("正在读取登录状态…", "Checking sign-in…")}</p> }>
             {move || {
                 let signed_in = signed_in.clone();
                 Suspend::new(async move {
                     match auth.user.await {
                         Ok(Some(user)) => signed_in(user).into_any(),
                         Ok(None) => view! { <SignInNotice /> }.into_any(),
-                        Err(e) => view! { <p class="error" role="alert">{e.message(Lang::Zh)}</p> }.into_any(),
+                        Err(e) => view! { <p class="error" role="alert">{e.message(lang)}</p> }.into_any(),
                     }
                 })
             }}
@@ -40,12 +43,13 @@ fn SignInNotice() -> impl IntoView {
     if let Some(res) = use_context::<leptos_axum::ResponseOptions>() {
         res.set_status(http::StatusCode::UNAUTHORIZED);
     }
+    let lang = use_lang();
     view! {
         <section class="signin-notice card">
-            <h1>"请先登录"</h1>
-            <p>"查看和提交订单合同需要登录。"</p>
+            <h1>{lang.pick("请先登录", "Please sign in")}</h1>
+            <p>{lang.pick("查看和提交订单合同需要登录。", "Viewing and submitting order contracts needs a sign-in.")}</p>
             <p>
-                <a class="button primary" href="/signin">"去登录"</a>
+                <a class="button primary" href="/signin">{lang.pick("去登录", "Sign in")}</a>
             </p>
         </section>
     }
@@ -57,21 +61,23 @@ fn filter_from_query(q: &leptos_router::params::ParamsMap) -> ContractFilter {
     ContractFilter { status: text("status"), search: text("q"), cursor: text("cursor"), ..ContractFilter::default() }
 }
 
-/// The status filter's choices: (code, label).
-const STATUS_CHOICES: &[(&str, &str)] = &[
-    ("draft", "草稿"),
-    ("in_approval", "审批中"),
-    ("approved", "已通过"),
-    ("fulfilled", "已开通"),
-    ("rejected", "已驳回"),
-    ("withdrawn", "已撤回"),
-    ("cancelled", "已取消"),
+/// The status filter's choices, labelled as the domain names them (the level of an approval
+/// does not matter to the filter).
+const STATUS_CHOICES: [ContractStatus; 7] = [
+    ContractStatus::Draft,
+    ContractStatus::InApproval { level: 1 },
+    ContractStatus::Approved,
+    ContractStatus::Fulfilled,
+    ContractStatus::Rejected,
+    ContractStatus::Withdrawn,
+    ContractStatus::Cancelled,
 ];
 
 #[component]
 pub fn ContractsPage() -> impl IntoView {
+    let lang = use_lang();
     view! {
-        <Title text="订单合同 · 企业微信接口许可" />
+        <Title text=lang.pick("订单合同 · 企业微信接口许可", "Order contracts · WeCom interface licenses") />
         <RequireSignIn signed_in=|user: SessionUser| view! { <ContractList user /> } />
     }
 }
@@ -84,51 +90,52 @@ fn ContractList(user: SessionUser) -> impl IntoView {
     let current = filter.get_untracked();
     let search = current.search.clone().unwrap_or_default();
     let status = current.status.clone().unwrap_or_default();
+    let lang = use_lang();
     view! {
         <section class="contracts-page">
             <header class="page-head">
-                <h1>"订单合同"</h1>
+                <h1>{lang.pick("订单合同", "Order contracts")}</h1>
                 <span class="hint">{format!("{} · {}", user.display_name, user.organisation_name)}</span>
                 {(user.role == Role::Partner)
-                    .then(|| view! { <a class="button primary" href="/contracts/new">"新建订单合同"</a> })}
+                    .then(|| view! { <a class="button primary" href="/contracts/new">{lang.pick("新建订单合同", "New order contract")}</a> })}
             </header>
             <form class="contract-filters card" method="get" action="/contracts" role="search">
                 <div class="field">
-                    <label for="filter-q">"搜索"</label>
+                    <label for="filter-q">{lang.pick("搜索", "Search")}</label>
                     <input
                         id="filter-q"
                         name="q"
                         type="search"
                         value=search
-                        placeholder="单号、企业 ID 或最终客户"
+                        placeholder=lang.pick("单号、企业 ID 或最终客户", "Number, corp ID or end customer")
                         maxlength="100"
                     />
                 </div>
                 <div class="field">
-                    <label for="filter-status">"状态"</label>
+                    <label for="filter-status">{lang.pick("状态", "Status")}</label>
                     <select id="filter-status" name="status">
                         <option value="" selected=status.is_empty()>
-                            "全部"
+                            {lang.pick("全部", "All")}
                         </option>
                         {STATUS_CHOICES
                             .iter()
-                            .map(|(code, label)| {
+                            .map(|s| {
                                 view! {
-                                    <option value=*code selected=status == *code>
-                                        {*label}
+                                    <option value=s.code() selected=status == s.code()>
+                                        {lang.pick(s.zh(), s.en())}
                                     </option>
                                 }
                             })
                             .collect_view()}
                     </select>
                 </div>
-                <button type="submit">"筛选"</button>
+                <button type="submit">{lang.pick("筛选", "Filter")}</button>
             </form>
-            <Transition fallback=|| view! { <p class="loading">"正在读取订单合同…"</p> }>
+            <Transition fallback=move || view! { <p class="loading">{lang.pick("正在读取订单合同…", "Loading order contracts…")}</p> }>
                 {move || Suspend::new(async move {
                     match page.await {
                         Ok(p) => view! { <ContractTable items=p.items next=p.next_cursor filter=filter.get_untracked() /> }.into_any(),
-                        Err(e) => view! { <p class="error" role="alert">{e.message(Lang::Zh)}</p> }.into_any(),
+                        Err(e) => view! { <p class="error" role="alert">{e.message(lang)}</p> }.into_any(),
                     }
                 })}
             </Transition>
@@ -160,17 +167,18 @@ fn url_escape(s: &str) -> String {
         .collect()
 }
 
-fn status_label(s: ContractStatus) -> String {
-    s.label(Lang::Zh)
-}
-
 #[component]
 fn ContractTable(items: Vec<ContractSummary>, next: Option<String>, filter: ContractFilter) -> impl IntoView {
+    let lang = use_lang();
     if items.is_empty() {
         let filtered = filter.search.is_some() || filter.status.is_some();
         return view! {
             <p class="empty card">
-                {if filtered { "没有符合条件的订单合同。" } else { "还没有订单合同。" }}
+                {if filtered {
+                    lang.pick("没有符合条件的订单合同。", "No order contract matches.")
+                } else {
+                    lang.pick("还没有订单合同。", "No order contracts yet.")
+                }}
             </p>
         }
         .into_any();
@@ -181,12 +189,12 @@ fn ContractTable(items: Vec<ContractSummary>, next: Option<String>, filter: Cont
         <table class="contract-list">
             <thead>
                 <tr>
-                    <th scope="col">"单号"</th>
-                    <th scope="col">"最终客户"</th>
-                    <th scope="col">"企业"</th>
-                    <th scope="col">"状态"</th>
-                    <th scope="col" class="num">"金额（元）"</th>
-                    <th scope="col">"更新时间"</th>
+                    <th scope="col">{lang.pick("单号", "Number")}</th>
+                    <th scope="col">{lang.pick("最终客户", "End customer")}</th>
+                    <th scope="col">{lang.pick("企业", "Company")}</th>
+                    <th scope="col">{lang.pick("状态", "Status")}</th>
+                    <th scope="col" class="num">{lang.pick("金额（元）", "Amount (CNY)")}</th>
+                    <th scope="col">{lang.pick("更新时间", "Updated")}</th>
                 </tr>
             </thead>
             <tbody>
@@ -197,7 +205,7 @@ fn ContractTable(items: Vec<ContractSummary>, next: Option<String>, filter: Cont
                         view! {
                             <tr>
                                 <td>
-                                    <a href=href>{c.document_number.clone().unwrap_or_else(|| "（草稿）".to_owned())}</a>
+                                    <a href=href>{c.document_number.clone().unwrap_or_else(|| lang.pick("（草稿）", "(draft)").to_owned())}</a>
                                 </td>
                                 <td>{c.end_customer.clone()}</td>
                                 <td>
@@ -206,19 +214,19 @@ fn ContractTable(items: Vec<ContractSummary>, next: Option<String>, filter: Cont
                                     <small class="hint">{c.corp_id.clone()}</small>
                                 </td>
                                 <td>
-                                    <span class=format!("status status-{}", c.status.code())>{status_label(c.status)}</span>
+                                    <span class=format!("status status-{}", c.status.code())>{c.status.label(lang)}</span>
                                 </td>
                                 <td class="num">{c.total.map_or_else(|| "—".to_owned(), format_grouped)}</td>
-                                <td>{c.updated_at.format("%Y-%m-%d %H:%M").to_string()}</td>
+                                <td>{date_time(c.updated_at)}</td>
                             </tr>
                         }
                     })
                     .collect_view()}
             </tbody>
         </table>
-        <nav class="pager" aria-label="分页">
-            {first_page.map(|h| view! { <a href=h>"回到第一页"</a> })}
-            {next_page.map(|h| view! { <a class="button" href=h>"下一页"</a> })}
+        <nav class="pager" aria-label=lang.pick("分页", "Pages")>
+            {first_page.map(|h| view! { <a href=h>{lang.pick("回到第一页", "First page")}</a> })}
+            {next_page.map(|h| view! { <a class="button" href=h>{lang.pick("下一页", "Next page")}</a> })}
         </nav>
     }
     .into_any()

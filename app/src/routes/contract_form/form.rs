@@ -2,7 +2,8 @@
 //! 产品管理, 选择审批流程), each with its problems next to it, live totals, and the buttons the
 //! status and the caller's rights allow.
 
-use super::{contract_href, stash, upload};
+use super::{contract_href, stash};
+use crate::domain::attachment::AttachmentKind;
 use crate::domain::contract::fields::{product_en, product_zh};
 use crate::domain::contract::{
     ContractDraft, ContractQuote, ContractStatus, CrmManagementType, DraftLine, PaymentMethod, SheetFacts, SourceOrder,
@@ -588,7 +589,7 @@ fn Attachments(f: Form) -> impl IntoView {
             <legend>{lang.pick("附件信息", "Attachments")}</legend>
             <AttachmentField
                 f
-                kind=upload::VOUCHER
+                kind=AttachmentKind::Voucher
                 path=paths::PAYMENT_VOUCHER
                 label=("付款凭证", "Payment voucher")
                 required=true
@@ -604,7 +605,7 @@ fn Attachments(f: Form) -> impl IntoView {
 #[component]
 pub(super) fn AttachmentField(
     f: Form,
-    kind: &'static str,
+    kind: AttachmentKind,
     path: &'static str,
     label: (&'static str, &'static str),
     required: bool,
@@ -615,9 +616,14 @@ pub(super) fn AttachmentField(
     children: Option<Children>,
 ) -> impl IntoView {
     let lang = f.lang;
-    let attached = move || f.draft.with(|d| if kind == upload::VOUCHER { d.payment_voucher } else { d.userid_sheet });
+    let attached = move || {
+        f.draft.with(|d| match kind {
+            AttachmentKind::Voucher => d.payment_voucher,
+            AttachmentKind::UseridSheet => d.userid_sheet,
+        })
+    };
     let file_name = RwSignal::new(None::<String>);
-    let input_id = format!("upload-{kind}");
+    let input_id = format!("upload-{}", kind.as_str());
     let on_change = move |ev: leptos::ev::Event| {
         #[cfg(target_arch = "wasm32")]
         {
@@ -632,17 +638,14 @@ pub(super) fn AttachmentField(
             };
             f.busy.set(true);
             spawn_local(async move {
-                let result = upload::upload(id, kind, &file).await;
+                let result = super::upload::upload(id, kind, &file).await;
                 f.busy.set(false);
                 match result {
                     Ok(u) => {
                         file_name.set(Some(u.file_name.clone()));
-                        let link = |d: &mut crate::domain::contract::ContractDraft| {
-                            if kind == upload::VOUCHER {
-                                d.payment_voucher = Some(u.id)
-                            } else {
-                                d.userid_sheet = Some(u.id)
-                            }
+                        let link = |d: &mut crate::domain::contract::ContractDraft| match kind {
+                            AttachmentKind::Voucher => d.payment_voucher = Some(u.id),
+                            AttachmentKind::UseridSheet => d.userid_sheet = Some(u.id),
                         };
                         f.draft.update(link);
                         // The server made the upload the contract's file in a new version. When this
@@ -691,7 +694,7 @@ pub(super) fn AttachmentField(
     view! {
         <div class="field wide attachment" data-field=path>
             {label_view(lang, input_id.clone(), label, required)}
-            <p class="attached" data-testid=format!("attached-{kind}")>
+            <p class="attached" data-testid=format!("attached-{}", kind.as_str())>
                 {move || match attached() {
                     Some(id) => view! {
                         <a href=format!("/attachments/{id}") rel="external">

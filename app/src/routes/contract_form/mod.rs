@@ -28,6 +28,10 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
+lazy_page!("/contracts/new": NewContractRoute => NewContractPage);
+
+lazy_page!("/contracts/<id>": ContractRoute => ContractPage);
+
 /// `/contracts/new`: a blank contract, or one with the product lines of a saved quote.
 #[component]
 pub fn NewContractPage() -> impl IntoView {

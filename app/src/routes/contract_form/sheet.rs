@@ -10,7 +10,6 @@
 #[cfg(target_arch = "wasm32")]
 use super::form::Notice;
 use super::form::{AttachmentField, Form, problem_items};
-use super::upload;
 use crate::domain::contract::{SheetFacts, paths};
 use crate::domain::problem::{Lang, Problem};
 use crate::domain::sheet::SheetSummary;
@@ -99,7 +98,7 @@ pub(super) fn UseridSheetField(f: Form) -> impl IntoView {
         </div>
         <AttachmentField
             f
-            kind=upload::USERID_SHEET
+            kind=crate::domain::attachment::AttachmentKind::UseridSheet
             path=paths::USERID_SHEET
             label=("企业微信使用接口人员userid", "Userids using the interface (sheet)")
             required=false

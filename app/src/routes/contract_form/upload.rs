@@ -20,16 +20,16 @@ pub struct Uploaded {
     pub contract_version: Option<i64>,
 }
 
-/// The attachment kinds of the upload route.
-pub const VOUCHER: &str = "voucher";
-pub const USERID_SHEET: &str = "userid_sheet";
-
 /// Uploads `file` as `kind` to the contract.
 #[cfg(target_arch = "wasm32")]
-pub async fn upload(contract_id: i64, kind: &str, file: &web_sys::File) -> Result<Uploaded, AppError> {
+pub async fn upload(
+    contract_id: i64,
+    kind: crate::domain::attachment::AttachmentKind,
+    file: &web_sys::File,
+) -> Result<Uploaded, AppError> {
     let js = |e: leptos::wasm_bindgen::JsValue| AppError::transport(format!("{e:?}"));
     let form = web_sys::FormData::new().map_err(js)?;
-    form.append_with_str("kind", kind).map_err(js)?;
+    form.append_with_str("kind", kind.as_str()).map_err(js)?;
     form.append_with_blob_and_filename("file", file, &file.name()).map_err(js)?;
     let net = |e: gloo_net::Error| AppError::transport(e.to_string());
     let res = gloo_net::http::Request::post(&format!("/contracts/{contract_id}/attachments"))

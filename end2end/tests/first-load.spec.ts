@@ -1,0 +1,91 @@
+// The quote page's first load: every file a customer's browser fetches for `/` (HTML, CSS, JS,
+// WASM), weighed compressed. The signed-in pages and the spreadsheet reader are WASM chunks of their
+// own (`cargo leptos build --split`), fetched only when a page needs them, so `/` must not fetch
+// them.
+//
+// Issue #5 targets 350 KB compressed for this page. Not met yet: the split build brought it from
+// ~880 KB to ~500 KB, but the main module keeps every chunk's static data (wasm-split cannot move
+// data segments; the spreadsheet reader's encoding tables are most of it) and the quote page's own
+// code is ~300 KB. Until then the check below is a regression guard at today's size, and the
+// report (logged and attached) shows the distance to the target. See BENCHMARKS.md.
+//
+// Sizes are deterministic for a given build, so this is a budget check, not a timing assertion.
+// Each file is weighed with brotli at quality 11 (what the release build precompresses with) from
+// its uncompressed bytes; the size as transferred to this browser is logged beside it.
+import { expect, test, type APIRequestContext } from "@playwright/test";
+import * as zlib from "node:zlib";
+
+/// Issue #5's target for the quote page's first load.
+const TARGET_BYTES = 350 * 1000;
+/// What the first load may weigh now without failing: today's ~500 KB plus a little headroom.
+const GUARD_BYTES = 520 * 1000;
+
+type Fetched = { url: string; kind: string; transferred: number; encoding: string };
+
+function kindOf(url: string, contentType: string): string {
+  const path = new URL(url).pathname;
+  if (path.endsWith(".wasm")) return "wasm";
+  if (path.endsWith(".js") || contentType.includes("javascript")) return "js";
+  if (path.endsWith(".css") || contentType.includes("css")) return "css";
+  if (contentType.includes("html")) return "html";
+  return "other";
+}
+
+async function brotliSize(request: APIRequestContext, url: string): Promise<number> {
+  const res = await request.get(url, { headers: { "accept-encoding": "identity" } });
+  expect(res.ok(), `${url} answers`).toBeTruthy();
+  const raw = await res.body();
+  return zlib.brotliCompressSync(raw, {
+    params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 11, [zlib.constants.BROTLI_PARAM_SIZE_HINT]: raw.length },
+  }).length;
+}
+
+/// Loads `path` in a fresh page and lists what it fetched once hydrated and idle.
+async function firstLoad(page: import("@playwright/test").Page, path: string): Promise<Fetched[]> {
+  const fetched: Promise<Fetched | null>[] = [];
+  page.on("requestfinished", (req) => {
+    fetched.push(
+      (async () => {
+        const res = await req.response();
+        if (!res) return null;
+        const sizes = await req.sizes();
+        const headers = await res.allHeaders();
+        return {
+          url: req.url(),
+          kind: kindOf(req.url(), headers["content-type"] ?? ""),
+          transferred: sizes.responseBodySize,
+          encoding: headers["content-encoding"] ?? "identity",
+        };
+      })(),
+    );
+  });
+  await page.goto(path);
+  await expect(page.locator("body[data-hydrated=true]")).toHaveCount(1, { timeout: 20_000 });
+  await page.waitForLoadState("networkidle");
+  return (await Promise.all(fetched)).filter((f): f is Fetched => f !== null);
+}
+
+test("the quote page's first load is one WASM module, and does not grow", async ({ page, request }, testInfo) => {
+  const files = (await firstLoad(page, "/")).filter((f) => f.kind !== "other");
+  const weighed = [];
+  for (const f of files) weighed.push({ ...f, brotli: await brotliSize(request, f.url) });
+  const total = weighed.reduce((sum, f) => sum + f.brotli, 0);
+  const report = { total_brotli: total, target: TARGET_BYTES, guard: GUARD_BYTES, files: weighed };
+  console.log("first load of /", JSON.stringify(report));
+  await testInfo.attach("first-load.json", { body: JSON.stringify(report, null, 2), contentType: "application/json" });
+
+  const wasm = weighed.filter((f) => f.kind === "wasm");
+  expect(wasm.map((f) => new URL(f.url).pathname), "only the main WASM module").toEqual([
+    "/pkg/wecom_license_desk.wasm",
+  ]);
+  expect(weighed.some((f) => f.kind === "html")).toBeTruthy();
+  expect(total).toBeLessThan(GUARD_BYTES);
+});
+
+test("a signed-in page fetches its own WASM chunk", async ({ page }) => {
+  const files = await firstLoad(page, "/signin");
+  const chunks = files.filter((f) => f.kind === "wasm" && !f.url.endsWith("/wecom_license_desk.wasm"));
+  expect(chunks.length, "the sign-in page's chunk").toBeGreaterThan(0);
+  // And the page works: the form is there and hydrated.
+  await expect(page.getByLabel("用户名")).toBeVisible();
+});
