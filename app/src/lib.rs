@@ -78,19 +78,19 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("") view=routes::quote::QuotePage ssr=SsrMode::Async />
                     <Route
                         path=path!("/q/:token")
-                        view=Lazy::<routes::saved_quote::SavedQuoteRoute>::new()
+                        view={Lazy::<routes::saved_quote::SavedQuoteRoute>::new()}
                         ssr=SsrMode::Async
                     />
-                    <Route path=path!("/signin") view=Lazy::<routes::signin::SignInRoute>::new() ssr=SsrMode::Async />
-                    <Route path=path!("/contracts") view=Lazy::<routes::contracts::ContractsRoute>::new() ssr=SsrMode::Async />
+                    <Route path=path!("/signin") view={Lazy::<routes::signin::SignInRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/contracts") view={Lazy::<routes::contracts::ContractsRoute>::new()} ssr=SsrMode::Async />
                     <Route
                         path=path!("/contracts/new")
-                        view=Lazy::<routes::contract_form::NewContractRoute>::new()
+                        view={Lazy::<routes::contract_form::NewContractRoute>::new()}
                         ssr=SsrMode::Async
                     />
                     <Route
                         path=path!("/contracts/:id")
-                        view=Lazy::<routes::contract_form::ContractRoute>::new()
+                        view={Lazy::<routes::contract_form::ContractRoute>::new()}
                         ssr=SsrMode::Async
                     />
                 </Routes>
