@@ -30,7 +30,6 @@ macro_rules! lazy_page {
     };
 }
 
-
 pub mod contract_form;
 pub mod contracts;
 pub mod not_found;
