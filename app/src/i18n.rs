@@ -3,13 +3,52 @@
 //! language (no flash); the browser takes the language the server rendered from `<html lang>`, so
 //! hydration matches it. Switching goes through `/lang/<tag>`, which sets the cookie and comes back.
 //!
-//! Texts sit beside the views that show them as Chinese / English pairs (`lang.pick(zh, en)`),
-//! the same way domain problems carry both messages.
+//! The UI's texts live in `app/locales/zh.json` and `app/locales/en.json`, grouped by page and
+//! component. `build.rs` compiles them with `leptos_i18n` into [`Locale`] and typed keys, so a key
+//! the code asks for and no file has is a compile error (and a test below keeps the two files'
+//! keys and placeholders the same). Views take the page's locale ([`use_locale`]) and read a text
+//! with the crate's macro: `td_string!(locale, quote_page.heading)`, or with its placeholders
+//! filled, `td_string!(locale, saved_quote.heading, number = n)`; the language never changes
+//! within a page, so nothing is reactive. The crate's own context, cookie and `Accept-Language`
+//! detection are not used: the language is decided above, from our `lang` cookie.
+//!
+//! Messages of the domain (`Problem`, `AppError`, the names of statuses, kinds and order types)
+//! stay in the domain with both languages, chosen with [`Lang`]. Money, dates and counts are
+//! formatted here by hand (no ICU data in the WASM).
 
 use crate::domain::money::format_grouped;
 use crate::domain::{AccountKind, Lang, Money, OrderType};
 use chrono::{DateTime, Utc};
 use leptos::prelude::*;
+pub use leptos_i18n::td_string;
+
+/// The code `build.rs` generates from `locales/*.json`. Its context provider and `use_i18n` are
+/// left unused (see the module docs).
+#[allow(dead_code, unused_imports)]
+mod generated {
+    include!(concat!(env!("OUT_DIR"), "/i18n/mod.rs"));
+}
+
+/// A language the UI texts exist in: `Locale::zh` (the default) or `Locale::en`.
+pub use generated::i18n::Locale;
+
+impl From<Lang> for Locale {
+    fn from(lang: Lang) -> Self {
+        match lang {
+            Lang::Zh => Locale::zh,
+            Lang::En => Locale::en,
+        }
+    }
+}
+
+impl From<Locale> for Lang {
+    fn from(locale: Locale) -> Self {
+        match locale {
+            Locale::zh => Lang::Zh,
+            Locale::en => Lang::En,
+        }
+    }
+}
 
 #[derive(Clone, Copy, Debug)]
 struct PageLang(Lang);
@@ -42,6 +81,11 @@ pub fn provide_lang() -> Lang {
 /// The language chosen for this page.
 pub fn use_lang() -> Lang {
     use_context::<PageLang>().map_or_else(detect, |l| l.0)
+}
+
+/// The locale of this page's texts, for `td_string!`.
+pub fn use_locale() -> Locale {
+    use_lang().into()
 }
 
 /// An amount in yuan as this language writes it.
@@ -87,10 +131,7 @@ pub fn date_time(at: DateTime<Utc>) -> String {
 
 /// A term in months: `12 个月` / `12 months`.
 pub fn months(lang: Lang, n: u32) -> String {
-    match lang {
-        Lang::Zh => format!("{n} 个月"),
-        Lang::En => format!("{n} months"),
-    }
+    td_string!(Locale::from(lang), units.months, n = n)
 }
 
 pub fn kind_name(lang: Lang, kind: AccountKind) -> &'static str {
@@ -117,12 +158,13 @@ pub fn encode_query_value(s: &str) -> String {
 /// (`rel="external"`), so the server renders the new language from the start.
 #[component]
 pub fn LangSwitch() -> impl IntoView {
-    let lang = use_lang();
-    let location = leptos_router::hooks::use_location();
-    let (target, label) = match lang {
-        Lang::Zh => (Lang::En, "English"),
-        Lang::En => (Lang::Zh, "中文"),
+    let target = match use_lang() {
+        Lang::Zh => Lang::En,
+        Lang::En => Lang::Zh,
     };
+    // The other language's name, in that language.
+    let label = td_string!(Locale::from(target), language.name);
+    let location = leptos_router::hooks::use_location();
     let href = move || {
         let (path, search) = (location.pathname.get(), location.search.get());
         let search = search.trim_start_matches('?');
@@ -154,6 +196,49 @@ mod tests {
         assert_eq!(date(Lang::Zh, at), "2026年12月29日");
         assert_eq!(date(Lang::En, at), "29 Dec 2026");
         assert_eq!(date_time(at), "2026-12-29 00:30");
+    }
+
+    /// Every key, with the placeholders of its text, of one locale file.
+    fn keys_and_placeholders(json: &str) -> std::collections::BTreeMap<String, Vec<String>> {
+        fn walk(prefix: &str, v: &serde_json::Value, out: &mut std::collections::BTreeMap<String, Vec<String>>) {
+            match v {
+                serde_json::Value::Object(map) => {
+                    for (k, v) in map {
+                        walk(&format!("{prefix}{k}."), v, out);
+                    }
+                }
+                serde_json::Value::String(text) => {
+                    let mut vars: Vec<String> = text
+                        .split("{{")
+                        .skip(1)
+                        .filter_map(|s| Some(s.split_once("}}")?.0.trim().to_owned()))
+                        .collect();
+                    vars.sort();
+                    out.insert(prefix.trim_end_matches('.').to_owned(), vars);
+                }
+                other => panic!("{prefix}: a text must be a string, not {other}"),
+            }
+        }
+        let mut out = std::collections::BTreeMap::new();
+        walk("", &serde_json::from_str(json).expect("valid JSON"), &mut out);
+        out
+    }
+
+    #[test]
+    fn both_locale_files_have_the_same_keys_and_placeholders() {
+        // A key missing from `en.json` would only be a build warning, and the page would show Chinese.
+        let zh = keys_and_placeholders(include_str!("../locales/zh.json"));
+        let en = keys_and_placeholders(include_str!("../locales/en.json"));
+        assert_eq!(zh, en);
+    }
+
+    #[test]
+    fn texts_come_from_the_locale_files() {
+        assert_eq!(months(Lang::Zh, 12), "12 个月");
+        assert_eq!(months(Lang::En, 36), "36 months");
+        assert_eq!(Locale::from(Lang::default()), Locale::zh);
+        assert_eq!(td_string!(Locale::from(Lang::En), language.name), "English");
+        assert_eq!(td_string!(Locale::zh, saved_quote.heading, number = "Q-1"), "报价单 Q-1");
     }
 
     #[test]

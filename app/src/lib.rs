@@ -18,6 +18,7 @@ pub mod i18n;
 pub mod models;
 pub mod routes;
 
+use i18n::{Locale, td_string};
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
 use leptos_router::{
@@ -52,7 +53,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
-    let lang = i18n::provide_lang();
+    let locale = Locale::from(i18n::provide_lang());
     // Effects run only in the browser: marks the page as interactive, so browser tests (and
     // styles) can tell the server-rendered page from the hydrated one.
     Effect::new(|_| {
@@ -62,14 +63,14 @@ pub fn App() -> impl IntoView {
     });
     view! {
         <Stylesheet id="leptos" href=format!("/pkg/{OUTPUT_NAME}.css") />
-        <Title text=lang.pick("企业微信接口许可 · 报价与订单", "WeCom interface licenses · quotes and orders") />
+        <Title text={td_string!(locale, app.title)} />
         <Router>
             <AuthProvider>
             <header class="site-header">
                 <a class="brand" href="/">
-                    {lang.pick("企业微信接口许可", "WeCom interface licenses")}
+                    {td_string!(locale, app.brand)}
                 </a>
-                <span class="brand-sub">{lang.pick("报价 · 订单 · 审批", "Quotes · orders · approvals")}</span>
+                <span class="brand-sub">{td_string!(locale, app.tagline)}</span>
                 <i18n::LangSwitch />
                 <components::user_menu::UserMenu />
             </header>

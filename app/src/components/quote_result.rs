@@ -5,18 +5,20 @@ use crate::components::tier_chart::TierChart;
 use crate::domain::money::format_grouped;
 use crate::domain::quote_form::QuoteFormResult;
 use crate::domain::{Lang, LineQuote, PriceBook, Quote};
-use crate::i18n::{count, encode_query_value, kind_name, money, months, order_type_name, use_lang};
+use crate::i18n::{
+    Locale, count, encode_query_value, kind_name, money, months, order_type_name, td_string, use_lang, use_locale,
+};
 use leptos::prelude::*;
 
 /// The live answer on the quote page: updates with every input, no request.
 #[component]
 pub fn QuoteResult(#[prop(into)] result: Signal<QuoteFormResult>, book: PriceBook) -> impl IntoView {
-    let lang = use_lang();
+    let locale = use_locale();
     let version = book.version.clone();
     let book = StoredValue::new(book);
     view! {
         <section class="quote-result" aria-labelledby="quote-result-heading">
-            <h2 id="quote-result-heading">{lang.pick("报价结果", "Your quote")}</h2>
+            <h2 id="quote-result-heading">{td_string!(locale, quote_result.heading)}</h2>
             <div aria-live="polite" aria-atomic="false">
                 {move || match result.with(|r| r.quote.clone()) {
                     Some(quote) => {
@@ -34,18 +36,14 @@ pub fn QuoteResult(#[prop(into)] result: Signal<QuoteFormResult>, book: PriceBoo
                     None => {
                         view! {
                             <p class="quote-pending" data-testid="quote-pending">
-                                {lang
-                                    .pick(
-                                        "请按提示修改左侧的输入，报价会立即更新。",
-                                        "Fix the inputs as shown; the quote updates at once.",
-                                    )}
+                                {td_string!(locale, quote_result.pending)}
                             </p>
                         }
                             .into_any()
                     }
                 }}
             </div>
-            <p class="price-book-version">{lang.pick("价格表版本：", "Price book version: ")} {version}</p>
+            <p class="price-book-version">{td_string!(locale, common.price_book_version)} {version}</p>
         </section>
     }
 }
@@ -55,23 +53,21 @@ pub fn QuoteResult(#[prop(into)] result: Signal<QuoteFormResult>, book: PriceBoo
 #[component]
 pub fn QuoteSummary(quote: Quote, book: Option<PriceBook>) -> impl IntoView {
     let lang = use_lang();
+    let locale = Locale::from(lang);
     let negotiated = quote.negotiated_accounts;
     let tax_label = if quote.invoice {
-        match lang {
-            Lang::Zh => format!("税额（{}%）", quote.tax_rate * rust_decimal::Decimal::from(100)),
-            Lang::En => format!("Tax ({}%)", quote.tax_rate * rust_decimal::Decimal::from(100)),
-        }
+        td_string!(locale, quote_result.tax_rate, rate = quote.tax_rate * rust_decimal::Decimal::from(100))
     } else {
-        lang.pick("税额（不开票）", "Tax (no invoice)").to_owned()
+        td_string!(locale, quote_result.tax_no_invoice).to_owned()
     };
     let lines = quote.lines.clone();
     view! {
         <div class="quote-total">
-            <span class="label">{lang.pick("合计", "Total")}</span>
+            <span class="label">{td_string!(locale, quote_result.total)}</span>
             <strong data-testid="quote-total">{money(lang, quote.total)}</strong>
         </div>
         <dl class="quote-sums">
-            <dt>{lang.pick("小计", "Subtotal")}</dt>
+            <dt>{td_string!(locale, quote_result.subtotal)}</dt>
             <dd data-testid="quote-subtotal">{money(lang, quote.subtotal)}</dd>
             <dt>{tax_label}</dt>
             <dd data-testid="quote-tax">{money(lang, quote.tax)}</dd>
@@ -84,13 +80,19 @@ pub fn QuoteSummary(quote: Quote, book: Option<PriceBook>) -> impl IntoView {
 /// Accounts above the last priced tier: no instant price; the customer asks for one.
 #[component]
 fn NegotiatedNote(quote: Quote) -> impl IntoView {
-    let lang = use_lang();
+    let locale = use_locale();
     let n = quote.negotiated_accounts;
     let details: Vec<String> = quote
         .lines
         .iter()
         .map(|l| {
-            format!("{} × {}（{} {}）", kind_name(Lang::Zh, l.kind), l.count, l.months, lang.pick("个月", "months"))
+            td_string!(
+                locale,
+                quote_result.mail_line,
+                kind = kind_name(Lang::Zh, l.kind),
+                accounts = l.count,
+                months = l.months
+            )
         })
         .collect();
     let subject = "企业微信接口许可议价 / WeCom license price request";
@@ -109,23 +111,10 @@ fn NegotiatedNote(quote: Quote) -> impl IntoView {
     view! {
         <div class="negotiated" data-testid="quote-negotiated" role="note">
             <p>
-                {match lang {
-                    Lang::Zh => {
-                        format!(
-                            "另有 {} 个账号位于 10001 及以上区间，价格面议，未计入合计。请联系渠道伙伴议价。",
-                            count(n),
-                        )
-                    }
-                    Lang::En => {
-                        format!(
-                            "{} more accounts fall at 10,001 and above: their price is negotiated and not in the total. Ask your channel partner for a price.",
-                            count(n),
-                        )
-                    }
-                }}
+                {td_string!(locale, quote_result.negotiated_note, n = count(n))}
             </p>
             <a class="button" href=href data-testid="ask-price">
-                {lang.pick("发邮件询价", "Email for a price")}
+                {td_string!(locale, quote_result.ask_price)}
             </a>
         </div>
     }
@@ -134,15 +123,14 @@ fn NegotiatedNote(quote: Quote) -> impl IntoView {
 #[component]
 fn LineBreakdown(line: LineQuote, book: Option<PriceBook>) -> impl IntoView {
     let lang = use_lang();
-    let title = format!(
-        "{} × {}{}{}{}{}{}",
-        kind_name(lang, line.kind),
-        count(line.count),
-        lang.pick("，", ", "),
-        months(lang, line.months),
-        lang.pick("（", " ("),
-        order_type_name(lang, line.order_type),
-        lang.pick("）", ")"),
+    let locale = Locale::from(lang);
+    let title = td_string!(
+        locale,
+        quote_result.line_title,
+        kind = kind_name(lang, line.kind),
+        accounts = count(line.count),
+        months = months(lang, line.months),
+        order_type = order_type_name(lang, line.order_type)
     );
     let average = line.average_yearly_price();
     let marginal = book.as_ref().map(|b| b.marginal_cost(line.kind, line.existing + line.count, line.months));
@@ -152,10 +140,10 @@ fn LineBreakdown(line: LineQuote, book: Option<PriceBook>) -> impl IntoView {
             <caption>{title}</caption>
             <thead>
                 <tr>
-                    <th scope="col">{lang.pick("账号区间", "Positions")}</th>
-                    <th scope="col">{lang.pick("数量", "Accounts")}</th>
-                    <th scope="col">{lang.pick("单价（元/账号/年）", "Unit price (CNY/account/year)")}</th>
-                    <th scope="col">{lang.pick("金额", "Amount")}</th>
+                    <th scope="col">{td_string!(locale, quote_result.positions)}</th>
+                    <th scope="col">{td_string!(locale, quote_result.accounts)}</th>
+                    <th scope="col">{td_string!(locale, quote_result.unit_price)}</th>
+                    <th scope="col">{td_string!(locale, quote_result.amount)}</th>
                 </tr>
             </thead>
             <tbody>
@@ -176,14 +164,14 @@ fn LineBreakdown(line: LineQuote, book: Option<PriceBook>) -> impl IntoView {
             </tbody>
             <tfoot>
                 <tr>
-                    <th scope="row" colspan="3">{lang.pick("本行金额", "Line amount")}</th>
+                    <th scope="row" colspan="3">{td_string!(locale, quote_result.line_amount)}</th>
                     <td data-testid=format!("line-amount-{kind}")>{format_grouped(line.amount)}</td>
                 </tr>
                 {(!line.tax.is_zero())
                     .then(|| {
                         view! {
                             <tr>
-                                <th scope="row" colspan="3">{lang.pick("税额", "Tax")}</th>
+                                <th scope="row" colspan="3">{td_string!(locale, quote_result.tax)}</th>
                                 <td>{format_grouped(line.tax)}</td>
                             </tr>
                         }
@@ -194,7 +182,7 @@ fn LineBreakdown(line: LineQuote, book: Option<PriceBook>) -> impl IntoView {
             {average
                 .map(|a| {
                     view! {
-                        <dt>{lang.pick("平均每账号每年", "Average per account per year")}</dt>
+                        <dt>{td_string!(locale, quote_result.average)}</dt>
                         <dd data-testid=format!("average-{kind}")>{money(lang, a)}</dd>
                     }
                 })}
@@ -202,10 +190,10 @@ fn LineBreakdown(line: LineQuote, book: Option<PriceBook>) -> impl IntoView {
                 .map(|m| {
                     let text = match m {
                         Some(m) => money(lang, m),
-                        None => lang.pick("面议", "negotiated").to_owned(),
+                        None => td_string!(locale, common.negotiated).to_owned(),
                     };
                     view! {
-                        <dt>{lang.pick("再加 1 个账号（同样时长）", "One more account (same term)")}</dt>
+                        <dt>{td_string!(locale, quote_result.marginal)}</dt>
                         <dd data-testid=format!("marginal-{kind}")>{text}</dd>
                     }
                 })}

@@ -6,7 +6,7 @@
 //! invisible); positions inside a tier are spread linearly.
 
 use crate::domain::{LineQuote, PriceBook};
-use crate::i18n::{count, kind_name, use_lang};
+use crate::i18n::{Locale, count, kind_name, td_string, use_lang};
 use leptos::prelude::*;
 
 const WIDTH: f64 = 600.0;
@@ -36,6 +36,7 @@ fn x_of(book: &PriceBook, position: f64) -> f64 {
 #[component]
 pub fn TierChart(book: PriceBook, line: LineQuote) -> impl IntoView {
     let lang = use_lang();
+    let locale = Locale::from(lang);
     let kind = line.kind;
     let max_price = book.tiers.iter().filter_map(|t| t.price(kind)).map(|p| p.fen()).max().unwrap_or(1).max(1) as f64;
     let plot_h = HEIGHT - TOP - BOTTOM;
@@ -43,7 +44,6 @@ pub fn TierChart(book: PriceBook, line: LineQuote) -> impl IntoView {
     let first = line.existing + 1;
     let last = line.existing + line.count;
     let id = format!("tier-chart-{}", kind.code());
-    let unit = lang.pick("元", "CNY");
 
     let tiers = book
         .tiers
@@ -73,7 +73,7 @@ pub fn TierChart(book: PriceBook, line: LineQuote) -> impl IntoView {
                     view! { <rect class="tier negotiated" x=x0 y=TOP width={x1 - x0} height=plot_h /> }.into_any(),
                     view! {
                         <text class="tier-price" x={(x0 + x1) / 2.0} y={TOP + plot_h / 2.0} text-anchor="middle">
-                            {lang.pick("面议", "negotiated")}
+                            {td_string!(locale, common.negotiated)}
                         </text>
                     }
                     .into_any(),
@@ -109,12 +109,9 @@ pub fn TierChart(book: PriceBook, line: LineQuote) -> impl IntoView {
         view! { <line class="existing-marker" x1=x x2=x y1={TOP - 8.0} y2={TOP + plot_h} /> }
     });
     let end_x = x_of(&book, f64::from(last) + 1.0);
-    let title = match lang {
-        crate::domain::Lang::Zh => format!("{}阶梯单价与本次报价所在位置", kind_name(lang, kind)),
-        crate::domain::Lang::En => format!("Tiered price per {} and where this quote falls", kind_name(lang, kind)),
-    };
-    let desc = describe(lang, &line, unit);
-    let axis = lang.pick("账号位置（每档等宽）", "account position (tiers drawn equal width)");
+    let title = td_string!(locale, tier_chart.title, kind = kind_name(lang, kind));
+    let desc = describe(locale, &line);
+    let axis = td_string!(locale, tier_chart.axis);
 
     view! {
         <figure class="tier-chart" data-testid=format!("tier-chart-{}", kind.code())>
@@ -140,48 +137,30 @@ pub fn TierChart(book: PriceBook, line: LineQuote) -> impl IntoView {
 }
 
 /// The chart in words: which positions, and how many in each band at which price.
-fn describe(lang: crate::domain::Lang, line: &LineQuote, unit: &str) -> String {
+fn describe(locale: Locale, line: &LineQuote) -> String {
     let bands: Vec<String> = line
         .bands
         .iter()
-        .map(|b| match lang {
-            crate::domain::Lang::Zh => {
-                format!(
-                    "{}个在{}–{}区间（{}{}/账号/年）",
-                    count(b.count),
-                    count(b.from),
-                    count(b.to),
-                    b.unit_price,
-                    unit
-                )
-            }
-            crate::domain::Lang::En => format!(
-                "{} in positions {}–{} at {} {}/account/year",
-                count(b.count),
-                count(b.from),
-                count(b.to),
-                b.unit_price,
-                unit
-            ),
+        .map(|b| {
+            td_string!(
+                locale,
+                tier_chart.band,
+                accounts = count(b.count),
+                from = count(b.from),
+                to = count(b.to),
+                price = b.unit_price
+            )
         })
         .collect();
-    let (first, last) = (line.existing + 1, line.existing + line.count);
-    let kind = kind_name(lang, line.kind);
-    let mut s = match lang {
-        crate::domain::Lang::Zh => {
-            format!("{kind}：第{}–{}个账号位置；{}", count(first), count(last), bands.join("，"))
-        }
-        crate::domain::Lang::En => format!("{kind}s: positions {}–{}; {}", count(first), count(last), bands.join("; ")),
-    };
+    let bands = bands.join(td_string!(locale, tier_chart.band_separator));
+    let kind = kind_name(locale.into(), line.kind);
+    let (first, last) = (count(line.existing + 1), count(line.existing + line.count));
     if line.negotiated_accounts > 0 {
         let n = count(line.negotiated_accounts);
-        s.push_str(&match lang {
-            crate::domain::Lang::Zh => format!("；{n}个在10001及以上区间，价格面议"),
-            crate::domain::Lang::En => format!("; {n} at 10,001 and above, price negotiated"),
-        });
+        td_string!(locale, tier_chart.summary_negotiated, kind, first, last, bands, n)
+    } else {
+        td_string!(locale, tier_chart.summary, kind, first, last, bands)
     }
-    s.push_str(lang.pick("。", "."));
-    s
 }
 
 #[cfg(test)]
@@ -209,7 +188,7 @@ mod tests {
             existing: 0,
         };
         let q = book.price_line(0, &line, false).unwrap();
-        let zh = describe(crate::domain::Lang::Zh, &q, "元");
+        let zh = describe(Locale::zh, &q);
         assert!(zh.contains("5个在1–5区间（50.00元/账号/年）"), "{zh}");
         assert!(zh.contains("3个在6–8区间"), "{zh}");
     }

@@ -3,7 +3,7 @@
 
 use crate::error::AppError;
 use crate::functions::auth::{Me, SignOut, me};
-use crate::i18n::use_lang;
+use crate::i18n::{Locale, td_string, use_lang};
 use crate::models::SessionUser;
 use leptos::form::ActionForm;
 use leptos::prelude::*;
@@ -49,13 +49,14 @@ type MeEndpoint = Me;
 pub fn UserMenu() -> impl IntoView {
     let auth = use_auth();
     let lang = use_lang();
+    let locale = Locale::from(lang);
     view! {
-        <nav class="user-menu" aria-label=lang.pick("账户", "Account")>
+        <nav class="user-menu" aria-label={td_string!(locale, user_menu.label)}>
             <Transition fallback=|| ()>
                 {move || Suspend::new(async move {
                     match auth.user.await {
                         Ok(Some(user)) => view! { <SignedIn user /> }.into_any(),
-                        Ok(None) => view! { <a class="button" href="/signin">{lang.pick("登录", "Sign in")}</a> }.into_any(),
+                        Ok(None) => view! { <a class="button" href="/signin">{td_string!(locale, user_menu.sign_in)}</a> }.into_any(),
                         Err(e) => view! { <span class="error">{e.message(lang)}</span> }.into_any(),
                     }
                 })}
@@ -68,14 +69,15 @@ pub fn UserMenu() -> impl IntoView {
 fn SignedIn(user: SessionUser) -> impl IntoView {
     let auth = use_auth();
     let lang = use_lang();
+    let locale = Locale::from(lang);
     view! {
-        <a href="/contracts">{lang.pick("订单合同", "Order contracts")}</a>
+        <a href="/contracts">{td_string!(locale, user_menu.contracts)}</a>
         <span class="user-name" title=user.organisation_name.clone()>
             {user.display_name.clone()}
             <small>{format!(" · {} · {}", lang.pick(user.role.label_zh(), user.role.label_en()), user.organisation_name)}</small>
         </span>
         <ActionForm action=auth.sign_out attr:class="inline-form">
-            <button type="submit">{lang.pick("退出登录", "Sign out")}</button>
+            <button type="submit">{td_string!(locale, user_menu.sign_out)}</button>
         </ActionForm>
     }
 }

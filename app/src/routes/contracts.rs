@@ -4,7 +4,7 @@ use crate::components::user_menu::use_auth;
 use crate::domain::contract::ContractStatus;
 use crate::domain::money::format_grouped;
 use crate::functions::contracts::list_contracts;
-use crate::i18n::{date_time, use_lang};
+use crate::i18n::{Locale, date_time, td_string, use_lang, use_locale};
 use crate::models::{ContractFilter, ContractSummary, Role, SessionUser};
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -21,8 +21,9 @@ where
 {
     let auth = use_auth();
     let lang = use_lang();
+    let locale = Locale::from(lang);
     view! {
-        <Suspense fallback=move || view! { <p class="loading">{lang.pick("正在读取登录状态…", "Checking sign-in…")}</p> }>
+        <Suspense fallback=move || view! { <p class="loading">{td_string!(locale, contracts.checking_sign_in)}</p> }>
             {move || {
                 let signed_in = signed_in.clone();
                 Suspend::new(async move {
@@ -43,13 +44,13 @@ fn SignInNotice() -> impl IntoView {
     if let Some(res) = use_context::<leptos_axum::ResponseOptions>() {
         res.set_status(http::StatusCode::UNAUTHORIZED);
     }
-    let lang = use_lang();
+    let locale = use_locale();
     view! {
         <section class="signin-notice card">
-            <h1>{lang.pick("请先登录", "Please sign in")}</h1>
-            <p>{lang.pick("查看和提交订单合同需要登录。", "Viewing and submitting order contracts needs a sign-in.")}</p>
+            <h1>{td_string!(locale, contracts.sign_in_notice.heading)}</h1>
+            <p>{td_string!(locale, contracts.sign_in_notice.explanation)}</p>
             <p>
-                <a class="button primary" href="/signin">{lang.pick("去登录", "Sign in")}</a>
+                <a class="button primary" href="/signin">{td_string!(locale, contracts.sign_in_notice.sign_in)}</a>
             </p>
         </section>
     }
@@ -75,9 +76,9 @@ const STATUS_CHOICES: [ContractStatus; 7] = [
 
 #[component]
 pub fn ContractsPage() -> impl IntoView {
-    let lang = use_lang();
+    let locale = use_locale();
     view! {
-        <Title text=lang.pick("订单合同 · 企业微信接口许可", "Order contracts · WeCom interface licenses") />
+        <Title text={td_string!(locale, contracts.title)} />
         <RequireSignIn signed_in=|user: SessionUser| view! { <ContractList user /> } />
     }
 }
@@ -91,31 +92,32 @@ fn ContractList(user: SessionUser) -> impl IntoView {
     let search = current.search.clone().unwrap_or_default();
     let status = current.status.clone().unwrap_or_default();
     let lang = use_lang();
+    let locale = Locale::from(lang);
     view! {
         <section class="contracts-page">
             <header class="page-head">
-                <h1>{lang.pick("订单合同", "Order contracts")}</h1>
+                <h1>{td_string!(locale, contracts.heading)}</h1>
                 <span class="hint">{format!("{} · {}", user.display_name, user.organisation_name)}</span>
                 {(user.role == Role::Partner)
-                    .then(|| view! { <a class="button primary" href="/contracts/new">{lang.pick("新建订单合同", "New order contract")}</a> })}
+                    .then(|| view! { <a class="button primary" href="/contracts/new">{td_string!(locale, contracts.new_contract)}</a> })}
             </header>
             <form class="contract-filters card" method="get" action="/contracts" role="search">
                 <div class="field">
-                    <label for="filter-q">{lang.pick("搜索", "Search")}</label>
+                    <label for="filter-q">{td_string!(locale, contracts.search)}</label>
                     <input
                         id="filter-q"
                         name="q"
                         type="search"
                         value=search
-                        placeholder=lang.pick("单号、企业 ID 或最终客户", "Number, corp ID or end customer")
+                        placeholder={td_string!(locale, contracts.search_placeholder)}
                         maxlength="100"
                     />
                 </div>
                 <div class="field">
-                    <label for="filter-status">{lang.pick("状态", "Status")}</label>
+                    <label for="filter-status">{td_string!(locale, contracts.status)}</label>
                     <select id="filter-status" name="status">
                         <option value="" selected=status.is_empty()>
-                            {lang.pick("全部", "All")}
+                            {td_string!(locale, contracts.all_statuses)}
                         </option>
                         {STATUS_CHOICES
                             .iter()
@@ -129,9 +131,9 @@ fn ContractList(user: SessionUser) -> impl IntoView {
                             .collect_view()}
                     </select>
                 </div>
-                <button type="submit">{lang.pick("筛选", "Filter")}</button>
+                <button type="submit">{td_string!(locale, contracts.filter)}</button>
             </form>
-            <Transition fallback=move || view! { <p class="loading">{lang.pick("正在读取订单合同…", "Loading order contracts…")}</p> }>
+            <Transition fallback=move || view! { <p class="loading">{td_string!(locale, contracts.loading)}</p> }>
                 {move || Suspend::new(async move {
                     match page.await {
                         Ok(p) => view! { <ContractTable items=p.items next=p.next_cursor filter=filter.get_untracked() /> }.into_any(),
@@ -170,14 +172,15 @@ fn url_escape(s: &str) -> String {
 #[component]
 fn ContractTable(items: Vec<ContractSummary>, next: Option<String>, filter: ContractFilter) -> impl IntoView {
     let lang = use_lang();
+    let locale = Locale::from(lang);
     if items.is_empty() {
         let filtered = filter.search.is_some() || filter.status.is_some();
         return view! {
             <p class="empty card">
                 {if filtered {
-                    lang.pick("没有符合条件的订单合同。", "No order contract matches.")
+                    td_string!(locale, contracts.no_match)
                 } else {
-                    lang.pick("还没有订单合同。", "No order contracts yet.")
+                    td_string!(locale, contracts.none_yet)
                 }}
             </p>
         }
@@ -189,12 +192,12 @@ fn ContractTable(items: Vec<ContractSummary>, next: Option<String>, filter: Cont
         <table class="contract-list">
             <thead>
                 <tr>
-                    <th scope="col">{lang.pick("单号", "Number")}</th>
-                    <th scope="col">{lang.pick("最终客户", "End customer")}</th>
-                    <th scope="col">{lang.pick("企业", "Company")}</th>
-                    <th scope="col">{lang.pick("状态", "Status")}</th>
-                    <th scope="col" class="num">{lang.pick("金额（元）", "Amount (CNY)")}</th>
-                    <th scope="col">{lang.pick("更新时间", "Updated")}</th>
+                    <th scope="col">{td_string!(locale, contracts.number)}</th>
+                    <th scope="col">{td_string!(locale, contracts.end_customer)}</th>
+                    <th scope="col">{td_string!(locale, contracts.company)}</th>
+                    <th scope="col">{td_string!(locale, contracts.status)}</th>
+                    <th scope="col" class="num">{td_string!(locale, contracts.amount)}</th>
+                    <th scope="col">{td_string!(locale, contracts.updated)}</th>
                 </tr>
             </thead>
             <tbody>
@@ -205,7 +208,7 @@ fn ContractTable(items: Vec<ContractSummary>, next: Option<String>, filter: Cont
                         view! {
                             <tr>
                                 <td>
-                                    <a href=href>{c.document_number.clone().unwrap_or_else(|| lang.pick("（草稿）", "(draft)").to_owned())}</a>
+                                    <a href=href>{c.document_number.clone().unwrap_or_else(|| td_string!(locale, contracts.draft).to_owned())}</a>
                                 </td>
                                 <td>{c.end_customer.clone()}</td>
                                 <td>
@@ -224,9 +227,9 @@ fn ContractTable(items: Vec<ContractSummary>, next: Option<String>, filter: Cont
                     .collect_view()}
             </tbody>
         </table>
-        <nav class="pager" aria-label=lang.pick("分页", "Pages")>
-            {first_page.map(|h| view! { <a href=h>{lang.pick("回到第一页", "First page")}</a> })}
-            {next_page.map(|h| view! { <a class="button" href=h>{lang.pick("下一页", "Next page")}</a> })}
+        <nav class="pager" aria-label={td_string!(locale, contracts.pages)}>
+            {first_page.map(|h| view! { <a href=h>{td_string!(locale, contracts.first_page)}</a> })}
+            {next_page.map(|h| view! { <a class="button" href=h>{td_string!(locale, contracts.next_page)}</a> })}
         </nav>
     }
     .into_any()

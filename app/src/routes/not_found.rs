@@ -1,11 +1,11 @@
-use crate::i18n::use_lang;
+use crate::i18n::{td_string, use_locale};
 use leptos::prelude::*;
 
 /// Shown for any path no route matches, and for a saved-quote link that does not exist; answers
 /// 404 on the server.
 #[component]
 pub fn NotFound() -> impl IntoView {
-    let lang = use_lang();
+    let locale = use_locale();
     #[cfg(feature = "ssr")]
     {
         if let Some(resp) = use_context::<leptos_axum::ResponseOptions>() {
@@ -14,16 +14,12 @@ pub fn NotFound() -> impl IntoView {
     }
     view! {
         <section class="not-found" data-testid="not-found">
-            <h1>{lang.pick("页面不存在", "Page not found")}</h1>
+            <h1>{td_string!(locale, not_found.heading)}</h1>
             <p>
-                {lang
-                    .pick(
-                        "链接可能有误，或报价已被删除。",
-                        "The link may be mistyped, or the quote no longer exists.",
-                    )}
+                {td_string!(locale, not_found.explanation)}
             </p>
             <p>
-                <a href="/">{lang.pick("返回报价页", "Back to the quote page")}</a>
+                <a href="/">{td_string!(locale, not_found.back)}</a>
             </p>
         </section>
     }

@@ -8,10 +8,10 @@
 use crate::components::quote_result::QuoteResult;
 use crate::domain::problem::problems_for;
 use crate::domain::quote_form::{QuoteFormResult, fields};
-use crate::domain::{Lang, OrderType, PriceBook, Problem, QuoteForm};
+use crate::domain::{OrderType, PriceBook, Problem, QuoteForm};
 use crate::functions::price_book::current_price_book;
 use crate::functions::quotes::{SaveOutcome, SaveQuote, quote_href};
-use crate::i18n::{months, order_type_name, use_lang};
+use crate::i18n::{Locale, months, order_type_name, td_string, use_lang, use_locale};
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
@@ -20,20 +20,16 @@ const QUICK_MONTHS: [u32; 3] = [12, 24, 36];
 
 #[component]
 pub fn QuotePage() -> impl IntoView {
-    let lang = use_lang();
+    let locale = use_locale();
     let book = Resource::new(|| (), |_| current_price_book());
     view! {
         <section class="quote-page">
-            <h1>{lang.pick("企业微信接口许可报价", "WeCom interface license quote")}</h1>
+            <h1>{td_string!(locale, quote_page.heading)}</h1>
             <p class="lead">
-                {lang
-                    .pick(
-                        "许可账号按企业维度累进阶梯计费：每个账号按其所在区间的单价计算，基础账号与互通账号分别计算。",
-                        "Licenses are priced per enterprise in progressive tiers: each account costs the price of the tier its position falls in, basic and interop counted separately.",
-                    )}
+                {td_string!(locale, quote_page.lead)}
             </p>
             <Suspense fallback=move || {
-                view! { <p class="loading">{lang.pick("正在读取价格表…", "Loading the price book…")}</p> }
+                view! { <p class="loading">{td_string!(locale, quote_page.loading)}</p> }
             }>
                 {move || Suspend::new(async move {
                     match book.await {
@@ -49,6 +45,7 @@ pub fn QuotePage() -> impl IntoView {
 #[component]
 fn QuoteCalculator(book: PriceBook) -> impl IntoView {
     let lang = use_lang();
+    let locale = Locale::from(lang);
     let query = use_query_map();
     let initial = query.with_untracked(|q| {
         // A link without parameters gets the default example, not an empty form.
@@ -83,37 +80,37 @@ fn QuoteCalculator(book: PriceBook) -> impl IntoView {
         <div class="quote-layout">
             <form class="quote-form" method="get" action="/" on:submit=|ev| ev.prevent_default()>
                 <fieldset>
-                    <legend>{lang.pick("购买内容", "What to buy")}</legend>
+                    <legend>{td_string!(locale, quote_page.what_to_buy)}</legend>
                     <CountInput
                         name=fields::BASIC
-                        label=lang.pick("基础账号数量", "Basic accounts")
-                        hint=lang.pick("基础账号用于调用基础接口", "Basic accounts call the basic interfaces")
+                        label={td_string!(locale, quote_page.basic)}
+                        hint={td_string!(locale, quote_page.basic_hint)}
                         value=Signal::derive(move || form.with(|f| f.basic.clone()))
                         on_input=move |v| form.update(|f| f.basic = v)
                         problems=problems(fields::BASIC)
                     />
                     <CountInput
                         name=fields::INTEROP
-                        label=lang.pick("互通账号数量", "Interop accounts")
-                        hint=lang
-                            .pick(
-                                "互通账号用于调用基础和互通两个接口（互通接口涵盖基础接口）",
-                                "Interop accounts call both the basic and the interop interfaces (interop includes basic)",
-                            )
+                        label={td_string!(locale, quote_page.interop)}
+                        hint={td_string!(locale, quote_page.interop_hint)}
                         value=Signal::derive(move || form.with(|f| f.interop.clone()))
                         on_input=move |v| form.update(|f| f.interop = v)
                         problems=problems(fields::INTEROP)
                     />
-                    <Help question=HELP_KINDS[0] answer=HELP_KINDS[1] />
+                    // Basic vs interop, in the seed's words.
+                    <Help
+                        question={td_string!(locale, quote_page.help_kinds.question)}
+                        answer={td_string!(locale, quote_page.help_kinds.answer)}
+                    />
                     <CountInput
                         name=fields::MONTHS
-                        label=lang.pick("购买时长（月）", "Term (months)")
+                        label={td_string!(locale, quote_page.months)}
                         hint=""
                         value=Signal::derive(move || form.with(|f| f.months.clone()))
                         on_input=move |v| form.update(|f| f.months = v)
                         problems=problems(fields::MONTHS)
                     />
-                    <div class="quick-picks" role="group" aria-label=lang.pick("常用时长", "Common terms")>
+                    <div class="quick-picks" role="group" aria-label={td_string!(locale, quote_page.common_terms)}>
                         {QUICK_MONTHS
                             .into_iter()
                             .map(|m| {
@@ -140,7 +137,7 @@ fn QuoteCalculator(book: PriceBook) -> impl IntoView {
                     </div>
                     <HelpTerm min_months_new max_months />
                     <div class="field">
-                        <label for="order_type">{lang.pick("订单类型", "Order type")}</label>
+                        <label for="order_type">{td_string!(locale, quote_page.order_type)}</label>
                         <select
                             id="order_type"
                             name=fields::ORDER_TYPE
@@ -175,20 +172,20 @@ fn QuoteCalculator(book: PriceBook) -> impl IntoView {
                             on:change=move |ev| form.update(|f| f.invoice = event_target_checked(&ev))
                         />
                         <label for="invoice">
-                            {lang
-                                .pick(
-                                    "需要开票（税额按价格表税率计算；微信扫码代支付不提供发票）",
-                                    "Invoice needed (tax at the price book's rate; WeChat-scan proxy payment comes without an invoice)",
-                                )}
+                            {td_string!(locale, quote_page.invoice)}
                         </label>
                     </div>
                 </fieldset>
                 <fieldset class="existing" disabled=renewal>
-                    <legend>{lang.pick("企业已激活的账号", "Accounts the enterprise already has active")}</legend>
-                    <Help question=HELP_EXISTING[0] answer=HELP_EXISTING[1] />
+                    <legend>{td_string!(locale, quote_page.existing)}</legend>
+                    // Why accounts already active change the price.
+                    <Help
+                        question={td_string!(locale, quote_page.help_existing.question)}
+                        answer={td_string!(locale, quote_page.help_existing.answer)}
+                    />
                     <CountInput
                         name=fields::EXISTING_BASIC
-                        label=lang.pick("已激活基础账号", "Active basic accounts")
+                        label={td_string!(locale, quote_page.existing_basic)}
                         hint=""
                         value=Signal::derive(move || form.with(|f| f.existing_basic.clone()))
                         on_input=move |v| form.update(|f| f.existing_basic = v)
@@ -196,7 +193,7 @@ fn QuoteCalculator(book: PriceBook) -> impl IntoView {
                     />
                     <CountInput
                         name=fields::EXISTING_INTEROP
-                        label=lang.pick("已激活互通账号", "Active interop accounts")
+                        label={td_string!(locale, quote_page.existing_interop)}
                         hint=""
                         value=Signal::derive(move || form.with(|f| f.existing_interop.clone()))
                         on_input=move |v| form.update(|f| f.existing_interop = v)
@@ -206,7 +203,7 @@ fn QuoteCalculator(book: PriceBook) -> impl IntoView {
                 // Until the WASM arrives (or without JavaScript) the form is priced by the server;
                 // once hydrated every keystroke prices in place and the button is hidden.
                 <button type="submit" class="primary before-hydration">
-                    {lang.pick("计算报价", "Calculate")}
+                    {td_string!(locale, quote_page.calculate)}
                 </button>
             </form>
             <div class="quote-side">
@@ -222,6 +219,7 @@ fn QuoteCalculator(book: PriceBook) -> impl IntoView {
 #[component]
 fn SaveQuoteForm(form: RwSignal<QuoteForm>, result: Memo<QuoteFormResult>) -> impl IntoView {
     let lang = use_lang();
+    let locale = Locale::from(lang);
     let save = ServerAction::<SaveQuote>::new();
     let priced = move || result.with(|r| r.quote.is_some());
     let hidden = move |name: &'static str| {
@@ -252,14 +250,10 @@ fn SaveQuoteForm(form: RwSignal<QuoteForm>, result: Memo<QuoteFormResult>) -> im
                 {hidden(fields::EXISTING_INTEROP)}
                 {hidden(fields::INVOICE)}
                 <button type="submit" class="primary" data-testid="save-quote" disabled=move || save.pending().get()>
-                    {lang.pick("保存报价", "Save quote")}
+                    {td_string!(locale, quote_page.save)}
                 </button>
                 <p class="hint">
-                    {lang
-                        .pick(
-                            "保存后得到一个分享链接和报价单号，可打印；服务器按当日价格表重新计算。",
-                            "Saving gives a quote number and a link to share or print; the server prices it again with today's price book.",
-                        )}
+                    {td_string!(locale, quote_page.save_hint)}
                 </p>
             </ActionForm>
         </Show>
@@ -312,45 +306,18 @@ fn CountInput(
 
 /// Help in place: a question that opens to its answer, keyboard-usable as a native disclosure.
 #[component]
-fn Help(question: (&'static str, &'static str), answer: (&'static str, &'static str)) -> impl IntoView {
-    let lang = use_lang();
+fn Help(question: &'static str, answer: &'static str) -> impl IntoView {
     view! {
         <details class="help">
-            <summary>{lang.pick(question.0, question.1)}</summary>
-            <p>{lang.pick(answer.0, answer.1)}</p>
+            <summary>{question}</summary>
+            <p>{answer}</p>
         </details>
     }
 }
 
-/// Basic vs interop, in the seed's words.
-const HELP_KINDS: [(&str, &str); 2] = [
-    ("基础账号和互通账号怎么选？", "Basic or interop?"),
-    (
-        "基础接口必须购买。如果客户需要用到客户联系相关的功能，就需要购买互通接口（互通接口涵盖基础接口，若已购买互通接口，则无需再购买基础接口），比如客户要使用渠道码或会话存档功能，都涉及调取客户信息，则必须购买互通接口才能满足。",
-        "Basic interfaces must be bought. If the customer uses customer-contact features, buy interop (interop includes basic: an account with interop needs no basic as well) — for example channel QR codes or conversation archiving read customer information and need interop.",
-    ),
-];
-
-/// Why accounts already active change the price.
-const HELP_EXISTING: [(&str, &str); 2] = [
-    ("为什么要填已激活的账号？", "Why do active accounts matter?"),
-    (
-        "许可账号按企业维度累进阶梯计费，不同账号数区间的价格不同。新购、增购时，本次购买的账号接在企业已激活的同类账号之后计算区间：例如已有 3 个基础账号，再买 10 个就是第 4–13 个，按 2×5 + 8×4 元计算。续期从第 1 个账号开始计算。",
-        "Licenses are priced per enterprise in progressive tiers. For a new purchase or an add-on, the new accounts take the positions after the enterprise's active accounts of the same kind: with 3 basic accounts active, 10 more are positions 4–13, priced 2×5 + 8×4. A renewal starts at position 1.",
-    ),
-];
-
 /// Help in place: the minimum and maximum term.
 #[component]
 fn HelpTerm(min_months_new: u32, max_months: u32) -> impl IntoView {
-    let lang = use_lang();
-    let text = match lang {
-        Lang::Zh => format!(
-            "按整月购买，1–{max_months} 个月；新购至少 {min_months_new} 个月。金额 = 账号数 × 单价（元/账号/年）× 月数 ÷ 12。"
-        ),
-        Lang::En => format!(
-            "Whole months, 1 to {max_months}; a new purchase needs at least {min_months_new} months. Amount = accounts × unit price per year × months ÷ 12."
-        ),
-    };
+    let text = td_string!(use_locale(), quote_page.term_hint, max = max_months, min_new = min_months_new);
     view! { <p class="hint" id="months-hint">{text}</p> }
 }

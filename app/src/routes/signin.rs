@@ -6,7 +6,7 @@ use crate::components::user_menu::use_auth;
 use crate::domain::problem::Lang;
 use crate::error::AppError;
 use crate::functions::auth::SignIn;
-use crate::i18n::use_lang;
+use crate::i18n::{Locale, td_string, use_lang};
 use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -23,24 +23,22 @@ pub fn SignInPage() -> impl IntoView {
         }
     });
     let lang = use_lang();
+    let locale = Locale::from(lang);
     let error = move || match sign_in.value().get() {
         Some(Err(e)) => Some(sign_in_error(&e, lang)),
         _ => None,
     };
     let pending = sign_in.pending();
     view! {
-        <Title text=lang.pick("登录 · 企业微信接口许可", "Sign in · WeCom interface licenses") />
+        <Title text={td_string!(locale, sign_in.title)} />
         <section class="signin-page card">
-            <h1>{lang.pick("登录", "Sign in")}</h1>
+            <h1>{td_string!(locale, sign_in.sign_in)}</h1>
             <p class="lead">
-                {lang.pick(
-                    "渠道伙伴、审批人和管理员请使用分配的账号登录。",
-                    "Partners, approvers and administrators: sign in with the account you were given.",
-                )}
+                {td_string!(locale, sign_in.lead)}
             </p>
             <ActionForm action=sign_in attr:class="signin-form">
                 <div class="field">
-                    <label for="signin-username">{lang.pick("用户名", "Username")}</label>
+                    <label for="signin-username">{td_string!(locale, sign_in.username)}</label>
                     <input
                         id="signin-username"
                         name="username"
@@ -51,7 +49,7 @@ pub fn SignInPage() -> impl IntoView {
                     />
                 </div>
                 <div class="field">
-                    <label for="signin-password">{lang.pick("密码", "Password")}</label>
+                    <label for="signin-password">{td_string!(locale, sign_in.password)}</label>
                     <input
                         id="signin-password"
                         name="password"
@@ -62,7 +60,7 @@ pub fn SignInPage() -> impl IntoView {
                 </div>
                 {move || error().map(|msg| view! { <p class="error" role="alert">{msg}</p> })}
                 <button class="primary" type="submit" disabled=pending>
-                    {move || if pending.get() { lang.pick("正在登录…", "Signing in…") } else { lang.pick("登录", "Sign in") }}
+                    {move || if pending.get() { td_string!(locale, sign_in.signing_in) } else { td_string!(locale, sign_in.sign_in) }}
                 </button>
             </ActionForm>
         </section>
@@ -71,15 +69,12 @@ pub fn SignInPage() -> impl IntoView {
 
 /// What the sign-in form says for an error: the rate limit names the wait.
 fn sign_in_error(e: &AppError, lang: Lang) -> String {
-    match (e, lang) {
-        (AppError::BadCredentials, Lang::Zh) => "用户名或密码不正确，请重新输入。".to_owned(),
-        (AppError::BadCredentials, Lang::En) => "Wrong username or password; please try again.".to_owned(),
-        (AppError::RateLimited { retry_after_minutes }, Lang::Zh) => {
-            format!("登录失败次数过多，账号已暂时锁定，请 {retry_after_minutes} 分钟后再试。")
+    let locale = Locale::from(lang);
+    match e {
+        AppError::BadCredentials => td_string!(locale, sign_in.bad_credentials).to_owned(),
+        AppError::RateLimited { retry_after_minutes } => {
+            td_string!(locale, sign_in.rate_limited, minutes = retry_after_minutes)
         }
-        (AppError::RateLimited { retry_after_minutes }, Lang::En) => {
-            format!("Too many failed sign-ins: the account is locked for now; try again in {retry_after_minutes} min.")
-        }
-        (other, lang) => other.message(lang),
+        other => other.message(lang),
     }
 }

@@ -19,7 +19,7 @@ use crate::functions::contracts::{
     approve_contract, cancel_contract, create_contract, reject_contract, save_contract, submit_contract,
     withdraw_contract,
 };
-use crate::i18n::{money, use_lang};
+use crate::i18n::{Locale, money, td_string, use_lang};
 use crate::models::{ContractDto, FlowDto, Role, SessionUser};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -63,7 +63,10 @@ pub(super) struct Form {
     pub editable: Memo<bool>,
     pub busy: RwSignal<bool>,
     pub notice: RwSignal<Option<Notice>>,
+    /// The page language, for the domain's messages and names.
     pub lang: Lang,
+    /// The same language, for the form's own texts (`td_string!`).
+    pub locale: Locale,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -121,6 +124,7 @@ impl Form {
 #[component]
 pub fn ContractForm(inputs: FormInputs) -> impl IntoView {
     let lang = use_lang();
+    let locale = Locale::from(lang);
     let FormInputs { user, book, options, flow, contract, draft, from_quote } = inputs;
     let role = user.role;
     let is_new = contract.is_none();
@@ -162,6 +166,7 @@ pub fn ContractForm(inputs: FormInputs) -> impl IntoView {
         busy: RwSignal::new(false),
         notice: RwSignal::new(None),
         lang,
+        locale,
     };
 
     // 获取暂存信息: offer what this browser kept of unsaved input, and keep typing safe from now on.
@@ -188,10 +193,10 @@ pub fn ContractForm(inputs: FormInputs) -> impl IntoView {
     let heading = move || {
         f.saved.with(|c| match c.as_ref() {
             Some(c) => match &c.document_number {
-                Some(n) => format!("{} {n}", lang.pick("企业微信接口合同", "WeCom interface contract")),
-                None => lang.pick("企业微信接口合同（草稿）", "WeCom interface contract (draft)").to_owned(),
+                Some(n) => td_string!(locale, contract_form.heading, number = n),
+                None => td_string!(locale, contract_form.heading_draft).to_owned(),
             },
-            None => lang.pick("新建企业微信接口合同", "New WeCom interface contract").to_owned(),
+            None => td_string!(locale, contract_form.heading_new).to_owned(),
         })
     };
     let status_label = move || f.status().label(lang);
@@ -203,53 +208,50 @@ pub fn ContractForm(inputs: FormInputs) -> impl IntoView {
             <header class="page-head">
                 <h1>{heading}</h1>
                 <span class=status_code data-testid="contract-status">{status_label}</span>
-                <a href="/contracts">{lang.pick("返回订单合同列表", "Back to the contract list")}</a>
+                <a href="/contracts">{td_string!(locale, contract_form.back_to_list)}</a>
             </header>
             {from_quote.map(|n| view! {
                 <p class="hint" data-testid="from-quote">
-                    {match lang {
-                        Lang::Zh => format!("产品明细来自报价单 {n}，金额按当前价格表重新计算。"),
-                        Lang::En => format!("Product lines taken from quote {n}, priced again with the current price book."),
-                    }}
+                    {td_string!(locale, contract_form.from_quote, number = n)}
                 </p>
             })}
             <StashOffer f offer />
             <form class="contract-form" novalidate on:submit=|ev| ev.prevent_default()>
                 <fieldset class="card">
-                    <legend>{lang.pick("基本信息", "Basic information")}</legend>
+                    <legend>{td_string!(locale, contract_form.basic.legend)}</legend>
                     <div class="form-grid">
                         <div class="field">
-                            <span class="label">{lang.pick("渠道伙伴", "Channel partner")}</span>
+                            <span class="label">{td_string!(locale, contract_form.basic.channel_partner)}</span>
                             <span class="value">{organisation}</span>
                         </div>
                         <div class="field">
-                            <span class="label">{lang.pick("单据编号", "Document number")}</span>
+                            <span class="label">{td_string!(locale, contract_form.basic.document_number)}</span>
                             <span class="value" data-testid="document-number">
-                                {move || f.saved.with(|c| c.as_ref().and_then(|c| c.document_number.clone())).unwrap_or_else(|| lang.pick("提交审批时生成", "assigned on submission").to_owned())}
+                                {move || f.saved.with(|c| c.as_ref().and_then(|c| c.document_number.clone())).unwrap_or_else(|| td_string!(locale, contract_form.basic.assigned_on_submission).to_owned())}
                             </span>
                         </div>
-                        {text_field(f, paths::END_CUSTOMER, ("最终用户", "End customer"), true, |d| d.end_customer.clone(), |d, v| d.end_customer = v)}
+                        {text_field(f, paths::END_CUSTOMER, td_string!(locale, contract_form.basic.end_customer), true, |d| d.end_customer.clone(), |d, v| d.end_customer = v)}
                         <div class="field">
-                            <span class="label">{lang.pick("负责人", "Owner")}</span>
+                            <span class="label">{td_string!(locale, contract_form.basic.owner)}</span>
                             <span class="value">{owner}</span>
                         </div>
                         <SourceOrderField f />
-                        {text_field(f, paths::CORP_ID, ("企业微信ID", "Corp ID"), true, |d| d.corp_id.clone(), |d, v| d.corp_id = v)}
-                        {text_field(f, paths::CORP_NAME, ("购买企业的企业微信全称/简称", "Corp name (full or short)"), true, |d| d.corp_name.clone(), |d, v| d.corp_name = v)}
+                        {text_field(f, paths::CORP_ID, td_string!(locale, contract_form.basic.corp_id), true, |d| d.corp_id.clone(), |d, v| d.corp_id = v)}
+                        {text_field(f, paths::CORP_NAME, td_string!(locale, contract_form.basic.corp_name), true, |d| d.corp_name.clone(), |d, v| d.corp_name = v)}
                         {choice_field(
                             f,
                             paths::CRM_TYPE,
-                            ("CRM管理类型", "CRM management type"),
+                            td_string!(locale, contract_form.basic.crm_type),
                             true,
                             CrmManagementType::ALL.iter().map(|t| (t.code().to_owned(), lang.pick(t.zh(), t.en()).to_owned())).collect(),
                             |d| d.crm_type.map(|t| t.code().to_owned()),
                             |d, v| d.crm_type = CrmManagementType::from_code(&v),
                         )}
-                        {text_field(f, paths::LEASE_URL, ("租赁的账号URL", "Lease account URL"), false, |d| d.lease_url.clone(), |d, v| d.lease_url = v)}
+                        {text_field(f, paths::LEASE_URL, td_string!(locale, contract_form.basic.lease_url), false, |d| d.lease_url.clone(), |d, v| d.lease_url = v)}
                         {choice_field(
                             f,
                             paths::PAYMENT_METHOD,
-                            ("付款方式", "Payment method"),
+                            td_string!(locale, contract_form.basic.payment_method),
                             true,
                             PaymentMethod::ALL.iter().map(|m| (m.code().to_owned(), lang.pick(m.zh(), m.en()).to_owned())).collect(),
                             |d| d.payment_method.map(|m| m.code().to_owned()),
@@ -258,36 +260,36 @@ pub fn ContractForm(inputs: FormInputs) -> impl IntoView {
                         {choice_field(
                             f,
                             paths::ORDER_TYPE,
-                            ("订单类型", "Order type"),
+                            td_string!(locale, contract_form.basic.order_type),
                             true,
                             OrderType::ALL.iter().map(|t| (t.code().to_owned(), lang.pick(t.zh(), t.en()).to_owned())).collect(),
                             |d| d.order_type.map(|t| t.code().to_owned()),
                             |d, v| d.order_type = OrderType::from_code(&v),
                         )}
-                        {yes_no_field(f, paths::AUTO_ACTIVATION, ("接口是否开启自动激活", "Auto-activation on"), |d| d.auto_activation, |d, v| d.auto_activation = v)}
-                        {yes_no_field(f, paths::USERID_COUNT_MATCHES, ("User ID数量与实际购买接口数量是否一致", "Userid count matches the purchase"), |d| d.userid_count_matches, |d, v| d.userid_count_matches = v)}
+                        {yes_no_field(f, paths::AUTO_ACTIVATION, td_string!(locale, contract_form.basic.auto_activation), |d| d.auto_activation, |d, v| d.auto_activation = v)}
+                        {yes_no_field(f, paths::USERID_COUNT_MATCHES, td_string!(locale, contract_form.basic.userid_count_matches), |d| d.userid_count_matches, |d, v| d.userid_count_matches = v)}
                         <SheetCountAnswer f />
-                        {yes_no_field(f, paths::ORDER_QUANTITY_MATCHES, ("订单数量与实际购买接口数量是否一致", "Order quantity matches the purchase"), |d| d.order_quantity_matches, |d, v| d.order_quantity_matches = v)}
+                        {yes_no_field(f, paths::ORDER_QUANTITY_MATCHES, td_string!(locale, contract_form.basic.order_quantity_matches), |d| d.order_quantity_matches, |d, v| d.order_quantity_matches = v)}
                         {choice_field(
                             f,
                             paths::INSTALLED_APP,
-                            ("安装的应用", "Installed app"),
+                            td_string!(locale, contract_form.basic.installed_app),
                             true,
                             installed_apps.iter().map(|a| (a.clone(), a.clone())).collect(),
                             |d| Some(d.installed_app.clone()).filter(|a| !a.is_empty()),
                             |d, v| d.installed_app = v,
                         )}
-                        {text_field(f, paths::API_EXPIRY_DATE, ("企业微信API接口到期日", "WeCom API expiry date"), false, |d| d.api_expiry_date.clone(), |d, v| d.api_expiry_date = v)}
-                        {text_field(f, paths::EXISTING_BASIC, ("已激活基础账号数", "Active basic accounts"), false, |d| d.existing_basic.clone(), |d, v| d.existing_basic = v)}
-                        {text_field(f, paths::EXISTING_INTEROP, ("已激活互通账号数", "Active interop accounts"), false, |d| d.existing_interop.clone(), |d, v| d.existing_interop = v)}
+                        {text_field(f, paths::API_EXPIRY_DATE, td_string!(locale, contract_form.basic.api_expiry_date), false, |d| d.api_expiry_date.clone(), |d, v| d.api_expiry_date = v)}
+                        {text_field(f, paths::EXISTING_BASIC, td_string!(locale, contract_form.basic.existing_basic), false, |d| d.existing_basic.clone(), |d, v| d.existing_basic = v)}
+                        {text_field(f, paths::EXISTING_INTEROP, td_string!(locale, contract_form.basic.existing_interop), false, |d| d.existing_interop.clone(), |d, v| d.existing_interop = v)}
                     </div>
                 </fieldset>
                 <fieldset class="card">
-                    <legend>{lang.pick("备注", "Remark")}</legend>
+                    <legend>{td_string!(locale, contract_form.remark.legend)}</legend>
                     <div class="field wide">
                         <label for=paths::REMARK>
                             <span class="req">"*"</span>
-                            {lang.pick("备注", "Remark")}
+                            {td_string!(locale, contract_form.remark.legend)}
                         </label>
                         <textarea
                             id=paths::REMARK
@@ -304,10 +306,7 @@ pub fn ContractForm(inputs: FormInputs) -> impl IntoView {
                             {f.draft.with_untracked(|d| d.remark.clone())}
                         </textarea>
                         <p class="hint">
-                            {lang.pick(
-                                "1. 订单数量与实际购买接口数量不一致时，请备注说明，如：订单数量10人，实际只购买5人等；2. User ID数量与实际购买接口数量不一致时，请说明是否设置自动激活；3. 租赁/托管客户，此订单服务到期日请购买与产品原订单一致。",
-                                "1. When the order quantity differs from the licenses bought, explain it (e.g. ordered 10, bought 5); 2. when the userid count differs, say whether auto-activation is on; 3. lease/hosted customers: the service should end with the original product order.",
-                            )}
+                            {td_string!(locale, contract_form.remark.hint)}
                         </p>
                         <Problems f path=paths::REMARK />
                     </div>
@@ -339,11 +338,11 @@ pub(super) fn problem_items(lang: Lang, problems: &[Problem]) -> impl IntoView +
         .collect_view()
 }
 
-fn label_view(lang: Lang, path: String, label: (&'static str, &'static str), required: bool) -> impl IntoView {
+fn label_view(path: String, label: &'static str, required: bool) -> impl IntoView {
     view! {
         <label for=path>
             {required.then(|| view! { <span class="req">"*"</span> })}
-            {lang.pick(label.0, label.1)}
+            {label}
         </label>
     }
 }
@@ -377,14 +376,14 @@ where
 fn text_field(
     f: Form,
     path: &'static str,
-    label: (&'static str, &'static str),
+    label: &'static str,
     required: bool,
     get: fn(&ContractDraft) -> String,
     set: fn(&mut ContractDraft, String),
 ) -> impl IntoView {
     view! {
         <div class="field" data-field=path>
-            {label_view(f.lang, path.to_owned(), label, required)}
+            {label_view(path.to_owned(), label, required)}
             {text_input(f, path.to_owned(), get, set)}
             <Problems f path=path />
         </div>
@@ -397,7 +396,7 @@ where
     G: Fn(&ContractDraft) -> Option<String> + Copy + Send + Sync + 'static,
     S: Fn(&mut ContractDraft, String) + Copy + Send + Sync + 'static,
 {
-    let lang = f.lang;
+    let locale = f.locale;
     let (p_blur, p_invalid) = (path.clone(), path.clone());
     let initial = f.draft.with_untracked(|d| get(d)).unwrap_or_default();
     let none_selected = initial.is_empty();
@@ -414,7 +413,7 @@ where
             aria-invalid=move || if f.has_error(&p_invalid) { "true" } else { "false" }
         >
             <option value="" selected=none_selected prop:selected=move || f.draft.with(|d| get(d)).is_none()>
-                {lang.pick("请选择", "Choose")}
+                {td_string!(locale, contract_form.choose)}
             </option>
             {choices
                 .into_iter()
@@ -438,7 +437,7 @@ where
 fn choice_field(
     f: Form,
     path: &'static str,
-    label: (&'static str, &'static str),
+    label: &'static str,
     required: bool,
     choices: Vec<(String, String)>,
     get: fn(&ContractDraft) -> Option<String>,
@@ -446,7 +445,7 @@ fn choice_field(
 ) -> impl IntoView {
     view! {
         <div class="field" data-field=path>
-            {label_view(f.lang, path.to_owned(), label, required)}
+            {label_view(path.to_owned(), label, required)}
             {select_input(f, path.to_owned(), choices, get, set)}
             <Problems f path=path />
         </div>
@@ -456,18 +455,14 @@ fn choice_field(
 fn yes_no_field(
     f: Form,
     path: &'static str,
-    label: (&'static str, &'static str),
+    label: &'static str,
     get: fn(&ContractDraft) -> Option<bool>,
     set: fn(&mut ContractDraft, Option<bool>),
 ) -> impl IntoView {
-    let lang = f.lang;
-    let choices = vec![
-        ("yes".to_owned(), lang.pick("是", "yes").to_owned()),
-        ("no".to_owned(), lang.pick("否", "no").to_owned()),
-    ];
+    let choices = yes_no_choices(f.locale);
     view! {
         <div class="field" data-field=path>
-            {label_view(lang, path.to_owned(), label, false)}
+            {label_view(path.to_owned(), label, false)}
             {select_input(
                 f,
                 path.to_owned(),
@@ -478,6 +473,14 @@ fn yes_no_field(
             <Problems f path=path />
         </div>
     }
+}
+
+/// The choices of a yes / no select: `yes`, `no`, labelled in the page's language.
+fn yes_no_choices(locale: Locale) -> Vec<(String, String)> {
+    vec![
+        ("yes".to_owned(), td_string!(locale, common.yes).to_owned()),
+        ("no".to_owned(), td_string!(locale, common.no).to_owned()),
+    ]
 }
 
 fn yes_no_code(v: &str) -> Option<bool> {
@@ -492,15 +495,16 @@ fn yes_no_code(v: &str) -> Option<bool> {
 /// take from it (it wins over the one chosen above).
 #[component]
 fn SheetCountAnswer(f: Form) -> impl IntoView {
-    let lang = f.lang;
     let answer = move || {
         let sheet = f.sheet.get()?;
         let matches = f.draft.with(|d| userid_count_matches_of(d, Some(&sheet)))?;
         let (zh, en) = crate::domain::contract::fields::yes_no(matches);
-        Some(match lang {
-            Lang::Zh => format!("按 userid 表计算：{zh}（{} 个 userid）", sheet.total_userids),
-            Lang::En => format!("From the userid sheet: {en} ({} userids)", sheet.total_userids),
-        })
+        Some(td_string!(
+            f.locale,
+            contract_form.sheet_count_answer,
+            answer = f.lang.pick(zh, en),
+            n = sheet.total_userids
+        ))
     };
     view! { <p class="hint field" data-testid="sheet-count-answer">{answer}</p> }
 }
@@ -508,7 +512,7 @@ fn SheetCountAnswer(f: Form) -> impl IntoView {
 /// 选择源单: none, an external CRM order (number + its service end), or an earlier contract here.
 #[component]
 fn SourceOrderField(f: Form) -> impl IntoView {
-    let lang = f.lang;
+    let locale = f.locale;
     let kind = move || {
         f.draft.with(|d| match d.source_order {
             SourceOrder::None => "none",
@@ -521,7 +525,7 @@ fn SourceOrderField(f: Form) -> impl IntoView {
     let contract = move || kind() == "contract";
     view! {
         <div class="field wide source-order" data-field=paths::SOURCE_ORDER>
-            <label for=paths::SOURCE_ORDER>{lang.pick("选择源单", "Source order")}</label>
+            <label for=paths::SOURCE_ORDER>{td_string!(locale, contract_form.source_order.label)}</label>
             <select
                 id=paths::SOURCE_ORDER
                 name=paths::SOURCE_ORDER
@@ -537,23 +541,27 @@ fn SourceOrderField(f: Form) -> impl IntoView {
                     });
                 }
             >
-                {[("none", "无", "none"), ("external", "CRM 订单系统中的订单", "an order in the CRM order system"), ("contract", "本系统中的合同", "a contract here")]
+                {[
+                    ("none", td_string!(locale, contract_form.source_order.none)),
+                    ("external", td_string!(locale, contract_form.source_order.external)),
+                    ("contract", td_string!(locale, contract_form.source_order.contract)),
+                ]
                     .into_iter()
-                    .map(|(code, zh, en)| view! {
-                        <option value=code selected=initial == code prop:selected=move || kind() == code>{lang.pick(zh, en)}</option>
+                    .map(|(code, label)| view! {
+                        <option value=code selected=initial == code prop:selected=move || kind() == code>{label}</option>
                     })
                     .collect_view()}
             </select>
             <Show when=external>
                 <div class="inline-fields">
-                    {label_view(lang, paths::SOURCE_ORDER_NUMBER.to_owned(), ("源单订单号", "Order number"), false)}
+                    {label_view(paths::SOURCE_ORDER_NUMBER.to_owned(), td_string!(locale, contract_form.source_order.order_number), false)}
                     {text_input(
                         f,
                         paths::SOURCE_ORDER_NUMBER.to_owned(),
                         |d| match &d.source_order { SourceOrder::External { order_number, .. } => order_number.clone(), _ => String::new() },
                         |d, v| if let SourceOrder::External { order_number, .. } = &mut d.source_order { *order_number = v },
                     )}
-                    {label_view(lang, paths::SOURCE_ORDER_END.to_owned(), ("源单服务到期日", "Its service end date"), false)}
+                    {label_view(paths::SOURCE_ORDER_END.to_owned(), td_string!(locale, contract_form.source_order.service_end), false)}
                     {text_input(
                         f,
                         paths::SOURCE_ORDER_END.to_owned(),
@@ -566,7 +574,7 @@ fn SourceOrderField(f: Form) -> impl IntoView {
             </Show>
             <Show when=contract>
                 <div class="inline-fields">
-                    {label_view(lang, "source_order.contract_id".to_owned(), ("合同编号（ID）", "Contract id"), false)}
+                    {label_view("source_order.contract_id".to_owned(), td_string!(locale, contract_form.source_order.contract_id), false)}
                     {text_input(
                         f,
                         "source_order.contract_id".to_owned(),
@@ -583,18 +591,18 @@ fn SourceOrderField(f: Form) -> impl IntoView {
 /// 附件信息: the payment voucher and the userid sheet, uploaded to a saved contract.
 #[component]
 fn Attachments(f: Form) -> impl IntoView {
-    let lang = f.lang;
+    let locale = f.locale;
     view! {
         <fieldset class="card attachments">
-            <legend>{lang.pick("附件信息", "Attachments")}</legend>
+            <legend>{td_string!(locale, contract_form.attachments.legend)}</legend>
             <AttachmentField
                 f
                 kind=AttachmentKind::Voucher
                 path=paths::PAYMENT_VOUCHER
-                label=("付款凭证", "Payment voucher")
+                label={td_string!(locale, contract_form.attachments.voucher)}
                 required=true
                 accept=".png,.jpg,.jpeg,.pdf,image/png,image/jpeg,application/pdf"
-                hint=("图片（PNG/JPEG）或 PDF", "an image (PNG/JPEG) or a PDF")
+                hint={td_string!(locale, contract_form.attachments.voucher_hint)}
             />
             <super::sheet::UseridSheetField f />
         </fieldset>
@@ -607,15 +615,15 @@ pub(super) fn AttachmentField(
     f: Form,
     kind: AttachmentKind,
     path: &'static str,
-    label: (&'static str, &'static str),
+    label: &'static str,
     required: bool,
     accept: &'static str,
-    hint: (&'static str, &'static str),
+    hint: &'static str,
     /// Called with the chosen file before it is uploaded (the userid sheet preview).
     #[prop(optional)]
     children: Option<Children>,
 ) -> impl IntoView {
-    let lang = f.lang;
+    let locale = f.locale;
     let attached = move || {
         f.draft.with(|d| match kind {
             AttachmentKind::Voucher => d.payment_voucher,
@@ -631,9 +639,7 @@ pub(super) fn AttachmentField(
             let Some(input) = ev.target().and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok()) else { return };
             let Some(file) = input.files().and_then(|l| l.get(0)) else { return };
             let Some(id) = f.contract_id() else {
-                f.notice.set(Some(Notice::Error(
-                    lang.pick("请先保存草稿，再上传附件", "Save the draft first, then upload attachments").to_owned(),
-                )));
+                f.notice.set(Some(Notice::Error(td_string!(locale, contract_form.attachments.save_first).to_owned())));
                 return;
             };
             f.busy.set(true);
@@ -666,13 +672,11 @@ pub(super) fn AttachmentField(
                             }
                         }
                         f.server_problems.update(|ps| ps.retain(|p| p.field != path));
-                        f.notice.set(Some(Notice::Ok(match (lang, u.contract_version.is_some()) {
-                            (Lang::Zh, true) => format!("已上传“{}”，已作为本合同的附件保存", u.file_name),
-                            (Lang::En, true) => format!("Uploaded \"{}\"; it is saved with this contract", u.file_name),
-                            (Lang::Zh, false) => format!("已上传“{}”，合同已提交，内容未改变", u.file_name),
-                            (Lang::En, false) => {
-                                format!("Uploaded \"{}\"; the contract is submitted and stays as it was", u.file_name)
-                            }
+                        let name = &u.file_name;
+                        f.notice.set(Some(Notice::Ok(if u.contract_version.is_some() {
+                            td_string!(locale, contract_form.attachments.uploaded_saved, name)
+                        } else {
+                            td_string!(locale, contract_form.attachments.uploaded_unchanged, name)
                         })));
                     }
                     Err(e) => {
@@ -683,7 +687,7 @@ pub(super) fn AttachmentField(
                             });
                             f.server_problems.update(|s| s.extend(ps));
                         }
-                        f.notice.set(Some(Notice::Error(e.message(lang))));
+                        f.notice.set(Some(Notice::Error(e.message(f.lang))));
                     }
                 }
             });
@@ -693,16 +697,16 @@ pub(super) fn AttachmentField(
     };
     view! {
         <div class="field wide attachment" data-field=path>
-            {label_view(lang, input_id.clone(), label, required)}
+            {label_view(input_id.clone(), label, required)}
             <p class="attached" data-testid=format!("attached-{}", kind.as_str())>
                 {move || match attached() {
                     Some(id) => view! {
                         <a href=format!("/attachments/{id}") rel="external">
-                            {file_name.get().unwrap_or_else(|| format!("{} #{id}", lang.pick("附件", "attachment")))}
+                            {file_name.get().unwrap_or_else(|| td_string!(locale, contract_form.attachments.numbered, id))}
                         </a>
                     }
                         .into_any(),
-                    None => view! { <span class="hint">{lang.pick("未上传", "none yet")}</span> }.into_any(),
+                    None => view! { <span class="hint">{td_string!(locale, contract_form.attachments.none_yet)}</span> }.into_any(),
                 }}
             </p>
             {children.map(|c| c())}
@@ -714,8 +718,8 @@ pub(super) fn AttachmentField(
                 disabled=move || !f.editable.get() || f.saved.with(|c| c.is_none())
             />
             <p class="hint">
-                {lang.pick(hint.0, hint.1)}
-                {move || f.saved.with(|c| c.is_none()).then(|| lang.pick("（保存草稿后可上传）", " (after the draft is saved)"))}
+                {hint}
+                {move || f.saved.with(|c| c.is_none()).then(|| td_string!(locale, contract_form.attachments.after_save))}
             </p>
             <Problems f path=path />
         </div>
@@ -725,37 +729,37 @@ pub(super) fn AttachmentField(
 /// 产品管理: the product lines, each priced live, with the totals.
 #[component]
 fn Lines(f: Form) -> impl IntoView {
-    let lang = f.lang;
+    let (lang, locale) = (f.lang, f.locale);
     let count = Memo::new(move |_| f.draft.with(|d| d.lines.len()));
     let total = move |pick: fn(&ContractQuote) -> crate::domain::Money| {
         f.priced.with(|q| q.as_ref().map_or_else(|| "—".to_owned(), |q| money(lang, pick(q))))
     };
     view! {
         <fieldset class="card lines">
-            <legend>{lang.pick("产品管理", "Products")}</legend>
-            <p class="hint">{lang.pick("币种 人民币(¥)", "Currency: CNY (¥)")}</p>
+            <legend>{td_string!(locale, contract_form.lines.legend)}</legend>
+            <p class="hint">{td_string!(locale, contract_form.lines.currency)}</p>
             <Problems f path=paths::LINES />
             <table class="contract-lines">
                 <thead>
                     <tr>
                         <th scope="col">"#"</th>
-                        <th scope="col"><span class="req">"*"</span>{lang.pick("产品名称", "Product")}</th>
-                        <th scope="col"><span class="req">"*"</span>{lang.pick("数量", "Quantity")}</th>
-                        <th scope="col"><span class="req">"*"</span>{lang.pick("服务开始日期", "Service start")}</th>
-                        <th scope="col">{lang.pick("时长（月）", "Months")}</th>
-                        <th scope="col"><span class="req">"*"</span>{lang.pick("服务到期日", "Service end")}</th>
-                        <th scope="col" class="num">{lang.pick("报价金额", "Amount")}</th>
-                        <th scope="col"><span class="req">"*"</span>{lang.pick("是否开票", "Invoice")}</th>
-                        <th scope="col" class="num">{lang.pick("税(销售)", "Tax")}</th>
-                        <th scope="col" class="num">{lang.pick("价格合计", "Total")}</th>
-                        <th scope="col">{lang.pick("描述", "Description")}</th>
+                        <th scope="col"><span class="req">"*"</span>{td_string!(locale, contract_form.lines.product)}</th>
+                        <th scope="col"><span class="req">"*"</span>{td_string!(locale, contract_form.lines.quantity)}</th>
+                        <th scope="col"><span class="req">"*"</span>{td_string!(locale, contract_form.lines.service_start)}</th>
+                        <th scope="col">{td_string!(locale, contract_form.lines.months)}</th>
+                        <th scope="col"><span class="req">"*"</span>{td_string!(locale, contract_form.lines.service_end)}</th>
+                        <th scope="col" class="num">{td_string!(locale, contract_form.lines.amount)}</th>
+                        <th scope="col"><span class="req">"*"</span>{td_string!(locale, contract_form.lines.invoice)}</th>
+                        <th scope="col" class="num">{td_string!(locale, contract_form.lines.tax)}</th>
+                        <th scope="col" class="num">{td_string!(locale, contract_form.lines.line_total)}</th>
+                        <th scope="col">{td_string!(locale, contract_form.lines.description)}</th>
                         <th scope="col"></th>
                     </tr>
                 </thead>
                 <tbody>{move || (0..count.get()).map(|i| line_row(f, i)).collect_view()}</tbody>
                 <tfoot>
                     <tr>
-                        <th scope="row" colspan="6">{lang.pick("小计", "Subtotal")}</th>
+                        <th scope="row" colspan="6">{td_string!(locale, contract_form.lines.subtotal)}</th>
                         <td class="num" data-testid="subtotal">{move || total(|q| q.subtotal)}</td>
                         <td></td>
                         <td class="num" data-testid="tax">{move || total(|q| q.tax)}</td>
@@ -770,15 +774,15 @@ fn Lines(f: Form) -> impl IntoView {
                     disabled=move || !f.editable.get()
                     on:click=move |_| f.draft.update(|d| d.lines.push(DraftLine::default()))
                 >
-                    {lang.pick("新增", "Add line")}
+                    {td_string!(locale, contract_form.lines.add)}
                 </button>
             </p>
             <p class="quote-total">
-                <span class="label">{lang.pick("合计", "Total")}</span>
+                <span class="label">{td_string!(locale, contract_form.lines.total)}</span>
                 " "
                 <strong data-testid="grand-total">{move || total(|q| q.total)}</strong>
                 {move || f.priced.with(|q| q.as_ref().map(|q| q.price_book.clone())).map(|v| view! {
-                    <small class="price-book-version">{format!(" · {}{v}", lang.pick("价格表版本 ", "price book "))}</small>
+                    <small class="price-book-version">{format!(" · {}", td_string!(locale, contract_form.lines.price_book, version = v))}</small>
                 })}
             </p>
         </fieldset>
@@ -786,7 +790,7 @@ fn Lines(f: Form) -> impl IntoView {
 }
 
 fn line_row(f: Form, i: usize) -> impl IntoView {
-    let lang = f.lang;
+    let (lang, locale) = (f.lang, f.locale);
     let path = move |leaf: &str| indexed(paths::LINES, i, leaf);
     let line = move |d: &ContractDraft| d.lines.get(i).cloned().unwrap_or_default();
     let priced = move || f.priced.with(|q| q.as_ref().and_then(|q| q.lines.get(i).cloned()));
@@ -840,7 +844,7 @@ fn line_row(f: Form, i: usize) -> impl IntoView {
                     type="text"
                     inputmode="numeric"
                     class="months"
-                    aria-label=lang.pick("时长（月）", "Months")
+                    aria-label={td_string!(locale, contract_form.lines.months)}
                     prop:value=months
                     value=months()
                     disabled=move || !f.editable.get()
@@ -865,7 +869,7 @@ fn line_row(f: Form, i: usize) -> impl IntoView {
             <td class="num" data-testid=format!("line-{i}-amount")>
                 {cell_money(|l| l.amount)}
                 <Show when=negotiated>
-                    <label class="hint">{lang.pick("面议金额", "Negotiated amount")}</label>
+                    <label class="hint">{td_string!(locale, contract_form.lines.negotiated_amount)}</label>
                     {text_input(f, path(paths::NEGOTIATED_AMOUNT), move |d| line(d).negotiated_amount, move |d, v| if let Some(l) = d.lines.get_mut(i) { l.negotiated_amount = v })}
                     <Problems f path=path(paths::NEGOTIATED_AMOUNT) />
                 </Show>
@@ -874,7 +878,7 @@ fn line_row(f: Form, i: usize) -> impl IntoView {
                 {select_input(
                     f,
                     path(paths::INVOICE),
-                    vec![("yes".to_owned(), lang.pick("是", "yes").to_owned()), ("no".to_owned(), lang.pick("否", "no").to_owned())],
+                    yes_no_choices(locale),
                     move |d| line(d).invoice.map(|b| if b { "yes" } else { "no" }.to_owned()),
                     move |d, v| if let Some(l) = d.lines.get_mut(i) { l.invoice = yes_no_code(&v) },
                 )}
@@ -897,7 +901,7 @@ fn line_row(f: Form, i: usize) -> impl IntoView {
                         }
                     })
                 >
-                    {lang.pick("删除", "Remove")}
+                    {td_string!(locale, contract_form.lines.remove)}
                 </button>
             </td>
         </tr>
@@ -908,12 +912,12 @@ fn line_row(f: Form, i: usize) -> impl IntoView {
 /// the steps with their decisions, and the timeline.
 #[component]
 fn ApprovalSection(f: Form, flow: Option<FlowDto>) -> impl IntoView {
-    let lang = f.lang;
+    let locale = f.locale;
     let levels = flow.as_ref().map(|fl| fl.levels.clone()).unwrap_or_default();
     let flow_name = flow
         .as_ref()
         .map(|fl| fl.name.clone())
-        .unwrap_or_else(|| lang.pick("（无可用审批流程）", "(no approval flow available)").to_owned());
+        .unwrap_or_else(|| td_string!(locale, contract_form.approval.no_flow).to_owned());
     let chooser = levels
         .into_iter()
         .enumerate()
@@ -944,7 +948,7 @@ fn ApprovalSection(f: Form, flow: Option<FlowDto>) -> impl IntoView {
             };
             view! {
                 <div class="field" data-field=path.clone()>
-                    <label for=path.clone()>{format!("{} · {}", level.name, lang.pick("审批人", "approver"))}</label>
+                    <label for=path.clone()>{td_string!(locale, contract_form.approval.approver, level = &level.name)}</label>
                     {select_input(f, path.clone(), choices, get, set)}
                     <Problems f path=path.clone() />
                 </div>
@@ -955,24 +959,24 @@ fn ApprovalSection(f: Form, flow: Option<FlowDto>) -> impl IntoView {
     let timeline = move || f.saved.with(|c| c.as_ref().map(|c| c.timeline.clone()).unwrap_or_default());
     view! {
         <fieldset class="card approval">
-            <legend>{lang.pick("选择审批流程", "Approval flow")}</legend>
+            <legend>{td_string!(locale, contract_form.approval.legend)}</legend>
             <p>
-                <span class="label">{lang.pick("审批流程", "Flow")}</span>
+                <span class="label">{td_string!(locale, contract_form.approval.flow)}</span>
                 " "
                 <strong>{flow_name}</strong>
             </p>
             <Problems f path=paths::APPROVAL_FLOW />
             <div class="form-grid">{chooser}</div>
             <Show when=move || !steps().is_empty()>
-                <h3>{lang.pick("审批步骤", "Approval steps")}</h3>
+                <h3>{td_string!(locale, contract_form.approval.steps)}</h3>
                 <ol class="approval-steps" data-testid="approval-steps">
                     {move || steps()
                         .into_iter()
                         .map(|s| {
                             let decision = match s.decision.as_deref() {
-                                Some("approve") => lang.pick("已同意", "approved"),
-                                Some("reject") => lang.pick("已驳回", "rejected"),
-                                _ => lang.pick("待审批", "pending"),
+                                Some("approve") => td_string!(locale, contract_form.approval.approved),
+                                Some("reject") => td_string!(locale, contract_form.approval.rejected),
+                                _ => td_string!(locale, contract_form.approval.pending),
                             };
                             view! {
                                 <li data-level=s.level.to_string()>
@@ -984,14 +988,14 @@ fn ApprovalSection(f: Form, flow: Option<FlowDto>) -> impl IntoView {
                 </ol>
             </Show>
             <Show when=move || !timeline().is_empty()>
-                <h3>{lang.pick("时间线", "Timeline")}</h3>
+                <h3>{td_string!(locale, contract_form.approval.timeline)}</h3>
                 <ol class="timeline" data-testid="timeline">
                     {move || timeline()
                         .into_iter()
                         .map(|t| {
                             let who = t.actor.map(|a| a.display_name).unwrap_or_default();
-                            let what = action_label(lang, &t.action);
-                            let level = t.level.map(|l| format!(" · {}", match lang { Lang::Zh => format!("第{l}级"), Lang::En => format!("level {l}") })).unwrap_or_default();
+                            let what = action_label(locale, &t.action);
+                            let level = t.level.map(|l| format!(" · {}", td_string!(locale, contract_form.approval.level, level = l))).unwrap_or_default();
                             let comment = (!t.comment.is_empty()).then(|| format!("：{}", t.comment)).unwrap_or_default();
                             view! {
                                 <li data-action=t.action.clone()>
@@ -1007,31 +1011,29 @@ fn ApprovalSection(f: Form, flow: Option<FlowDto>) -> impl IntoView {
     }
 }
 
-fn action_label(lang: Lang, action: &str) -> &'static str {
+fn action_label(locale: Locale, action: &str) -> &'static str {
     match action {
-        "created" => lang.pick("创建", "created"),
-        "saved" => lang.pick("保存", "saved"),
-        "submitted" => lang.pick("提交审批", "submitted"),
-        "approved" => lang.pick("同意", "approved"),
-        "rejected" => lang.pick("驳回", "rejected"),
-        "withdrawn" => lang.pick("撤回", "withdrew"),
-        "cancelled" => lang.pick("作废", "cancelled"),
-        "fulfilled" => lang.pick("开通", "fulfilled"),
-        _ => lang.pick("操作", "acted"),
+        "created" => td_string!(locale, contract_form.timeline.created),
+        "saved" => td_string!(locale, contract_form.timeline.saved),
+        "submitted" => td_string!(locale, contract_form.timeline.submitted),
+        "approved" => td_string!(locale, contract_form.timeline.approved),
+        "rejected" => td_string!(locale, contract_form.timeline.rejected),
+        "withdrawn" => td_string!(locale, contract_form.timeline.withdrawn),
+        "cancelled" => td_string!(locale, contract_form.timeline.cancelled),
+        "fulfilled" => td_string!(locale, contract_form.timeline.fulfilled),
+        _ => td_string!(locale, contract_form.timeline.other),
     }
 }
 
 /// 获取暂存信息: the offer to bring back unsaved input kept in this browser.
 #[component]
 fn StashOffer(f: Form, offer: RwSignal<Option<stash::Stashed>>) -> impl IntoView {
-    let lang = f.lang;
+    let locale = f.locale;
     let restore = move |_| {
         if let Some(s) = offer.get_untracked() {
             f.draft.set(s.draft);
             offer.set(None);
-            f.notice.set(Some(Notice::Ok(
-                lang.pick("已恢复暂存的输入，请检查后保存", "Restored the unsaved input; check it and save").to_owned(),
-            )));
+            f.notice.set(Some(Notice::Ok(td_string!(locale, contract_form.stash.restored).to_owned())));
         }
     };
     let discard = move |_| {
@@ -1042,16 +1044,15 @@ fn StashOffer(f: Form, offer: RwSignal<Option<stash::Stashed>>) -> impl IntoView
         <Show when=move || offer.with(Option::is_some)>
             <div class="stash-offer card" role="status" data-testid="stash-offer">
                 <p>
-                    {move || offer.with(|o| o.as_ref().map(|s| match lang {
-                        Lang::Zh => format!("此浏览器中有 {} 未保存的输入。", stash::when(s.at_ms)),
-                        Lang::En => format!("This browser kept unsaved input from {}.", stash::when(s.at_ms)),
-                    }))}
+                    {move || offer.with(|o| {
+                        o.as_ref().map(|s| td_string!(locale, contract_form.stash.offer, when = stash::when(s.at_ms)))
+                    })}
                 </p>
                 <button type="button" class="primary" on:click=restore data-testid="stash-restore">
-                    {lang.pick("获取暂存信息", "Restore unsaved input")}
+                    {td_string!(locale, contract_form.stash.restore)}
                 </button>
                 " "
-                <button type="button" on:click=discard>{lang.pick("丢弃", "Discard")}</button>
+                <button type="button" on:click=discard>{td_string!(locale, contract_form.stash.discard)}</button>
             </div>
         </Show>
     }
@@ -1071,7 +1072,7 @@ enum Act {
 /// The buttons, as the status and the caller's rights allow, and the answer of the last one.
 #[component]
 fn Actions(f: Form, role: Role) -> impl IntoView {
-    let lang = f.lang;
+    let (lang, locale) = (f.lang, f.locale);
     // The router's navigate function is not `Send`; a thread-local `StoredValue` holding it panicked
     // on the server when the render's owner was dropped on another worker thread ("Dropped
     // SendWrapper<T> variable from a thread different…"). Keep the (Send) owner instead and ask
@@ -1096,17 +1097,12 @@ fn Actions(f: Form, role: Role) -> impl IntoView {
             f.submit_tried.set(true);
             let errors = f.submit_problems.with_untracked(|ps| ps.iter().filter(|p| p.is_error()).count());
             if errors > 0 {
-                f.notice.set(Some(Notice::Error(match lang {
-                    Lang::Zh => format!("还有 {errors} 个问题需要修正，修正后再提交审批"),
-                    Lang::En => format!("{errors} problems left to fix before submitting"),
-                })));
+                f.notice.set(Some(Notice::Error(td_string!(locale, contract_form.actions.problems_left, n = errors))));
                 return;
             }
         }
         if act == Act::Save && f.save_problems.with_untracked(|ps| !ps.is_empty()) {
-            f.notice.set(Some(Notice::Error(
-                lang.pick("请先修正标出的问题再保存", "Fix the marked problems before saving").to_owned(),
-            )));
+            f.notice.set(Some(Notice::Error(td_string!(locale, contract_form.actions.fix_before_saving).to_owned())));
             return;
         }
         if act == Act::Reject {
@@ -1157,7 +1153,7 @@ fn Actions(f: Form, role: Role) -> impl IntoView {
                     f.draft.set(dto.draft.clone());
                     f.saved.set(Some(dto));
                     comment.set(String::new());
-                    f.notice.set(Some(Notice::Ok(done_message(lang, act))));
+                    f.notice.set(Some(Notice::Ok(done_message(locale, act))));
                 }
                 Err(e) => {
                     if let AppError::Invalid { problems } = &e {
@@ -1168,10 +1164,10 @@ fn Actions(f: Form, role: Role) -> impl IntoView {
             }
         });
     };
-    let button = move |act: Act, testid: &'static str, class: &'static str, label: (&'static str, &'static str)| {
+    let button = move |act: Act, testid: &'static str, class: &'static str, label: &'static str| {
         view! {
             <button type="button" class=class data-testid=testid disabled=move || f.busy.get() on:click=move |_| run(act)>
-                {lang.pick(label.0, label.1)}
+                {label}
             </button>
         }
     };
@@ -1181,7 +1177,7 @@ fn Actions(f: Form, role: Role) -> impl IntoView {
             <ProblemSummary f />
             <Show when=show_comment>
                 <div class="field wide">
-                    <label for="action-comment">{lang.pick("审批意见 / 说明", "Comment / reason")}</label>
+                    <label for="action-comment">{td_string!(locale, contract_form.actions.comment)}</label>
                     <textarea
                         id="action-comment"
                         rows="2"
@@ -1192,12 +1188,12 @@ fn Actions(f: Form, role: Role) -> impl IntoView {
                 </div>
             </Show>
             <p class="actions">
-                {move || show_submit().then(|| button(Act::Submit, "submit", "primary", ("保存并提交审批", "Save and submit")))}
-                {move || show_save().then(|| button(Act::Save, "save", "", ("保存草稿", "Save draft")))}
-                {move || show_decide().then(|| button(Act::Approve, "approve", "primary", ("同意", "Approve")))}
-                {move || show_decide().then(|| button(Act::Reject, "reject", "", ("驳回", "Reject")))}
-                {move || show_withdraw().then(|| button(Act::Withdraw, "withdraw", "", ("撤回", "Withdraw")))}
-                {move || show_cancel().then(|| button(Act::Cancel, "cancel", "danger", ("作废", "Cancel contract")))}
+                {move || show_submit().then(|| button(Act::Submit, "submit", "primary", td_string!(locale, contract_form.actions.submit)))}
+                {move || show_save().then(|| button(Act::Save, "save", "", td_string!(locale, contract_form.actions.save)))}
+                {move || show_decide().then(|| button(Act::Approve, "approve", "primary", td_string!(locale, contract_form.actions.approve)))}
+                {move || show_decide().then(|| button(Act::Reject, "reject", "", td_string!(locale, contract_form.actions.reject)))}
+                {move || show_withdraw().then(|| button(Act::Withdraw, "withdraw", "", td_string!(locale, contract_form.actions.withdraw)))}
+                {move || show_cancel().then(|| button(Act::Cancel, "cancel", "danger", td_string!(locale, contract_form.actions.cancel)))}
             </p>
         </div>
     }
@@ -1207,14 +1203,14 @@ async fn get_saved(id: i64) -> Result<ContractDto, AppError> {
     crate::functions::contracts::get_contract(id).await
 }
 
-fn done_message(lang: Lang, act: Act) -> String {
+fn done_message(locale: Locale, act: Act) -> String {
     match act {
-        Act::Save => lang.pick("已保存", "Saved"),
-        Act::Submit => lang.pick("已提交审批", "Submitted for approval"),
-        Act::Withdraw => lang.pick("已撤回", "Withdrawn"),
-        Act::Cancel => lang.pick("已作废", "Cancelled"),
-        Act::Approve => lang.pick("已同意", "Approved"),
-        Act::Reject => lang.pick("已驳回", "Rejected"),
+        Act::Save => td_string!(locale, contract_form.done.saved),
+        Act::Submit => td_string!(locale, contract_form.done.submitted),
+        Act::Withdraw => td_string!(locale, contract_form.done.withdrawn),
+        Act::Cancel => td_string!(locale, contract_form.done.cancelled),
+        Act::Approve => td_string!(locale, contract_form.done.approved),
+        Act::Reject => td_string!(locale, contract_form.done.rejected),
     }
     .to_owned()
 }

@@ -18,7 +18,7 @@ use crate::functions::contract_form::{ContractFormChoices, contract_form_options
 use crate::functions::contracts::{approval_flow, get_contract};
 use crate::functions::price_book::current_price_book;
 use crate::functions::quotes::{QuotedLine, get_saved_quote};
-use crate::i18n::use_lang;
+use crate::i18n::{Locale, td_string, use_lang, use_locale};
 use crate::models::{FlowDto, SessionUser};
 use crate::routes::contracts::RequireSignIn;
 use crate::routes::not_found::NotFound;
@@ -35,9 +35,9 @@ lazy_page!("/contracts/<id>": ContractRoute => ContractPage);
 /// `/contracts/new`: a blank contract, or one with the product lines of a saved quote.
 #[component]
 pub fn NewContractPage() -> impl IntoView {
-    let lang = use_lang();
+    let locale = use_locale();
     view! {
-        <Title text=lang.pick("新建订单合同 · 企业微信接口许可", "New order contract · WeCom interface licenses") />
+        <Title text={td_string!(locale, contract_form.new_title)} />
         <RequireSignIn signed_in=|user: SessionUser| view! { <NewContract user /> } />
     }
 }
@@ -46,9 +46,9 @@ pub fn NewContractPage() -> impl IntoView {
 /// approval steps.
 #[component]
 pub fn ContractPage() -> impl IntoView {
-    let lang = use_lang();
+    let locale = use_locale();
     view! {
-        <Title text=lang.pick("订单合同 · 企业微信接口许可", "Order contract · WeCom interface licenses") />
+        <Title text={td_string!(locale, contract_form.title)} />
         <RequireSignIn signed_in=|user: SessionUser| view! { <ExistingContract user /> } />
     }
 }
@@ -75,6 +75,7 @@ async fn futures_join<A, B, C>(
 #[component]
 fn NewContract(user: SessionUser) -> impl IntoView {
     let lang = use_lang();
+    let locale = Locale::from(lang);
     let query = use_query_map();
     let token = query.with_untracked(|q| q.get("quote").filter(|t| !t.is_empty()));
     let data = Resource::new(
@@ -89,7 +90,7 @@ fn NewContract(user: SessionUser) -> impl IntoView {
         },
     );
     view! {
-        <Suspense fallback=move || view! { <p class="loading">{lang.pick("正在准备订单表单…", "Preparing the form…")}</p> }>
+        <Suspense fallback=move || view! { <p class="loading">{td_string!(locale, contract_form.preparing)}</p> }>
             {move || {
                 let user = user.clone();
                 Suspend::new(async move {
@@ -118,6 +119,7 @@ fn NewContract(user: SessionUser) -> impl IntoView {
 #[component]
 fn ExistingContract(user: SessionUser) -> impl IntoView {
     let lang = use_lang();
+    let locale = Locale::from(lang);
     let params = use_params_map();
     let id = move || params.with(|p| p.get("id").and_then(|v| v.parse::<i64>().ok()));
     let data = Resource::new(id, |id| async move {
@@ -130,7 +132,7 @@ fn ExistingContract(user: SessionUser) -> impl IntoView {
         Ok::<_, AppError>(Some((load_basics().await?, contract)))
     });
     view! {
-        <Suspense fallback=move || view! { <p class="loading">{lang.pick("正在读取订单合同…", "Loading the contract…")}</p> }>
+        <Suspense fallback=move || view! { <p class="loading">{td_string!(locale, contract_form.loading)}</p> }>
             {move || {
                 let user = user.clone();
                 Suspend::new(async move {

@@ -11,8 +11,9 @@
 use super::form::Notice;
 use super::form::{AttachmentField, Form, problem_items};
 use crate::domain::contract::{SheetFacts, paths};
-use crate::domain::problem::{Lang, Problem};
+use crate::domain::problem::Problem;
 use crate::domain::sheet::SheetSummary;
+use crate::i18n::{Locale, td_string};
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -44,7 +45,7 @@ pub fn read_sheet(file_name: String, bytes: Vec<u8>, corp_id: String) -> SheetPr
 
 #[component]
 pub(super) fn UseridSheetField(f: Form) -> impl IntoView {
-    let lang = f.lang;
+    let locale = f.locale;
     let preview = RwSignal::new(None::<SheetPreview>);
     let reading = RwSignal::new(false);
     let on_pick = move |ev: leptos::ev::Event| {
@@ -68,10 +69,9 @@ pub(super) fn UseridSheetField(f: Form) -> impl IntoView {
                         f.sheet.set((!p.has_errors()).then(|| p.facts.clone()));
                         preview.set(Some(p));
                     }
-                    Err(e) => f.notice.set(Some(Notice::Error(format!(
-                        "{}{e}",
-                        lang.pick("无法读取所选文件：", "The chosen file cannot be read: ")
-                    )))),
+                    Err(e) => {
+                        f.notice.set(Some(Notice::Error(td_string!(locale, contract_form.sheet.unreadable, error = e))))
+                    }
                 }
             });
         }
@@ -81,7 +81,7 @@ pub(super) fn UseridSheetField(f: Form) -> impl IntoView {
     view! {
         <div class="field wide" data-field="userid_sheet_preview">
             <label for="sheet-preview-file">
-                {lang.pick("选择企业 ID 及 userid 示例表（先在本机检查）", "Choose the corp ID / userid sheet (checked here first)")}
+                {td_string!(locale, contract_form.sheet.choose)}
             </label>
             <input
                 id="sheet-preview-file"
@@ -91,46 +91,45 @@ pub(super) fn UseridSheetField(f: Form) -> impl IntoView {
                 disabled=move || !f.editable.get()
             />
             <a href="/templates/userid-sheet.xlsx" rel="external" download data-testid="sheet-template">
-                {lang.pick("下载企业 ID 及 userid 示例表模板", "Download the corp ID / userid sheet template")}
+                {td_string!(locale, contract_form.sheet.template)}
             </a>
-            {move || reading.get().then(|| view! { <p class="loading">{lang.pick("正在读取…", "Reading…")}</p> })}
-            {move || preview.get().map(|p| view! { <PreviewView lang p /> })}
+            {move || reading.get().then(|| view! { <p class="loading">{td_string!(locale, contract_form.sheet.reading)}</p> })}
+            {move || preview.get().map(|p| view! { <PreviewView locale p /> })}
         </div>
         <AttachmentField
             f
             kind=crate::domain::attachment::AttachmentKind::UseridSheet
             path=paths::USERID_SHEET
-            label=("企业微信使用接口人员userid", "Userids using the interface (sheet)")
+            label={td_string!(locale, contract_form.sheet.label)}
             required=false
             accept=".xlsx,.xls,.ods,.csv"
-            hint=(
-                "企业 ID 及 userid 示例表：.xlsx、.xls、.ods 或 .csv；上传前请先在上方检查",
-                "the corp ID / userid sheet: .xlsx, .xls, .ods or .csv; check it above before uploading",
-            )
+            hint={td_string!(locale, contract_form.sheet.hint)}
         />
     }
 }
 
 #[component]
-fn PreviewView(lang: Lang, p: SheetPreview) -> impl IntoView {
+fn PreviewView(locale: Locale, p: SheetPreview) -> impl IntoView {
     let s = &p.summary;
-    let summary = match lang {
-        Lang::Zh => format!(
-            "{}：读取 {} 行，有效 userid {} 个（基础 {}，互通 {}，未注明 {}），错误 {} 个，提醒 {} 个",
-            p.file_name, s.rows_read, s.userids, s.basic, s.interop, s.unspecified, s.errors, s.warnings
-        ),
-        Lang::En => format!(
-            "{}: {} rows read, {} valid userids ({} basic, {} interop, {} unspecified), {} errors, {} warnings",
-            p.file_name, s.rows_read, s.userids, s.basic, s.interop, s.unspecified, s.errors, s.warnings
-        ),
-    };
+    let summary = td_string!(
+        locale,
+        contract_form.sheet.summary,
+        file = &p.file_name,
+        rows = s.rows_read,
+        userids = s.userids,
+        basic = s.basic,
+        interop = s.interop,
+        unspecified = s.unspecified,
+        errors = s.errors,
+        warnings = s.warnings
+    );
     let corp = p.facts.corp_ids.first().map(|c| c.as_str().to_owned());
     let ok = !p.has_errors();
     view! {
         <div class="sheet-preview" data-testid="sheet-preview" data-ok=ok.to_string()>
             <p class=if ok { "notice ok" } else { "notice error" }>{summary}</p>
-            {corp.map(|c| view! { <p class="hint">{format!("{}{c}", lang.pick("表中企业ID：", "Corp ID in the sheet: "))}</p> })}
-            <ul class="field-errors">{problem_items(lang, &p.problems)}</ul>
+            {corp.map(|c| view! { <p class="hint">{td_string!(locale, contract_form.sheet.corp_id, corp_id = c)}</p> })}
+            <ul class="field-errors">{problem_items(locale.into(), &p.problems)}</ul>
         </div>
     }
 }
