@@ -34,7 +34,9 @@ pub fn page_csp() {
         },
         (None, Some(_)) => {
             // A render without a nonce: its inline scripts would be blocked by the nonce-less
-            // policy. Seen once in a browser test (a page that never hydrated); logged to find out.
+            // policy. Logged to find out whether this is how a page ends up with no nonce in its
+            // header (browser tests saw such pages right after start-up; this never fired there,
+            // so the header is lost elsewhere: see the Playwright config's retry note).
             let url = use_context::<axum::http::request::Parts>().map(|p| p.uri.to_string());
             tracing::warn!(?url, "page render without a CSP nonce");
         }
