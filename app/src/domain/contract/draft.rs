@@ -5,6 +5,7 @@
 //! list are `Option`s: `None` means "not chosen yet".
 
 use super::fields::{DocumentNumber, PaymentMethod, ProductKind};
+use crate::domain::attachment::AttachmentKind;
 use crate::domain::ids::CorpId;
 use crate::domain::quote::OrderType;
 use chrono::NaiveDate;
@@ -179,6 +180,22 @@ impl SheetFacts {
 }
 
 impl ContractDraft {
+    /// The draft's file of `kind`: its payment voucher or its userid sheet.
+    pub fn attachment(&self, kind: AttachmentKind) -> Option<AttachmentId> {
+        match kind {
+            AttachmentKind::Voucher => self.payment_voucher,
+            AttachmentKind::UseridSheet => self.userid_sheet,
+        }
+    }
+
+    /// Makes `id` the draft's file of `kind`.
+    pub fn set_attachment(&mut self, kind: AttachmentKind, id: AttachmentId) {
+        match kind {
+            AttachmentKind::Voucher => self.payment_voucher = Some(id),
+            AttachmentKind::UseridSheet => self.userid_sheet = Some(id),
+        }
+    }
+
     /// A blank draft owned by `owner`, with one empty line to start typing in.
     pub fn new(owner: UserRef) -> ContractDraft {
         ContractDraft { owner: Some(owner), lines: vec![DraftLine::default()], ..ContractDraft::default() }

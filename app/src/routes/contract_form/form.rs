@@ -624,12 +624,7 @@ pub(super) fn AttachmentField(
     children: Option<Children>,
 ) -> impl IntoView {
     let locale = f.locale;
-    let attached = move || {
-        f.draft.with(|d| match kind {
-            AttachmentKind::Voucher => d.payment_voucher,
-            AttachmentKind::UseridSheet => d.userid_sheet,
-        })
-    };
+    let attached = move || f.draft.with(|d| d.attachment(kind));
     let file_name = RwSignal::new(None::<String>);
     let input_id = format!("upload-{}", kind.as_str());
     let on_change = move |ev: leptos::ev::Event| {
@@ -649,10 +644,7 @@ pub(super) fn AttachmentField(
                 match result {
                     Ok(u) => {
                         file_name.set(Some(u.file_name.clone()));
-                        let link = |d: &mut crate::domain::contract::ContractDraft| match kind {
-                            AttachmentKind::Voucher => d.payment_voucher = Some(u.id),
-                            AttachmentKind::UseridSheet => d.userid_sheet = Some(u.id),
-                        };
+                        let link = |d: &mut crate::domain::contract::ContractDraft| d.set_attachment(kind, u.id);
                         f.draft.update(link);
                         // The server made the upload the contract's file in a new version. When this
                         // form was at the version just before, it is still current: take the new
