@@ -48,12 +48,10 @@ export default defineConfig({
   expect: { timeout: 10_000 },
   fullyParallel: true,
   forbidOnly: !!process.env.CI,
-  // One retry, for one known server bug only: right after start-up, a page sometimes goes out
-  // with the CSP header lacking its render's nonce (the HTML has it), so its inline scripts are
-  // blocked and it never hydrates (seen on the first concurrent page loads, 2 runs of 3 on
-  // 2026-11-29; see server/src/security.rs `page_csp` and the stop-9 note). A retry still fails a
-  // test that fails twice. Remove once the cause is fixed.
-  retries: 1,
+  // No retries: a test that fails once is a failure to look at. (The one flaky failure seen here,
+  // a page that never hydrated right after start-up, was a server bug: a static file's response
+  // took a concurrent page's CSP header; server/tests/security.rs reproduces and guards it.)
+  retries: 0,
   // Two cores: the server and one browser per worker.
   workers: 2,
   reporter: [["list"], ["html", { open: "never", outputFolder: "playwright-report" }]],

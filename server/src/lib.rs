@@ -68,7 +68,7 @@ pub fn router_with_store(config: &Config, db: DatabaseConnection, store: storage
         .merge(uploads)
         .route("/api/{*fn_name}", get(server_fn_handler).post(server_fn_handler))
         .leptos_routes_with_handler(routes, get(leptos_routes_handler))
-        .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(page_context(&state), shell))
+        .fallback(static_file_or_not_found)
         .with_state(state)
         .layer(axum::middleware::from_fn(security::headers))
         .layer(tower_http::compression::CompressionLayer::new().gzip(true).br(true))
@@ -188,6 +188,50 @@ async fn leptos_routes_handler(state: State<AppState>, request: Request<Body>) -
             shell(app_state.leptos_options.clone())
         });
     handler(state, request).await.into_response()
+}
+
+/// The fallback: a file of the built site (the WASM, JS and CSS bundles, with their precompressed
+/// `.br` / `.gz` twins), else the not-found page.
+///
+/// Files are served here, outside any reactive owner, rather than by
+/// `leptos_axum::file_and_error_handler_with_context`: that one serves a file inside a new
+/// `Owner::new()` and runs the page context in it, and `Owner::new()` is a child of the worker
+/// thread's current owner, which a page render leaves set after it is polled (leptos 0.8.23; seen
+/// with a check around every poll of every request). With pages and bundles loading at once, the
+/// file's owner could be the child of a page render still waiting for its database query: the
+/// file's response then took that page's response headers, CSP with its nonce included
+/// (`extend_response` moves them), and the page went out with the nonce-less policy, its
+/// hydration script blocked, never interactive. Only requests for no file reach Leptos' handler,
+/// which renders the not-found page in a fresh root owner.
+async fn static_file_or_not_found(State(state): State<AppState>, request: Request<Body>) -> Response {
+    use axum::http::{Method, StatusCode, header};
+    use tower::ServiceExt;
+    let read = matches!(*request.method(), Method::GET | Method::HEAD);
+    let mut file_request = Request::builder()
+        .method(if read { request.method().clone() } else { Method::HEAD })
+        .uri(request.uri().clone());
+    for name in [header::ACCEPT_ENCODING, header::IF_MODIFIED_SINCE, header::IF_NONE_MATCH, header::RANGE] {
+        if let Some(value) = request.headers().get(&name) {
+            file_request = file_request.header(name, value.clone());
+        }
+    }
+    if let Ok(file_request) = file_request.body(Body::empty()) {
+        let files = tower_http::services::ServeDir::new(&*state.leptos_options.site_root)
+            .precompressed_br()
+            .precompressed_gzip();
+        if let Ok(response) = files.oneshot(file_request).await {
+            if response.status() != StatusCode::NOT_FOUND {
+                if read {
+                    return response.into_response();
+                }
+                // A file only answers GET and HEAD (Leptos' handler would have served it to a POST).
+                return (StatusCode::METHOD_NOT_ALLOWED, [(header::ALLOW, "GET, HEAD")]).into_response();
+            }
+        }
+    }
+    let uri = request.uri().clone();
+    let not_found = leptos_axum::file_and_error_handler_with_context::<AppState, _>(page_context(&state), shell);
+    not_found(uri, State(state), request).await
 }
 
 /// What every page render gets besides Leptos' own context: the database and settings its

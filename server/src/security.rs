@@ -23,8 +23,8 @@ pub fn content_security_policy(nonce: Option<&str>) -> String {
 /// For the page renderers' context closure: puts the policy with this render's nonce on the
 /// response. Leptos has provided the nonce and the response options before this runs.
 ///
-/// Static files served by the fallback run it too, outside any render: there is neither a nonce
-/// nor response options, and the middleware gives them the nonce-less policy.
+/// Static files never get here: the router's fallback serves them outside any render (see
+/// `static_file_or_not_found` in `lib.rs` for how a file once took a page's header).
 pub fn page_csp() {
     use leptos::prelude::use_context;
     match (leptos::nonce::use_nonce(), use_context::<leptos_axum::ResponseOptions>()) {
@@ -34,9 +34,7 @@ pub fn page_csp() {
         },
         (None, Some(_)) => {
             // A render without a nonce: its inline scripts would be blocked by the nonce-less
-            // policy. Logged to find out whether this is how a page ends up with no nonce in its
-            // header (browser tests saw such pages right after start-up; this never fired there,
-            // so the header is lost elsewhere: see the Playwright config's retry note).
+            // policy the middleware adds.
             let url = use_context::<axum::http::request::Parts>().map(|p| p.uri.to_string());
             tracing::warn!(?url, "page render without a CSP nonce");
         }
