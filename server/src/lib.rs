@@ -219,14 +219,14 @@ async fn static_file_or_not_found(State(state): State<AppState>, request: Reques
         let files = tower_http::services::ServeDir::new(&*state.leptos_options.site_root)
             .precompressed_br()
             .precompressed_gzip();
-        if let Ok(response) = files.oneshot(file_request).await {
-            if response.status() != StatusCode::NOT_FOUND {
-                if read {
-                    return response.into_response();
-                }
-                // A file only answers GET and HEAD (Leptos' handler would have served it to a POST).
-                return (StatusCode::METHOD_NOT_ALLOWED, [(header::ALLOW, "GET, HEAD")]).into_response();
+        // ServeDir's error type is `Infallible`: a missing or unreadable file is a status.
+        let Ok(response) = files.oneshot(file_request).await;
+        if response.status() != StatusCode::NOT_FOUND {
+            if read {
+                return response.into_response();
             }
+            // A file only answers GET and HEAD (Leptos' handler would have served it to a POST).
+            return (StatusCode::METHOD_NOT_ALLOWED, [(header::ALLOW, "GET, HEAD")]).into_response();
         }
     }
     let uri = request.uri().clone();
