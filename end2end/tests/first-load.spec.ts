@@ -3,12 +3,12 @@
 // own (`cargo leptos build --split`), fetched only when a page needs them, so `/` must not fetch
 // them.
 //
-// Issue #5 targets 350 KB compressed for this page. Not met yet: the split build brought it from
-// ~880 KB to ~500 KB, but the main module still carries the spreadsheet reader's static data
-// (encoding tables, zip and XML strings), which wasm-split left in the main module in this build
-// (in one experiment it moved them into the reader's chunk, and the page weighed ~336 KB; see
-// BENCHMARKS.md). Until the target is met the check below is a regression guard at today's size;
-// the report (logged and attached) shows the distance to the target.
+// Issue #5 targets 350 KB compressed for this page, and this test holds it to that (~336 KB on
+// 2026-11-29). What keeps it there: wasm-split gives each chunk the static data only its functions
+// use, unless re-laying the data segment comes out longer than the input, in which case it keeps
+// all of it in the main module (the spreadsheet reader's encoding tables, ~160 KB compressed, then
+// land here and the page weighs ~500 KB). `WASM_SPLIT_DATA_SLACK` in frontend/src/lib.rs is the
+// room that prevents it; if this fails at ~500 KB, look there first (BENCHMARKS.md).
 //
 // Sizes are deterministic for a given build, so this is a budget check, not a timing assertion.
 // Each file is weighed with brotli at quality 11 (what the release build precompresses with) from
@@ -18,8 +18,6 @@ import * as zlib from "node:zlib";
 
 /// Issue #5's target for the quote page's first load.
 const TARGET_BYTES = 350 * 1000;
-/// What the first load may weigh now without failing: today's ~500 KB plus a little headroom.
-const GUARD_BYTES = 520 * 1000;
 
 type Fetched = { url: string; kind: string; transferred: number; encoding: string };
 
@@ -66,12 +64,12 @@ async function firstLoad(page: import("@playwright/test").Page, path: string): P
   return (await Promise.all(fetched)).filter((f): f is Fetched => f !== null);
 }
 
-test("the quote page's first load is one WASM module, and does not grow", async ({ page, request }, testInfo) => {
+test("the quote page's first load is one WASM module and stays under 350 KB compressed", async ({ page, request }, testInfo) => {
   const files = (await firstLoad(page, "/")).filter((f) => f.kind !== "other");
   const weighed = [];
   for (const f of files) weighed.push({ ...f, brotli: await brotliSize(request, f.url) });
   const total = weighed.reduce((sum, f) => sum + f.brotli, 0);
-  const report = { total_brotli: total, target: TARGET_BYTES, guard: GUARD_BYTES, files: weighed };
+  const report = { total_brotli: total, target: TARGET_BYTES, files: weighed };
   console.log("first load of /", JSON.stringify(report));
   await testInfo.attach("first-load.json", { body: JSON.stringify(report, null, 2), contentType: "application/json" });
 
@@ -80,7 +78,7 @@ test("the quote page's first load is one WASM module, and does not grow", async 
     "/pkg/wecom_license_desk.wasm",
   ]);
   expect(weighed.some((f) => f.kind === "html")).toBeTruthy();
-  expect(total).toBeLessThan(GUARD_BYTES);
+  expect(total, "first load of / in bytes, brotli (see first-load.json)").toBeLessThan(TARGET_BYTES);
 });
 
 test("a signed-in page fetches its own WASM chunk", async ({ page }) => {

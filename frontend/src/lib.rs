@@ -11,3 +11,18 @@ pub fn hydrate() {
         let _ = root.set_attribute("data-hydrated", "true");
     }
 }
+
+/// Room for wasm-split to re-lay the read-only data segment.
+///
+/// `cargo leptos build --split` hands each WASM chunk the data only its functions use, by laying
+/// the input's read-only data segment out again, module by module. Every module's part starts
+/// aligned, so the new layout can come out a few bytes longer than the input segment, and then
+/// wasm-split keeps the *whole* segment in the main module (its "Overlong segment … putting it in
+/// main module" warning): the spreadsheet reader's encoding tables (~240 KB) land in the quote
+/// page's first load, or not, depending on how the alignments of a build happen to fall. These
+/// bytes are that room: nothing refers to them, so wasm-split puts them in no module at all, and
+/// the input segment is that much longer than what it has to hold. `#[used]` keeps the linker
+/// from dropping them; they are not zero, so they sit in `.rodata` rather than `.bss`.
+#[cfg(all(target_arch = "wasm32", feature = "split"))]
+#[used]
+static WASM_SPLIT_DATA_SLACK: [u8; 4096] = [0xA5; 4096];
