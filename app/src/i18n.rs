@@ -142,7 +142,9 @@ pub fn order_type_name(lang: Lang, t: OrderType) -> &'static str {
     lang.pick(t.zh(), t.en())
 }
 
-/// Percent-encodes a path and query for use as a query value (`back=` of the language switch).
+/// Percent-encodes a value for a URL query: everything but unreserved characters and `/` (which a
+/// query may hold as is). The language switch's `back=`, the contract list's filter links, the
+/// saved quote's form values.
 pub fn encode_query_value(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for b in s.bytes() {

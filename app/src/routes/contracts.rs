@@ -147,6 +147,7 @@ fn ContractList(user: SessionUser) -> impl IntoView {
 
 /// A link to the list with the same filters and another cursor.
 fn page_href(filter: &ContractFilter, cursor: Option<&str>) -> String {
+    use crate::i18n::encode_query_value as url_escape;
     let mut pairs = Vec::new();
     if let Some(q) = &filter.search {
         pairs.push(format!("q={}", url_escape(q)));
@@ -158,15 +159,6 @@ fn page_href(filter: &ContractFilter, cursor: Option<&str>) -> String {
         pairs.push(format!("cursor={}", url_escape(c)));
     }
     if pairs.is_empty() { "/contracts".to_owned() } else { format!("/contracts?{}", pairs.join("&")) }
-}
-
-fn url_escape(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }
 
 #[component]
