@@ -3,24 +3,15 @@
 # right version. Works with only the package registries (crates.io, npm, Debian): nothing here
 # downloads from GitHub releases, which these machines cannot reach.
 #
-#   scripts/setup-tools.sh                 build tools + Chromium + end2end npm packages
-#   scripts/setup-tools.sh --no-e2e        build tools only (enough to run the app)
-#   scripts/setup-tools.sh --cargo-tools   only the tools `cargo install` builds (the slow part:
-#                                          `make test` runs it in the background beside the tests)
-#   scripts/setup-tools.sh --no-cargo-tools  everything else (seconds to a few minutes)
+#   scripts/setup-tools.sh            build tools + Chromium + end2end npm packages
+#   scripts/setup-tools.sh --no-e2e   build tools only (enough to run the app)
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 
-with_e2e=1 with_cargo_tools=1 with_rest=1
-case "${1:-}" in
-  "") ;;
-  --no-e2e) with_e2e=0 ;;
-  --cargo-tools) with_rest=0 ;;
-  --no-cargo-tools) with_cargo_tools=0 ;;
-  *) echo "usage: $0 [--no-e2e | --cargo-tools | --no-cargo-tools]" >&2; exit 2 ;;
-esac
+with_e2e=1
+[ "${1:-}" = "--no-e2e" ] && with_e2e=0
 
 # Pinned versions. wasm-bindgen must equal the wasm-bindgen crate in Cargo.lock.
 CARGO_LEPTOS_VERSION=0.3.10
@@ -31,9 +22,11 @@ log() { printf '\033[1m[setup]\033[0m %s\n' "$*"; }
 export PATH="$HOME/.cargo/bin:$PATH"
 
 # Tools are built once per machine, and building them is most of a fresh machine's set-up time: a
-# thin release profile (optimisation level 1, no LTO, parallel codegen) builds them in a fraction
-# of the time, and what they do per build (bindgen, wasm-opt, splitting and compressing a few MB)
-# stays a matter of seconds (BENCHMARKS.md).
+# thin release profile (optimisation level 1, no LTO, parallel codegen) spends less of it on
+# optimising programs that only orchestrate; what they do per build (bindgen, wasm-opt, splitting
+# and compressing a few MB) is a small part of the release build either way. One at a time: on 2
+# cores, building them side by side and beside the Rust tests made a cold run slower, not faster
+# (BENCHMARKS.md, 2026-11-29 fourth session).
 cargo_install() {
   CARGO_PROFILE_RELEASE_OPT_LEVEL=1 CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 \
     cargo install "$@"
@@ -52,14 +45,12 @@ apt_install() {
 }
 
 # --- Rust target -------------------------------------------------------------------------------
-setup_target() {
-  if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
-    log "adding rust target wasm32-unknown-unknown"
-    rustup target add wasm32-unknown-unknown
-  else
-    log "rust target wasm32-unknown-unknown: present"
-  fi
-}
+if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
+  log "adding rust target wasm32-unknown-unknown"
+  rustup target add wasm32-unknown-unknown
+else
+  log "rust target wasm32-unknown-unknown: present"
+fi
 
 # --- cargo tools ---------------------------------------------------------------------------------
 # installed_version BIN -> prints the version BIN reports, or nothing.
@@ -67,64 +58,30 @@ installed_version() { command -v "$1" >/dev/null 2>&1 && "$1" --version 2>/dev/n
 
 # cargo-leptos prints "cargo-leptos 0.3.10"; `no_downloads` makes it fail loudly instead of
 # reaching for GitHub when a tool is missing from PATH.
-install_cargo_leptos() {
-  if [ "$(installed_version cargo-leptos)" != "$CARGO_LEPTOS_VERSION" ]; then
-    log "installing cargo-leptos $CARGO_LEPTOS_VERSION"
-    cargo_install cargo-leptos --version "$CARGO_LEPTOS_VERSION" --locked --features no_downloads
-  else
-    log "cargo-leptos $CARGO_LEPTOS_VERSION: present"
-  fi
-}
+if [ "$(installed_version cargo-leptos)" != "$CARGO_LEPTOS_VERSION" ]; then
+  log "installing cargo-leptos $CARGO_LEPTOS_VERSION (10-15 min on 2 cores)"
+  cargo_install cargo-leptos --version "$CARGO_LEPTOS_VERSION" --locked --features no_downloads
+else
+  log "cargo-leptos $CARGO_LEPTOS_VERSION: present"
+fi
 
-install_wasm_bindgen() {
-  if [ "$(installed_version wasm-bindgen)" != "$WASM_BINDGEN_VERSION" ]; then
-    log "installing wasm-bindgen-cli $WASM_BINDGEN_VERSION"
-    # --locked fails on a yanked transitive dependency of this release.
-    cargo_install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION" --force
-  else
-    log "wasm-bindgen $WASM_BINDGEN_VERSION: present"
-  fi
-}
+if [ "$(installed_version wasm-bindgen)" != "$WASM_BINDGEN_VERSION" ]; then
+  log "installing wasm-bindgen-cli $WASM_BINDGEN_VERSION"
+  # --locked fails on a yanked transitive dependency of this release.
+  cargo_install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION" --force
+else
+  log "wasm-bindgen $WASM_BINDGEN_VERSION: present"
+fi
 
 # Debian's binaryen 108 writes WASM that fails to load, so use the crate build; it must come
 # first on PATH (~/.cargo/bin, exported above and in the Makefile).
-install_wasm_opt() {
-  if [ "$(installed_version wasm-opt)" != "$WASM_OPT_VERSION" ] \
-     && ! "$HOME/.cargo/bin/wasm-opt" --version 2>/dev/null | grep -q "version 116"; then
-    log "installing wasm-opt $WASM_OPT_VERSION"
-    cargo_install wasm-opt --version "$WASM_OPT_VERSION" --locked
-  else
-    log "wasm-opt: present"
-  fi
-}
-
-# The three are independent: built side by side, one's serial stretches (build scripts, binaryen's
-# C++, the final links) fill the cores another leaves idle. Each logs to its own file, shown if it
-# fails.
-setup_cargo_tools() {
-  local logs pids=() names=(cargo-leptos wasm-bindgen wasm-opt) i rc=0
-  logs=$(mktemp -d)
-  install_cargo_leptos >"$logs/0.log" 2>&1 & pids+=($!)
-  install_wasm_bindgen >"$logs/1.log" 2>&1 & pids+=($!)
-  install_wasm_opt >"$logs/2.log" 2>&1 & pids+=($!)
-  for i in 0 1 2; do
-    if wait "${pids[$i]}"; then
-      grep '\[setup\]' "$logs/$i.log" || true
-    else
-      rc=1
-      log "FAILED: ${names[$i]}; its output:"
-      cat "$logs/$i.log"
-    fi
-  done
-  rm -rf "$logs"
-  return "$rc"
-}
-
-if [ "$with_cargo_tools" = 1 ]; then
-  setup_target
-  setup_cargo_tools
+if [ "$(installed_version wasm-opt)" != "$WASM_OPT_VERSION" ] \
+   && ! "$HOME/.cargo/bin/wasm-opt" --version 2>/dev/null | grep -q "version 116"; then
+  log "installing wasm-opt $WASM_OPT_VERSION (5-7 min)"
+  cargo_install wasm-opt --version "$WASM_OPT_VERSION" --locked
+else
+  log "wasm-opt: present"
 fi
-[ "$with_rest" = 1 ] || exit 0
 
 [ "$with_e2e" = 1 ] || exit 0
 

@@ -34,7 +34,6 @@ print_summary() {
 
 on_exit() {
   local rc=$?
-  if [ -n "${tools_pid:-}" ] && kill -0 "$tools_pid" 2>/dev/null; then kill -- "-$tools_pid" 2>/dev/null || true; fi
   if [ -n "$current" ]; then summary+=("$(printf '%-44s FAILED' "$current")"); fi
   print_summary
   if [ "$rc" = 0 ]; then printf '\033[1;32mALL TESTS PASSED\033[0m\n'; else printf '\033[1;31mFAILED (exit %s)\033[0m\n' "$rc"; fi
@@ -81,23 +80,7 @@ pg_answers() {
 # port_free PORT: true when nothing listens on 127.0.0.1:PORT.
 port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
-# The tools `cargo install` builds are only needed by the release build, near the end, and on a
-# fresh machine they take longer than everything before it: they build in the background while
-# the formatting check and the Rust tests run, and the release build waits for them.
-step "setup: Chromium, npm packages, fonts" scripts/setup-tools.sh --no-cargo-tools
-mkdir -p target
-tools_log=target/setup-cargo-tools.log
-# Its own process group (setsid), so a run that stops early can stop all of its cargo processes.
-setsid scripts/setup-tools.sh --cargo-tools >"$tools_log" 2>&1 &
-tools_pid=$!
-printf '\n\033[1;34m==> cargo tools (cargo-leptos, wasm-bindgen, wasm-opt): installing in the background, log in %s\033[0m\n' "$tools_log"
-# wait_tools: waits for the background install and shows what it did (all of it if it failed).
-wait_tools() {
-  local rc=0
-  wait "$tools_pid" || rc=$?
-  if [ "$rc" = 0 ]; then grep '\[setup\]' "$tools_log" || true; else cat "$tools_log"; fi
-  return "$rc"
-}
+step "setup tools (incl. Chromium, Playwright)" scripts/setup-tools.sh
 
 step "cargo fmt --check" cargo fmt --all -- --check
 
@@ -136,8 +119,6 @@ elif [ "${REQUIRE_POSTGRES:-0}" = 1 ]; then
 else
   skip "server: tests on PostgreSQL" "TEST_DATABASE_URL does not answer"
 fi
-
-step "cargo tools ready (waited for the background install)" wait_tools
 
 step "cargo leptos build --release --split" scripts/build-release.sh
 
