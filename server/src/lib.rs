@@ -216,9 +216,8 @@ async fn static_file_or_not_found(State(state): State<AppState>, request: Reques
         }
     }
     if let Ok(file_request) = file_request.body(Body::empty()) {
-        let files = tower_http::services::ServeDir::new(&*state.leptos_options.site_root)
-            .precompressed_br()
-            .precompressed_gzip();
+        // The site root with the precompressed twins, as leptos_axum configures it.
+        let files = leptos_axum::site_pkg_dir_service(&state.leptos_options);
         // ServeDir's error type is `Infallible`: a missing or unreadable file is a status.
         let Ok(response) = files.oneshot(file_request).await;
         if response.status() != StatusCode::NOT_FOUND {

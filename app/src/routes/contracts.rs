@@ -147,16 +147,16 @@ fn ContractList(user: SessionUser) -> impl IntoView {
 
 /// A link to the list with the same filters and another cursor.
 fn page_href(filter: &ContractFilter, cursor: Option<&str>) -> String {
-    use crate::i18n::encode_query_value as url_escape;
+    use crate::i18n::encode_query_value;
     let mut pairs = Vec::new();
     if let Some(q) = &filter.search {
-        pairs.push(format!("q={}", url_escape(q)));
+        pairs.push(format!("q={}", encode_query_value(q)));
     }
     if let Some(s) = &filter.status {
-        pairs.push(format!("status={}", url_escape(s)));
+        pairs.push(format!("status={}", encode_query_value(s)));
     }
     if let Some(c) = cursor {
-        pairs.push(format!("cursor={}", url_escape(c)));
+        pairs.push(format!("cursor={}", encode_query_value(c)));
     }
     if pairs.is_empty() { "/contracts".to_owned() } else { format!("/contracts?{}", pairs.join("&")) }
 }
