@@ -202,6 +202,16 @@ async fn three_levels_approve_in_order_then_an_admin_fulfils() {
         .await;
     assert_eq!(bad.status.as_u16(), 422);
     assert_eq!(problem_fields(&bad.json()), ["wecom_order_id", "activation_date"]);
+    // The same rule the fulfilment card runs in the browser: the API cannot expire before activation.
+    let backwards = w
+        .call(
+            Some("root"),
+            "contracts/fulfil",
+            json!({"id": cid, "version": v, "wecom_order_id": "W1", "activation_date": "2027-01-02", "api_expiry_date": "2027-01-01"}),
+        )
+        .await;
+    assert_eq!(backwards.status.as_u16(), 422);
+    assert_eq!(backwards.json()["problems"][0]["code"], "before_activation", "{}", backwards.json());
     let partner = w
         .call(Some("alice"), "contracts/fulfil", json!({"id": cid, "version": v, "wecom_order_id": "W1", "activation_date": "2027-01-01", "api_expiry_date": ""}))
         .await;

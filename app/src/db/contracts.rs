@@ -17,7 +17,7 @@ use crate::domain::contract::attachments::latest;
 use crate::domain::contract::{
     ContractAction, ContractDraft, ContractQuote, ContractStatus, CrmManagementType, DocumentNumber, DraftLine,
     PaymentMethod, ProductKind, SheetFacts, SourceOrder, SubmitContext, UploadedFile, check_attachment_refs,
-    check_reject_reason, parse_quantity, paths, price_draft, submit, validate_save,
+    check_comment, check_fulfilment, check_reject_reason, parse_quantity, paths, price_draft, submit, validate_save,
 };
 use crate::domain::ids::CorpId;
 use crate::domain::money::Money;
@@ -787,21 +787,6 @@ impl Move {
     }
 }
 
-const MAX_COMMENT: usize = 500;
-
-fn check_comment(comment: &str) -> Result<(), AppError> {
-    let n = comment.chars().count();
-    if n > MAX_COMMENT {
-        return Err(invalid(vec![Problem::error(
-            "comment",
-            "too_long",
-            format!("意见最多{MAX_COMMENT}个字符，当前{n}个"),
-            format!("The comment is at most {MAX_COMMENT} characters; it has {n}"),
-        )]));
-    }
-    Ok(())
-}
-
 /// Withdraws, cancels, approves, rejects or fulfils a contract loaded at `version`.
 pub async fn act(db: &DatabaseConnection, actor: &SessionUser, id: i64, version: i64, m: Move) -> Result<(), AppError> {
     let l = load(db, id).await?.ok_or_else(not_found)?;
@@ -844,7 +829,7 @@ pub async fn act(db: &DatabaseConnection, actor: &SessionUser, id: i64, version:
         Detail { from: Some(status.code().to_owned()), to: Some(next.code().to_owned()), ..Detail::default() };
     match &m {
         Move::Withdraw { comment } | Move::Cancel { comment } | Move::Approve { comment } => {
-            check_comment(comment)?;
+            check_comment(comment).map_err(|p| invalid(vec![p]))?;
             detail.comment = comment.trim().to_owned();
         }
         Move::Reject { reason } => {
@@ -852,11 +837,11 @@ pub async fn act(db: &DatabaseConnection, actor: &SessionUser, id: i64, version:
             detail.comment = reason.trim().to_owned();
         }
         Move::Fulfil { wecom_order_id, activation_date, api_expiry_date } => {
-            let (order, activation, expiry) = check_fulfilment(wecom_order_id, activation_date, api_expiry_date)?;
-            am.wecom_order_id = Set(Some(order));
-            am.activation_date = Set(Some(activation));
-            if expiry.is_some() {
-                am.api_expiry_date = Set(expiry);
+            let done = check_fulfilment(wecom_order_id, activation_date, api_expiry_date).map_err(invalid)?;
+            am.wecom_order_id = Set(Some(done.wecom_order_id));
+            am.activation_date = Set(Some(done.activation_date));
+            if done.api_expiry_date.is_some() {
+                am.api_expiry_date = Set(done.api_expiry_date);
             }
         }
     }
@@ -898,44 +883,6 @@ fn already_handled() -> AppError {
         "此审批已被处理，请刷新后查看合同的当前状态",
         "This approval was already handled; reload to see where the contract stands",
     )
-}
-
-fn check_fulfilment(
-    order: &str,
-    activation: &str,
-    expiry: &str,
-) -> Result<(String, NaiveDate, Option<NaiveDate>), AppError> {
-    let mut problems = Vec::new();
-    let order = order.trim();
-    if order.is_empty() {
-        problems.push(Problem::error("wecom_order_id", "required", "请填写企业微信订单号", "Enter the WeCom order ID"));
-    } else if order.chars().count() > 100 || order.chars().any(char::is_control) {
-        problems.push(Problem::error(
-            "wecom_order_id",
-            "invalid",
-            "企业微信订单号最多100个字符，且不能含控制字符",
-            "The WeCom order ID is at most 100 characters, without control characters",
-        ));
-    }
-    let activation = if activation.trim().is_empty() {
-        problems.push(Problem::error("activation_date", "required", "请填写开通日期", "Enter the activation date"));
-        None
-    } else {
-        parse_date_field("activation_date", activation.trim(), "开通日期", "activation date")
-            .map_err(|p| problems.push(p))
-            .ok()
-    };
-    let expiry = if expiry.trim().is_empty() {
-        None
-    } else {
-        parse_date_field("api_expiry_date", expiry.trim(), "企业微信API接口到期日", "API expiry date")
-            .map_err(|p| problems.push(p))
-            .ok()
-    };
-    match activation {
-        Some(a) if problems.is_empty() => Ok((order.to_owned(), a, expiry)),
-        _ => Err(invalid(problems)),
-    }
 }
 
 // ----- reading -----

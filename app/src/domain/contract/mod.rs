@@ -8,13 +8,15 @@
 //!   [`submit`], which turns a clean draft into typed values and its price.
 //! - [`pricing`]: [`ContractQuote`], the lines priced by the quote engine plus negotiated amounts.
 //! - [`remark`]: what counts as the remark explaining something (备注说明).
-//! - [`status`]: [`ContractStatus`] and its moves.
+//! - [`status`]: [`ContractStatus`] and its moves, and the approvers' comment and reason rules.
+//! - [`fulfilment`]: [`check_fulfilment`], what an admin records at 开通.
 //!
 //! Plain Rust, shared by the browser (instant feedback) and the server (the authority).
 
 pub mod attachments;
 pub mod draft;
 pub mod fields;
+pub mod fulfilment;
 pub mod pricing;
 pub mod remark;
 pub mod rules;
@@ -23,12 +25,13 @@ pub mod status;
 pub use attachments::{UploadedFile, check_attachment_refs};
 pub use draft::{ApprovalChoice, AttachmentId, ContractDraft, DraftLine, SheetFacts, SourceOrder, UserRef};
 pub use fields::{CrmManagementType, DocumentNumber, LeaseUrl, PaymentMethod, ProductKind, max_len, paths};
+pub use fulfilment::{Fulfilment, check_fulfilment};
 pub use pricing::{ContractLineQuote, ContractQuote};
 pub use rules::{
     Purchased, Submission, SubmitContext, parse_quantity, price_draft, submit, userid_count_matches,
     userid_count_matches_of, validate_save, validate_submit,
 };
-pub use status::{ContractAction, ContractStatus, check_reject_reason};
+pub use status::{ContractAction, ContractStatus, MAX_COMMENT, check_comment, check_reject_reason};
 
 #[cfg(test)]
 mod tests;

@@ -199,6 +199,23 @@ fn not_allowed(now: ContractStatus, action: ContractAction) -> Problem {
     )
 }
 
+/// An approval comment (审批意见, also the note of a withdrawal or cancellation) is at most this long.
+pub const MAX_COMMENT: usize = 500;
+
+/// An approval comment is optional and at most [`MAX_COMMENT`] characters.
+pub fn check_comment(comment: &str) -> Result<(), Problem> {
+    let n = comment.trim().chars().count();
+    if n > MAX_COMMENT {
+        return Err(Problem::error(
+            "comment",
+            "too_long",
+            format!("意见最多{MAX_COMMENT}个字符，当前{n}个"),
+            format!("The comment is at most {MAX_COMMENT} characters; it has {n}"),
+        ));
+    }
+    Ok(())
+}
+
 /// A rejection (驳回) must say why, so the owner knows what to fix: 1 to 500 characters.
 pub fn check_reject_reason(reason: &str) -> Result<(), Problem> {
     let n = reason.trim().chars().count();
