@@ -8,10 +8,12 @@
 use super::columns::{ColumnSpec, find_header, normalize};
 use super::limits;
 use super::read::{Cell, Row, Workbook, excel_serial_to_date, read_workbook_inner};
+use crate::domain::contract::DraftLine;
 use crate::domain::ids::trim_all;
+use crate::domain::period::end_of;
 use crate::domain::price_book::{AccountKind, limits as quote_limits};
 use crate::domain::problem::{Problem, indexed};
-use chrono::{Months, NaiveDate};
+use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 /// One imported product line.
@@ -40,6 +42,44 @@ impl ImportedLines {
     pub fn has_errors(&self) -> bool {
         self.problems.iter().any(Problem::is_error)
     }
+}
+
+impl ImportedLine {
+    /// The line as the contract form holds it: the service end from the sheet, or start + months −
+    /// 1 day. Whether to invoice (是否开票) is not in the sheet and stays to be chosen.
+    pub fn to_draft_line(&self) -> DraftLine {
+        let end = self.service_end.or_else(|| self.months.and_then(|m| end_of(self.service_start, m)));
+        DraftLine {
+            kind: Some(self.kind),
+            quantity: self.quantity.to_string(),
+            service_start: self.service_start.to_string(),
+            service_end: end.map(|d| d.to_string()).unwrap_or_default(),
+            invoice: None,
+            description: self.description.clone().unwrap_or_default(),
+            negotiated_amount: String::new(),
+        }
+    }
+}
+
+/// 导入明细 into a form: the imported lines follow the lines already filled in, and rows with
+/// nothing typed yet (a fresh 新增 row) give way to them. Refused, changing nothing, when the
+/// contract would have more lines than allowed.
+pub fn add_imported_lines(current: &[DraftLine], imported: &[ImportedLine]) -> Result<Vec<DraftLine>, Problem> {
+    let mut lines: Vec<DraftLine> = current.iter().filter(|l| **l != DraftLine::default()).cloned().collect();
+    lines.extend(imported.iter().map(ImportedLine::to_draft_line));
+    let max = quote_limits::MAX_LINES;
+    if lines.len() > max {
+        let (kept, n) = (lines.len() - imported.len(), imported.len());
+        return Err(Problem::error(
+            crate::domain::contract::paths::LINES,
+            "lines_too_many",
+            format!("合同已有 {kept} 行明细，再导入 {n} 行将超过 {max} 行的上限；请先删除不需要的行"),
+            format!(
+                "The contract has {kept} lines; importing {n} more would pass the limit of {max}. Remove lines first"
+            ),
+        ));
+    }
+    Ok(lines)
 }
 
 /// The columns of a product-line sheet.
@@ -255,11 +295,6 @@ fn parse_date_text(t: &str) -> Option<NaiveDate> {
     NaiveDate::parse_from_str(&unified, "%Y-%m-%d").ok()
 }
 
-/// Service end for a start and a number of months: start + months − 1 day.
-pub fn end_for(start: NaiveDate, months: u32) -> Option<NaiveDate> {
-    start.checked_add_months(Months::new(months))?.pred_opt()
-}
-
 fn cell_shown(cell: &Cell) -> String {
     match cell {
         Cell::Text(t) => trim_all(t).to_owned(),
@@ -411,7 +446,7 @@ fn read_line<'c>(row: &Row, cell: &dyn Fn(usize) -> &'c Cell, problems: &mut Vec
                 format!("the service end {e} is before the start {s}"),
             );
         } else if let Some(m) = months
-            && let Some(expected) = end_for(s, m)
+            && let Some(expected) = end_of(s, m)
             && expected != e
         {
             err(
@@ -471,6 +506,50 @@ mod tests {
 
     fn codes(r: &ImportedLines) -> Vec<&str> {
         r.problems.iter().map(|p| p.code.as_str()).collect()
+    }
+
+    fn imported(
+        row: u32,
+        kind: AccountKind,
+        quantity: u32,
+        months: Option<u32>,
+        end: Option<NaiveDate>,
+    ) -> ImportedLine {
+        ImportedLine { row, kind, quantity, service_start: d(2027, 1, 1), months, service_end: end, description: None }
+    }
+
+    #[test]
+    fn an_imported_line_becomes_a_form_line_with_its_service_end() {
+        let by_months = imported(2, AccountKind::Interop, 8, Some(12), None).to_draft_line();
+        assert_eq!(by_months.kind, Some(AccountKind::Interop));
+        assert_eq!((by_months.quantity.as_str(), by_months.service_start.as_str()), ("8", "2027-01-01"));
+        assert_eq!(by_months.service_end, "2027-12-31");
+        assert_eq!(by_months.invoice, None, "是否开票 is not in the sheet: the user chooses it");
+        let by_end = imported(3, AccountKind::Basic, 1, None, Some(d(2027, 6, 30))).to_draft_line();
+        assert_eq!(by_end.service_end, "2027-06-30");
+    }
+
+    #[test]
+    fn imported_lines_take_the_place_of_blank_rows_and_follow_filled_ones() {
+        let filled = DraftLine { quantity: "5".into(), ..DraftLine::default() };
+        let new = [imported(2, AccountKind::Basic, 10, Some(12), None)];
+        let lines = add_imported_lines(&[DraftLine::default()], &new).unwrap();
+        assert_eq!(lines.len(), 1);
+        assert_eq!(lines[0].quantity, "10");
+        let lines = add_imported_lines(&[filled.clone(), DraftLine::default()], &new).unwrap();
+        assert_eq!(lines.iter().map(|l| l.quantity.as_str()).collect::<Vec<_>>(), ["5", "10"]);
+    }
+
+    #[test]
+    fn an_import_past_the_line_limit_changes_nothing_and_says_so() {
+        let filled = DraftLine { quantity: "5".into(), ..DraftLine::default() };
+        let current = vec![filled; quote_limits::MAX_LINES - 1];
+        let two =
+            [imported(2, AccountKind::Basic, 1, Some(12), None), imported(3, AccountKind::Basic, 1, Some(12), None)];
+        let p = add_imported_lines(&current, &two).unwrap_err();
+        assert_eq!((p.field.as_str(), p.code.as_str()), ("lines", "lines_too_many"));
+        assert!(p.message(crate::domain::problem::Lang::Zh).contains("请先删除不需要的行"));
+        assert_eq!(add_imported_lines(&current, &two[..1]).unwrap().len(), quote_limits::MAX_LINES);
     }
 
     #[test]
@@ -538,8 +617,6 @@ mod tests {
         assert_eq!(whole_number(&t("-3")), Some(Err(())));
         assert_eq!(months_value(&t("2年")), Some(Ok(24)));
         assert_eq!(months_value(&t("6月")), Some(Ok(6)));
-        assert_eq!(end_for(d(2024, 1, 31), 1), Some(d(2024, 2, 28)));
-        assert_eq!(end_for(d(2024, 7, 15), 12), Some(d(2025, 7, 14)));
     }
 
     #[test]

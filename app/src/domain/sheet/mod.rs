@@ -20,7 +20,7 @@ pub mod read_csv;
 pub mod template;
 pub mod userids;
 
-pub use lines_import::{ImportedLine, ImportedLines, import_lines, import_lines_from};
+pub use lines_import::{ImportedLine, ImportedLines, add_imported_lines, import_lines, import_lines_from};
 pub use read::{Cell, ReadError, Row, Sheet, SheetFormat, Workbook, read_workbook};
 pub use template::{TemplateError, template_xlsx, userid_sheet_xlsx};
 pub use userids::{
