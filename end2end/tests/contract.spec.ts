@@ -1,12 +1,15 @@
 // The partner's order journey (issues #3 and #5 item 6) against the real release server with the
 // demo data (WLD_DEMO=1 in playwright.config.ts): a saved quote becomes an order contract, the
 // shared rules flag a bad corp ID in the browser without a request, the draft survives a reload,
-// is submitted, and approver1 approves level 1.
+// is submitted, and approver1 approves level 1; an admin records 开通 (fulfilment) on an approved one.
 import { expect, test, type Page } from "@playwright/test";
 
 /** Waits until the WASM has hydrated the page (the app marks <body data-hydrated>). */
 async function hydrated(page: Page) {
   await expect(page.locator("body[data-hydrated=true]")).toHaveCount(1, { timeout: 20_000 });
+  // A contract page's form is rendered with its data: wait for the form's own effect as well.
+  const form = page.getByTestId("contract-form");
+  if ((await form.count()) > 0) await expect(form).toHaveAttribute("data-interactive", "true");
 }
 
 async function signIn(page: Page, username: string, password: string) {
@@ -134,4 +137,91 @@ test("the userid sheet is read and checked in the browser before upload", async 
   await expect(preview).toContainText("userids.csv");
   await expect(preview.locator(".field-error").first()).toBeVisible();
   expect(uploads, "nothing is sent while the sheet is checked").toEqual([]);
+});
+
+test("an admin records 开通 on an approved contract; the dates are checked in the browser first", async ({ page }) => {
+  await signIn(page, "admin", "demo-admin-2026");
+  await hydrated(page);
+  // The demo's fully approved contract.
+  await page.locator("tr", { hasText: "演示·青禾医疗集团" }).getByRole("link").click();
+  await expect(page.getByTestId("contract-status")).toHaveText("已通过");
+  const card = page.getByTestId("fulfilment-form");
+  await expect(card).toBeVisible();
+  await card.getByLabel("企业微信订单号").fill("WX-ORDER-2027-0001");
+  await card.getByLabel("开通日期").fill("2027-01-02");
+  await card.getByLabel("企业微信API接口到期日").fill("2027-01-01");
+
+  const posts: string[] = [];
+  page.on("request", (r) => {
+    if (r.method() === "POST") posts.push(r.url());
+  });
+  await card.getByTestId("fulfil").click();
+  await expect(card.locator('[data-problems-for="api_expiry_date"] [data-code="before_activation"]')).toContainText(
+    "不能早于开通日期",
+  );
+  expect(posts, "the shared rule refuses it without a request").toEqual([]);
+
+  await card.getByLabel("企业微信API接口到期日").fill("2027-12-31");
+  await card.getByTestId("fulfil").click();
+  await expect(page.getByTestId("contract-status")).toHaveText("已开通");
+  await expect(page.getByTestId("notice")).toHaveText("已记录开通");
+  await expect(page.getByTestId("fulfilment-form")).toHaveCount(0);
+  await expect(page.getByTestId("wecom-order-id")).toHaveText("WX-ORDER-2027-0001");
+  await expect(page.getByTestId("timeline").locator('li[data-action="fulfilled"]')).toHaveCount(1);
+
+  // Recorded, not just shown: a reload reads it back from the server.
+  await page.reload();
+  await hydrated(page);
+  await expect(page.getByTestId("contract-status")).toHaveText("已开通");
+  await expect(page.getByTestId("activation-date")).toHaveText("2027-01-02");
+  await expect(page.getByTestId("api-expiry-date")).toHaveText("2027-12-31");
+});
+
+test("导入明细: lines come from a sheet read in the browser; a sheet with a bad row imports nothing", async ({ page }) => {
+  await signIn(page, "partner.a", "demo-partner-2026");
+  await page.goto("/contracts/new");
+  await hydrated(page);
+  const posts: string[] = [];
+  page.on("request", (r) => {
+    if (r.method() === "POST") posts.push(r.url());
+  });
+  const quantity = (i: number) => page.locator(`input[name="lines[${i}].quantity"]`);
+  const rows = page.locator("table.contract-lines tbody tr");
+  await expect(rows).toHaveCount(1);
+  await quantity(0).fill("3");
+  const sheet = (name: string, lines: string[]) => ({
+    name,
+    mimeType: "text/csv",
+    buffer: Buffer.from(["产品名称,数量,服务开始日期,月数,服务到期日,描述", ...lines].join("\r\n"), "utf-8"),
+  });
+
+  // Row 3 has a quantity that is not a whole number: nothing is imported, the row is named.
+  await page
+    .locator("#lines-import-file")
+    .setInputFiles(sheet("bad-lines.csv", ["企业微信互通接口,8,2027-01-01,12,,首年", "基础,1.5,2027-01-01,12,,"]));
+  const report = page.getByTestId("lines-import");
+  await expect(report).toHaveAttribute("data-ok", "false");
+  await expect(report).toContainText("bad-lines.csv");
+  await expect(report.locator('[data-code="line_quantity_invalid"]')).toContainText("第3行");
+  await expect(rows).toHaveCount(1);
+  await expect(quantity(0)).toHaveValue("3");
+
+  // The fixed sheet: its two lines follow the one already typed.
+  await page
+    .locator("#lines-import-file")
+    .setInputFiles(sheet("lines.csv", ["企业微信互通接口,8,2027-01-01,12,,首年", "基础,10,2027/1/1,,2027-12-31,"]));
+  await expect(report).toHaveAttribute("data-ok", "true");
+  await expect(report).toContainText("导入 2 行明细");
+  await expect(rows).toHaveCount(3);
+  await expect(quantity(1)).toHaveValue("8");
+  await expect(page.locator('input[name="lines[1].service_end"]')).toHaveValue("2027-12-31");
+  await expect(page.locator('input[name="lines[1].description"]')).toHaveValue("首年");
+  await expect(quantity(2)).toHaveValue("10");
+  expect(posts, "the sheet is read in the browser; nothing is sent").toEqual([]);
+
+  // 清空 asks first; one blank row stays.
+  page.once("dialog", (d) => d.accept());
+  await page.getByTestId("lines-clear").click();
+  await expect(rows).toHaveCount(1);
+  await expect(quantity(0)).toHaveValue("");
 });

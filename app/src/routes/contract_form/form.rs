@@ -2,6 +2,7 @@
 //! 产品管理, 选择审批流程), each with its problems next to it, live totals, and the buttons the
 //! status and the caller's rights allow.
 
+use super::fulfilment::FulfilmentCard;
 use super::{contract_href, stash};
 use crate::domain::attachment::AttachmentKind;
 use crate::domain::contract::fields::{product_en, product_zh};
@@ -203,8 +204,18 @@ pub fn ContractForm(inputs: FormInputs) -> impl IntoView {
     let status_code = move || format!("status status-{}", f.status().code());
     let installed_apps = options.installed_apps;
 
+    // Effects run only in the browser, once this form is hydrated: the page says when typing into it
+    // counts (browser tests wait for it; the form sits behind the page's data, not just the app).
+    let interactive = RwSignal::new(false);
+    Effect::new(move |_| interactive.set(true));
+
     view! {
-        <section class="contract-page" data-testid="contract-form" data-new=is_new.to_string()>
+        <section
+            class="contract-page"
+            data-testid="contract-form"
+            data-new=is_new.to_string()
+            data-interactive=move || interactive.get().to_string()
+        >
             <header class="page-head">
                 <h1>{heading}</h1>
                 <span class=status_code data-testid="contract-status">{status_label}</span>
@@ -314,6 +325,7 @@ pub fn ContractForm(inputs: FormInputs) -> impl IntoView {
                 <Attachments f />
                 <Lines f />
                 <ApprovalSection f flow />
+                <FulfilmentCard f />
                 <Actions f role />
             </form>
         </section>
@@ -726,6 +738,13 @@ fn Lines(f: Form) -> impl IntoView {
     let total = move |pick: fn(&ContractQuote) -> crate::domain::Money| {
         f.priced.with(|q| q.as_ref().map_or_else(|| "—".to_owned(), |q| money(lang, pick(q))))
     };
+    // 清空: every line goes, after the user confirms; one blank row stays to type into.
+    let clear_lines = move |_| {
+        #[cfg(target_arch = "wasm32")]
+        if window().confirm_with_message(td_string!(locale, contract_form.lines.clear_confirm)).unwrap_or(false) {
+            f.draft.update(|d| d.lines = vec![DraftLine::default()]);
+        }
+    };
     view! {
         <fieldset class="card lines">
             <legend>{td_string!(locale, contract_form.lines.legend)}</legend>
@@ -767,6 +786,12 @@ fn Lines(f: Form) -> impl IntoView {
                     on:click=move |_| f.draft.update(|d| d.lines.push(DraftLine::default()))
                 >
                     {td_string!(locale, contract_form.lines.add)}
+                </button>
+                " "
+                <super::sheet::LineImport f />
+                " "
+                <button type="button" data-testid="lines-clear" disabled=move || !f.editable.get() on:click=clear_lines>
+                    {td_string!(locale, contract_form.lines.clear)}
                 </button>
             </p>
             <p class="quote-total">

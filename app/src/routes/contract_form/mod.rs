@@ -7,6 +7,7 @@
 //! the same rules again on save and submit and its answer wins.
 
 mod form;
+mod fulfilment;
 mod sheet;
 mod stash;
 mod upload;

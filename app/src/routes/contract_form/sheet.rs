@@ -3,16 +3,20 @@
 //! summary and every row's problem show at once, and its counts feed the contract rules (userid
 //! count vs purchase, corp ID match). Then it is uploaded, and the server reads it again.
 //!
-//! The reader (calamine, zip, encodings) is large. With the `split` feature it is a `#[lazy]`
-//! function, loaded from its own WASM chunk the first time a sheet is chosen (build with
-//! `cargo leptos build --split`), so the quote page does not carry it.
+//! The same reader imports product lines (导入明细) from a sheet into the form's 产品管理 table.
+//!
+//! The reader (calamine, zip, encodings) is large. With the `split` feature it is one `#[lazy]`
+//! function for both sheets, loaded from its own WASM chunk the first time a sheet is chosen
+//! (build with `cargo leptos build --split`), so the quote page does not carry it.
 
 #[cfg(target_arch = "wasm32")]
 use super::form::Notice;
 use super::form::{AttachmentField, Form, problem_items};
 use crate::domain::contract::{SheetFacts, paths};
 use crate::domain::problem::Problem;
-use crate::domain::sheet::SheetSummary;
+#[cfg(target_arch = "wasm32")]
+use crate::domain::sheet::add_imported_lines;
+use crate::domain::sheet::{ImportedLines, SheetSummary};
 use crate::i18n::{Locale, td_string};
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -32,15 +36,76 @@ impl SheetPreview {
     }
 }
 
-/// Reads and checks the sheet with the shared reader, against the form's corp ID.
+/// Which sheet a chosen file is.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum SheetJob {
+    /// The corp ID / userid sheet, checked against the form's corp ID.
+    Userids { corp_id: String },
+    /// Product lines to import (导入明细).
+    Lines,
+}
+
+/// What the shared reader made of a chosen file.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum SheetRead {
+    Userids(SheetPreview),
+    Lines(ImportedLines),
+}
+
+/// Reads a sheet with the shared reader: one lazy function for both kinds, so the reader is one
+/// WASM chunk.
 #[cfg_attr(feature = "split", leptos::lazy)]
 #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
-pub fn read_sheet(file_name: String, bytes: Vec<u8>, corp_id: String) -> SheetPreview {
+pub fn read_sheet(file_name: String, bytes: Vec<u8>, job: SheetJob) -> SheetRead {
     use crate::domain::CorpId;
-    use crate::domain::sheet::{UseridSheetOptions, check_userid_sheet};
-    let expected = CorpId::parse(paths::CORP_ID, &corp_id).ok();
-    let sheet = check_userid_sheet(&bytes, &UseridSheetOptions { expected_corp_id: expected.as_ref(), saving: None });
-    SheetPreview { file_name, facts: sheet.facts(), summary: sheet.summary, problems: sheet.problems }
+    use crate::domain::sheet::{UseridSheetOptions, check_userid_sheet, import_lines};
+    match job {
+        SheetJob::Userids { corp_id } => {
+            let expected = CorpId::parse(paths::CORP_ID, &corp_id).ok();
+            let sheet =
+                check_userid_sheet(&bytes, &UseridSheetOptions { expected_corp_id: expected.as_ref(), saving: None });
+            SheetRead::Userids(SheetPreview {
+                file_name,
+                facts: sheet.facts(),
+                summary: sheet.summary,
+                problems: sheet.problems,
+            })
+        }
+        SheetJob::Lines => SheetRead::Lines(import_lines(&bytes)),
+    }
+}
+
+/// Reads the file an `<input type=file>` change event picked, then the sheet in it (loading the
+/// reader's chunk the first time), with `reading` set meanwhile. `None` when no file was picked or
+/// the browser could not read it (the form's notice says why). The input is cleared, so picking the
+/// same file again (after fixing it) reads it again.
+#[cfg(target_arch = "wasm32")]
+async fn read_picked(
+    f: Form,
+    reading: RwSignal<bool>,
+    ev: &leptos::ev::Event,
+    job: SheetJob,
+) -> Option<(String, SheetRead)> {
+    use leptos::wasm_bindgen::JsCast;
+    let input = ev.target().and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok())?;
+    let file = input.files().and_then(|l| l.get(0))?;
+    input.set_value("");
+    let name = file.name();
+    reading.set(true);
+    let bytes = gloo_file::futures::read_as_bytes(&gloo_file::Blob::from(file)).await;
+    let read = match bytes {
+        #[cfg(feature = "split")]
+        Ok(bytes) => Some(read_sheet(name.clone(), bytes, job).await),
+        #[cfg(not(feature = "split"))]
+        Ok(bytes) => Some(read_sheet(name.clone(), bytes, job)),
+        Err(e) => {
+            let message = td_string!(f.locale, contract_form.sheet.unreadable, error = e);
+            f.notice.set(Some(Notice::Error(message)));
+            None
+        }
+    };
+    reading.set(false);
+    read.map(|r| (name, r))
 }
 
 #[component]
@@ -51,27 +116,13 @@ pub(super) fn UseridSheetField(f: Form) -> impl IntoView {
     let on_pick = move |ev: leptos::ev::Event| {
         #[cfg(target_arch = "wasm32")]
         {
-            use leptos::wasm_bindgen::JsCast;
-            let Some(input) = ev.target().and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok()) else { return };
-            let Some(file) = input.files().and_then(|l| l.get(0)) else { return };
             let corp_id = f.draft.with_untracked(|d| d.corp_id.clone());
-            reading.set(true);
             leptos::task::spawn_local(async move {
-                let name = file.name();
-                let bytes = gloo_file::futures::read_as_bytes(&gloo_file::Blob::from(file)).await;
-                reading.set(false);
-                match bytes {
-                    Ok(bytes) => {
-                        #[cfg(feature = "split")]
-                        let p = read_sheet(name, bytes, corp_id).await;
-                        #[cfg(not(feature = "split"))]
-                        let p = read_sheet(name, bytes, corp_id);
-                        f.sheet.set((!p.has_errors()).then(|| p.facts.clone()));
-                        preview.set(Some(p));
-                    }
-                    Err(e) => {
-                        f.notice.set(Some(Notice::Error(td_string!(locale, contract_form.sheet.unreadable, error = e))))
-                    }
+                if let Some((_, SheetRead::Userids(p))) =
+                    read_picked(f, reading, &ev, SheetJob::Userids { corp_id }).await
+                {
+                    f.sheet.set((!p.has_errors()).then(|| p.facts.clone()));
+                    preview.set(Some(p));
                 }
             });
         }
@@ -131,5 +182,83 @@ fn PreviewView(locale: Locale, p: SheetPreview) -> impl IntoView {
             {corp.map(|c| view! { <p class="hint">{td_string!(locale, contract_form.sheet.corp_id, corp_id = c)}</p> })}
             <ul class="field-errors">{problem_items(locale.into(), &p.problems)}</ul>
         </div>
+    }
+}
+
+/// What the last 导入明细 did: the file, how many lines it added, and the sheet's problems (with
+/// errors, nothing was imported).
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct LineImportReport {
+    file_name: String,
+    added: usize,
+    problems: Vec<Problem>,
+}
+
+/// 导入明细: product lines from a sheet (as the seed's 产品管理 table has them), read in the browser.
+/// A sheet with any bad row imports nothing and lists every bad row; a good one adds its lines
+/// (taking the place of blank rows), to be checked and priced like typed ones.
+#[component]
+pub(super) fn LineImport(f: Form) -> impl IntoView {
+    let locale = f.locale;
+    let report = RwSignal::new(None::<LineImportReport>);
+    let reading = RwSignal::new(false);
+    let on_pick = move |ev: leptos::ev::Event| {
+        #[cfg(target_arch = "wasm32")]
+        {
+            leptos::task::spawn_local(async move {
+                let Some((file_name, SheetRead::Lines(imported))) = read_picked(f, reading, &ev, SheetJob::Lines).await
+                else {
+                    return;
+                };
+                let merged = if imported.has_errors() {
+                    Err(Vec::new())
+                } else {
+                    f.draft.with_untracked(|d| add_imported_lines(&d.lines, &imported.lines)).map_err(|p| vec![p])
+                };
+                let mut problems = imported.problems;
+                let added = match merged {
+                    Ok(lines) => {
+                        f.draft.update(|d| d.lines = lines);
+                        imported.lines.len()
+                    }
+                    Err(more) => {
+                        problems.extend(more);
+                        0
+                    }
+                };
+                report.set(Some(LineImportReport { file_name, added, problems }));
+            });
+        }
+        #[cfg(not(target_arch = "wasm32"))]
+        let _ = (ev, f, report);
+    };
+    let shown = move || {
+        report.get().map(|r| {
+            let ok = r.added > 0;
+            let summary = if ok {
+                td_string!(locale, contract_form.lines.imported, file = &r.file_name, n = r.added)
+            } else {
+                td_string!(locale, contract_form.lines.import_refused, file = &r.file_name)
+            };
+            view! {
+                <div class="sheet-preview" data-testid="lines-import" data-ok=ok.to_string()>
+                    <p class=if ok { "notice ok" } else { "notice error" } role="status">{summary}</p>
+                    <ul class="field-errors">{problem_items(locale.into(), &r.problems)}</ul>
+                </div>
+            }
+        })
+    };
+    view! {
+        <label class="button file-button" for="lines-import-file">{td_string!(locale, contract_form.lines.import)}</label>
+        <input
+            id="lines-import-file"
+            class="visually-hidden"
+            type="file"
+            accept=".xlsx,.xls,.ods,.csv"
+            on:change=on_pick
+            disabled=move || !f.editable.get()
+        />
+        {move || reading.get().then(|| view! { <span class="loading">{td_string!(locale, contract_form.sheet.reading)}</span> })}
+        {shown}
     }
 }
