@@ -96,6 +96,17 @@ pub struct LinePriceDto {
     pub months: Option<u32>,
 }
 
+/// A file uploaded to a contract (付款凭证, userid sheet), as its page lists it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AttachmentDto {
+    pub id: i64,
+    pub kind: crate::domain::attachment::AttachmentKind,
+    /// The uploader's file name, made safe when stored.
+    pub file_name: String,
+    pub size: i64,
+    pub uploaded_at: chrono::DateTime<chrono::Utc>,
+}
+
 /// Everything the contract form and detail page need, in one piece.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ContractDto {
@@ -117,6 +128,8 @@ pub struct ContractDto {
     pub price_book_version: Option<String>,
     pub approvers: Vec<ApproverDto>,
     pub timeline: Vec<TimelineEntry>,
+    /// Every file uploaded to the contract, oldest first (the draft names which are current).
+    pub attachments: Vec<AttachmentDto>,
     /// 开通: WeCom order id and activation date, once fulfilled.
     pub wecom_order_id: Option<String>,
     pub activation_date: Option<chrono::NaiveDate>,

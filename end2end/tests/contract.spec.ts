@@ -145,6 +145,8 @@ test("an admin records 开通 on an approved contract; the dates are checked in 
   // The demo's fully approved contract.
   await page.locator("tr", { hasText: "演示·青禾医疗集团" }).getByRole("link").click();
   await expect(page.getByTestId("contract-status")).toHaveText("已通过");
+  // The voucher the partner uploaded shows by its file name, not just its number.
+  await expect(page.getByTestId("attached-voucher")).toHaveText("付款凭证（演示）.pdf");
   const card = page.getByTestId("fulfilment-form");
   await expect(card).toBeVisible();
   await card.getByLabel("企业微信订单号").fill("WX-ORDER-2027-0001");

@@ -27,7 +27,8 @@ use crate::domain::problem::{Problem, indexed};
 use crate::domain::quote::{OrderType, parse_whole_number};
 use crate::error::AppError;
 use crate::models::{
-    ApproverDto, ContractDto, ContractFilter, ContractPage, ContractSummary, LinePriceDto, PersonDto, Role, SessionUser,
+    ApproverDto, AttachmentDto, ContractDto, ContractFilter, ContractPage, ContractSummary, LinePriceDto, PersonDto,
+    Role, SessionUser,
 };
 use chrono::{DateTime, NaiveDate, SubsecRound, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
@@ -950,6 +951,19 @@ async fn dto<C: ConnectionTrait>(db: &C, actor: &SessionUser, l: &Loaded) -> Res
         price_book_version: r.price_book_version.clone(),
         approvers,
         timeline: audit::timeline(db, SUBJECT, r.id).await?,
+        attachments: db_att::of_contract(db, r.id)
+            .await?
+            .into_iter()
+            .filter_map(|a| {
+                Some(AttachmentDto {
+                    id: a.id,
+                    kind: AttachmentKind::parse(&a.kind)?,
+                    file_name: a.file_name,
+                    size: a.size,
+                    uploaded_at: a.created_at,
+                })
+            })
+            .collect(),
         wecom_order_id: r.wecom_order_id.clone(),
         activation_date: r.activation_date,
         created_at: r.created_at,

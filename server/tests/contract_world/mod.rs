@@ -146,6 +146,12 @@ impl World {
         d.payment_voucher = Some(voucher);
         let c = self.get("alice", id).await;
         assert_eq!(c["draft"]["payment_voucher"], voucher, "the upload is the contract's voucher");
+        // The page shows the file by the name it was uploaded with.
+        assert_eq!(c["attachments"][0]["id"], voucher);
+        assert_eq!(
+            (&c["attachments"][0]["kind"], &c["attachments"][0]["file_name"]),
+            (&json!("voucher"), &json!("付款凭证.png"))
+        );
         (c, d)
     }
 

@@ -637,7 +637,11 @@ pub(super) fn AttachmentField(
 ) -> impl IntoView {
     let locale = f.locale;
     let attached = move || f.draft.with(|d| d.attachment(kind));
+    // The name of the file uploaded in this page, else the stored name of the one the draft names.
     let file_name = RwSignal::new(None::<String>);
+    let stored_name = move |id: i64| {
+        f.saved.with(|c| c.as_ref()?.attachments.iter().find(|a| a.id == id).map(|a| a.file_name.clone()))
+    };
     let input_id = format!("upload-{}", kind.as_str());
     let on_change = move |ev: leptos::ev::Event| {
         #[cfg(target_arch = "wasm32")]
@@ -706,7 +710,7 @@ pub(super) fn AttachmentField(
                 {move || match attached() {
                     Some(id) => view! {
                         <a href=format!("/attachments/{id}") rel="external">
-                            {file_name.get().unwrap_or_else(|| td_string!(locale, contract_form.attachments.numbered, id))}
+                            {file_name.get().or_else(|| stored_name(id)).unwrap_or_else(|| td_string!(locale, contract_form.attachments.numbered, id))}
                         </a>
                     }
                         .into_any(),
