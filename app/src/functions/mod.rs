@@ -64,6 +64,37 @@ pub fn cookie_in(headers: &http::HeaderMap, name: &str) -> Option<String> {
         .map(|(_, v)| v.to_owned())
 }
 
+/// The request's context (database, session cookie, response options), taken where a page's data
+/// resource is created and given to the resource's own owner when its fetcher starts.
+///
+/// On the server a fetcher that calls several server functions one after the other could lose
+/// its context half-way: leptos 0.8.23 can drop the component's owner (a stale branch of the
+/// render) while the resource's fetch is still running, and `use_context` from the resource's own
+/// owner then finds nothing ("database not in context"), so the page rendered an error or a form
+/// without its approval flow. Provided on the resource's own owner, the context stays with the
+/// fetch. In the browser (server functions are HTTP calls there) this is nothing.
+#[derive(Clone)]
+pub struct RequestContext {
+    #[cfg(feature = "ssr")]
+    captured: ctx::Captured,
+}
+
+impl RequestContext {
+    /// Call in the component body, where the render's context is current.
+    pub fn capture() -> Self {
+        RequestContext {
+            #[cfg(feature = "ssr")]
+            captured: ctx::Captured::capture(),
+        }
+    }
+
+    /// Call first thing in the fetcher: the context becomes the resource owner's own.
+    pub fn provide(&self) {
+        #[cfg(feature = "ssr")]
+        self.captured.provide();
+    }
+}
+
 #[cfg(feature = "ssr")]
 pub mod ctx {
     //! What the server puts into each request's context, and helpers to read it.
@@ -118,6 +149,41 @@ pub mod ctx {
         use_context::<http::request::Parts>().is_some_and(|p| {
             p.headers.get(http::header::ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|v| v.contains("text/html"))
         })
+    }
+
+    /// The request's context as the server provided it, captured for a resource's fetcher.
+    #[derive(Clone)]
+    pub struct Captured {
+        db: Option<DatabaseConnection>,
+        settings: Option<ServerSettings>,
+        client: Option<ClientAddress>,
+        parts: Option<http::request::Parts>,
+        response: Option<leptos_axum::ResponseOptions>,
+    }
+
+    impl Captured {
+        pub fn capture() -> Self {
+            Captured {
+                db: use_context(),
+                settings: use_context(),
+                client: use_context(),
+                parts: use_context(),
+                response: use_context(),
+            }
+        }
+
+        pub fn provide(&self) {
+            fn put<T: Clone + Send + Sync + 'static>(v: &Option<T>) {
+                if let Some(v) = v {
+                    provide_context(v.clone());
+                }
+            }
+            put(&self.db);
+            put(&self.settings);
+            put(&self.client);
+            put(&self.parts);
+            put(&self.response);
+        }
     }
 
     /// The signed-in user, if the request carries a live session.

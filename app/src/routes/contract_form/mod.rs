@@ -15,6 +15,7 @@ mod upload;
 use crate::domain::contract::{ContractDraft, DraftLine};
 use crate::domain::period::ServicePeriod;
 use crate::error::AppError;
+use crate::functions::RequestContext;
 use crate::functions::contract_form::{ContractFormChoices, contract_form_options};
 use crate::functions::contracts::{approval_flow, get_contract};
 use crate::functions::price_book::current_price_book;
@@ -79,15 +80,20 @@ fn NewContract(user: SessionUser) -> impl IntoView {
     let locale = Locale::from(lang);
     let query = use_query_map();
     let token = query.with_untracked(|q| q.get("quote").filter(|t| !t.is_empty()));
+    let request = RequestContext::capture();
     let data = Resource::new(
         move || token.clone(),
-        |token| async move {
-            let basics = load_basics().await?;
-            let quoted = match token {
-                Some(t) => get_saved_quote(t).await.map_err(|e| AppError::transport(e.to_string()))?,
-                None => None,
-            };
-            Ok::<_, AppError>((basics, quoted))
+        move |token| {
+            let request = request.clone();
+            async move {
+                request.provide();
+                let basics = load_basics().await?;
+                let quoted = match token {
+                    Some(t) => get_saved_quote(t).await.map_err(|e| AppError::transport(e.to_string()))?,
+                    None => None,
+                };
+                Ok::<_, AppError>((basics, quoted))
+            }
         },
     );
     view! {
@@ -123,14 +129,19 @@ fn ExistingContract(user: SessionUser) -> impl IntoView {
     let locale = Locale::from(lang);
     let params = use_params_map();
     let id = move || params.with(|p| p.get("id").and_then(|v| v.parse::<i64>().ok()));
-    let data = Resource::new(id, |id| async move {
-        let Some(id) = id else { return Ok(None) };
-        let contract = match get_contract(id).await {
-            Ok(c) => c,
-            Err(AppError::NotFound { .. }) => return Ok(None),
-            Err(e) => return Err(e),
-        };
-        Ok::<_, AppError>(Some((load_basics().await?, contract)))
+    let request = RequestContext::capture();
+    let data = Resource::new(id, move |id| {
+        let request = request.clone();
+        async move {
+            request.provide();
+            let Some(id) = id else { return Ok(None) };
+            let contract = match get_contract(id).await {
+                Ok(c) => c,
+                Err(AppError::NotFound { .. }) => return Ok(None),
+                Err(e) => return Err(e),
+            };
+            Ok::<_, AppError>(Some((load_basics().await?, contract)))
+        }
     });
     view! {
         <Suspense fallback=move || view! { <p class="loading">{td_string!(locale, contract_form.loading)}</p> }>
