@@ -783,7 +783,7 @@ fn Lines(f: Form) -> impl IntoView {
                     </tr>
                 </tfoot>
             </table>
-            <p class="line-buttons">
+            <div class="line-buttons">
                 <button
                     type="button"
                     disabled=move || !f.editable.get()
@@ -797,7 +797,7 @@ fn Lines(f: Form) -> impl IntoView {
                 <button type="button" data-testid="lines-clear" disabled=move || !f.editable.get() on:click=clear_lines>
                     {td_string!(locale, contract_form.lines.clear)}
                 </button>
-            </p>
+            </div>
             <p class="quote-total">
                 <span class="label">{td_string!(locale, contract_form.lines.total)}</span>
                 " "
