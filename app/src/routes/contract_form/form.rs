@@ -813,6 +813,11 @@ fn Lines(f: Form) -> impl IntoView {
 fn line_row(f: Form, i: usize) -> impl IntoView {
     let (lang, locale) = (f.lang, f.locale);
     let path = move |leaf: &str| indexed(paths::LINES, i, leaf);
+    // The table's column headers are not labels: each cell's field gets its own ("第1行 数量").
+    let cell_label = move |leaf: &str, column: &str| {
+        let text = td_string!(locale, contract_form.lines.cell, n = i + 1, column);
+        view! { <label for=path(leaf) class="visually-hidden">{text}</label> }
+    };
     let line = move |d: &ContractDraft| d.lines.get(i).cloned().unwrap_or_default();
     let priced = move || f.priced.with(|q| q.as_ref().and_then(|q| q.lines.get(i).cloned()));
     let cell_money = move |pick: fn(&crate::domain::contract::ContractLineQuote) -> crate::domain::Money| {
@@ -843,6 +848,7 @@ fn line_row(f: Form, i: usize) -> impl IntoView {
         <tr data-line=i.to_string()>
             <td>{i + 1}</td>
             <td>
+                {cell_label(paths::KIND, td_string!(locale, contract_form.lines.product))}
                 {select_input(
                     f,
                     path(paths::KIND),
@@ -853,10 +859,12 @@ fn line_row(f: Form, i: usize) -> impl IntoView {
                 <Problems f path=path(paths::KIND) />
             </td>
             <td>
+                {cell_label(paths::QUANTITY, td_string!(locale, contract_form.lines.quantity))}
                 {text_input(f, path(paths::QUANTITY), move |d| line(d).quantity, move |d, v| if let Some(l) = d.lines.get_mut(i) { l.quantity = v })}
                 <Problems f path=path(paths::QUANTITY) />
             </td>
             <td>
+                {cell_label(paths::SERVICE_START, td_string!(locale, contract_form.lines.service_start))}
                 {text_input(f, path(paths::SERVICE_START), move |d| line(d).service_start, move |d, v| if let Some(l) = d.lines.get_mut(i) { l.service_start = v })}
                 <Problems f path=path(paths::SERVICE_START) />
             </td>
@@ -884,18 +892,20 @@ fn line_row(f: Form, i: usize) -> impl IntoView {
                 />
             </td>
             <td>
+                {cell_label(paths::SERVICE_END, td_string!(locale, contract_form.lines.service_end))}
                 {text_input(f, path(paths::SERVICE_END), move |d| line(d).service_end, move |d, v| if let Some(l) = d.lines.get_mut(i) { l.service_end = v })}
                 <Problems f path=path(paths::SERVICE_END) />
             </td>
             <td class="num" data-testid=format!("line-{i}-amount")>
                 {cell_money(|l| l.amount)}
                 <Show when=negotiated>
-                    <label class="hint">{td_string!(locale, contract_form.lines.negotiated_amount)}</label>
+                    <label class="hint" for=path(paths::NEGOTIATED_AMOUNT)>{td_string!(locale, contract_form.lines.negotiated_amount)}</label>
                     {text_input(f, path(paths::NEGOTIATED_AMOUNT), move |d| line(d).negotiated_amount, move |d, v| if let Some(l) = d.lines.get_mut(i) { l.negotiated_amount = v })}
                     <Problems f path=path(paths::NEGOTIATED_AMOUNT) />
                 </Show>
             </td>
             <td>
+                {cell_label(paths::INVOICE, td_string!(locale, contract_form.lines.invoice))}
                 {select_input(
                     f,
                     path(paths::INVOICE),
@@ -908,6 +918,7 @@ fn line_row(f: Form, i: usize) -> impl IntoView {
             <td class="num">{cell_money(|l| l.tax)}</td>
             <td class="num" data-testid=format!("line-{i}-total")>{cell_money(|l| l.total)}</td>
             <td>
+                {cell_label(paths::DESCRIPTION, td_string!(locale, contract_form.lines.description))}
                 {text_input(f, path(paths::DESCRIPTION), move |d| line(d).description, move |d, v| if let Some(l) = d.lines.get_mut(i) { l.description = v })}
                 <Problems f path=path(paths::DESCRIPTION) />
             </td>
