@@ -88,10 +88,16 @@ impl RequestContext {
         }
     }
 
-    /// Call first thing in the fetcher: the context becomes the resource owner's own.
-    pub fn provide(&self) {
-        #[cfg(feature = "ssr")]
-        self.captured.provide();
+    /// Wraps a fetcher's future: when it starts, the context becomes the resource owner's own.
+    pub fn around<F: std::future::Future>(&self, fetch: F) -> impl std::future::Future<Output = F::Output> + use<F> {
+        let this = self.clone();
+        async move {
+            #[cfg(feature = "ssr")]
+            this.captured.provide();
+            #[cfg(not(feature = "ssr"))]
+            let _ = this;
+            fetch.await
+        }
     }
 }
 

@@ -84,16 +84,14 @@ fn NewContract(user: SessionUser) -> impl IntoView {
     let data = Resource::new(
         move || token.clone(),
         move |token| {
-            let request = request.clone();
-            async move {
-                request.provide();
+            request.around(async move {
                 let basics = load_basics().await?;
                 let quoted = match token {
                     Some(t) => get_saved_quote(t).await.map_err(|e| AppError::transport(e.to_string()))?,
                     None => None,
                 };
                 Ok::<_, AppError>((basics, quoted))
-            }
+            })
         },
     );
     view! {
@@ -131,9 +129,7 @@ fn ExistingContract(user: SessionUser) -> impl IntoView {
     let id = move || params.with(|p| p.get("id").and_then(|v| v.parse::<i64>().ok()));
     let request = RequestContext::capture();
     let data = Resource::new(id, move |id| {
-        let request = request.clone();
-        async move {
-            request.provide();
+        request.around(async move {
             let Some(id) = id else { return Ok(None) };
             let contract = match get_contract(id).await {
                 Ok(c) => c,
@@ -141,7 +137,7 @@ fn ExistingContract(user: SessionUser) -> impl IntoView {
                 Err(e) => return Err(e),
             };
             Ok::<_, AppError>(Some((load_basics().await?, contract)))
-        }
+        })
     });
     view! {
         <Suspense fallback=move || view! { <p class="loading">{td_string!(locale, contract_form.loading)}</p> }>
