@@ -10,6 +10,8 @@
 
 pub mod components;
 #[cfg(feature = "ssr")]
+pub mod crypto;
+#[cfg(feature = "ssr")]
 pub mod db;
 pub mod domain;
 pub mod error;

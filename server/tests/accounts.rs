@@ -156,3 +156,134 @@ async fn new_accounts_need_a_sane_username_and_a_long_password() {
     assert!(dup.to_string().contains("已被使用"), "{dup}");
     t.cleanup(db).await;
 }
+
+/// The router with `TRUST_PROXY=1`, so a test can say which address each request comes from.
+async fn app_behind_proxy(t: &TestDb) -> (axum::Router, sea_orm::DatabaseConnection) {
+    let db = t.open().await;
+    let (url, dir) = (t.url.clone(), t.data_dir.display().to_string());
+    let config = server::config::Config::from_lookup(|key| match key {
+        "DATABASE_URL" => Some(url.clone()),
+        "DATA_DIR" => Some(dir.clone()),
+        "TRUST_PROXY" => Some("1".into()),
+        _ => None,
+    })
+    .unwrap();
+    (server::router(&config, db.clone()).unwrap(), db)
+}
+
+async fn sign_in_from(app: &axum::Router, address: &str, username: &str, password: &str) -> TestResponse {
+    let body = format!("username={username}&password={}", password.replace(' ', "+"));
+    let req = Request::post("/api/auth/sign_in")
+        .header("content-type", "application/x-www-form-urlencoded")
+        .header("sec-fetch-site", "same-origin")
+        .header("accept", "application/json")
+        .header("x-forwarded-for", address)
+        .body(Body::from(body))
+        .unwrap();
+    send(app, req).await
+}
+
+/// 60 wrong passwords for one account from one address, all at the same moment: the attempt is
+/// counted before the password is checked, so only the limit's worth are checked (401) and the
+/// rest are refused (429) without any Argon2 work. Before, every one of them was checked.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_burst_of_wrong_passwords_gets_at_most_the_limit_checked() {
+    let t = TestDb::new().await;
+    let (app, db) = t.app().await;
+    make_user(&db, "甲公司", "partner.a", Role::Partner).await;
+    let burst = (0..60).map(|_| {
+        let app = app.clone();
+        tokio::spawn(async move {
+            post_form(&app, "/api/auth/sign_in", &[("username", "partner.a"), ("password", "wrong password")], None)
+                .await
+                .status
+        })
+    });
+    let statuses: Vec<StatusCode> =
+        futures_util::future::join_all(burst).await.into_iter().map(Result::unwrap).collect();
+    let checked = statuses.iter().filter(|s| **s == StatusCode::UNAUTHORIZED).count();
+    let refused = statuses.iter().filter(|s| **s == StatusCode::TOO_MANY_REQUESTS).count();
+    assert_eq!(checked as u64, app::db::accounts::MAX_FAILURES_PER_ACCOUNT, "{statuses:?}");
+    assert_eq!(refused, 60 - checked, "{statuses:?}");
+    // The log holds the checked attempts only.
+    use sea_orm::{EntityTrait, PaginatorTrait};
+    let logged = app::db::entities::login_attempt::Entity::find().count(&db).await.unwrap();
+    assert_eq!(logged as usize, checked);
+    t.cleanup(db).await;
+}
+
+/// Five wrong passwords from an attacker's address lock that address out of the account, not the
+/// account: its owner, elsewhere, signs in with the right password.
+#[tokio::test]
+async fn an_attacker_elsewhere_cannot_lock_the_owner_out() {
+    let t = TestDb::new().await;
+    let (app, db) = app_behind_proxy(&t).await;
+    make_user(&db, "甲公司", "approver1", Role::Approver).await;
+    for _ in 0..app::db::accounts::MAX_FAILURES_PER_ACCOUNT {
+        let res = sign_in_from(&app, "198.51.100.66", "approver1", "guess guess guess").await;
+        assert_eq!(res.status, StatusCode::UNAUTHORIZED);
+    }
+    let attacker = sign_in_from(&app, "198.51.100.66", "approver1", PASSWORD).await;
+    assert_eq!(attacker.status, StatusCode::TOO_MANY_REQUESTS, "even the right password, from the locked address");
+    let owner = sign_in_from(&app, "203.0.113.9", "approver1", PASSWORD).await;
+    assert_eq!(owner.status, StatusCode::OK, "{}", owner.text());
+    t.cleanup(db).await;
+}
+
+/// Failures from many addresses slow the account down (each sign-in waits a little more), but the
+/// owner still gets in.
+#[tokio::test]
+async fn failures_from_many_addresses_slow_the_account_down_but_never_lock_it() {
+    use app::db::accounts::{ACCOUNT_SLOWDOWN_AFTER, ACCOUNT_SLOWDOWN_MAX_SECONDS, account_delay};
+    assert!(account_delay(ACCOUNT_SLOWDOWN_AFTER - 1).is_zero());
+    assert!(!account_delay(ACCOUNT_SLOWDOWN_AFTER).is_zero());
+    assert!(account_delay(ACCOUNT_SLOWDOWN_AFTER + 1) > account_delay(ACCOUNT_SLOWDOWN_AFTER));
+    assert_eq!(account_delay(1_000_000), std::time::Duration::from_secs(ACCOUNT_SLOWDOWN_MAX_SECONDS));
+
+    let t = TestDb::new().await;
+    let (app, db) = app_behind_proxy(&t).await;
+    make_user(&db, "甲公司", "approver1", Role::Approver).await;
+    let addresses = ["192.0.2.1", "192.0.2.2", "192.0.2.3"];
+    let per_address = (ACCOUNT_SLOWDOWN_AFTER as usize).div_ceil(addresses.len());
+    for address in addresses {
+        for _ in 0..per_address {
+            assert_eq!(
+                sign_in_from(&app, address, "approver1", "guess guess guess").await.status,
+                StatusCode::UNAUTHORIZED
+            );
+        }
+    }
+    let owner = sign_in_from(&app, "203.0.113.9", "approver1", PASSWORD).await;
+    assert_eq!(owner.status, StatusCode::OK, "{}", owner.text());
+    t.cleanup(db).await;
+}
+
+/// A mistyped password (or a stranger's request carrying the victim's cookie) must not end the
+/// session the caller holds; a successful sign-in still replaces it.
+#[tokio::test]
+async fn a_failed_sign_in_keeps_the_current_session() {
+    let t = TestDb::new().await;
+    let (app, db) = t.app().await;
+    make_user(&db, "甲公司", "partner.a", Role::Partner).await;
+    let cookie = sign_in(&app, "partner.a").await;
+    let res = post_form(
+        &app,
+        "/api/auth/sign_in",
+        &[("username", "partner.a"), ("password", "wrong password")],
+        Some(&cookie),
+    )
+    .await;
+    assert_eq!(res.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(post_form(&app, "/api/auth/me", &[], Some(&cookie)).await.json()["username"], "partner.a");
+    t.cleanup(db).await;
+}
+
+/// The pooled Argon2 check agrees with the hash: right password, wrong password, broken hash.
+#[tokio::test]
+async fn password_checks_in_pooled_memory_agree_with_the_hash() {
+    let phc = app::crypto::hash_password(PASSWORD).unwrap();
+    assert!(app::crypto::verify_password(PASSWORD, &phc).await);
+    assert!(!app::crypto::verify_password("correct horse batterz", &phc).await);
+    assert!(!app::crypto::verify_password(PASSWORD, "not a hash").await);
+    assert!(app::crypto::verify_password(PASSWORD, &phc).await, "the reused memory gives the same answer");
+}

@@ -2,39 +2,30 @@
 //! sign-in rate limiting. Sessions live in the database so several server processes share them.
 
 use crate::db::entities::{login_attempt, organisation, session, user};
+use crate::db::throttle;
 use crate::domain::problem::Problem;
 use crate::error::AppError;
 use crate::models::{Role, SessionUser};
-use argon2::Argon2;
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use blake2::{Blake2b, Digest, digest::consts::U32};
 use chrono::{Duration, Utc};
 use rand_core::{OsRng, RngCore};
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, Set,
-};
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Set};
 
 /// How long a session lasts after sign-in.
 pub const SESSION_HOURS: i64 = 12;
 /// The window in which failed sign-ins are counted.
 pub const ATTEMPT_WINDOW_MINUTES: i64 = 15;
-/// Failed sign-ins allowed per account within the window.
+/// Failed sign-ins allowed per account from one address within the window; the next attempt
+/// from that address is refused (429) without checking the password.
 pub const MAX_FAILURES_PER_ACCOUNT: u64 = 5;
+/// Failed sign-ins for an account (from all addresses) after which its sign-ins are slowed down.
+pub const ACCOUNT_SLOWDOWN_AFTER: i64 = 10;
+/// The longest an account's sign-in is slowed down, in seconds.
+pub const ACCOUNT_SLOWDOWN_MAX_SECONDS: u64 = 5;
 /// Failed sign-ins allowed per client address within the window (many accounts, one attacker).
 pub const MAX_FAILURES_PER_ADDRESS: u64 = 20;
 
-/// Hashes a password with Argon2id and a fresh random salt (PHC string format).
-pub fn hash_password(password: &str) -> Result<String, AppError> {
-    let salt = SaltString::generate(&mut OsRng);
-    Argon2::default()
-        .hash_password(password.as_bytes(), &salt)
-        .map(|h| h.to_string())
-        .map_err(|e| AppError::internal("hashing a password failed", e))
-}
-
-fn verify_password(password: &str, phc: &str) -> bool {
-    PasswordHash::new(phc).is_ok_and(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok())
-}
+pub use crate::crypto::hash_password;
 
 /// Checks a new account's username and password; problems name the field.
 pub fn check_new_account(username: &str, password: &str) -> Vec<Problem> {
@@ -110,45 +101,60 @@ pub async fn create_user(
     .await?)
 }
 
-/// Checks a username and password, with rate limits per account and per client address.
-/// Every attempt is recorded; the answer never reveals whether the account exists.
+/// Sign-in throttling keys. Per account *and* address: an attacker elsewhere cannot lock the
+/// owner out; per address: one client guessing many accounts; per account: slowed, never locked.
+fn throttle_keys(username: &str, address: &str) -> [String; 3] {
+    [format!("signin:pair:{address}:{username}"), format!("signin:addr:{address}"), format!("signin:acct:{username}")]
+}
+
+/// How long a sign-in for an account waits when it has `failures` failed sign-ins in the window
+/// from all addresses together: nothing up to [`ACCOUNT_SLOWDOWN_AFTER`], then half a second more
+/// per failure, at most [`ACCOUNT_SLOWDOWN_MAX_SECONDS`]. Slows guessing from many addresses
+/// without ever refusing the owner.
+pub fn account_delay(failures: i64) -> std::time::Duration {
+    let excess = u64::try_from(failures - ACCOUNT_SLOWDOWN_AFTER + 1).unwrap_or(0);
+    std::time::Duration::from_millis(excess * 500).min(std::time::Duration::from_secs(ACCOUNT_SLOWDOWN_MAX_SECONDS))
+}
+
+/// Checks a username and password, with rate limits per account-and-address and per address,
+/// and a slowdown per account. The attempt is counted *before* the password is checked, in one
+/// atomic step per counter, so a burst of simultaneous guesses gets at most the limit checked.
+/// Every attempt is logged; the answer never reveals whether the account exists.
 pub async fn authenticate(
     db: &impl ConnectionTrait,
     username: &str,
     password: &str,
     address: &str,
 ) -> Result<user::Model, AppError> {
-    let username = username.trim().to_ascii_lowercase();
-    let since = Utc::now() - Duration::minutes(ATTEMPT_WINDOW_MINUTES);
-    let failures = |col: login_attempt::Column, value: String| {
-        login_attempt::Entity::find()
-            .filter(col.eq(value))
-            .filter(login_attempt::Column::Succeeded.eq(false))
-            .filter(login_attempt::Column::At.gt(since))
-    };
-    for (col, value, max) in [
-        (login_attempt::Column::Username, username.clone(), MAX_FAILURES_PER_ACCOUNT),
-        (login_attempt::Column::Address, address.to_owned(), MAX_FAILURES_PER_ADDRESS),
-    ] {
-        if failures(col, value.clone()).count(db).await? >= max {
-            let oldest = failures(col, value).order_by_asc(login_attempt::Column::At).one(db).await?;
-            let free_at = oldest.map_or(Utc::now(), |a| a.at + Duration::minutes(ATTEMPT_WINDOW_MINUTES));
-            let minutes = ((free_at - Utc::now()).num_seconds() + 59) / 60;
-            return Err(AppError::RateLimited { retry_after_minutes: minutes.max(1) });
+    let username: String = username.trim().to_ascii_lowercase().chars().take(64).collect();
+    let address: String = address.chars().take(64).collect();
+    let window = Duration::minutes(ATTEMPT_WINDOW_MINUTES);
+    let [pair, by_address, account] = throttle_keys(&username, &address);
+    for (key, max) in [(&pair, MAX_FAILURES_PER_ACCOUNT), (&by_address, MAX_FAILURES_PER_ADDRESS)] {
+        let count = throttle::hit(db, key, window).await?;
+        if count.hits > i64::try_from(max).unwrap_or(i64::MAX) {
+            return Err(AppError::RateLimited { retry_after_minutes: count.minutes_left(window) });
         }
     }
+    let delay = account_delay(throttle::peek(db, &account, window).await?);
+    if !delay.is_zero() {
+        tokio::time::sleep(delay).await;
+    }
     let found = user::Entity::find().filter(user::Column::Username.eq(&username)).one(db).await?;
-    let ok = match &found {
-        Some(u) => u.active && verify_password(password, &u.password_hash),
-        None => {
-            // Same work as a real check, so timing does not tell which usernames exist.
-            verify_password(password, &DUMMY_HASH);
-            false
-        }
-    };
+    // An unknown or inactive account costs the same work as a real check, so timing does not tell
+    // which usernames exist.
+    let phc = found.as_ref().filter(|u| u.active).map_or_else(|| DUMMY_HASH.clone(), |u| u.password_hash.clone());
+    let ok = crate::crypto::verify_password(password, &phc).await && found.as_ref().is_some_and(|u| u.active);
+    if ok {
+        throttle::clear(db, &pair).await?;
+        throttle::take_back(db, &by_address).await?;
+        throttle::sweep(db, Utc::now() - Duration::days(1)).await?;
+    } else {
+        throttle::hit(db, &account, window).await?;
+    }
     login_attempt::ActiveModel {
-        username: Set(username.chars().take(64).collect()),
-        address: Set(address.chars().take(64).collect()),
+        username: Set(username),
+        address: Set(address),
         succeeded: Set(ok),
         at: Set(Utc::now()),
         ..Default::default()

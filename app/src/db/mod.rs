@@ -10,6 +10,7 @@ pub mod flows;
 pub mod migration;
 pub mod price_books;
 pub mod saved_quotes;
+pub mod throttle;
 
 use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbErr};
 use sea_orm_migration::MigratorTrait;

@@ -5,17 +5,20 @@ use crate::models::SessionUser;
 use leptos::prelude::*;
 
 /// Signs in with a username and password. On success the session cookie is set (a new session
-/// id every time, so a planted cookie is never promoted) and the user is returned.
+/// id every time, so a planted cookie is never promoted) and the user is returned; a failure
+/// leaves the caller's current session alone.
 #[server(endpoint = "auth/sign_in")]
 pub async fn sign_in(username: String, password: String) -> Result<SessionUser, AppError> {
     use super::ctx;
     ctx::respond(
         async {
             let db = ctx::db()?;
+            let user = crate::db::accounts::authenticate(&db, &username, &password, &ctx::client_address()).await?;
+            // Only a successful sign-in ends the session the caller held: a mistyped password (or a
+            // stranger's request) must not sign anyone out.
             if let Some(old) = ctx::cookie(ctx::SESSION_COOKIE) {
                 crate::db::accounts::delete_session(&db, &old).await?;
             }
-            let user = crate::db::accounts::authenticate(&db, &username, &password, &ctx::client_address()).await?;
             let token = crate::db::accounts::create_session(&db, user.id).await?;
             ctx::set_cookie(session_cookie(&token, crate::db::accounts::SESSION_HOURS * 3600));
             // A plain form post is sent on to the contracts; the client follows the same hint.

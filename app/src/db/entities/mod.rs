@@ -19,4 +19,5 @@ pub mod price_book_tier;
 pub mod saved_quote;
 pub mod session;
 pub mod setting;
+pub mod throttle;
 pub mod user;

@@ -9,6 +9,7 @@ pub mod m20261129_000003_contracts;
 mod m20261129_000004_attachments;
 mod m20261129_000005_list_indexes;
 mod m20261129_000010_saved_quotes;
+mod m20261205_000011_throttles;
 
 pub struct Migrator;
 
@@ -22,6 +23,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000004_attachments::Migration),
             Box::new(m20261129_000005_list_indexes::Migration),
             Box::new(m20261129_000010_saved_quotes::Migration),
+            Box::new(m20261205_000011_throttles::Migration),
         ]
     }
 }

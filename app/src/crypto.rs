@@ -1,0 +1,85 @@
+//! Password hashing (Argon2id), kept from taking the server down under a burst of sign-ins.
+//!
+//! Argon2 is made to be expensive: with the default parameters one check holds 19 MiB and a core
+//! for tens of milliseconds. Run on the async workers, a burst of sign-ins stalled every other
+//! request (`/healthz` for 14–30 s) and the fresh 19 MiB allocation of each check, made on many
+//! threads, grew the allocator's arenas to gigabytes. So a check here
+//! - waits for one of a few slots (about one per core, at most [`MAX_SLOTS`]),
+//! - runs on the blocking pool, never on an async worker,
+//! - works in a memory block taken from a pool and given back afterwards: at most one block per
+//!   slot ever exists, so memory stays flat however many sign-ins arrive.
+
+use crate::error::AppError;
+use argon2::password_hash::{Output, PasswordHash, PasswordHasher, SaltString};
+use argon2::{Algorithm, Argon2, Block, Params, Version};
+use rand_core::OsRng;
+use std::sync::{LazyLock, Mutex};
+
+/// The most password checks that run at once in one process.
+pub const MAX_SLOTS: usize = 4;
+
+fn slot_count() -> usize {
+    std::thread::available_parallelism().map_or(2, |n| n.get()).clamp(1, MAX_SLOTS)
+}
+
+static SLOTS: LazyLock<tokio::sync::Semaphore> = LazyLock::new(|| tokio::sync::Semaphore::new(slot_count()));
+
+/// Argon2 working memory, reused between checks (at most one per slot).
+static MEMORY: Mutex<Vec<Vec<Block>>> = Mutex::new(Vec::new());
+
+/// Hashes a password with Argon2id and a fresh random salt (PHC string format). For the rare
+/// account creation and password change; sign-in checks go through [`verify_password`].
+pub fn hash_password(password: &str) -> Result<String, AppError> {
+    let salt = SaltString::generate(&mut OsRng);
+    Argon2::default()
+        .hash_password(password.as_bytes(), &salt)
+        .map(|h| h.to_string())
+        .map_err(|e| AppError::internal("hashing a password failed", e))
+}
+
+/// Whether `password` matches the PHC string `phc`: in a slot, on the blocking pool, in pooled
+/// memory. A malformed hash never matches.
+pub async fn verify_password(password: &str, phc: &str) -> bool {
+    let Ok(_slot) = SLOTS.acquire().await else { return false };
+    let (password, phc) = (password.to_owned(), phc.to_owned());
+    tokio::task::spawn_blocking(move || verify_in_pooled_memory(&password, &phc)).await.unwrap_or(false)
+}
+
+fn verify_in_pooled_memory(password: &str, phc: &str) -> bool {
+    let Ok(hash) = PasswordHash::new(phc) else { return false };
+    let (Some(expected), Some(salt)) = (hash.hash, hash.salt) else { return false };
+    let (Ok(params), Ok(algorithm)) = (Params::try_from(&hash), Algorithm::try_from(hash.algorithm)) else {
+        return false;
+    };
+    let Ok(version) = hash.version.map_or(Ok(Version::default()), Version::try_from) else { return false };
+    let mut salt_bytes = [0u8; 64];
+    let Ok(salt) = salt.decode_b64(&mut salt_bytes) else { return false };
+    let mut memory = take_memory(params.block_count());
+    let mut out = vec![0u8; expected.len()];
+    let computed = Argon2::new(algorithm, version, params).hash_password_into_with_memory(
+        password.as_bytes(),
+        salt,
+        &mut out,
+        &mut memory[..],
+    );
+    give_back(memory);
+    // `Output`'s equality is constant-time.
+    computed.is_ok() && Output::new(&out).is_ok_and(|o| o == expected)
+}
+
+fn take_memory(blocks: usize) -> Vec<Block> {
+    let pooled = MEMORY.lock().map(|mut pool| pool.pop()).unwrap_or(None);
+    let mut memory = pooled.unwrap_or_default();
+    if memory.len() < blocks {
+        memory.resize(blocks, Block::default());
+    }
+    memory
+}
+
+fn give_back(memory: Vec<Block>) {
+    if let Ok(mut pool) = MEMORY.lock() {
+        if pool.len() < MAX_SLOTS {
+            pool.push(memory);
+        }
+    }
+}
