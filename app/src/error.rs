@@ -26,6 +26,9 @@ pub enum AppError {
         "登录失败次数过多，请 {retry_after_minutes} 分钟后再试 / Too many failed sign-ins; try again in {retry_after_minutes} min"
     )]
     RateLimited { retry_after_minutes: i64 },
+    /// The request body is larger than the server takes.
+    #[error("请求内容过大（最大 {max_kib} KiB） / The request is too large (at most {max_kib} KiB)")]
+    TooLarge { max_kib: u64 },
     /// The input breaks rules; each problem names its field.
     #[error("{}", summary(problems))]
     Invalid { problems: Vec<Problem> },
@@ -71,6 +74,7 @@ impl AppError {
             AppError::Forbidden | AppError::CrossSite => 403,
             AppError::NotFound { .. } => 404,
             AppError::Conflict { .. } => 409,
+            AppError::TooLarge { .. } => 413,
             AppError::Invalid { .. } => 422,
             AppError::RateLimited { .. } => 429,
             AppError::Transport { .. } => 400,
@@ -126,6 +130,7 @@ mod tests {
             AppError::not_found("合同", "Contract"),
             AppError::BadCredentials,
             AppError::RateLimited { retry_after_minutes: 3 },
+            AppError::TooLarge { max_kib: 2048 },
             AppError::Invalid {
                 problems: vec![Problem::error("corp_id", "corp_id_invalid", "企业ID有误", "Bad corp ID")],
             },

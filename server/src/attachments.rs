@@ -312,7 +312,10 @@ async fn download_inner(state: &AppState, id: i64, headers: &HeaderMap) -> Resul
     let user = request_user(state, headers).await?.ok_or(AppError::Unauthenticated)?;
     let not_found = || AppError::not_found("附件", "Attachment");
     let row = db_att::find(&state.db, id).await?.ok_or_else(not_found)?;
-    app::db::contracts::load_for(&state.db, &user, row.contract_id, Action::DownloadAttachment).await?;
+    // An attachment of a contract the caller may not read is answered like a missing one.
+    app::db::contracts::load_for(&state.db, &user, row.contract_id, Action::DownloadAttachment)
+        .await
+        .map_err(|e| if matches!(e, AppError::NotFound { .. }) { not_found() } else { e })?;
     let bytes = state
         .store
         .get(&row.storage_key)

@@ -122,8 +122,12 @@ async fn server_fn_handler(State(state): State<AppState>, request: Request<Body>
             return error_response(&app::error::AppError::Unauthenticated);
         }
     }
+    let request = match buffered(request).await {
+        Ok(r) => r,
+        Err(refusal) => return refusal,
+    };
     let settings = state.settings.clone();
-    handle_server_fns_with_context(
+    let response = handle_server_fns_with_context(
         move || {
             provide_context(state.db.clone());
             provide_context(settings.clone());
@@ -132,7 +136,45 @@ async fn server_fn_handler(State(state): State<AppState>, request: Request<Body>
         request,
     )
     .await
-    .into_response()
+    .into_response();
+    with_error_status(response).await
+}
+
+/// The largest server-function request body (arguments), as axum's default body limit.
+pub const MAX_SERVER_FN_BODY: usize = 2 * 1024 * 1024;
+
+/// The request with its body read into memory, at most [`MAX_SERVER_FN_BODY`]: past it the caller
+/// gets 413 and a message rather than the 500 the server-function layer answers for a body it
+/// could not read.
+async fn buffered(request: Request<Body>) -> Result<Request<Body>, Response> {
+    let too_large = || error_response(&app::error::AppError::TooLarge { max_kib: (MAX_SERVER_FN_BODY / 1024) as u64 });
+    let declared = request.headers().get(axum::http::header::CONTENT_LENGTH).and_then(|v| v.to_str().ok());
+    if declared.and_then(|v| v.parse::<usize>().ok()).is_some_and(|n| n > MAX_SERVER_FN_BODY) {
+        return Err(too_large());
+    }
+    let (parts, body) = request.into_parts();
+    match axum::body::to_bytes(body, MAX_SERVER_FN_BODY).await {
+        Ok(bytes) => Ok(Request::from_parts(parts, Body::from(bytes))),
+        Err(_) => Err(too_large()),
+    }
+}
+
+/// A failed server function answers with its error's own status. The server-function layer
+/// answers 500 for arguments it cannot decode (malformed JSON, a missing field) before our code
+/// runs; the error it carries then is `Transport`, a 400 — the caller's mistake, not the server's.
+async fn with_error_status(response: Response) -> Response {
+    use axum::http::StatusCode;
+    if response.status() != StatusCode::INTERNAL_SERVER_ERROR {
+        return response;
+    }
+    let (mut parts, body) = response.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, 64 * 1024).await else {
+        return (StatusCode::INTERNAL_SERVER_ERROR, Json(app::error::AppError::Internal)).into_response();
+    };
+    if let Ok(e) = serde_json::from_slice::<app::error::AppError>(&bytes) {
+        parts.status = StatusCode::from_u16(e.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    }
+    Response::from_parts(parts, Body::from(bytes))
 }
 
 /// An `AppError` as the JSON a server function would have answered with.

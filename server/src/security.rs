@@ -45,8 +45,20 @@ pub fn page_csp() {
 /// Middleware: the fixed headers on every response, and the nonce-less policy where the page
 /// renderer set none.
 pub async fn headers(request: Request, next: Next) -> Response {
+    let path = request.uri().path();
+    let private = path.starts_with("/api/") || path.starts_with("/attachments/");
     let mut response = next.run(request).await;
     let h = response.headers_mut();
+    // Pages, API answers and attachments can carry a signed-in user's data (and a page's nonce): never kept by
+    // a browser or a shared cache unless the handler said otherwise. Site files (WASM, JS, CSS)
+    // stay cacheable.
+    let dynamic = h
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|t| t.starts_with("text/html") || t.starts_with("application/json"));
+    if private || dynamic {
+        h.entry(header::CACHE_CONTROL).or_insert(HeaderValue::from_static("no-store"));
+    }
     if !h.contains_key(header::CONTENT_SECURITY_POLICY) {
         if let Ok(v) = HeaderValue::from_str(&content_security_policy(None)) {
             h.insert(header::CONTENT_SECURITY_POLICY, v);

@@ -114,8 +114,8 @@ pub async fn load<C: ConnectionTrait>(db: &C, id: i64) -> Result<Option<Loaded>,
     Ok(Some(Loaded { row, lines, approvers }))
 }
 
-/// Loads a contract the actor may do `action` to: 404 when it does not exist, 403 when the
-/// policy refuses.
+/// Loads a contract the actor may do `action` to: 404 when it does not exist *or the actor may not
+/// read it* (the same answer, so ids cannot be probed), 403 when they may read it but not do this.
 pub async fn load_for<C: ConnectionTrait>(
     db: &C,
     actor: &SessionUser,
@@ -123,7 +123,11 @@ pub async fn load_for<C: ConnectionTrait>(
     action: Action,
 ) -> Result<Loaded, AppError> {
     let loaded = load(db, id).await?.ok_or_else(not_found)?;
-    if allows(Some(actor), action, &loaded.facts()) { Ok(loaded) } else { Err(AppError::Forbidden) }
+    let facts = loaded.facts();
+    if !allows(Some(actor), Action::Read, &facts) {
+        return Err(not_found());
+    }
+    if allows(Some(actor), action, &facts) { Ok(loaded) } else { Err(AppError::Forbidden) }
 }
 
 // ----- draft <-> columns -----
@@ -819,6 +823,9 @@ pub async fn act(db: &DatabaseConnection, actor: &SessionUser, id: i64, version:
         if assigned_elsewhere {
             let p = status.apply(action).err();
             return Err(p.map_or(AppError::Forbidden, conflict_of));
+        }
+        if !allows(Some(actor), Action::Read, &facts) {
+            return Err(not_found());
         }
         return Err(AppError::Forbidden);
     }

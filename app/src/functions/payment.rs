@@ -64,10 +64,12 @@ pub async fn revoke_payment_link(link_id: i64) -> Result<(), AppError> {
         async {
             let user = ctx::require_user().await?;
             let db = ctx::db()?;
-            let link = crate::db::attachments::find_payment_link(&db, link_id)
-                .await?
-                .ok_or_else(|| AppError::not_found("付款链接", "Payment link"))?;
-            crate::db::contracts::load_for(&db, &user, link.contract_id, Action::RevokePaymentLink).await?;
+            let not_found = || AppError::not_found("付款链接", "Payment link");
+            let link = crate::db::attachments::find_payment_link(&db, link_id).await?.ok_or_else(not_found)?;
+            // A link on a contract the caller may not read is answered like a missing one.
+            crate::db::contracts::load_for(&db, &user, link.contract_id, Action::RevokePaymentLink)
+                .await
+                .map_err(|e| if matches!(e, AppError::NotFound { .. }) { not_found() } else { e })?;
             crate::db::attachments::revoke_payment_link(&db, &link, user.id).await?;
             Ok(())
         }

@@ -123,6 +123,14 @@ pub async fn save_quote(
         }
         return Ok(SaveOutcome::Invalid { problems: result.problems });
     };
+    if let Some(minutes) = over_anonymous_save_limit(&db).await? {
+        if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+            response.set_status(http::StatusCode::TOO_MANY_REQUESTS);
+        }
+        return Err(ServerFnError::new(format!(
+            "保存报价过于频繁，请 {minutes} 分钟后再试（或登录后保存） / Too many quotes saved from your address; try again in {minutes} min (or sign in)"
+        )));
+    }
     let token = crate::db::accounts::random_token();
     let now = Utc::now();
     let expires_at = now + chrono::Duration::days(valid_days());
@@ -131,6 +139,35 @@ pub async fn save_quote(
         .map_err(|e| internal("saving a quote", &e))?;
     leptos_axum::redirect(&format!("/q/{token}"));
     Ok(SaveOutcome::Saved { token })
+}
+
+/// For a visitor who is not signed in: counts this save against their address and answers the
+/// minutes to wait when it is over `QUOTE_SAVES_PER_HOUR` (default [`DEFAULT_SAVES_PER_HOUR`]).
+/// Every saved quote is a row kept for its validity, so an anonymous loop must not fill the
+/// database; signed-in users are accountable and not limited here.
+#[cfg(feature = "ssr")]
+async fn over_anonymous_save_limit(db: &sea_orm::DatabaseConnection) -> Result<Option<i64>, ServerFnError> {
+    if super::ctx::current_user().await.ok().flatten().is_some() {
+        return Ok(None);
+    }
+    let window = chrono::Duration::hours(1);
+    let key = format!("quote_save:{}", super::ctx::client_address());
+    let count = crate::db::throttle::hit(db, &key, window).await.map_err(|e| internal("counting quote saves", &e))?;
+    Ok((count.hits > saves_per_hour()).then(|| count.minutes_left(window)))
+}
+
+/// Anonymous quote saves allowed per client address and hour unless `QUOTE_SAVES_PER_HOUR` says
+/// otherwise.
+pub const DEFAULT_SAVES_PER_HOUR: i64 = 60;
+
+/// `QUOTE_SAVES_PER_HOUR` (1 to 100,000), or 60.
+#[cfg(feature = "ssr")]
+fn saves_per_hour() -> i64 {
+    std::env::var("QUOTE_SAVES_PER_HOUR")
+        .ok()
+        .and_then(|v| v.trim().parse::<i64>().ok())
+        .filter(|n| (1..=100_000).contains(n))
+        .unwrap_or(DEFAULT_SAVES_PER_HOUR)
 }
 
 /// The quote saved under `token`, or `None` when there is none. Public: the token is the key.
