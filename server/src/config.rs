@@ -21,6 +21,8 @@ pub struct Config {
     pub max_upload_bytes: usize,
     /// `STORAGE` (`local` or `s3`) and, for S3, `S3_BUCKET`, `S3_ENDPOINT`, `S3_REGION`.
     pub storage: StorageChoice,
+    /// `HEADER_READ_TIMEOUT_SECS` (default 10), `IDLE_TIMEOUT_SECS` (60), `MAX_CONNECTIONS` (512).
+    pub connection_limits: crate::serve::ConnectionLimits,
 }
 
 /// Where attachment blobs are kept.
@@ -98,6 +100,7 @@ impl Config {
             })?,
         };
         let storage = storage_choice(&get)?;
+        let connection_limits = connection_limits(&get)?;
         Ok(Config {
             database_url,
             data_dir,
@@ -106,6 +109,7 @@ impl Config {
             trust_proxy: flag(get("TRUST_PROXY")),
             max_upload_bytes,
             storage,
+            connection_limits,
         })
     }
 }
@@ -121,4 +125,23 @@ fn storage_choice(get: &impl Fn(&str) -> Option<String>) -> Result<StorageChoice
         }),
         Some(other) => Err(ConfigError::Invalid(format!("STORAGE must be local or s3, not {other:?}"))),
     }
+}
+
+/// The connection limits, each a whole number from 1 up to a bound that catches a typo.
+fn connection_limits(get: &impl Fn(&str) -> Option<String>) -> Result<crate::serve::ConnectionLimits, ConfigError> {
+    let number = |key: &str, default: u64, max: u64, unit: &str| match get(key).filter(|s| !s.trim().is_empty()) {
+        None => Ok(default),
+        Some(v) => v.trim().parse().ok().filter(|n| (1..=max).contains(n)).ok_or_else(|| {
+            ConfigError::Invalid(format!("{key} must be a whole number of {unit} from 1 to {max}, not {v:?}"))
+        }),
+    };
+    let defaults = crate::serve::ConnectionLimits::default();
+    let seconds = |key: &str, default: std::time::Duration| {
+        number(key, default.as_secs(), 86_400, "seconds").map(std::time::Duration::from_secs)
+    };
+    Ok(crate::serve::ConnectionLimits {
+        header_read_timeout: seconds("HEADER_READ_TIMEOUT_SECS", defaults.header_read_timeout)?,
+        idle_timeout: seconds("IDLE_TIMEOUT_SECS", defaults.idle_timeout)?,
+        max_connections: number("MAX_CONNECTIONS", defaults.max_connections as u64, 1_000_000, "connections")? as usize,
+    })
 }

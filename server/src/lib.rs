@@ -10,6 +10,7 @@ pub mod demo;
 pub mod language;
 pub mod payment;
 pub mod security;
+pub mod serve;
 pub mod state;
 pub mod storage;
 pub mod template;

@@ -88,9 +88,7 @@ async fn serve(demo: bool) -> Result<(), Failure> {
     let app = server::router(&config, db.clone())?;
     let listener = tokio::net::TcpListener::bind(addr).await.map_err(|e| format!("cannot listen on {addr}: {e}"))?;
     tracing::info!("listening on http://{addr}");
-    axum::serve(listener, app.into_make_service_with_connect_info::<std::net::SocketAddr>())
-        .with_graceful_shutdown(server::shutdown_signal())
-        .await?;
+    server::serve::serve(listener, app, config.connection_limits, server::shutdown_signal()).await?;
     db.close().await?;
     tracing::info!("stopped");
     Ok(())
