@@ -5,6 +5,7 @@
 //! - [`functions`]: server functions, the only door from the client to the server's data.
 //! - [`routes`] and [`components`]: the pages and their parts.
 //! - `db` (server only): Sea-ORM entities, migrations and queries.
+//! - [`html`]: escaping for the places where `view!` does not escape (`<textarea>` children).
 
 #![recursion_limit = "256"]
 
@@ -16,6 +17,7 @@ pub mod db;
 pub mod domain;
 pub mod error;
 pub mod functions;
+pub mod html;
 pub mod i18n;
 pub mod models;
 pub mod routes;

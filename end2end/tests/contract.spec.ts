@@ -2,24 +2,8 @@
 // demo data (WLD_DEMO=1 in playwright.config.ts): a saved quote becomes an order contract, the
 // shared rules flag a bad corp ID in the browser without a request, the draft survives a reload,
 // is submitted, and approver1 approves level 1; an admin records 开通 (fulfilment) on an approved one.
-import { expect, test, type Page } from "@playwright/test";
-
-/** Waits until the WASM has hydrated the page (the app marks <body data-hydrated>). */
-async function hydrated(page: Page) {
-  await expect(page.locator("body[data-hydrated=true]")).toHaveCount(1, { timeout: 20_000 });
-  // A contract page's form is rendered with its data: wait for the form's own effect as well.
-  const form = page.getByTestId("contract-form");
-  if ((await form.count()) > 0) await expect(form).toHaveAttribute("data-interactive", "true");
-}
-
-async function signIn(page: Page, username: string, password: string) {
-  await page.goto("/signin");
-  await hydrated(page);
-  await page.getByLabel("用户名").fill(username);
-  await page.getByLabel("密码").fill(password);
-  await page.getByRole("button", { name: "登录" }).click();
-  await expect(page).toHaveURL(/\/contracts/);
-}
+import { expect, test } from "@playwright/test";
+import { hydrated, signIn } from "./session";
 
 /** A 1×1 PNG: the payment voucher. */
 const PNG = Buffer.from(

@@ -11,6 +11,7 @@ use app::db::entities::{contract, payment_link};
 use app::domain::attachment::AttachmentKind;
 use app::domain::money::{Money, format_grouped};
 use app::error::AppError;
+use app::html::escape as esc;
 use axum::extract::multipart::{Multipart, MultipartRejection};
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
@@ -233,20 +234,4 @@ dl.facts{{display:grid;grid-template-columns:max-content 1fr;gap:.25rem 1rem}}dt
 <body>{body}</body></html>"#,
         esc(title)
     )
-}
-
-/// Escapes text for HTML element content and attribute values.
-fn esc(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
 }

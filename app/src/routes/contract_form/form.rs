@@ -20,6 +20,7 @@ use crate::functions::contracts::{
     approve_contract, cancel_contract, create_contract, reject_contract, save_contract, submit_contract,
     withdraw_contract,
 };
+use crate::html::textarea_text;
 use crate::i18n::{Locale, money, td_string, use_lang};
 use crate::models::{ContractDto, FlowDto, Role, SessionUser};
 use leptos::prelude::*;
@@ -314,7 +315,8 @@ pub fn ContractForm(inputs: FormInputs) -> impl IntoView {
                             on:blur=move |_| f.touch(paths::REMARK)
                             disabled=move || !f.editable.get()
                         >
-                            {f.draft.with_untracked(|d| d.remark.clone())}
+                            // Raw in the server's HTML unless escaped: see `crate::html`.
+                            {f.draft.with_untracked(|d| textarea_text(&d.remark))}
                         </textarea>
                         <p class="hint">
                             {td_string!(locale, contract_form.remark.hint)}
