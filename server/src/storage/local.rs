@@ -127,9 +127,14 @@ fn list_blobs(root: &Path) -> Result<Vec<BlobEntry>, StorageError> {
             Err(e) => Err(e),
         }
     }
+    fn dirs(dir: &Path) -> std::io::Result<Vec<std::fs::DirEntry>> {
+        let mut all = entries(dir)?;
+        all.retain(|e| e.file_type().is_ok_and(|t| t.is_dir()));
+        Ok(all)
+    }
     let mut out = Vec::new();
-    for a in entries(root)? {
-        for b in entries(&a.path())? {
+    for a in dirs(root)? {
+        for b in dirs(&a.path())? {
             for blob in entries(&b.path())? {
                 let name = blob.file_name().to_string_lossy().into_owned();
                 let prefix = format!("{}{}", a.file_name().to_string_lossy(), b.file_name().to_string_lossy());
