@@ -1,20 +1,23 @@
 //! Attachment upload and download (PRODUCT.md §3 付款凭证 / userid sheet, §4).
 //!
 //! `POST /contracts/{id}/attachments` (multipart: `kind` + `file`) and `GET /attachments/{id}`.
-//! Each upload is read with a byte budget (413 past `MAX_UPLOAD_BYTES`), its type is read from
-//! the bytes (415 when the content is not allowed or the name disguises it), a userid sheet is
-//! checked again with the shared reader against the contract's corp ID (422 row by row), then the
-//! blob is stored durably and only then the row is committed. While the contract is editable the
+//! Each upload is streamed into a temporary file under `DATA_DIR/uploads` with a byte budget (413
+//! past `MAX_UPLOAD_BYTES`) and hashed on the way, never held whole in memory; its type is read
+//! from its first bytes (415 when the content is not allowed or the name disguises it), a userid
+//! sheet is checked again with the shared reader against the contract's corp ID (422 row by row,
+//! off the async workers, two at a time), then the blob is stored durably and only then the row
+//! is committed. The temporary file is removed on every path. While the contract is editable the
 //! upload becomes its voucher / userid sheet and its version goes up (see
 //! [`app::db::attachments::record_upload`]).
 
 use crate::state::AppState;
 use crate::storage::{Store, content_key};
 use crate::{cookie_value, error_response, same_origin};
-use app::db::attachments::{self as db_att, NewAttachment, ParsedUserids, Recorded};
+use app::db::attachments::{self as db_att, NewAttachment, NotRecorded, ParsedUserids, Recorded};
 use app::db::entities::contract;
 use app::domain::CorpId;
 use app::domain::attachment::{AttachmentKind, FileRefusal, check_file, sanitize_file_name};
+use app::domain::payment_link::{LinkCap, LinkRefusal};
 use app::domain::policy::Action;
 use app::domain::problem::Problem;
 use app::domain::sheet::{UseridSheetOptions, check_userid_sheet};
@@ -25,9 +28,13 @@ use axum::extract::multipart::{Multipart, MultipartRejection};
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use bytes::{Bytes, BytesMut};
+use bytes::Bytes;
 use sea_orm::DatabaseConnection;
 use serde::Serialize;
+use sha2::{Digest, Sha256};
+use std::path::{Path as FsPath, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use tokio::io::AsyncWriteExt;
 
 /// Largest text field (`kind`) read from an upload form.
 const MAX_TEXT_FIELD: usize = 256;
@@ -43,12 +50,29 @@ pub enum UploadError {
     },
     /// 415: not a type this kind accepts, or disguised by its name.
     Unsupported(Problem),
+    /// 410 / 409 / 413: the payment link it came through takes no more (see [`LinkRefusal`]).
+    Link(LinkRefusal),
     App(AppError),
 }
 
 impl From<AppError> for UploadError {
     fn from(e: AppError) -> Self {
         UploadError::App(e)
+    }
+}
+
+impl From<NotRecorded> for UploadError {
+    fn from(e: NotRecorded) -> Self {
+        match e {
+            NotRecorded::App(e) => UploadError::App(e),
+            NotRecorded::Link(r) => UploadError::Link(r),
+        }
+    }
+}
+
+impl From<std::io::Error> for UploadError {
+    fn from(e: std::io::Error) -> Self {
+        UploadError::App(AppError::internal("receiving an upload", e))
     }
 }
 
@@ -66,6 +90,10 @@ impl UploadError {
             UploadError::Unsupported(p) => {
                 (StatusCode::UNSUPPORTED_MEDIA_TYPE, AppError::Invalid { problems: vec![p.clone()] })
             }
+            UploadError::Link(r) => (
+                StatusCode::from_u16(r.status()).unwrap_or(StatusCode::CONFLICT),
+                AppError::Invalid { problems: vec![r.problem()] },
+            ),
             UploadError::App(e) => (StatusCode::from_u16(e.status()).unwrap_or(StatusCode::BAD_REQUEST), e.clone()),
         }
     }
@@ -96,15 +124,101 @@ impl IntoResponse for UploadError {
 pub struct ReceivedFile {
     pub kind: Option<String>,
     pub file_name: String,
-    pub bytes: Bytes,
+    pub body: FileBody,
+}
+
+/// Where a received file's bytes are.
+pub enum FileBody {
+    /// Small files the server makes itself (the demo data).
+    Memory(Bytes),
+    /// An upload, streamed to disk as it arrived.
+    Temp(TempUpload),
+}
+
+/// An upload in a temporary file, removed when this is dropped (on every path: refused, failed or
+/// stored). Its size, content key and first bytes were taken while it was written.
+pub struct TempUpload {
+    path: PathBuf,
+    size: u64,
+    key: String,
+    head: Vec<u8>,
+}
+
+/// The first bytes kept of an upload, for reading its type.
+const HEAD_BYTES: usize = 8 * 1024;
+
+static TEMP_COUNTER: AtomicU64 = AtomicU64::new(0);
+
+impl TempUpload {
+    pub fn path(&self) -> &FsPath {
+        &self.path
+    }
+
+    pub fn size(&self) -> u64 {
+        self.size
+    }
+}
+
+impl Drop for TempUpload {
+    fn drop(&mut self) {
+        if let Err(e) = std::fs::remove_file(&self.path) {
+            if e.kind() != std::io::ErrorKind::NotFound {
+                tracing::warn!(path = %self.path.display(), error = %e, "temporary upload not removed");
+            }
+        }
+    }
+}
+
+impl ReceivedFile {
+    pub fn size(&self) -> u64 {
+        match &self.body {
+            FileBody::Memory(b) => b.len() as u64,
+            FileBody::Temp(t) => t.size,
+        }
+    }
+}
+
+/// A new temporary upload file in `dir`, and its guard.
+async fn temp_upload(dir: &FsPath) -> Result<(tokio::fs::File, TempUpload), UploadError> {
+    tokio::fs::create_dir_all(dir).await?;
+    let name = format!(
+        "upload-{}-{}-{}",
+        std::process::id(),
+        TEMP_COUNTER.fetch_add(1, Ordering::Relaxed),
+        chrono::Utc::now().timestamp_micros()
+    );
+    let path = dir.join(name);
+    let file = tokio::fs::OpenOptions::new().write(true).create_new(true).open(&path).await?;
+    Ok((file, TempUpload { path, size: 0, key: String::new(), head: Vec::new() }))
+}
+
+/// An upload's body handed on one frame at a time. The multipart reader (multer) pulls every
+/// frame that is ready into its own buffer before it hands out any of the file; from a client
+/// faster than the disk that could be the whole file in memory. Pausing once before each frame
+/// lets each be written out before the next is taken. (The upload routes' request layer.)
+pub async fn one_frame_at_a_time(request: axum::extract::Request) -> axum::extract::Request {
+    request.map(|body| {
+        use futures_util::StreamExt;
+        let frames = futures_util::stream::unfold(body.into_data_stream(), |mut frames| async move {
+            // Before each frame and before the end, so that one read of the stream never takes
+            // more than one of them (multer 3.1 also takes "last frame and end" in one read as an
+            // incomplete form while it looks for the first boundary).
+            tokio::task::yield_now().await;
+            Some((frames.next().await?, frames))
+        });
+        axum::body::Body::from_stream(frames)
+    })
 }
 
 /// Reads the upload form with a byte budget: the file may have at most `max` bytes, and the
-/// request is refused as soon as it goes over, before the rest is read.
+/// request is refused as soon as it goes over, before the rest is read. The file is written to a
+/// temporary file in `dir` as it arrives (hashed and counted on the way), never collected in
+/// memory.
 pub async fn read_form(
     headers: &HeaderMap,
     multipart: Result<Multipart, MultipartRejection>,
     max: usize,
+    dir: &FsPath,
 ) -> Result<ReceivedFile, UploadError> {
     let declared = headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse().ok());
     if declared.is_some_and(|n: usize| n > max.saturating_add(FORM_OVERHEAD)) {
@@ -112,7 +226,7 @@ pub async fn read_form(
     }
     let mut multipart = multipart.map_err(|e| unreadable_form(&e.body_text()))?;
     let mut kind = None;
-    let mut file: Option<(String, Bytes)> = None;
+    let mut file: Option<(String, TempUpload)> = None;
     let mut other_bytes = 0usize;
     loop {
         let field = match multipart.next_field().await {
@@ -123,15 +237,27 @@ pub async fn read_form(
         match field.name() {
             Some("file") if file.is_none() => {
                 let name = field.file_name().unwrap_or("").to_owned();
-                let mut buf = BytesMut::new();
+                // The guard removes the file if anything below fails.
+                let (mut out, mut temp) = temp_upload(dir).await?;
+                let mut hasher = Sha256::new();
                 let mut field = field;
                 while let Some(chunk) = field.chunk().await.map_err(form_error)? {
-                    if buf.len() + chunk.len() > max {
+                    if temp.size as usize + chunk.len() > max {
                         return Err(UploadError::TooLarge { max });
                     }
-                    buf.extend_from_slice(&chunk);
+                    if temp.head.len() < HEAD_BYTES {
+                        let take = (HEAD_BYTES - temp.head.len()).min(chunk.len());
+                        temp.head.extend_from_slice(&chunk[..take]);
+                    }
+                    hasher.update(&chunk);
+                    out.write_all(&chunk).await?;
+                    temp.size += chunk.len() as u64;
                 }
-                file = Some((name, buf.freeze()));
+                // Every write done before the file is read or copied.
+                out.flush().await?;
+                drop(out);
+                temp.key = app::db::accounts::hex(&hasher.finalize());
+                file = Some((name, temp));
             }
             Some("kind") => {
                 let mut buf = Vec::new();
@@ -156,8 +282,8 @@ pub async fn read_form(
             }
         }
     }
-    let (file_name, bytes) = file.ok_or_else(|| bad_form("请选择要上传的文件", "Choose a file to upload"))?;
-    Ok(ReceivedFile { kind, file_name, bytes })
+    let (file_name, temp) = file.ok_or_else(|| bad_form("请选择要上传的文件", "Choose a file to upload"))?;
+    Ok(ReceivedFile { kind, file_name, body: FileBody::Temp(temp) })
 }
 
 fn form_error(e: axum::extract::multipart::MultipartError) -> UploadError {
@@ -175,15 +301,20 @@ fn bad_form(zh: &str, en: &str) -> UploadError {
     UploadError::App(AppError::Invalid { problems: vec![Problem::error("file", "upload_form", zh, en)] })
 }
 
-/// Who is uploading: a signed-in user, or a customer through a payment link.
+/// Who is uploading: a signed-in user, or a customer through a payment link (which takes at most
+/// its cap).
 #[derive(Clone, Copy, Debug)]
 pub enum Uploader {
     User(i64),
-    PaymentLink(i64),
+    PaymentLink(i64, LinkCap),
 }
 
+/// Userid sheets read at the same time, at most: each is parsed on a blocking thread, so a burst
+/// of large sheets neither stalls the async workers nor takes every core.
+static SHEET_CHECKS: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(2);
+
 /// Checks, stores and records one upload for `contract`. The blob is durable in `store` before
-/// the row is committed.
+/// the row is committed; a temporary upload file is removed whatever happens.
 pub async fn accept_upload(
     db: &DatabaseConnection,
     store: &Store,
@@ -192,20 +323,39 @@ pub async fn accept_upload(
     file: ReceivedFile,
     uploader: Uploader,
 ) -> Result<Recorded, UploadError> {
-    let file_type = check_file(kind, &file.file_name, &file.bytes).map_err(|refusal| match refusal {
+    // A userid sheet is read whole (the sheet reader needs it, within its own limits and
+    // MAX_UPLOAD_BYTES); a voucher's type is read from its first bytes only.
+    let whole: Option<Bytes> = match (&file.body, kind) {
+        (FileBody::Memory(b), _) => Some(b.clone()),
+        (FileBody::Temp(t), AttachmentKind::UseridSheet) => Some(Bytes::from(tokio::fs::read(&t.path).await?)),
+        (FileBody::Temp(_), AttachmentKind::Voucher) => None,
+    };
+    let sniffed: &[u8] = match (&whole, &file.body) {
+        (Some(b), _) => b,
+        (None, FileBody::Temp(t)) => &t.head,
+        (None, FileBody::Memory(b)) => b,
+    };
+    let file_type = check_file(kind, &file.file_name, sniffed).map_err(|refusal| match refusal {
         FileRefusal::Empty => UploadError::App(AppError::Invalid { problems: vec![refusal.problem(kind)] }),
         other => UploadError::Unsupported(other.problem(kind)),
     })?;
-    let userids = match kind {
-        AttachmentKind::Voucher => None,
-        AttachmentKind::UseridSheet => Some(check_sheet(contract, &file.bytes)?),
+    let userids = match (kind, whole.clone()) {
+        (AttachmentKind::UseridSheet, Some(bytes)) => Some(check_sheet_off_the_workers(contract, bytes).await?),
+        _ => None,
     };
-    let key = content_key(&file.bytes);
-    let size = i64::try_from(file.bytes.len()).unwrap_or(i64::MAX);
-    store.put(&key, file.bytes).await.map_err(|e| AppError::internal("storing an attachment", e))?;
-    let (uploaded_by, via_payment_link) = match uploader {
-        Uploader::User(id) => (Some(id), None),
-        Uploader::PaymentLink(id) => (None, Some(id)),
+    drop(whole);
+    let size = i64::try_from(file.size()).unwrap_or(i64::MAX);
+    let key = match &file.body {
+        FileBody::Memory(bytes) => {
+            let key = content_key(bytes);
+            store.put(&key, bytes.clone()).await.map(|()| key)
+        }
+        FileBody::Temp(t) => store.put_file(&t.key, &t.path).await.map(|()| t.key.clone()),
+    }
+    .map_err(|e| AppError::internal("storing an attachment", e))?;
+    let (uploaded_by, via_payment_link, link_cap) = match uploader {
+        Uploader::User(id) => (Some(id), None, None),
+        Uploader::PaymentLink(id, cap) => (None, Some(id), Some(cap)),
     };
     let new = NewAttachment {
         contract_id: contract.id,
@@ -218,12 +368,21 @@ pub async fn accept_upload(
         uploaded_by,
         via_payment_link,
     };
-    Ok(db_att::record_upload(db, new, userids).await?)
+    Ok(db_att::record_upload(db, new, userids, link_cap).await?)
+}
+
+/// [`check_sheet`] on a blocking thread, at most [`SHEET_CHECKS`] at a time.
+async fn check_sheet_off_the_workers(contract: &contract::Model, bytes: Bytes) -> Result<ParsedUserids, UploadError> {
+    let _permit = SHEET_CHECKS.acquire().await.map_err(|e| AppError::internal("sheet check permit", e))?;
+    let corp_id = contract.corp_id.clone();
+    tokio::task::spawn_blocking(move || check_sheet(&corp_id, &bytes))
+        .await
+        .map_err(|e| AppError::internal("sheet check task", e))?
 }
 
 /// The server's own check of a userid sheet against the contract's corp ID.
-fn check_sheet(contract: &contract::Model, bytes: &[u8]) -> Result<ParsedUserids, UploadError> {
-    let expected = CorpId::parse("corp_id", &contract.corp_id).ok();
+fn check_sheet(contract_corp_id: &str, bytes: &[u8]) -> Result<ParsedUserids, UploadError> {
+    let expected = CorpId::parse("corp_id", contract_corp_id).ok();
     let options = UseridSheetOptions { expected_corp_id: expected.as_ref(), saving: None };
     let sheet = check_userid_sheet(bytes, &options);
     if sheet.has_errors() {
@@ -274,7 +433,7 @@ pub async fn upload(
     }
     let user = request_user(&state, &headers).await?.ok_or(AppError::Unauthenticated)?;
     let contract = app::db::contracts::load_for(&state.db, &user, contract_id, Action::UploadAttachment).await?.row;
-    let file = read_form(&headers, multipart, state.max_upload_bytes).await?;
+    let file = read_form(&headers, multipart, state.max_upload_bytes, &state.upload_dir).await?;
     let kind = file.kind.as_deref().and_then(AttachmentKind::parse).ok_or_else(|| {
         bad_form("附件类型应为 voucher（付款凭证）或 userid_sheet（userid 表）", "kind must be voucher or userid_sheet")
     })?;

@@ -23,6 +23,10 @@ pub struct Config {
     pub storage: StorageChoice,
     /// `HEADER_READ_TIMEOUT_SECS` (default 10), `IDLE_TIMEOUT_SECS` (60), `MAX_CONNECTIONS` (512).
     pub connection_limits: crate::serve::ConnectionLimits,
+    /// `PAYMENT_LINK_MAX_VOUCHERS`: vouchers one payment link takes at most. Default 5.
+    pub payment_link_max_vouchers: u64,
+    /// `PAYMENT_LINK_MAX_BYTES`: bytes of vouchers one payment link takes at most. Default 40 MiB.
+    pub payment_link_max_bytes: u64,
 }
 
 /// Where attachment blobs are kept.
@@ -37,6 +41,10 @@ pub enum StorageChoice {
 
 /// The default of `MAX_UPLOAD_BYTES`.
 pub const DEFAULT_MAX_UPLOAD_BYTES: usize = 20 * 1024 * 1024;
+
+/// The defaults of `PAYMENT_LINK_MAX_VOUCHERS` and `PAYMENT_LINK_MAX_BYTES`.
+pub const DEFAULT_PAYMENT_LINK_MAX_VOUCHERS: u64 = 5;
+pub const DEFAULT_PAYMENT_LINK_MAX_BYTES: u64 = 40 * 1024 * 1024;
 
 /// Reads a yes/no setting: `1`, `true`, `yes`, `on` mean yes.
 pub fn flag(value: Option<String>) -> bool {
@@ -110,7 +118,22 @@ impl Config {
             max_upload_bytes,
             storage,
             connection_limits,
+            payment_link_max_vouchers: positive(&get, "PAYMENT_LINK_MAX_VOUCHERS", DEFAULT_PAYMENT_LINK_MAX_VOUCHERS)?,
+            payment_link_max_bytes: positive(&get, "PAYMENT_LINK_MAX_BYTES", DEFAULT_PAYMENT_LINK_MAX_BYTES)?,
         })
+    }
+}
+
+/// A positive whole number setting, `default` when unset or empty.
+fn positive(get: &impl Fn(&str) -> Option<String>, key: &str, default: u64) -> Result<u64, ConfigError> {
+    match get(key).filter(|s| !s.trim().is_empty()) {
+        None => Ok(default),
+        Some(v) => v
+            .trim()
+            .parse()
+            .ok()
+            .filter(|n| *n > 0)
+            .ok_or_else(|| ConfigError::Invalid(format!("{key} must be a positive whole number, not {v:?}"))),
     }
 }
 

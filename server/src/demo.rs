@@ -4,7 +4,7 @@
 //! Contracts are made through the same functions the server functions and routes use: each gets
 //! a payment voucher uploaded (a small PDF, stored in the blob store) before it is submitted.
 
-use crate::attachments::{ReceivedFile, Uploader, accept_upload};
+use crate::attachments::{FileBody, ReceivedFile, Uploader, accept_upload};
 use crate::storage::Store;
 use app::db::contracts::Move;
 use app::db::entities::{contract, user};
@@ -140,7 +140,7 @@ pub async fn load(db: &DatabaseConnection, store: &Store) -> Result<DemoReport, 
         let voucher = ReceivedFile {
             kind: None,
             file_name: "付款凭证（演示）.pdf".into(),
-            bytes: bytes::Bytes::from_static(VOUCHER_PDF),
+            body: FileBody::Memory(bytes::Bytes::from_static(VOUCHER_PDF)),
         };
         let recorded = accept_upload(db, store, &row, AttachmentKind::Voucher, voucher, Uploader::User(partner.id))
             .await

@@ -53,11 +53,17 @@ pub fn router_with_store(config: &Config, db: DatabaseConnection, store: storage
         trust_proxy: config.trust_proxy,
         store,
         max_upload_bytes: config.max_upload_bytes,
+        upload_dir: config.data_dir.join(storage::sweep::UPLOAD_DIR),
+        link_cap: app::domain::payment_link::LinkCap {
+            vouchers: config.payment_link_max_vouchers,
+            bytes: config.payment_link_max_bytes,
+        },
     };
     // Uploads count their own bytes against MAX_UPLOAD_BYTES while reading (see attachments).
     let uploads = Router::new()
         .route("/contracts/{id}/attachments", post(attachments::upload))
         .route("/pay/{token}/voucher", post(payment::upload_voucher))
+        .layer(axum::middleware::map_request(attachments::one_frame_at_a_time))
         .layer(axum::extract::DefaultBodyLimit::disable());
     Router::new()
         .route("/healthz", get(healthz))

@@ -76,16 +76,19 @@ async fn create_admin(username: &str, organisation: &str, display_name: Option<&
 async fn serve(demo: bool) -> Result<(), Failure> {
     let config = Config::from_env()?;
     let db = open(&config).await?;
+    let store = server::storage::open(&config.storage, &config.data_dir)
+        .map_err(|e| Failure::Other(format!("attachment storage: {e}")))?;
     if demo {
-        let store = server::storage::open(&config.storage, &config.data_dir)
-            .map_err(|e| Failure::Other(format!("attachment storage: {e}")))?;
         let report =
             server::demo::load(&db, &store).await.map_err(|e| format!("demo data: {}", server::admin::describe(&e)))?;
         tracing::info!(?report, "demo data loaded");
         print!("{}", server::demo::sign_in_table());
     }
+    // Orphan blobs and stale temporary uploads a crash left: swept now and every few hours.
+    let upload_dir = config.data_dir.join(server::storage::sweep::UPLOAD_DIR);
+    server::storage::sweep::spawn(db.clone(), store.clone(), upload_dir);
     let addr = config.leptos.site_addr;
-    let app = server::router(&config, db.clone())?;
+    let app = server::router_with_store(&config, db.clone(), store);
     let listener = tokio::net::TcpListener::bind(addr).await.map_err(|e| format!("cannot listen on {addr}: {e}"))?;
     tracing::info!("listening on http://{addr}");
     server::serve::serve(listener, app, config.connection_limits, server::shutdown_signal()).await?;

@@ -2,6 +2,12 @@
 //! the amount, the document number and the two ways to pay with the admin's instructions, and a
 //! voucher upload form; `POST /pay/{token}/voucher` takes a voucher (PNG, JPEG or PDF) for that
 //! contract only. A token opens nothing else. Server-rendered HTML in Chinese, no script needed.
+//!
+//! A link is open while it is neither expired nor revoked and its contract awaits payment
+//! ([`ContractStatus::awaits_payment`]): on an approved, fulfilled or cancelled contract it
+//! answers like a revoked link. It takes at most `PAYMENT_LINK_MAX_VOUCHERS` vouchers of
+//! `PAYMENT_LINK_MAX_BYTES` in all ([`LinkRefusal`]), checked before the upload is read, while it
+//! is read, and again when it is recorded.
 
 use crate::attachments::{ReceivedFile, UploadError, Uploader, accept_upload, read_form};
 use crate::same_origin;
@@ -9,7 +15,9 @@ use crate::state::AppState;
 use app::db::attachments::{self as db_att, LinkState, payment_settings as keys};
 use app::db::entities::{contract, payment_link};
 use app::domain::attachment::AttachmentKind;
+use app::domain::contract::status::ContractStatus;
 use app::domain::money::{Money, format_grouped};
+use app::domain::payment_link::LinkRefusal;
 use app::error::AppError;
 use app::html::escape as esc;
 use axum::extract::multipart::{Multipart, MultipartRejection};
@@ -44,8 +52,17 @@ pub async fn upload_voucher(
         Err(r) => return r,
     };
     let result = async {
-        let file: ReceivedFile = read_form(&headers, multipart, state.max_upload_bytes).await?;
-        let uploader = Uploader::PaymentLink(link.id);
+        // No room left: refused before a byte of the upload is read.
+        let room = state.link_cap.room(db_att::link_usage(&state.db, link.id).await?).map_err(UploadError::Link)?;
+        let budget = usize::try_from(room).unwrap_or(usize::MAX).min(state.max_upload_bytes);
+        let file: ReceivedFile = match read_form(&headers, multipart, budget, &state.upload_dir).await {
+            // Over what the link has left rather than over the per-file limit.
+            Err(UploadError::TooLarge { .. }) if budget < state.max_upload_bytes => {
+                Err(UploadError::Link(LinkRefusal::Bytes { max: state.link_cap.bytes }))
+            }
+            other => other,
+        }?;
+        let uploader = Uploader::PaymentLink(link.id, state.link_cap);
         accept_upload(&state.db, &state.store, &contract, AttachmentKind::Voucher, file, uploader).await
     }
     .await;
@@ -60,19 +77,25 @@ pub async fn upload_voucher(
                 Err(e) => failure_page(&e),
             }
         }
+        // Closed while the upload was read (the contract was cancelled, the link revoked).
+        Err(UploadError::Link(LinkRefusal::Closed)) => gone_page(),
         Err(e) => failure_page(&e),
     }
 }
 
+/// The page of a link that takes nothing any more: expired, revoked, or its contract no longer
+/// awaits payment (one page: the customer needs a new link in every case).
+fn gone_page() -> Response {
+    let p = LinkRefusal::Closed.problem();
+    html_response(
+        StatusCode::GONE,
+        layout("付款链接已失效", &format!("<h1>付款链接已失效</h1><p>{}</p><p lang=\"en\">{}</p>", p.zh, p.en)),
+    )
+}
+
 /// The link and its contract, or the page to answer with: 404 for an unknown token, 410 for an
-/// expired or revoked one (the same page: the customer needs a new link either way).
+/// expired or revoked one, or one whose contract no longer awaits payment.
 async fn valid_link(state: &AppState, token: &str) -> Result<(payment_link::Model, contract::Model), Response> {
-    let gone = |zh: &str, en: &str| {
-        html_response(
-            StatusCode::GONE,
-            layout("付款链接已失效", &format!("<h1>付款链接已失效</h1><p>{zh}</p><p lang=\"en\">{en}</p>")),
-        )
-    };
     let unknown = || {
         html_response(
             StatusCode::NOT_FOUND,
@@ -86,12 +109,7 @@ async fn valid_link(state: &AppState, token: &str) -> Result<(payment_link::Mode
     let state_of = db_att::payment_link_state(&state.db, token).await.map_err(|e| failure_page(&e.into()))?;
     let link = match state_of {
         LinkState::Valid(l) => l,
-        LinkState::Expired | LinkState::Revoked => {
-            return Err(gone(
-                "这个付款链接已过期或已被撤销，请向您的渠道伙伴索取新的链接。",
-                "This payment link has expired or was revoked; ask your partner for a new one.",
-            ));
-        }
+        LinkState::Expired | LinkState::Revoked => return Err(gone_page()),
         LinkState::Unknown => return Err(unknown()),
     };
     let contract = contract::Entity::find_by_id(link.contract_id)
@@ -99,6 +117,11 @@ async fn valid_link(state: &AppState, token: &str) -> Result<(payment_link::Mode
         .await
         .map_err(|e| failure_page(&e.into()))?
         .ok_or_else(unknown)?;
+    let level = contract.status_level.and_then(|l| u32::try_from(l).ok());
+    // An unreadable status is treated as closed rather than guessed.
+    if !ContractStatus::from_parts(&contract.status, level).is_some_and(ContractStatus::awaits_payment) {
+        return Err(gone_page());
+    }
     Ok((link, contract))
 }
 
@@ -132,7 +155,7 @@ async fn payment_page(
 {bank}
 <h2>上传付款凭证</h2>
 <form method="post" action="/pay/{token}/voucher" enctype="multipart/form-data">
-  <p>付款后请上传付款截图或回单（PNG、JPEG 图片或 PDF，最大 {max_mb:.1} MB）。</p>
+  <p>付款后请上传付款截图或回单（PNG、JPEG 图片或 PDF，最大 {max_mb:.1} MB；每个链接最多 {max_vouchers} 份）。</p>
   <input type="file" name="file" accept=".png,.jpg,.jpeg,.pdf,image/png,image/jpeg,application/pdf" required>
   <button type="submit">上传凭证</button>
 </form>"#,
@@ -147,6 +170,7 @@ async fn payment_page(
         wechat = wechat_section(&settings, c),
         bank = bank_section(&settings),
         token = esc(token),
+        max_vouchers = state.link_cap.vouchers,
     );
     Ok(layout("付款", &body))
 }

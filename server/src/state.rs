@@ -17,4 +17,8 @@ pub struct AppState {
     pub store: crate::storage::Store,
     /// `MAX_UPLOAD_BYTES`.
     pub max_upload_bytes: usize,
+    /// Where uploads are received into temporary files (`DATA_DIR/uploads`), never into memory.
+    pub upload_dir: std::path::PathBuf,
+    /// What one payment link takes at most (`PAYMENT_LINK_MAX_VOUCHERS`, `PAYMENT_LINK_MAX_BYTES`).
+    pub link_cap: app::domain::payment_link::LinkCap,
 }

@@ -21,7 +21,12 @@ struct World {
 }
 
 async fn world(t: &TestDb) -> World {
-    let (app, db) = t.app().await;
+    world_with(t, &[]).await
+}
+
+/// The world with extra configuration keys.
+async fn world_with(t: &TestDb, config: &[(&str, &str)]) -> World {
+    let (app, db) = app_with(t, config).await;
     let owner = make_user(&db, "甲公司", "partner.a", Role::Partner).await;
     let other_owner = make_user(&db, "乙公司", "partner.b", Role::Partner).await;
     let contract = make_contract(&db, "甲公司", owner, "QYWXHT-7", 1_234_567).await;
@@ -314,5 +319,185 @@ async fn only_the_owner_organisation_or_an_admin_creates_links_for_1_to_30_days(
     assert_eq!(res.status, StatusCode::OK, "{}", res.text());
     let expires: chrono::DateTime<chrono::Utc> = serde_json::from_value(res.json()["expires_at"].clone()).unwrap();
     assert!((expires - chrono::Utc::now()).num_hours() < 24);
+    t.cleanup(w.db).await;
+}
+
+/// Distinct PNG content of `len` bytes (each `n` a new blob).
+fn png_of(len: usize, n: u8) -> Vec<u8> {
+    let mut png = PNG.to_vec();
+    png.push(n);
+    png.resize(len.max(PNG.len() + 1), 0);
+    png
+}
+
+async fn voucher_rows(db: &DatabaseConnection) -> usize {
+    attachment::Entity::find().all(db).await.unwrap().len()
+}
+
+/// The temporary upload files left in `DATA_DIR/uploads` (none once an upload is answered).
+fn temp_uploads(t: &TestDb) -> Vec<std::path::PathBuf> {
+    files_under(&t.data_dir.join("uploads"))
+}
+
+#[tokio::test]
+async fn a_link_takes_at_most_its_number_of_vouchers_and_stores_nothing_past_it() {
+    let t = TestDb::new().await;
+    let w = world_with(&t, &[("PAYMENT_LINK_MAX_VOUCHERS", "3")]).await;
+    let url = link_url(&w).await;
+    for n in 0..3 {
+        let res = upload_via(&w, &url, "v.png", &png_of(100, n), true).await;
+        assert_eq!(res.status, StatusCode::CREATED, "voucher {n}: {}", res.text());
+    }
+    for n in 3..5 {
+        let res = upload_via(&w, &url, "v.png", &png_of(100, n), true).await;
+        assert_eq!(res.status, StatusCode::CONFLICT, "voucher {n}: {}", res.text());
+        let html = res.text();
+        assert!(html.contains("已收到 3 份付款凭证") && html.contains("has taken 3 vouchers"), "{html}");
+        assert_eq!(res.headers["cache-control"], "no-store");
+    }
+    assert_eq!(voucher_rows(&w.db).await, 3);
+    assert_eq!(files_under(&t.data_dir.join("blobs")).len(), 3, "nothing stored past the cap");
+    assert!(temp_uploads(&t).is_empty(), "{:?}", temp_uploads(&t));
+    // The cap is per link: a new link takes vouchers again.
+    let other = link_url(&w).await;
+    let res = upload_via(&w, &other, "v.png", &png_of(100, 9), true).await;
+    assert_eq!(res.status, StatusCode::CREATED, "{}", res.text());
+    t.cleanup(w.db).await;
+}
+
+#[tokio::test]
+async fn a_link_takes_at_most_its_bytes_of_vouchers_in_all_and_stores_nothing_past_them() {
+    let t = TestDb::new().await;
+    let w = world_with(&t, &[("PAYMENT_LINK_MAX_BYTES", "10000"), ("MAX_UPLOAD_BYTES", "8000")]).await;
+    let url = link_url(&w).await;
+    let res = upload_via(&w, &url, "v.png", &png_of(6000, 1), true).await;
+    assert_eq!(res.status, StatusCode::CREATED, "{}", res.text());
+    // 6000 + 6000 > 10000: refused whether or not the size is declared up front.
+    for content_length in [true, false] {
+        let res = post_multipart(
+            &w.app,
+            &format!("{url}/voucher"),
+            &[Part::File("file", "v.png", &png_of(6000, 2))],
+            Sent { content_length, ..OURS },
+        )
+        .await;
+        assert_eq!(res.status, StatusCode::PAYLOAD_TOO_LARGE, "content_length={content_length}: {}", res.text());
+        let html = res.text();
+        assert!(html.contains("最多接收共"), "{html}");
+        assert!(html.contains("payment link takes at most"), "{html}");
+    }
+    // Over the per-file limit is still the per-file message.
+    let res = upload_via(&w, &url, "v.png", &png_of(9000, 3), true).await;
+    assert_eq!(res.status, StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(voucher_rows(&w.db).await, 1);
+    assert_eq!(files_under(&t.data_dir.join("blobs")).len(), 1, "nothing stored past the cap");
+    // What is left still fits, exactly; then nothing does.
+    let res = upload_via(&w, &url, "v.png", &png_of(4000, 4), true).await;
+    assert_eq!(res.status, StatusCode::CREATED, "{}", res.text());
+    let res = upload_via(&w, &url, "v.png", &png_of(100, 5), true).await;
+    assert_eq!(res.status, StatusCode::PAYLOAD_TOO_LARGE, "{}", res.text());
+    assert_eq!(voucher_rows(&w.db).await, 2);
+    assert_eq!(files_under(&t.data_dir.join("blobs")).len(), 2);
+    assert!(temp_uploads(&t).is_empty(), "{:?}", temp_uploads(&t));
+    t.cleanup(w.db).await;
+}
+
+#[tokio::test]
+async fn refused_uploads_leave_no_temporary_file() {
+    let t = TestDb::new().await;
+    let w = world_with(&t, &[("MAX_UPLOAD_BYTES", "4096")]).await;
+    let url = link_url(&w).await;
+    for (name, bytes) in [("v.png", png_of(5000, 1)), ("v.png", PDF.to_vec()), ("v.exe", EXE.to_vec())] {
+        for content_length in [true, false] {
+            let res = post_multipart(
+                &w.app,
+                &format!("{url}/voucher"),
+                &[Part::File("file", name, &bytes)],
+                Sent { content_length, ..OURS },
+            )
+            .await;
+            assert!(res.status.is_client_error(), "{name}: {}", res.status);
+        }
+    }
+    assert_eq!(voucher_rows(&w.db).await, 0);
+    assert!(files_under(&t.data_dir.join("blobs")).is_empty());
+    assert!(t.data_dir.join("uploads").is_dir(), "uploads are received into DATA_DIR/uploads");
+    assert!(temp_uploads(&t).is_empty(), "{:?}", temp_uploads(&t));
+    t.cleanup(w.db).await;
+}
+
+/// Moves a contract straight to `status` in the database.
+async fn set_status(db: &DatabaseConnection, id: i64, status: &str, level: Option<i32>) {
+    let c = contract::Entity::find_by_id(id).one(db).await.unwrap().unwrap();
+    let mut am: contract::ActiveModel = c.into();
+    am.status = Set(status.to_owned());
+    am.status_level = Set(level);
+    am.update(db).await.unwrap();
+}
+
+#[tokio::test]
+async fn a_cancelled_contracts_links_answer_410_take_no_voucher_and_are_revoked() {
+    let t = TestDb::new().await;
+    let w = world(&t).await;
+    let url = link_url(&w).await;
+    let second = link_url(&w).await;
+    let res = call_fn(
+        &w,
+        Some(&w.partner),
+        "contracts/cancel",
+        serde_json::json!({"id": w.contract, "version": 1, "comment": "客户取消订单"}),
+    )
+    .await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.text());
+    for u in [&url, &second] {
+        let page = get(&w.app, u).await;
+        assert_eq!(page.status, StatusCode::GONE, "{}", page.text());
+        assert!(page.text().contains("付款链接已失效"));
+        let res = upload_via(&w, u, "v.png", PNG, true).await;
+        assert_eq!(res.status, StatusCode::GONE, "{}", res.text());
+    }
+    assert_eq!(voucher_rows(&w.db).await, 0);
+    assert!(files_under(&t.data_dir.join("blobs")).is_empty());
+    let links = payment_link::Entity::find().all(&w.db).await.unwrap();
+    assert_eq!(links.len(), 2);
+    assert!(links.iter().all(|l| l.revoked_at.is_some()), "revoked in the data too: {links:?}");
+    let events = audit_event::Entity::find()
+        .filter(audit_event::Column::Action.eq("payment_link.revoked"))
+        .filter(audit_event::Column::SubjectId.eq(w.contract))
+        .all(&w.db)
+        .await
+        .unwrap();
+    assert_eq!(events.len(), 1, "one event for the links the cancellation closed");
+    assert_eq!(events[0].actor_user_id, Some(w.partner_id));
+    t.cleanup(w.db).await;
+}
+
+#[tokio::test]
+async fn links_close_once_the_contract_no_longer_awaits_payment_and_none_are_made_for_it() {
+    let t = TestDb::new().await;
+    let w = world(&t).await;
+    let (_, _, admin) = others(&w).await;
+    let url = link_url(&w).await;
+    // In approval and after coming back, the customer may still pay.
+    for (status, level) in [("in_approval", Some(2)), ("rejected", None), ("withdrawn", None)] {
+        set_status(&w.db, w.contract, status, level).await;
+        assert_eq!(get(&w.app, &url).await.status, StatusCode::OK, "{status}");
+    }
+    for status in ["approved", "fulfilled", "cancelled"] {
+        set_status(&w.db, w.contract, status, None).await;
+        let page = get(&w.app, &url).await;
+        assert_eq!(page.status, StatusCode::GONE, "{status}");
+        assert!(page.text().contains("付款链接已失效"), "{status}");
+        let res = upload_via(&w, &url, "v.png", PNG, true).await;
+        assert_eq!(res.status, StatusCode::GONE, "{status}: {}", res.text());
+        for who in [&w.partner, &admin] {
+            let res = create_link(&w, who, w.contract, None).await;
+            assert_eq!(res.status, StatusCode::CONFLICT, "{status}: {}", res.text());
+            assert!(res.json()["zh"].as_str().unwrap().contains("不再接收付款"), "{}", res.text());
+            assert!(res.json()["en"].as_str().unwrap().contains("no payment link"), "{}", res.text());
+        }
+    }
+    assert_eq!(voucher_rows(&w.db).await, 0);
+    assert_eq!(payment_link::Entity::find().all(&w.db).await.unwrap().len(), 1, "no link made");
     t.cleanup(w.db).await;
 }

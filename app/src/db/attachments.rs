@@ -9,12 +9,14 @@ use crate::db::accounts::{random_token, token_hash};
 use crate::db::contracts;
 use crate::db::entities::{attachment, audit_event, contract_userid, payment_link, setting};
 use crate::domain::attachment::AttachmentKind;
+use crate::domain::payment_link::{LinkCap, LinkRefusal, LinkUsage};
 use crate::domain::sheet::SheetUserid;
 use crate::error::AppError;
-use chrono::{Duration, Utc};
+use chrono::{DateTime, Duration, Utc};
+use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder,
-    Set, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
 };
 
 /// An upload whose bytes are stored, about to be recorded.
@@ -47,6 +49,26 @@ pub struct Recorded {
     pub contract_version: Option<i64>,
 }
 
+/// Why an upload was not recorded.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum NotRecorded {
+    App(AppError),
+    /// The payment link it came through takes no more (closed, or its cap is reached).
+    Link(LinkRefusal),
+}
+
+impl From<AppError> for NotRecorded {
+    fn from(e: AppError) -> Self {
+        NotRecorded::App(e)
+    }
+}
+
+impl From<DbErr> for NotRecorded {
+    fn from(e: DbErr) -> Self {
+        NotRecorded::App(e.into())
+    }
+}
+
 /// Records an upload in one transaction: the attachment row; while the contract is editable, the
 /// reference to it as the contract's voucher or userid sheet (the latest upload of a kind
 /// replaces the reference, and the contract's version goes up); the sheet's userids replacing the
@@ -55,13 +77,24 @@ pub struct Recorded {
 /// A voucher for a contract that is not editable (the customer pays while it is in approval) is
 /// kept without touching the contract. A userid sheet is refused then (409): its userids are what
 /// the submitted contract was checked against.
+///
+/// An upload through a payment link (`via_payment_link`) is checked again here, under a lock on
+/// the link's row so that concurrent uploads through one link are counted one after the other:
+/// the link must still be open and its contract awaiting payment, and `link_cap` must have room
+/// for it.
 pub async fn record_upload(
     db: &DatabaseConnection,
     new: NewAttachment,
     userids: Option<ParsedUserids>,
-) -> Result<Recorded, AppError> {
+    link_cap: Option<LinkCap>,
+) -> Result<Recorded, NotRecorded> {
     let txn = db.begin().await?;
     let now = Utc::now();
+    if let Some(link_id) = new.via_payment_link {
+        if let Err(refusal) = check_link_in(&txn, link_id, new.size, link_cap, now).await? {
+            return Err(NotRecorded::Link(refusal));
+        }
+    }
     let row = attachment::ActiveModel {
         contract_id: Set(new.contract_id),
         kind: Set(new.kind.as_str().to_owned()),
@@ -81,9 +114,9 @@ pub async fn record_upload(
     if let Some(parsed) = &userids {
         if contract_version.is_none() {
             let loaded = contracts::load(&txn, new.contract_id).await?;
-            return Err(
-                loaded.map_or_else(|| AppError::not_found("合同", "Contract"), |l| contracts::not_editable(l.status()))
-            );
+            return Err(loaded
+                .map_or_else(|| AppError::not_found("合同", "Contract"), |l| contracts::not_editable(l.status()))
+                .into());
         }
         replace_userids(&txn, new.contract_id, parsed).await?;
     }
@@ -110,6 +143,67 @@ pub async fn record_upload(
     .await?;
     txn.commit().await?;
     Ok(Recorded { row, contract_version })
+}
+
+/// The link check of [`record_upload`], inside its transaction. The no-op update comes first: it
+/// takes the link row's lock (PostgreSQL) or the database's write lock (SQLite) before anything
+/// is counted.
+async fn check_link_in(
+    txn: &impl ConnectionTrait,
+    link_id: i64,
+    size: i64,
+    cap: Option<LinkCap>,
+    now: DateTime<Utc>,
+) -> Result<Result<(), LinkRefusal>, DbErr> {
+    payment_link::Entity::update_many()
+        .col_expr(payment_link::Column::RevokedAt, Expr::col(payment_link::Column::RevokedAt))
+        .filter(payment_link::Column::Id.eq(link_id))
+        .exec(txn)
+        .await?;
+    let Some(link) = payment_link::Entity::find_by_id(link_id).one(txn).await? else {
+        return Ok(Err(LinkRefusal::Closed));
+    };
+    let open = link.revoked_at.is_none() && link.expires_at > now;
+    let awaits_payment = match contracts::load(txn, link.contract_id).await? {
+        Some(l) => l.status().awaits_payment(),
+        None => false,
+    };
+    if !open || !awaits_payment {
+        return Ok(Err(LinkRefusal::Closed));
+    }
+    let Some(cap) = cap else { return Ok(Ok(())) };
+    let used = link_usage(txn, link_id).await?;
+    Ok(cap.admit(used, u64::try_from(size).unwrap_or(u64::MAX)))
+}
+
+/// The vouchers a payment link has taken so far, and their bytes.
+pub async fn link_usage(db: &impl ConnectionTrait, link_id: i64) -> Result<LinkUsage, DbErr> {
+    // Few rows: the cap keeps them few.
+    let sizes: Vec<i64> = attachment::Entity::find()
+        .select_only()
+        .column(attachment::Column::Size)
+        .filter(attachment::Column::ViaPaymentLink.eq(link_id))
+        .into_tuple()
+        .all(db)
+        .await?;
+    Ok(LinkUsage { vouchers: sizes.len() as u64, bytes: sizes.iter().map(|s| u64::try_from(*s).unwrap_or(0)).sum() })
+}
+
+/// Every storage key an attachment row names (what the orphan sweep keeps).
+pub async fn storage_keys(db: &impl ConnectionTrait) -> Result<std::collections::HashSet<String>, DbErr> {
+    let keys: Vec<String> = attachment::Entity::find()
+        .select_only()
+        .column(attachment::Column::StorageKey)
+        .distinct()
+        .into_tuple()
+        .all(db)
+        .await?;
+    Ok(keys.into_iter().collect())
+}
+
+/// Whether any attachment row names `key`.
+pub async fn storage_key_in_use(db: &impl ConnectionTrait, key: &str) -> Result<bool, DbErr> {
+    Ok(attachment::Entity::find().filter(attachment::Column::StorageKey.eq(key)).count(db).await? > 0)
 }
 
 async fn replace_userids(db: &impl ConnectionTrait, contract_id: i64, parsed: &ParsedUserids) -> Result<(), DbErr> {
@@ -233,6 +327,31 @@ pub async fn revoke_payment_link(db: &DatabaseConnection, link: &payment_link::M
             .await?;
     }
     txn.commit().await
+}
+
+/// Revokes every open link of a contract that stopped awaiting payment (cancelled, approved), in
+/// the transaction of that move, with one event in the contract's audit trail.
+pub async fn revoke_links_of_contract(
+    txn: &impl ConnectionTrait,
+    contract_id: i64,
+    at: DateTime<Utc>,
+    actor: i64,
+) -> Result<u64, DbErr> {
+    let res = payment_link::Entity::update_many()
+        .col_expr(payment_link::Column::RevokedAt, Expr::value(at))
+        .filter(payment_link::Column::ContractId.eq(contract_id))
+        .filter(payment_link::Column::RevokedAt.is_null())
+        .exec(txn)
+        .await?;
+    if res.rows_affected > 0 {
+        let detail = crate::db::audit::Detail {
+            comment: format!("合同不再接收付款，{} 个付款链接随之撤销", res.rows_affected),
+            ..Default::default()
+        };
+        crate::db::audit::record(txn, at, Some(actor), "payment_link.revoked", "contract", contract_id, &detail)
+            .await?;
+    }
+    Ok(res.rows_affected)
 }
 
 /// Admin settings (the `settings` table) shown on the payment page (PRODUCT.md §7).

@@ -882,6 +882,10 @@ pub async fn act(db: &DatabaseConnection, actor: &SessionUser, id: i64, version:
         }
     }
     audit::record(&txn, at, Some(actor.id), m.audit_name(), SUBJECT, id, &detail).await?;
+    if !next.awaits_payment() {
+        // Cancelled or approved: its payment links take no more vouchers, and say so in the data.
+        crate::db::attachments::revoke_links_of_contract(&txn, id, at, actor.id).await?;
+    }
     txn.commit().await?;
     Ok(())
 }

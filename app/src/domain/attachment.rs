@@ -221,13 +221,15 @@ pub const MAX_NAME_CHARS: usize = 120;
 
 /// An uploaded file's name made safe to show and to put in a `Content-Disposition`: only the
 /// last path component, without control characters, characters Windows refuses, or leading
-/// dots; at most [`MAX_NAME_CHARS`] characters with the extension kept; `file.<ext>` when
-/// nothing usable is left. The name is never used
-/// as a path on the server (blobs are stored by content hash).
+/// dots; without invisible direction and zero-width characters (see [`is_invisible_format`]),
+/// which could make `evil\u{202E}gnp.exe` read as `evilexe.png`; at most [`MAX_NAME_CHARS`]
+/// characters with the extension kept; `file.<ext>` when nothing usable is left. The name is
+/// never used as a path on the server (blobs are stored by content hash).
 pub fn sanitize_file_name(raw: &str, fallback_ext: &str) -> String {
     let last = raw.rsplit(['/', '\\']).next().unwrap_or("");
     let cleaned: String = last
         .chars()
+        .filter(|c| !is_invisible_format(*c))
         .map(|c| if c.is_control() || matches!(c, '<' | '>' | ':' | '"' | '|' | '?' | '*') { '_' } else { c })
         .collect();
     let cleaned = cleaned.trim().trim_start_matches('.').trim().to_owned();
@@ -246,6 +248,14 @@ pub fn sanitize_file_name(raw: &str, fallback_ext: &str) -> String {
         }
         None => name.chars().take(MAX_NAME_CHARS).collect(),
     }
+}
+
+/// Characters that change how the text around them is shown without being seen themselves: the
+/// bidirectional embeddings, overrides and isolates (U+202A–U+202E, U+2066–U+2069), the direction
+/// marks (U+200E, U+200F, U+061C), zero-width spaces and joiners (U+200B–U+200D, U+2060, U+FEFF),
+/// the invisible operators (U+2061–U+2064) and the Mongolian vowel separator (U+180E).
+pub fn is_invisible_format(c: char) -> bool {
+    matches!(c, '\u{061C}' | '\u{180E}' | '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{2069}' | '\u{FEFF}')
 }
 
 #[cfg(test)]
@@ -313,5 +323,23 @@ mod tests {
         let short = sanitize_file_name(&long, "pdf");
         assert_eq!(short.chars().count(), MAX_NAME_CHARS);
         assert!(short.ends_with(".pdf"));
+    }
+
+    #[test]
+    fn direction_overrides_and_zero_width_characters_are_dropped_from_names() {
+        // Shown as "invoiceexe.png", a harmless-looking image; the real name ends in .exe.
+        assert_eq!(sanitize_file_name("invoice\u{202E}gnp.exe", "png"), "invoicegnp.exe");
+        assert_eq!(sanitize_file_name("凭证\u{202E}fdp.png", "png"), "凭证fdp.png");
+        for c in ('\u{202A}'..='\u{202E}').chain('\u{2066}'..='\u{2069}').chain('\u{200B}'..='\u{200F}') {
+            let raw = format!("a{c}b.{c}pdf{c}");
+            assert_eq!(sanitize_file_name(&raw, "pdf"), "ab.pdf", "U+{:04X}", c as u32);
+        }
+        for c in ['\u{061C}', '\u{180E}', '\u{2060}', '\u{FEFF}'] {
+            assert_eq!(sanitize_file_name(&format!("{c}x{c}.png"), "png"), "x.png", "U+{:04X}", c as u32);
+        }
+        // Only invisible characters before the extension: a neutral name.
+        assert_eq!(sanitize_file_name("\u{202E}\u{200B}.png", "png"), "file.png");
+        // Visible text of every script stays.
+        assert_eq!(sanitize_file_name("عقد 合同 ×.pdf", "pdf"), "عقد 合同 ×.pdf");
     }
 }

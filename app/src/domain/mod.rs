@@ -8,6 +8,7 @@ pub mod calendar;
 pub mod contract;
 pub mod ids;
 pub mod money;
+pub mod payment_link;
 pub mod period;
 pub mod policy;
 pub mod price_book;

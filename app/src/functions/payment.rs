@@ -35,7 +35,8 @@ pub fn check_link_days(days: Option<u32>) -> Result<u32, crate::domain::Problem>
 }
 
 /// Creates a payment link for a contract (JSON arguments: `contract_id`, optional `days`).
-/// Partners of the owner organisation and admins only (404 no such contract, 403 refused).
+/// Partners of the owner organisation and admins only (404 no such contract, 403 refused), for a
+/// contract that still awaits payment (409 once approved, fulfilled or cancelled).
 #[server(endpoint = "payment/create_link", input = Json)]
 pub async fn create_payment_link(contract_id: i64, days: Option<u32>) -> Result<PaymentLinkCreated, AppError> {
     use super::ctx;
@@ -44,7 +45,12 @@ pub async fn create_payment_link(contract_id: i64, days: Option<u32>) -> Result<
         async {
             let user = ctx::require_user().await?;
             let db = ctx::db()?;
-            crate::db::contracts::load_for(&db, &user, contract_id, Action::CreatePaymentLink).await?;
+            let contract = crate::db::contracts::load_for(&db, &user, contract_id, Action::CreatePaymentLink).await?;
+            // Approved, fulfilled or cancelled: there is nothing left to pay through a link (409).
+            if !contract.status().awaits_payment() {
+                let p = contract.status().payment_closed();
+                return Err(AppError::Conflict { zh: p.zh, en: p.en });
+            }
             let days = check_link_days(days).map_err(|p| AppError::Invalid { problems: vec![p] })?;
             let (link, token) = crate::db::attachments::create_payment_link(&db, contract_id, user.id, days).await?;
             Ok(PaymentLinkCreated { id: link.id, url: format!("/pay/{token}"), expires_at: link.expires_at, days })

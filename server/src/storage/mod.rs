@@ -1,8 +1,9 @@
 //! Where attachment bytes live: content-addressed blobs, keyed by the SHA-256 of their content.
 //!
 //! The rule every upload follows: `put` the bytes first (durably), then commit the database row
-//! that names the key. A crash in between leaves at worst an orphan blob, which is harmless and
-//! is reused by the next upload of the same content; it never leaves a row pointing at nothing.
+//! that names the key. A crash in between leaves at worst an orphan blob, which the next upload
+//! of the same content reuses and [`sweep`] deletes once it is older than a grace period; it never
+//! leaves a row pointing at nothing.
 //!
 //! - [`local::LocalStore`]: files under `DATA_DIR/blobs/<aa>/<bb>/<sha256>` (the default).
 //! - `s3::S3Store`: an S3-compatible bucket through `object_store`, only with the `s3` feature.
@@ -10,10 +11,13 @@
 pub mod local;
 #[cfg(feature = "s3")]
 pub mod s3;
+pub mod sweep;
 
 use bytes::Bytes;
 use sha2::{Digest, Sha256};
+use std::path::Path;
 use std::sync::Arc;
+use std::time::SystemTime;
 
 /// A storage failure; the caller logs it and answers 500 without saving any row.
 #[derive(Debug, thiserror::Error)]
@@ -26,6 +30,16 @@ pub enum StorageError {
     BadKey(String),
     #[error("storage configuration: {0}")]
     Config(String),
+    #[error("not supported by this store: {0}")]
+    Unsupported(&'static str),
+}
+
+/// A stored blob, as listed for the orphan sweep.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BlobEntry {
+    pub key: String,
+    /// When the blob was last written, or last stored again by an upload of the same content.
+    pub modified: SystemTime,
 }
 
 /// A content-addressed blob store.
@@ -36,6 +50,26 @@ pub trait BlobStore: Send + Sync {
     async fn put(&self, key: &str, bytes: Bytes) -> Result<(), StorageError>;
     /// The bytes under `key`, or `None` when there are none.
     async fn get(&self, key: &str) -> Result<Option<Bytes>, StorageError>;
+
+    /// Stores the content of the file at `path` durably under `key` (its [`content_key`]), like
+    /// [`BlobStore::put`]. Stores that can copy from a file do so without holding it in memory;
+    /// the default reads it once, whole.
+    async fn put_file(&self, key: &str, path: &Path) -> Result<(), StorageError> {
+        let bytes = tokio::fs::read(path).await?;
+        self.put(key, Bytes::from(bytes)).await
+    }
+
+    /// Every blob in the store, for the orphan sweep.
+    async fn list(&self) -> Result<Vec<BlobEntry>, StorageError> {
+        Err(StorageError::Unsupported("listing blobs"))
+    }
+
+    /// Deletes the blob under `key` if it was last written before `cutoff` (a blob stored again
+    /// since is kept); whether it was deleted.
+    async fn delete_if_older(&self, key: &str, cutoff: SystemTime) -> Result<bool, StorageError> {
+        let _ = (key, cutoff);
+        Err(StorageError::Unsupported("deleting blobs"))
+    }
 }
 
 /// The shared handle the router keeps.

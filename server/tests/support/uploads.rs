@@ -74,7 +74,7 @@ pub enum Part<'a> {
     File(&'a str, &'a str, &'a [u8]),
 }
 
-const BOUNDARY: &str = "----wld-test-boundary-7MA4YWxkTrZu0gW";
+pub const BOUNDARY: &str = "----wld-test-boundary-7MA4YWxkTrZu0gW";
 
 pub fn multipart_body(parts: &[Part<'_>]) -> Vec<u8> {
     let mut body = Vec::new();

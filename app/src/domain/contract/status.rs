@@ -127,6 +127,28 @@ impl ContractStatus {
         Self::EDITABLE.contains(&self)
     }
 
+    /// Whether the contract still waits for the customer's payment, so a payment link may be made
+    /// for it and takes vouchers (PRODUCT.md §3, §7): before submission, in approval (the customer
+    /// may pay while it is checked), and after it came back (rejected or withdrawn, to be fixed
+    /// and resubmitted — often with a new voucher). Approval means the payment was checked, and
+    /// approved, fulfilled and cancelled contracts never come back to these states.
+    pub fn awaits_payment(self) -> bool {
+        self.is_editable() || matches!(self, ContractStatus::InApproval { .. })
+    }
+
+    /// Why a contract that no longer awaits payment gets no payment link.
+    pub fn payment_closed(self) -> Problem {
+        Problem::error(
+            "contract_id",
+            "payment_closed",
+            format!("合同当前为“{}”，不再接收付款，不能创建付款链接", self.label(Lang::Zh)),
+            format!(
+                "The contract is {} and takes no more payments; no payment link can be made for it",
+                self.label(Lang::En)
+            ),
+        )
+    }
+
     /// Whether nothing can happen to the contract any more.
     pub fn is_final(self) -> bool {
         matches!(self, ContractStatus::Fulfilled | ContractStatus::Cancelled)
@@ -349,6 +371,25 @@ mod tests {
         assert_eq!(S::from_parts("in_approval", None), None);
         assert_eq!(S::from_parts("in_approval", Some(0)), None);
         assert_eq!(S::from_parts("unknown", None), None);
+    }
+
+    #[test]
+    fn payment_is_awaited_until_approval_and_never_after_it_or_a_cancellation() {
+        let all =
+            [S::Draft, S::InApproval { level: 1 }, S::Approved, S::Fulfilled, S::Rejected, S::Withdrawn, S::Cancelled];
+        let open: Vec<_> = all.into_iter().filter(|s| s.awaits_payment()).collect();
+        assert_eq!(open, [S::Draft, S::InApproval { level: 1 }, S::Rejected, S::Withdrawn]);
+        // A contract that stopped awaiting payment never awaits it again.
+        for s in all.into_iter().filter(|s| !s.awaits_payment()) {
+            for a in [A::Submit, A::Withdraw, A::Cancel, A::Fulfil, A::Approve { level: 1, levels: 1 }] {
+                if let Ok(next) = s.apply(a) {
+                    assert!(!next.awaits_payment(), "{s:?} --{a:?}--> {next:?}");
+                }
+            }
+        }
+        let p = S::Cancelled.payment_closed();
+        assert_eq!((p.field.as_str(), p.code.as_str()), ("contract_id", "payment_closed"));
+        assert!(p.zh.contains("已作废") && p.en.contains("cancelled"), "{p:?}");
     }
 
     #[test]

@@ -1,0 +1,126 @@
+//! What one payment link takes (PRODUCT.md §7): the customer behind a link uploads a voucher or
+//! two, not the disk's worth. A link takes at most a number of vouchers and a number of bytes in
+//! all (the server's configuration); past either it refuses and keeps nothing.
+
+use crate::domain::problem::Problem;
+
+/// The most one link takes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LinkCap {
+    pub vouchers: u64,
+    pub bytes: u64,
+}
+
+/// What a link has taken so far.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct LinkUsage {
+    pub vouchers: u64,
+    pub bytes: u64,
+}
+
+/// Why a link takes no (more) voucher.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LinkRefusal {
+    /// Expired, revoked, or its contract no longer awaits payment: 410 Gone, the customer needs a
+    /// new link.
+    Closed,
+    /// It has taken its `max` vouchers: 409 Conflict. The link's state refuses any further
+    /// upload, now and later (429 would invite a retry that can never succeed).
+    Vouchers { max: u64 },
+    /// This voucher would take it past `max` bytes in all: 413 Payload Too Large, like a file
+    /// over the per-file limit (a smaller file may still fit).
+    Bytes { max: u64 },
+}
+
+impl LinkCap {
+    /// The bytes one more voucher may have, or why there is no room for one at all.
+    pub fn room(&self, used: LinkUsage) -> Result<u64, LinkRefusal> {
+        if used.vouchers >= self.vouchers {
+            Err(LinkRefusal::Vouchers { max: self.vouchers })
+        } else if used.bytes >= self.bytes {
+            Err(LinkRefusal::Bytes { max: self.bytes })
+        } else {
+            Ok(self.bytes - used.bytes)
+        }
+    }
+
+    /// Whether a voucher of `size` bytes fits after `used`.
+    pub fn admit(&self, used: LinkUsage, size: u64) -> Result<(), LinkRefusal> {
+        if size > self.room(used)? { Err(LinkRefusal::Bytes { max: self.bytes }) } else { Ok(()) }
+    }
+}
+
+impl LinkRefusal {
+    /// The HTTP status (see the variants).
+    pub fn status(self) -> u16 {
+        match self {
+            LinkRefusal::Closed => 410,
+            LinkRefusal::Vouchers { .. } => 409,
+            LinkRefusal::Bytes { .. } => 413,
+        }
+    }
+
+    pub fn problem(self) -> Problem {
+        match self {
+            LinkRefusal::Closed => Problem::error(
+                "file",
+                "payment_link_closed",
+                "这个付款链接已过期或已被撤销，请向您的渠道伙伴索取新的链接。",
+                "This payment link has expired or was revoked; ask your partner for a new one.",
+            ),
+            LinkRefusal::Vouchers { max } => Problem::error(
+                "file",
+                "payment_link_vouchers_exhausted",
+                format!("这个付款链接已收到 {max} 份付款凭证，不能再上传；如需补充，请向您的渠道伙伴索取新的链接"),
+                format!(
+                    "This payment link has taken {max} vouchers, the most it takes; to send another, ask your partner for a new link"
+                ),
+            ),
+            LinkRefusal::Bytes { max } => {
+                let mb = max as f64 / 1_048_576.0;
+                Problem::error(
+                    "file",
+                    "payment_link_bytes_exhausted",
+                    format!(
+                        "这个付款链接最多接收共 {mb:.1} MB 的付款凭证，此文件超出剩余额度；请压缩后重试，或向您的渠道伙伴索取新的链接"
+                    ),
+                    format!(
+                        "This payment link takes at most {mb:.1} MB of vouchers in all and this file goes past what is left; compress it, or ask your partner for a new link"
+                    ),
+                )
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const CAP: LinkCap = LinkCap { vouchers: 2, bytes: 100 };
+
+    #[test]
+    fn a_link_takes_vouchers_until_either_its_count_or_its_bytes_run_out() {
+        assert_eq!(CAP.room(LinkUsage::default()), Ok(100));
+        assert_eq!(CAP.admit(LinkUsage { vouchers: 1, bytes: 60 }, 40), Ok(()));
+        assert_eq!(CAP.admit(LinkUsage { vouchers: 1, bytes: 60 }, 41), Err(LinkRefusal::Bytes { max: 100 }));
+        assert_eq!(CAP.room(LinkUsage { vouchers: 2, bytes: 10 }), Err(LinkRefusal::Vouchers { max: 2 }));
+        assert_eq!(CAP.room(LinkUsage { vouchers: 1, bytes: 100 }), Err(LinkRefusal::Bytes { max: 100 }));
+    }
+
+    #[test]
+    fn each_refusal_has_its_status_and_a_message_in_both_languages() {
+        let statuses: Vec<_> =
+            [LinkRefusal::Closed, LinkRefusal::Vouchers { max: 5 }, LinkRefusal::Bytes { max: 1 << 20 }]
+                .into_iter()
+                .map(|r| {
+                    let p = r.problem();
+                    assert!(!p.zh.is_empty() && !p.en.is_empty());
+                    r.status()
+                })
+                .collect();
+        assert_eq!(statuses, [410, 409, 413]);
+        assert!(LinkRefusal::Vouchers { max: 5 }.problem().zh.contains("5 份"));
+        assert!(LinkRefusal::Bytes { max: 40 << 20 }.problem().en.contains("40.0 MB"));
+    }
+}
