@@ -14,8 +14,8 @@
 //! Whether the contract's *status* allows the move (e.g. editing a pending contract) is the state
 //! machine's answer ([`ContractStatus::apply`]), which says why in words, not a permission.
 
+use crate::domain::actor::{Role, SessionUser};
 use crate::domain::contract::ContractStatus;
-use crate::models::{Role, SessionUser};
 use serde::{Deserialize, Serialize};
 
 /// Something a person may want to do to a contract.
