@@ -4,7 +4,7 @@
 //! contract only. A token opens nothing else. Server-rendered HTML in Chinese, no script needed.
 //!
 //! A link is open while it is neither expired nor revoked and its contract awaits payment
-//! ([`ContractStatus::awaits_payment`]): on an approved, fulfilled or cancelled contract it
+//! (`ContractStatus::awaits_payment`): on an approved, fulfilled or cancelled contract it
 //! answers like a revoked link. It takes at most `PAYMENT_LINK_MAX_VOUCHERS` vouchers of
 //! `PAYMENT_LINK_MAX_BYTES` in all ([`LinkRefusal`]), checked before the upload is read, while it
 //! is read, and again when it is recorded.
@@ -15,7 +15,6 @@ use crate::state::AppState;
 use app::db::attachments::{self as db_att, LinkState, payment_settings as keys};
 use app::db::entities::{contract, payment_link};
 use app::domain::attachment::AttachmentKind;
-use app::domain::contract::status::ContractStatus;
 use app::domain::money::{Money, format_grouped};
 use app::domain::payment_link::LinkRefusal;
 use app::error::AppError;
@@ -117,9 +116,8 @@ async fn valid_link(state: &AppState, token: &str) -> Result<(payment_link::Mode
         .await
         .map_err(|e| failure_page(&e.into()))?
         .ok_or_else(unknown)?;
-    let level = contract.status_level.and_then(|l| u32::try_from(l).ok());
-    // An unreadable status is treated as closed rather than guessed.
-    if !ContractStatus::from_parts(&contract.status, level).is_some_and(ContractStatus::awaits_payment) {
+    // An unreadable status counts as cancelled (closed) rather than guessed.
+    if !app::db::contracts::status_of(&contract).awaits_payment() {
         return Err(gone_page());
     }
     Ok((link, contract))

@@ -42,14 +42,7 @@ async fn a_valid_voucher_is_stored_by_hash_and_downloads_with_safe_headers() {
     assert_eq!(std::fs::read(&blob).unwrap(), PNG);
 
     let id = body["id"].as_i64().unwrap();
-    let res = send(
-        &app,
-        axum::http::Request::get(format!("/attachments/{id}"))
-            .header("cookie", &cookie)
-            .body(axum::body::Body::empty())
-            .unwrap(),
-    )
-    .await;
+    let res = download(&app, id, &cookie).await;
     assert_eq!(res.status, StatusCode::OK);
     assert_eq!(res.body, PNG);
     assert_eq!(res.headers["content-type"], "image/png");
@@ -354,14 +347,7 @@ async fn orphan_blobs_past_the_grace_period_are_swept_and_named_or_recent_ones_s
     assert!(store.get(&server::storage::content_key(new_orphan)).await.unwrap().is_some(), "within the grace period");
     // The upload still downloads.
     let id = res.json()["id"].as_i64().unwrap();
-    let got = send(
-        &app,
-        axum::http::Request::get(format!("/attachments/{id}"))
-            .header("cookie", &cookie)
-            .body(axum::body::Body::empty())
-            .unwrap(),
-    )
-    .await;
+    let got = download(&app, id, &cookie).await;
     assert_eq!((got.status, got.body.as_slice()), (StatusCode::OK, PNG));
     // A second sweep finds nothing more to do.
     assert_eq!(sweep_orphans(&db, &store, GRACE).await.unwrap().deleted, 0);
@@ -416,4 +402,16 @@ async fn a_large_userid_sheet_is_read_off_the_async_workers_and_stored() {
     // loaded PostgreSQL run). Before the change the stall was the whole reading and more.
     eprintln!("reading the sheet: {reading:?}; longest stall of the runtime during the upload: {longest:?}");
     t.cleanup(db).await;
+}
+
+/// `GET /attachments/{id}` with a session cookie.
+async fn download(app: &axum::Router, id: i64, cookie: &str) -> TestResponse {
+    send(
+        app,
+        axum::http::Request::get(format!("/attachments/{id}"))
+            .header("cookie", cookie)
+            .body(axum::body::Body::empty())
+            .unwrap(),
+    )
+    .await
 }

@@ -88,7 +88,8 @@ impl Loaded {
     }
 }
 
-fn status_of(row: &contract::Model) -> ContractStatus {
+/// The status a contract row is in.
+pub fn status_of(row: &contract::Model) -> ContractStatus {
     let level = row.status_level.and_then(|l| u32::try_from(l).ok());
     // The column is only ever written from `ContractStatus::code()`; an unreadable one is treated
     // as the most restrictive state rather than guessed.

@@ -163,11 +163,13 @@ pub const DEFAULT_SAVES_PER_HOUR: i64 = 60;
 /// `QUOTE_SAVES_PER_HOUR` (1 to 100,000), or 60.
 #[cfg(feature = "ssr")]
 fn saves_per_hour() -> i64 {
-    std::env::var("QUOTE_SAVES_PER_HOUR")
-        .ok()
-        .and_then(|v| v.trim().parse::<i64>().ok())
-        .filter(|n| (1..=100_000).contains(n))
-        .unwrap_or(DEFAULT_SAVES_PER_HOUR)
+    env_number("QUOTE_SAVES_PER_HOUR", 1..=100_000, DEFAULT_SAVES_PER_HOUR)
+}
+
+/// A whole-number setting from the environment within `range`, else `default`.
+#[cfg(feature = "ssr")]
+fn env_number(key: &str, range: std::ops::RangeInclusive<i64>, default: i64) -> i64 {
+    std::env::var(key).ok().and_then(|v| v.trim().parse::<i64>().ok()).filter(|n| range.contains(n)).unwrap_or(default)
 }
 
 /// The quote saved under `token`, or `None` when there is none. Public: the token is the key.
@@ -208,9 +210,5 @@ fn internal(what: &str, e: &dyn std::fmt::Display) -> ServerFnError {
 /// tests), or 30 days.
 #[cfg(feature = "ssr")]
 fn valid_days() -> i64 {
-    std::env::var("QUOTE_VALID_DAYS")
-        .ok()
-        .and_then(|v| v.trim().parse::<i64>().ok())
-        .filter(|d| (0..=3650).contains(d))
-        .unwrap_or(DEFAULT_VALID_DAYS)
+    env_number("QUOTE_VALID_DAYS", 0..=3650, DEFAULT_VALID_DAYS)
 }
