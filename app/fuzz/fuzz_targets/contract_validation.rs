@@ -8,7 +8,7 @@
 #![no_main]
 
 use app::domain::PriceBook;
-use app::domain::contract::{ContractDraft, SheetFacts, SubmitContext, price_draft, submit, validate_save, validate_submit};
+use app::domain::contract::{ContractDraft, SheetFacts, SubmitContext, price_draft, save_problems, submit, validate_save, validate_submit};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
@@ -25,7 +25,7 @@ fuzz_target!(|data: &[u8]| {
     let apps = vec!["灵当CRM".to_owned(), "其他".to_owned()];
     let ctx = SubmitContext { book: &book, installed_apps: &apps, sheet: sheet.as_ref() };
 
-    let saved = validate_save(&draft);
+    let saved = save_problems(&draft);
     let submitted = validate_submit(&draft, &ctx);
     for p in saved.iter().chain(&submitted) {
         assert!(!p.code.is_empty() && !p.zh.is_empty() && !p.en.is_empty(), "{p:?}");
@@ -33,7 +33,11 @@ fuzz_target!(|data: &[u8]| {
     for p in &saved {
         assert!(submitted.contains(p), "save problem missing at submit: {p:?}");
     }
-    let _ = price_draft(&draft, &book, sheet.as_ref());
+    let priced = price_draft(&draft, &book, sheet.as_ref()).ok();
+    // Storing and pricing work from the one parse of the save rules: same answer as the text.
+    if let Ok(typed) = validate_save(&draft) {
+        assert_eq!(typed.price(&book, sheet.as_ref()), priced, "typed pricing differs");
+    }
     if let Ok(s) = submit(&draft, &ctx) {
         assert!(!submitted.iter().any(|p| p.is_error()), "submitted despite errors");
         assert!(s.warnings.iter().all(|p| !p.is_error()));

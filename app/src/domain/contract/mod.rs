@@ -6,6 +6,7 @@
 //! - [`attachments`]: the voucher and userid sheet a draft names are this contract's own uploads.
 //! - [`rules`]: [`validate_save`] and [`validate_submit`], rules 1–6 of PRODUCT.md §3, and
 //!   [`submit`], which turns a clean draft into typed values and its price.
+//! - [`typed`]: [`TypedDraft`], a savable draft as typed values (stored and priced as is).
 //! - [`pricing`]: [`ContractQuote`], the lines priced by the quote engine plus negotiated amounts.
 //! - [`remark`]: what counts as the remark explaining something (备注说明).
 //! - [`status`]: [`ContractStatus`] and its moves, and the approvers' comment and reason rules.
@@ -21,6 +22,7 @@ pub mod pricing;
 pub mod remark;
 pub mod rules;
 pub mod status;
+pub mod typed;
 
 pub use attachments::{UploadedFile, check_attachment_refs};
 pub use draft::{ApprovalChoice, AttachmentId, ContractDraft, DraftLine, SheetFacts, SourceOrder, UserRef};
@@ -28,10 +30,13 @@ pub use fields::{CrmManagementType, DocumentNumber, LeaseUrl, PaymentMethod, Pro
 pub use fulfilment::{Fulfilment, check_fulfilment};
 pub use pricing::{ContractLineQuote, ContractQuote};
 pub use rules::{
-    Purchased, Submission, SubmitContext, parse_quantity, price_draft, submit, userid_count_matches,
+    Purchased, Submission, SubmitContext, parse_quantity, price_draft, save_problems, submit, userid_count_matches,
     userid_count_matches_of, validate_save, validate_submit,
 };
 pub use status::{ContractAction, ContractStatus, MAX_COMMENT, check_comment, check_reject_reason};
+pub use typed::{TypedDraft, TypedLine, TypedSource};
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod typed_tests;

@@ -13,6 +13,7 @@ use super::draft::{ContractDraft, DraftLine, SheetFacts, SourceOrder};
 use super::fields::{CrmManagementType, LeaseUrl, PaymentMethod, clip, labels, labels::Label, max_len, paths};
 use super::pricing::{ContractQuote, assemble_quote};
 use super::remark;
+use super::typed::TypedDraft;
 use crate::domain::ids::{CorpId, trim_all};
 use crate::domain::money::Money;
 use crate::domain::period::{ServicePeriod, format_date_zh, half_width, parse_date_field};
@@ -50,13 +51,24 @@ pub struct Submission {
     pub quote: ContractQuote,
     /// Problems that do not stop submission.
     pub warnings: Vec<Problem>,
+    /// The whole draft as typed values, from the same parse: what is stored.
+    pub values: TypedDraft,
 }
 
-/// Problems that stop a draft from being saved.
-pub fn validate_save(draft: &ContractDraft) -> Vec<Problem> {
+/// Checks a draft for saving and returns it as typed values ([`TypedDraft`]: what is stored), or
+/// every problem that stops it from being saved. The draft is parsed once, here.
+pub fn validate_save(draft: &ContractDraft) -> Result<TypedDraft, Vec<Problem>> {
     let mut c = Checker::new(Level::Save);
-    c.run(draft, None);
-    c.problems
+    let parsed = c.run(draft, None);
+    if c.problems.iter().any(Problem::is_error) {
+        return Err(c.problems);
+    }
+    Ok(TypedDraft::of(draft, &parsed))
+}
+
+/// The problems [`validate_save`] finds (none when the draft may be saved), for showing as you type.
+pub fn save_problems(draft: &ContractDraft) -> Vec<Problem> {
+    validate_save(draft).err().unwrap_or_default()
 }
 
 /// Problems that stop a draft from being submitted for approval (errors), and things worth a
@@ -75,6 +87,7 @@ pub fn submit(draft: &ContractDraft, ctx: &SubmitContext) -> Result<Submission, 
     if c.problems.iter().any(Problem::is_error) {
         return Err(c.problems);
     }
+    let values = TypedDraft::of(draft, &parsed);
     let built = (|| {
         let quote = assemble_quote(&parsed.lines, ctx.book, userid_count_matches_of(draft, ctx.sheet))?;
         Some(Submission {
@@ -89,6 +102,7 @@ pub fn submit(draft: &ContractDraft, ctx: &SubmitContext) -> Result<Submission, 
             source_service_end: draft.source_service_end(),
             quote,
             warnings: c.problems,
+            values,
         })
     })();
     // Every value above is checked by the rules; a gap would be a bug in them, reported not hidden.
@@ -177,27 +191,38 @@ pub fn parse_quantity(field: &str, text: &str) -> Result<u32, Problem> {
     parse_whole_number(field, t, labels::QUANTITY.0, labels::QUANTITY.1)
 }
 
+/// A line's quantity as pricing accepts it: 1 to 1,000,000.
+pub(super) fn quantity_in_range(q: u32) -> bool {
+    q != 0 && q <= limits::MAX_COUNT
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Level {
+pub(super) enum Level {
     Save,
     /// Only what pricing the lines needs.
     Price,
     Submit,
 }
 
-/// What the rules parsed, for later rules and for pricing.
+/// What the rules parsed, for later rules, for pricing and for [`TypedDraft`].
 #[derive(Default)]
-struct Parsed {
-    corp_id: Option<CorpId>,
-    lease_url: Option<LeaseUrl>,
-    api_expiry: Option<NaiveDate>,
-    existing_basic: Option<u32>,
-    existing_interop: Option<u32>,
-    lines: Vec<ParsedLine>,
+pub(super) struct Parsed {
+    pub corp_id: Option<CorpId>,
+    pub lease_url: Option<LeaseUrl>,
+    pub api_expiry: Option<NaiveDate>,
+    /// An external source order's service end date.
+    pub source_end: Option<NaiveDate>,
+    /// The active counts as pricing uses them (blank is 0; a renewal counts none).
+    pub existing_basic: Option<u32>,
+    pub existing_interop: Option<u32>,
+    /// The active counts as entered (`None` when blank).
+    pub entered_basic: Option<u32>,
+    pub entered_interop: Option<u32>,
+    pub lines: Vec<ParsedLine>,
 }
 
 impl Parsed {
-    fn existing_of(&self, kind: AccountKind) -> Option<u32> {
+    pub(super) fn existing_of(&self, kind: AccountKind) -> Option<u32> {
         match kind {
             AccountKind::Basic => self.existing_basic,
             AccountKind::Interop => self.existing_interop,
@@ -210,6 +235,7 @@ impl Parsed {
 pub(super) struct ParsedLine {
     pub kind: Option<AccountKind>,
     pub quantity: Option<u32>,
+    pub start: Option<NaiveDate>,
     pub end: Option<NaiveDate>,
     pub period: Option<ServicePeriod>,
     pub invoice: Option<bool>,
@@ -217,13 +243,13 @@ pub(super) struct ParsedLine {
     pub quote: Option<LineQuote>,
 }
 
-struct Checker {
+pub(super) struct Checker {
     level: Level,
-    problems: Vec<Problem>,
+    pub problems: Vec<Problem>,
 }
 
 impl Checker {
-    fn new(level: Level) -> Checker {
+    pub(super) fn new(level: Level) -> Checker {
         Checker { level, problems: Vec::new() }
     }
 
@@ -307,7 +333,7 @@ impl Checker {
                 max_len::ORDER_NUMBER,
                 submit,
             );
-            self.date(paths::SOURCE_ORDER_END, service_end, labels::SOURCE_ORDER_END, submit);
+            parsed.source_end = self.date(paths::SOURCE_ORDER_END, service_end, labels::SOURCE_ORDER_END, submit);
         }
         if let Some(t) = self.short(paths::CORP_ID, &d.corp_id, labels::CORP_ID, submit) {
             parsed.corp_id = CorpId::parse(paths::CORP_ID, t).map_err(|p| self.push(p)).ok();
@@ -395,6 +421,9 @@ impl Checker {
             self.existing(paths::EXISTING_BASIC, &d.existing_basic, labels::EXISTING_BASIC, counts_existing);
         parsed.existing_interop =
             self.existing(paths::EXISTING_INTEROP, &d.existing_interop, labels::EXISTING_INTEROP, counts_existing);
+        let entered = |n: Option<u32>, text: &str| n.filter(|_| !trim_all(text).is_empty());
+        parsed.entered_basic = entered(parsed.existing_basic, &d.existing_basic);
+        parsed.entered_interop = entered(parsed.existing_interop, &d.existing_interop);
         if !counts_existing {
             parsed.existing_basic = Some(0);
             parsed.existing_interop = Some(0);
@@ -463,7 +492,7 @@ impl Checker {
         if let Some(t) = self.short(&f(paths::QUANTITY), &line.quantity, labels::QUANTITY, prices) {
             pl.quantity = parse_quantity(&f(paths::QUANTITY), t).map_err(|p| self.push(p)).ok();
         }
-        if prices && let Some(q) = pl.quantity.filter(|q| *q == 0 || *q > limits::MAX_COUNT) {
+        if prices && let Some(q) = pl.quantity.filter(|q| !quantity_in_range(*q)) {
             self.push(Problem::error(
                 f(paths::QUANTITY),
                 "quantity_out_of_range",
@@ -472,7 +501,7 @@ impl Checker {
             ));
             pl.quantity = None;
         }
-        let start = self.date(&f(paths::SERVICE_START), &line.service_start, labels::SERVICE_START, prices);
+        pl.start = self.date(&f(paths::SERVICE_START), &line.service_start, labels::SERVICE_START, prices);
         pl.end = self.date(&f(paths::SERVICE_END), &line.service_end, labels::SERVICE_END, prices);
         if self.submit() && line.invoice.is_none() {
             self.choose(&f(paths::INVOICE), labels::INVOICE);
@@ -496,28 +525,11 @@ impl Checker {
             return pl;
         }
 
-        if let (Some(start), Some(end)) = (start, pl.end) {
-            pl.period =
-                ServicePeriod::from_dates(start, end).map_err(|e| self.push(e.problem(&f(paths::SERVICE_END)))).ok();
-        }
-        let (Some(book), Some(kind), Some(count), Some(period), Some(order_type)) =
-            (book, pl.kind, pl.quantity, pl.period, order_type)
-        else {
-            return pl;
-        };
-        let Some(existing) = parsed.existing_of(kind) else { return pl };
-        let request = QuoteLineRequest { kind, count, months: period.months(), order_type, existing };
-        match book.price_line(i, &request, pl.invoice.unwrap_or(false)) {
-            Ok(q) => pl.quote = Some(q),
-            Err(problems) => {
-                for p in problems {
-                    self.push(engine_problem(p, i, kind, period.months()));
-                }
-            }
-        }
+        self.price_line(i, &mut pl, order_type, book, parsed);
         if self.submit()
-            && let Some(q) = &pl.quote
+            && let (Some(q), Some(book)) = (&pl.quote, book)
         {
+            let kind = q.kind;
             let filled = !trim_all(&line.negotiated_amount).is_empty();
             if q.negotiated_accounts > 0 && !filled {
                 let from = book.negotiated_from(kind).unwrap_or(0);
@@ -545,6 +557,38 @@ impl Checker {
             }
         }
         pl
+    }
+
+    /// Prices a parsed line once its dates make a service period: the step pricing and submission
+    /// share, also run on a [`TypedDraft`]'s lines.
+    pub(super) fn price_line(
+        &mut self,
+        i: usize,
+        pl: &mut ParsedLine,
+        order_type: Option<OrderType>,
+        book: Option<&PriceBook>,
+        parsed: &Parsed,
+    ) {
+        let f = |leaf: &str| indexed(paths::LINES, i, leaf);
+        if let (Some(start), Some(end)) = (pl.start, pl.end) {
+            pl.period =
+                ServicePeriod::from_dates(start, end).map_err(|e| self.push(e.problem(&f(paths::SERVICE_END)))).ok();
+        }
+        let (Some(book), Some(kind), Some(count), Some(period), Some(order_type)) =
+            (book, pl.kind, pl.quantity, pl.period, order_type)
+        else {
+            return;
+        };
+        let Some(existing) = parsed.existing_of(kind) else { return };
+        let request = QuoteLineRequest { kind, count, months: period.months(), order_type, existing };
+        match book.price_line(i, &request, pl.invoice.unwrap_or(false)) {
+            Ok(q) => pl.quote = Some(q),
+            Err(problems) => {
+                for p in problems {
+                    self.push(engine_problem(p, i, kind, period.months()));
+                }
+            }
+        }
     }
 
     /// Rules 1–5 and the negotiated-remark rule; rule 6 is checked line by line.

@@ -99,7 +99,7 @@ fn d(y: i32, m: u32, dd: u32) -> NaiveDate {
 #[test]
 fn the_seed_order_is_valid_and_costs_five_yuan() {
     let draft = valid();
-    assert!(validate_save(&draft).is_empty());
+    assert!(save_problems(&draft).is_empty());
     assert!(check(&draft, None).is_empty(), "{:#?}", check(&draft, None));
     let (b, a) = (book(), apps());
     let s = submit(&draft, &SubmitContext { book: &b, installed_apps: &a, sheet: None }).unwrap();
@@ -148,15 +148,15 @@ fn submit_refuses_a_draft_with_errors_and_returns_them_all() {
 
 #[test]
 fn an_empty_draft_can_be_saved() {
-    assert!(validate_save(&ContractDraft::default()).is_empty());
-    assert!(validate_save(&ContractDraft::new(1)).is_empty());
+    assert!(save_problems(&ContractDraft::default()).is_empty());
+    assert!(save_problems(&ContractDraft::new(1)).is_empty());
     let half = ContractDraft {
         lines: vec![DraftLine { quantity: "1".into(), ..DraftLine::default() }],
         source_order: SourceOrder::External { order_number: String::new(), service_end: String::new() },
         crm_type: Some(CrmManagementType::Lease),
         ..ContractDraft::default()
     };
-    assert!(validate_save(&half).is_empty(), "{:#?}", validate_save(&half));
+    assert!(save_problems(&half).is_empty(), "{:#?}", save_problems(&half));
 }
 
 #[test]
@@ -168,7 +168,7 @@ fn save_limits_the_length_of_texts() {
     draft.remark = "备".repeat(2001);
     draft.lines[0].description = "d".repeat(501);
     draft.source_order = SourceOrder::External { order_number: "9".repeat(101), service_end: String::new() };
-    let ps = validate_save(&draft);
+    let ps = save_problems(&draft);
     assert_eq!(
         codes(&ps),
         [
@@ -191,7 +191,7 @@ fn save_limits_short_fields_before_parsing_them() {
     let mut draft = ContractDraft::new(1);
     draft.corp_id = "w".repeat(101);
     draft.lines[0].quantity = "1".repeat(101);
-    let ps = validate_save(&draft);
+    let ps = save_problems(&draft);
     assert_eq!(codes(&ps), [("corp_id", "too_long"), ("lines[0].quantity", "too_long")]);
 }
 
@@ -199,9 +199,9 @@ fn save_limits_short_fields_before_parsing_them() {
 fn save_refuses_control_characters_but_keeps_line_breaks() {
     let mut draft = ContractDraft::new(1);
     draft.remark = "第一行\n第二行\t缩进".into();
-    assert!(validate_save(&draft).is_empty());
+    assert!(save_problems(&draft).is_empty());
     draft.end_customer = "雪碧\u{0}算术".into();
-    let p = only(validate_save(&draft));
+    let p = only(save_problems(&draft));
     assert_eq!((p.field.as_str(), p.code.as_str()), ("end_customer", "control_character"));
     assert!(p.zh.contains("最终用户中含有不可见的控制字符"), "{}", p.zh);
 }
@@ -210,11 +210,11 @@ fn save_refuses_control_characters_but_keeps_line_breaks() {
 fn save_checks_a_filled_corp_id() {
     let mut draft = ContractDraft::new(1);
     draft.corp_id = "ww123".into();
-    let p = only(validate_save(&draft));
+    let p = only(save_problems(&draft));
     assert_eq!((p.field.as_str(), p.code.as_str()), ("corp_id", "corp_id_invalid"));
     assert!(p.zh.contains("企业ID应为 ww 或 wx 开头"), "{}", p.zh);
     draft.corp_id = "  ".into();
-    assert!(validate_save(&draft).is_empty());
+    assert!(save_problems(&draft).is_empty());
 }
 
 #[test]
@@ -224,7 +224,7 @@ fn save_checks_filled_dates() {
     draft.lines[0].service_end = "下个月".into();
     draft.api_expiry_date = "2023-02-29".into();
     draft.source_order = SourceOrder::External { order_number: "SO-1".into(), service_end: "30/06/2025".into() };
-    let ps = validate_save(&draft);
+    let ps = save_problems(&draft);
     assert_eq!(
         codes(&ps),
         [
@@ -243,7 +243,7 @@ fn save_checks_a_filled_quantity_is_a_whole_number() {
     let mut draft = ContractDraft::new(1);
     for ok in ["10", "1,000", "1.00", "１０", " 5 "] {
         draft.lines[0].quantity = ok.into();
-        assert!(validate_save(&draft).is_empty(), "{ok}");
+        assert!(save_problems(&draft).is_empty(), "{ok}");
     }
     for (bad, code) in [
         ("1.5", "not_a_whole_number"),
@@ -252,7 +252,7 @@ fn save_checks_a_filled_quantity_is_a_whole_number() {
         ("99999999999", "number_too_large"),
     ] {
         draft.lines[0].quantity = bad.into();
-        let p = only(validate_save(&draft));
+        let p = only(save_problems(&draft));
         assert_eq!((p.field.as_str(), p.code.as_str()), ("lines[0].quantity", code), "{bad}");
         assert!(p.zh.starts_with("第1行：数量"), "{}", p.zh);
     }
@@ -266,7 +266,7 @@ fn save_checks_active_counts_and_negotiated_amounts_that_are_filled() {
     draft.existing_basic = "三".into();
     draft.existing_interop = "2".into();
     draft.lines[0].negotiated_amount = "两万".into();
-    let ps = validate_save(&draft);
+    let ps = save_problems(&draft);
     assert_eq!(
         codes(&ps),
         [("existing_basic", "not_a_whole_number"), ("lines[0].negotiated_amount", "negotiated_amount_invalid")]
@@ -278,11 +278,11 @@ fn save_checks_active_counts_and_negotiated_amounts_that_are_filled() {
 fn save_checks_a_filled_lease_url() {
     let mut draft = ContractDraft::new(1);
     draft.lease_url = "crm.example.com".into();
-    let p = only(validate_save(&draft));
+    let p = only(save_problems(&draft));
     assert_eq!((p.field.as_str(), p.code.as_str()), ("lease_url", "lease_url_invalid"));
     assert!(p.zh.contains("缺少 http:// 或 https://"), "{}", p.zh);
     draft.lease_url = format!("https://a.cn/{}", "x".repeat(2000));
-    assert_eq!(only(validate_save(&draft)).code, "too_long");
+    assert_eq!(only(save_problems(&draft)).code, "too_long");
 }
 
 #[test]
@@ -290,7 +290,7 @@ fn save_limits_lines_and_approval_levels() {
     let mut draft = ContractDraft::new(1);
     draft.lines = vec![DraftLine { quantity: "x".into(), ..DraftLine::default() }; limits::MAX_LINES + 1];
     draft.approval.approvers = vec![None; 21];
-    let ps = validate_save(&draft);
+    let ps = save_problems(&draft);
     let p = find(&ps, "lines", "too_many_lines");
     assert_eq!(p.zh, "产品明细最多50行，当前51行");
     find(&ps, "approval.approvers", "too_many_approval_levels");
@@ -302,7 +302,7 @@ fn save_limits_lines_and_approval_levels() {
 #[test]
 fn save_requires_nothing() {
     let draft = ContractDraft { lines: vec![DraftLine::default()], ..ContractDraft::default() };
-    assert!(validate_save(&draft).iter().all(|p| p.code != "required"));
+    assert!(save_problems(&draft).iter().all(|p| p.code != "required"));
 }
 
 // ---------------------------------------------------------------- required fields at submission
@@ -337,7 +337,7 @@ fn every_starred_field_is_required_at_submission() {
         assert_eq!(p.code, if field == "lines" { "no_lines" } else { "required" }, "{field}");
         assert_eq!(p.zh, zh, "{field}");
         assert!(!p.en.is_empty() && p.en.is_ascii(), "{p:?}");
-        assert!(validate_save(&draft).is_empty(), "saving is still allowed without {field}");
+        assert!(save_problems(&draft).is_empty(), "saving is still allowed without {field}");
     }
 }
 
@@ -1024,7 +1024,7 @@ proptest! {
 
     #[test]
     fn validation_and_pricing_never_panic(draft in any_draft(), s in any_sheet()) {
-        let _ = validate_save(&draft);
+        let _ = save_problems(&draft);
         let _ = check(&draft, Some(&s));
         let _ = price_draft(&draft, &book(), Some(&s));
         let (b, a) = (book(), apps());
@@ -1034,7 +1034,7 @@ proptest! {
     #[test]
     fn save_problems_are_a_subset_of_submit_problems(draft in any_draft()) {
         let submit_problems = check(&draft, None);
-        for p in validate_save(&draft) {
+        for p in save_problems(&draft) {
             prop_assert!(submit_problems.contains(&p), "{:?} missing at submit", p);
         }
     }

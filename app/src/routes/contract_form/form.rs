@@ -8,7 +8,7 @@ use crate::domain::attachment::AttachmentKind;
 use crate::domain::contract::fields::{product_en, product_zh};
 use crate::domain::contract::{
     ContractDraft, ContractQuote, ContractStatus, CrmManagementType, DraftLine, PaymentMethod, SheetFacts, SourceOrder,
-    SubmitContext, check_reject_reason, paths, price_draft, userid_count_matches_of, validate_save, validate_submit,
+    SubmitContext, check_reject_reason, paths, price_draft, save_problems, userid_count_matches_of, validate_submit,
 };
 use crate::domain::period::{ServicePeriod, parse_date};
 use crate::domain::policy::Action;
@@ -135,7 +135,7 @@ pub fn ContractForm(inputs: FormInputs) -> impl IntoView {
     let sheet = RwSignal::new(None::<SheetFacts>);
     let apps = options.installed_apps.clone();
     let book_for_rules = book.clone();
-    let save_problems = Memo::new(move |_| draft_signal.with(validate_save));
+    let save_problems = Memo::new(move |_| draft_signal.with(save_problems));
     let submit_problems = Memo::new(move |_| {
         let facts = sheet.get();
         draft_signal.with(|d| {
