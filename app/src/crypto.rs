@@ -1,4 +1,6 @@
-//! Password hashing (Argon2id), kept from taking the server down under a burst of sign-ins.
+//! The secrets' helpers in one place: random tokens (sessions, payment links, shared quotes),
+//! the hash a bearer token is stored under, hex, and password hashing (Argon2id) kept from taking
+//! the server down under a burst of sign-ins.
 //!
 //! Argon2 is made to be expensive: with the default parameters one check holds 19 MiB and a core
 //! for tens of milliseconds. Run on the async workers, a burst of sign-ins stalled every other
@@ -12,7 +14,8 @@
 use crate::error::AppError;
 use argon2::password_hash::{Output, PasswordHash, PasswordHasher, SaltString};
 use argon2::{Algorithm, Argon2, Block, Params, Version};
-use rand_core::OsRng;
+use blake2::{Blake2b, Digest, digest::consts::U32};
+use rand_core::{OsRng, RngCore};
 use std::sync::{LazyLock, Mutex};
 
 /// The most password checks that run at once in one process.
@@ -83,3 +86,28 @@ fn give_back(memory: Vec<Block>) {
         }
     }
 }
+
+/// 32 random bytes from the operating system as 64 hex digits: the secret behind sessions,
+/// payment links and shared quotes.
+pub fn random_token() -> String {
+    let mut bytes = [0u8; 32];
+    OsRng.fill_bytes(&mut bytes);
+    hex(&bytes)
+}
+
+/// The BLAKE2b-256 hash (hex) under which a bearer token (session, payment link) is stored.
+pub fn token_hash(token: &str) -> String {
+    hex(&Blake2b::<U32>::digest(token.as_bytes()))
+}
+
+/// Lower-case hex of bytes.
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// An Argon2id hash of a random password, checked against when the username does not exist.
+pub static DUMMY_HASH: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    let mut bytes = [0u8; 16];
+    OsRng.fill_bytes(&mut bytes);
+    hash_password(&hex(&bytes)).unwrap_or_default()
+});

@@ -4,6 +4,7 @@
 //!   database; compiled into the WASM client and the server alike.
 //! - [`functions`]: server functions, the only door from the client to the server's data.
 //! - [`routes`] and [`components`]: the pages and their parts.
+//! - `services` (server only): the use cases — policy, rules, queries and audit in one transaction.
 //! - `db` (server only): Sea-ORM entities, migrations and queries.
 //! - [`html`]: escaping for the places where `view!` does not escape (`<textarea>` children).
 
@@ -21,6 +22,8 @@ pub mod html;
 pub mod i18n;
 pub mod models;
 pub mod routes;
+#[cfg(feature = "ssr")]
+pub mod services;
 
 use i18n::{Locale, td_string};
 use leptos::prelude::*;

@@ -52,7 +52,8 @@ async fn admin_rows(
 ) -> Result<app::db::entities::user::Model, AppError> {
     let org_id = app::db::accounts::ensure_organisation(tx, organisation).await?;
     let user =
-        app::db::accounts::create_user(tx, org_id, username, display_name.unwrap_or(""), Role::Admin, password).await?;
+        app::services::accounts::create_user(tx, org_id, username, display_name.unwrap_or(""), Role::Admin, password)
+            .await?;
     audit_event::ActiveModel {
         at: Set(chrono::Utc::now()),
         actor_user_id: Set(None),

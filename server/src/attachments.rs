@@ -8,21 +8,19 @@
 //! off the async workers, two at a time), then the blob is stored durably and only then the row
 //! is committed. The temporary file is removed on every path. While the contract is editable the
 //! upload becomes its voucher / userid sheet and its version goes up (see
-//! [`app::db::attachments::record_upload`]).
+//! [`app::services::attachments::record_upload`]).
 
 use crate::state::AppState;
 use crate::storage::{Store, content_key};
 use crate::{cookie_value, error_response, same_origin};
-use app::db::attachments::{self as db_att, NewAttachment, NotRecorded, ParsedUserids, Recorded};
-use app::db::entities::contract;
 use app::domain::CorpId;
 use app::domain::attachment::{AttachmentKind, FileRefusal, check_file, sanitize_file_name};
 use app::domain::payment_link::{LinkCap, LinkRefusal};
-use app::domain::policy::Action;
 use app::domain::problem::Problem;
 use app::domain::sheet::{UseridSheetOptions, check_userid_sheet};
 use app::error::AppError;
 use app::models::SessionUser;
+use app::services::attachments::{self as service, ContractRow, NewAttachment, NotRecorded, ParsedUserids, Recorded};
 use axum::Json;
 use axum::extract::multipart::{Multipart, MultipartRejection};
 use axum::extract::{Path, State};
@@ -256,7 +254,7 @@ pub async fn read_form(
                 // Every write done before the file is read or copied.
                 out.flush().await?;
                 drop(out);
-                temp.key = app::db::accounts::hex(&hasher.finalize());
+                temp.key = app::crypto::hex(&hasher.finalize());
                 file = Some((name, temp));
             }
             Some("kind") => {
@@ -318,7 +316,7 @@ static SHEET_CHECKS: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(
 pub async fn accept_upload(
     db: &DatabaseConnection,
     store: &Store,
-    contract: &contract::Model,
+    contract: &ContractRow,
     kind: AttachmentKind,
     file: ReceivedFile,
     uploader: Uploader,
@@ -368,11 +366,11 @@ pub async fn accept_upload(
         uploaded_by,
         via_payment_link,
     };
-    Ok(db_att::record_upload(db, new, userids, link_cap).await?)
+    Ok(service::record_upload(db, new, userids, link_cap).await?)
 }
 
 /// [`check_sheet`] on a blocking thread, at most [`SHEET_CHECKS`] at a time.
-async fn check_sheet_off_the_workers(contract: &contract::Model, bytes: Bytes) -> Result<ParsedUserids, UploadError> {
+async fn check_sheet_off_the_workers(contract: &ContractRow, bytes: Bytes) -> Result<ParsedUserids, UploadError> {
     let _permit = SHEET_CHECKS.acquire().await.map_err(|e| AppError::internal("sheet check permit", e))?;
     let corp_id = contract.corp_id.clone();
     tokio::task::spawn_blocking(move || check_sheet(&corp_id, &bytes))
@@ -397,10 +395,8 @@ fn check_sheet(contract_corp_id: &str, bytes: &[u8]) -> Result<ParsedUserids, Up
 
 /// The signed-in user of a request, if any.
 async fn request_user(state: &AppState, headers: &HeaderMap) -> Result<Option<SessionUser>, AppError> {
-    match cookie_value(headers, app::functions::ctx::SESSION_COOKIE) {
-        Some(token) => Ok(app::db::accounts::session_user(&state.db, &token).await?),
-        None => Ok(None),
-    }
+    let token = cookie_value(headers, app::functions::ctx::SESSION_COOKIE);
+    Ok(app::services::accounts::current(&state.db, token.as_deref()).await?)
 }
 
 /// What an upload answers with.
@@ -432,15 +428,15 @@ pub async fn upload(
         return Err(AppError::CrossSite.into());
     }
     let user = request_user(&state, &headers).await?.ok_or(AppError::Unauthenticated)?;
-    let contract = app::db::contracts::load_for(&state.db, &user, contract_id, Action::UploadAttachment).await?.row;
+    let contract = service::upload_target(&state.db, &user, contract_id).await?;
     let file = read_form(&headers, multipart, state.max_upload_bytes, &state.upload_dir).await?;
-    let kind = file.kind.as_deref().and_then(AttachmentKind::parse).ok_or_else(|| {
+    let kind = file.kind.as_deref().and_then(AttachmentKind::from_code).ok_or_else(|| {
         bad_form("附件类型应为 voucher（付款凭证）或 userid_sheet（userid 表）", "kind must be voucher or userid_sheet")
     })?;
     let Recorded { row, contract_version } =
         accept_upload(&state.db, &state.store, &contract, kind, file, Uploader::User(user.id)).await?;
     let userids = match kind {
-        AttachmentKind::UseridSheet => Some(db_att::userids_of(&state.db, contract_id).await?.len()),
+        AttachmentKind::UseridSheet => Some(service::stored_userids(&state.db, contract_id).await?),
         AttachmentKind::Voucher => None,
     };
     Ok((
@@ -469,12 +465,7 @@ pub async fn download(State(state): State<AppState>, Path(id): Path<i64>, header
 
 async fn download_inner(state: &AppState, id: i64, headers: &HeaderMap) -> Result<Response, AppError> {
     let user = request_user(state, headers).await?.ok_or(AppError::Unauthenticated)?;
-    let not_found = || AppError::not_found("附件", "Attachment");
-    let row = db_att::find(&state.db, id).await?.ok_or_else(not_found)?;
-    // An attachment of a contract the caller may not read is answered like a missing one.
-    app::db::contracts::load_for(&state.db, &user, row.contract_id, Action::DownloadAttachment)
-        .await
-        .map_err(|e| if matches!(e, AppError::NotFound { .. }) { not_found() } else { e })?;
+    let row = service::for_download(&state.db, &user, id).await?;
     let bytes = state
         .store
         .get(&row.storage_key)

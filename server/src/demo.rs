@@ -6,7 +6,6 @@
 
 use crate::attachments::{FileBody, ReceivedFile, Uploader, accept_upload};
 use crate::storage::Store;
-use app::db::contracts::Move;
 use app::db::entities::{contract, user};
 use app::domain::attachment::AttachmentKind;
 use app::domain::contract::{ApprovalChoice, ContractDraft, CrmManagementType, DraftLine, PaymentMethod};
@@ -119,7 +118,7 @@ pub async fn load(db: &DatabaseConnection, store: &Store) -> Result<DemoReport, 
             continue;
         }
         let org = app::db::accounts::ensure_organisation(db, a.organisation).await?;
-        app::db::accounts::create_user(db, org, a.username, a.display_name, a.role, a.password).await?;
+        app::services::accounts::create_user(db, org, a.username, a.display_name, a.role, a.password).await?;
         report.accounts_created += 1;
     }
     let flow = app::db::flows::default_flow(db).await?;
@@ -134,7 +133,7 @@ pub async fn load(db: &DatabaseConnection, store: &Store) -> Result<DemoReport, 
         }
         let partner = actor(db, owner).await?;
         let mut draft = demo_draft(&partner, customer, corp, quantity, flow.id);
-        let id = app::db::contracts::create(db, &partner, draft.clone()).await?;
+        let id = app::services::contracts::create(db, &partner, draft.clone()).await?;
         report.contracts_created += 1;
         let row = load_row(db, id).await?;
         let voucher = ReceivedFile {
@@ -149,23 +148,23 @@ pub async fn load(db: &DatabaseConnection, store: &Store) -> Result<DemoReport, 
         if state == DemoState::Draft {
             continue;
         }
-        app::db::contracts::submit_contract(db, &partner, id, version(db, id).await?, draft).await?;
-        let steps: Vec<(usize, Move)> = match state {
+        app::services::contracts::submit(db, &partner, id, version(db, id).await?, draft).await?;
+        // (level index, approve?, comment or reason)
+        let steps: Vec<(usize, bool, &str)> = match state {
             DemoState::Draft => vec![],
-            DemoState::AtLevel2 => vec![(0, Move::Approve { comment: String::new() })],
-            DemoState::Approved => vec![
-                (0, Move::Approve { comment: "数量与截图一致".into() }),
-                (1, Move::Approve { comment: String::new() }),
-                (2, Move::Approve { comment: "同意".into() }),
-            ],
-            DemoState::Rejected => vec![(
-                0,
-                Move::Reject { reason: "付款凭证金额与合同金额不符，请核对后重新提交".into() },
-            )],
+            DemoState::AtLevel2 => vec![(0, true, "")],
+            DemoState::Approved => vec![(0, true, "数量与截图一致"), (1, true, ""), (2, true, "同意")],
+            DemoState::Rejected => vec![(0, false, "付款凭证金额与合同金额不符，请核对后重新提交")],
         };
-        for (level, m) in steps {
+        for (level, approve, text) in steps {
+            use app::services::approvals;
             let approver = actor(db, ACCOUNTS[3 + level].username).await?;
-            app::db::contracts::act(db, &approver, id, version(db, id).await?, m).await?;
+            let v = version(db, id).await?;
+            if approve {
+                approvals::approve(db, &approver, id, v, text.to_owned()).await?;
+            } else {
+                approvals::reject(db, &approver, id, v, text.to_owned()).await?;
+            }
         }
     }
     Ok(report)
@@ -227,7 +226,7 @@ pub fn sign_in_table() -> String {
             "  {:<10} {:<18} {} ({} · {})\n",
             a.username,
             a.password,
-            a.role.label_zh(),
+            a.role.zh(),
             a.display_name,
             a.organisation
         ));

@@ -12,13 +12,12 @@
 use crate::attachments::{ReceivedFile, UploadError, Uploader, accept_upload, read_form};
 use crate::same_origin;
 use crate::state::AppState;
-use app::db::attachments::{self as db_att, LinkState, payment_settings as keys};
-use app::db::entities::{contract, payment_link};
 use app::domain::attachment::AttachmentKind;
 use app::domain::money::{Money, format_grouped};
 use app::domain::payment_link::LinkRefusal;
 use app::error::AppError;
 use app::html::escape as esc;
+use app::services::payment_links::{self as links, ContractRow, Opened, PaymentLink, payment_settings as keys};
 use axum::extract::multipart::{Multipart, MultipartRejection};
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
@@ -52,7 +51,7 @@ pub async fn upload_voucher(
     };
     let result = async {
         // No room left: refused before a byte of the upload is read.
-        let room = state.link_cap.room(db_att::link_usage(&state.db, link.id).await?).map_err(UploadError::Link)?;
+        let room = state.link_cap.room(links::usage(&state.db, link.id).await?).map_err(UploadError::Link)?;
         let budget = usize::try_from(room).unwrap_or(usize::MAX).min(state.max_upload_bytes);
         let file: ReceivedFile = match read_form(&headers, multipart, budget, &state.upload_dir).await {
             // Over what the link has left rather than over the per-file limit.
@@ -94,7 +93,7 @@ fn gone_page() -> Response {
 
 /// The link and its contract, or the page to answer with: 404 for an unknown token, 410 for an
 /// expired or revoked one, or one whose contract no longer awaits payment.
-async fn valid_link(state: &AppState, token: &str) -> Result<(payment_link::Model, contract::Model), Response> {
+async fn valid_link(state: &AppState, token: &str) -> Result<(PaymentLink, ContractRow), Response> {
     let unknown = || {
         html_response(
             StatusCode::NOT_FOUND,
@@ -105,34 +104,21 @@ async fn valid_link(state: &AppState, token: &str) -> Result<(payment_link::Mode
             ),
         )
     };
-    let state_of = db_att::payment_link_state(&state.db, token).await.map_err(|e| failure_page(&e.into()))?;
-    let link = match state_of {
-        LinkState::Valid(l) => l,
-        LinkState::Expired | LinkState::Revoked => return Err(gone_page()),
-        LinkState::Unknown => return Err(unknown()),
-    };
-    let contract = contract::Entity::find_by_id(link.contract_id)
-        .one(&state.db)
-        .await
-        .map_err(|e| failure_page(&e.into()))?
-        .ok_or_else(unknown)?;
-    // An unreadable status counts as cancelled (closed) rather than guessed.
-    if !app::db::contracts::status_of(&contract).awaits_payment() {
-        return Err(gone_page());
+    match links::open(&state.db, token).await.map_err(|e| failure_page(&e.into()))? {
+        Opened::Open(link, contract) => Ok((*link, *contract)),
+        Opened::Closed => Err(gone_page()),
+        Opened::Unknown => Err(unknown()),
     }
-    Ok((link, contract))
 }
-
-use sea_orm::EntityTrait;
 
 async fn payment_page(
     state: &AppState,
     token: &str,
-    link: &payment_link::Model,
-    c: &contract::Model,
+    link: &PaymentLink,
+    c: &ContractRow,
     notice: Option<String>,
 ) -> Result<String, UploadError> {
-    let settings = db_att::settings_values(&state.db, &keys::ALL).await?;
+    let settings = links::page_settings(&state.db).await?;
     let amount = c
         .total_fen
         .map_or_else(|| "待定（合同尚未定价）".to_owned(), |fen| format!("¥{}", format_grouped(Money::from_fen(fen))));
@@ -177,7 +163,7 @@ fn setting<'a>(settings: &'a HashMap<String, String>, key: &str) -> Option<&'a s
     settings.get(key).map(|s| s.trim()).filter(|s| !s.is_empty())
 }
 
-fn wechat_section(settings: &HashMap<String, String>, c: &contract::Model) -> String {
+fn wechat_section(settings: &HashMap<String, String>, c: &ContractRow) -> String {
     let qr = setting(settings, keys::WECHAT_QR).filter(|u| is_safe_image_url(u));
     let image = qr.map_or_else(
         || "<p class=\"empty\">管理员尚未设置微信收款码，请选择对公转账，或联系您的渠道伙伴。</p>".to_owned(),

@@ -72,7 +72,7 @@ async fn repeated_failures_lock_the_account_for_a_while_with_a_clear_message() {
     let t = TestDb::new().await;
     let (app, db) = t.app().await;
     make_user(&db, "甲公司", "partner.a", Role::Partner).await;
-    for _ in 0..app::db::accounts::MAX_FAILURES_PER_ACCOUNT {
+    for _ in 0..app::domain::account::MAX_FAILURES_PER_ACCOUNT {
         let res =
             post_form(&app, "/api/auth/sign_in", &[("username", "partner.a"), ("password", "wrong password")], None)
                 .await;
@@ -94,7 +94,7 @@ async fn many_accounts_from_one_address_are_limited_per_address() {
     let t = TestDb::new().await;
     let (app, db) = t.app().await;
     make_user(&db, "甲公司", "partner.a", Role::Partner).await;
-    for i in 0..app::db::accounts::MAX_FAILURES_PER_ADDRESS {
+    for i in 0..app::domain::account::MAX_FAILURES_PER_ADDRESS {
         let name = format!("guess{i}");
         post_form(&app, "/api/auth/sign_in", &[("username", name.as_str()), ("password", "x")], None).await;
     }
@@ -147,12 +147,12 @@ async fn new_accounts_need_a_sane_username_and_a_long_password() {
     let t = TestDb::new().await;
     let db = t.open().await;
     let org = app::db::accounts::ensure_organisation(&db, "甲公司").await.unwrap();
-    let err = app::db::accounts::create_user(&db, org, "a b", "", Role::Partner, "short").await.unwrap_err();
+    let err = app::services::accounts::create_user(&db, org, "a b", "", Role::Partner, "short").await.unwrap_err();
     let app::error::AppError::Invalid { problems } = err else { panic!("{err:?}") };
     let codes: Vec<_> = problems.iter().map(|p| p.code.as_str()).collect();
     assert_eq!(codes, ["username_invalid", "password_too_short"]);
-    app::db::accounts::create_user(&db, org, "Admin", "", Role::Admin, PASSWORD).await.unwrap();
-    let dup = app::db::accounts::create_user(&db, org, "admin", "", Role::Admin, PASSWORD).await.unwrap_err();
+    app::services::accounts::create_user(&db, org, "Admin", "", Role::Admin, PASSWORD).await.unwrap();
+    let dup = app::services::accounts::create_user(&db, org, "admin", "", Role::Admin, PASSWORD).await.unwrap_err();
     assert!(dup.to_string().contains("已被使用"), "{dup}");
     t.cleanup(db).await;
 }
@@ -203,7 +203,7 @@ async fn a_burst_of_wrong_passwords_gets_at_most_the_limit_checked() {
         futures_util::future::join_all(burst).await.into_iter().map(Result::unwrap).collect();
     let checked = statuses.iter().filter(|s| **s == StatusCode::UNAUTHORIZED).count();
     let refused = statuses.iter().filter(|s| **s == StatusCode::TOO_MANY_REQUESTS).count();
-    assert_eq!(checked as u64, app::db::accounts::MAX_FAILURES_PER_ACCOUNT, "{statuses:?}");
+    assert_eq!(checked as u64, app::domain::account::MAX_FAILURES_PER_ACCOUNT, "{statuses:?}");
     assert_eq!(refused, 60 - checked, "{statuses:?}");
     // The log holds the checked attempts only.
     use sea_orm::{EntityTrait, PaginatorTrait};
@@ -219,7 +219,7 @@ async fn an_attacker_elsewhere_cannot_lock_the_owner_out() {
     let t = TestDb::new().await;
     let (app, db) = app_behind_proxy(&t).await;
     make_user(&db, "甲公司", "approver1", Role::Approver).await;
-    for _ in 0..app::db::accounts::MAX_FAILURES_PER_ACCOUNT {
+    for _ in 0..app::domain::account::MAX_FAILURES_PER_ACCOUNT {
         let res = sign_in_from(&app, "198.51.100.66", "approver1", "guess guess guess").await;
         assert_eq!(res.status, StatusCode::UNAUTHORIZED);
     }
@@ -234,7 +234,7 @@ async fn an_attacker_elsewhere_cannot_lock_the_owner_out() {
 /// owner still gets in.
 #[tokio::test]
 async fn failures_from_many_addresses_slow_the_account_down_but_never_lock_it() {
-    use app::db::accounts::{ACCOUNT_SLOWDOWN_AFTER, ACCOUNT_SLOWDOWN_MAX_SECONDS, account_delay};
+    use app::domain::account::{ACCOUNT_SLOWDOWN_AFTER, ACCOUNT_SLOWDOWN_MAX_SECONDS, account_delay};
     assert!(account_delay(ACCOUNT_SLOWDOWN_AFTER - 1).is_zero());
     assert!(!account_delay(ACCOUNT_SLOWDOWN_AFTER).is_zero());
     assert!(account_delay(ACCOUNT_SLOWDOWN_AFTER + 1) > account_delay(ACCOUNT_SLOWDOWN_AFTER));

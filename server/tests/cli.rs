@@ -43,7 +43,7 @@ async fn create_admin_from_env_then_taken_username_fails_with_exit_2() {
     assert!(String::from_utf8_lossy(&out.stdout).contains("boss"));
 
     // The account works: the password from the environment signs in, the role is admin.
-    let user = app::db::accounts::authenticate(&db, "boss", "a-long-secret-1", "test").await.expect("sign in");
+    let user = app::services::accounts::authenticate(&db, "boss", "a-long-secret-1", "test").await.expect("sign in");
     let me = app::db::accounts::session_user_by_id(&db, user.id).await.unwrap().unwrap();
     assert_eq!(me.role, app::models::Role::Admin);
     assert_eq!(me.display_name, "老板");
@@ -63,7 +63,9 @@ async fn password_from_stdin_and_refusals() {
 
     let out = create_admin(&t, &["--username", "piped", "--organisation", "Ops"], None, "stdin-secret-123\n");
     assert!(out.status.success(), "stderr: {}", String::from_utf8_lossy(&out.stderr));
-    app::db::accounts::authenticate(&db, "piped", "stdin-secret-123", "test").await.expect("stdin password works");
+    app::services::accounts::authenticate(&db, "piped", "stdin-secret-123", "test")
+        .await
+        .expect("stdin password works");
 
     // No password at all.
     let none = create_admin(&t, &["--username", "nopass", "--organisation", "Ops"], None, "");

@@ -28,8 +28,8 @@ async fn demo_load_is_idempotent_and_accounts_sign_in() {
         assert_eq!(res.status, 200, "{name}: {}", res.text());
         assert!(session_cookie(&res).is_some());
     }
-    let a = app::db::accounts::authenticate(&db, "partner.a", "demo-partner-2026", "t").await.unwrap();
-    let b = app::db::accounts::authenticate(&db, "partner.b", "demo-partner-2026", "t").await.unwrap();
+    let a = app::services::accounts::authenticate(&db, "partner.a", "demo-partner-2026", "t").await.unwrap();
+    let b = app::services::accounts::authenticate(&db, "partner.b", "demo-partner-2026", "t").await.unwrap();
     assert_ne!(a.organisation_id, b.organisation_id, "the partners are in different organisations");
     assert!(server::demo::sign_in_table().contains("partner.b"));
 
@@ -38,7 +38,7 @@ async fn demo_load_is_idempotent_and_accounts_sign_in() {
     use sea_orm::{ColumnTrait, QueryFilter};
     assert_eq!(app::db::entities::contract::Entity::find().count(&db).await.unwrap(), 5);
     let a_user = app::db::accounts::session_user_by_id(&db, a.id).await.unwrap().unwrap();
-    let page = app::db::contracts::list(&db, &a_user, &app::models::ContractFilter::default()).await.unwrap();
+    let page = app::services::contracts::list(&db, &a_user, &app::models::ContractFilter::default()).await.unwrap();
     assert_eq!(page.items.len(), 4, "partner.a sees only their organisation's four");
     let status_of = |name: &str| page.items.iter().find(|c| c.end_customer == name).map(|c| c.status);
     assert_eq!(status_of("演示·星河零售有限公司"), Some(ContractStatus::Draft));
@@ -55,7 +55,7 @@ async fn demo_load_is_idempotent_and_accounts_sign_in() {
         .await
         .unwrap()
         .unwrap();
-    let dto = app::db::contracts::get(&db, &a_user, rejected.id).await.unwrap();
+    let dto = app::services::contracts::get(&db, &a_user, rejected.id).await.unwrap();
     assert!(dto.timeline.len() >= 4, "created, voucher uploaded, submitted, rejected: {:?}", dto.timeline);
     // Every demo contract names a voucher really uploaded to it, whose bytes are in the store.
     for c in app::db::entities::contract::Entity::find().all(&db).await.unwrap() {

@@ -125,7 +125,7 @@ async fn a_sign_in_burst_is_refused_past_the_limit_with_flat_memory_and_a_live_s
     let one_account = sign_in_burst(port, vec![("198.51.100.7".to_owned(), "partner.a".to_owned()); 300]).await;
     let checked = one_account.iter().filter(|s| **s == 401).count();
     let refused = one_account.iter().filter(|s| **s == 429).count();
-    assert_eq!(checked as u64, app::db::accounts::MAX_FAILURES_PER_ACCOUNT, "checked: {one_account:?}");
+    assert_eq!(checked as u64, app::domain::account::MAX_FAILURES_PER_ACCOUNT, "checked: {one_account:?}");
     assert_eq!(refused, 300 - checked, "the rest are refused with 429: {one_account:?}");
 
     // 200 different addresses and usernames: every one is checked (against the dummy hash).

@@ -111,7 +111,7 @@ async fn rate_limit_message_reaches_the_form() {
     let (app, db) = t.app().await;
     make_user(&db, "甲渠道", "partner.z", Role::Partner).await;
     let mut last = String::new();
-    for _ in 0..=app::db::accounts::MAX_FAILURES_PER_ACCOUNT {
+    for _ in 0..=app::domain::account::MAX_FAILURES_PER_ACCOUNT {
         let res = html_form_post(
             &app,
             "/api/auth/sign_in",

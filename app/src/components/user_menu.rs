@@ -74,7 +74,7 @@ fn SignedIn(user: SessionUser) -> impl IntoView {
         <a href="/contracts">{td_string!(locale, user_menu.contracts)}</a>
         <span class="user-name" title=user.organisation_name.clone()>
             {user.display_name.clone()}
-            <small>{format!(" · {} · {}", lang.pick(user.role.label_zh(), user.role.label_en()), user.organisation_name)}</small>
+            <small>{format!(" · {} · {}", lang.pick(user.role.zh(), user.role.en()), user.organisation_name)}</small>
         </span>
         <ActionForm action=auth.sign_out attr:class="inline-form">
             <button type="submit">{td_string!(locale, user_menu.sign_out)}</button>

@@ -1,17 +1,11 @@
-//! Attachment rows, the userids parsed from a contract's userid sheet, and payment links.
-//!
-//! The blob is already durable in the store when [`record_upload`] runs; this writes the row,
-//! makes it the contract's voucher or userid sheet while the contract is editable (and, for a
-//! userid sheet, replaces the contract's userids) in one transaction, so either the whole upload
-//! is recorded or nothing is.
+//! Attachment rows, the userids parsed from a contract's userid sheet, payment links and the
+//! payment page's settings. Queries only: `services::attachments` records an upload (one
+//! transaction), `services::payment_links` decides about links.
 
-use crate::db::accounts::{random_token, token_hash};
-use crate::db::contracts;
-use crate::db::entities::{attachment, audit_event, contract_userid, payment_link, setting};
-use crate::domain::attachment::AttachmentKind;
-use crate::domain::payment_link::{LinkCap, LinkRefusal, LinkUsage};
+use crate::crypto::{random_token, token_hash};
+use crate::db::entities::{attachment, contract_userid, payment_link, setting};
+use crate::domain::payment_link::LinkUsage;
 use crate::domain::sheet::SheetUserid;
-use crate::error::AppError;
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
@@ -19,161 +13,21 @@ use sea_orm::{
     QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
 };
 
-/// An upload whose bytes are stored, about to be recorded.
-#[derive(Clone, Debug)]
-pub struct NewAttachment {
-    pub contract_id: i64,
-    pub kind: AttachmentKind,
-    pub file_name: String,
-    pub content_type: String,
-    pub size: i64,
-    pub sha256: String,
-    pub storage_key: String,
-    pub uploaded_by: Option<i64>,
-    pub via_payment_link: Option<i64>,
+/// Inserts an attachment row (the blob is already durable in the store).
+#[allow(clippy::too_many_arguments)]
+pub async fn insert(db: &impl ConnectionTrait, row: attachment::ActiveModel) -> Result<attachment::Model, DbErr> {
+    row.insert(db).await
 }
 
-/// The userids of a checked sheet, to replace the contract's stored ones.
-#[derive(Clone, Debug)]
-pub struct ParsedUserids {
-    pub corp_id: String,
-    pub entries: Vec<SheetUserid>,
-}
-
-/// A recorded upload.
-#[derive(Clone, Debug)]
-pub struct Recorded {
-    pub row: attachment::Model,
-    /// The contract's version after the upload became its voucher / userid sheet; `None` when the
-    /// contract was not editable, so the file was kept beside it without changing it.
-    pub contract_version: Option<i64>,
-}
-
-/// Why an upload was not recorded.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum NotRecorded {
-    App(AppError),
-    /// The payment link it came through takes no more (closed, or its cap is reached).
-    Link(LinkRefusal),
-}
-
-impl From<AppError> for NotRecorded {
-    fn from(e: AppError) -> Self {
-        NotRecorded::App(e)
-    }
-}
-
-impl From<DbErr> for NotRecorded {
-    fn from(e: DbErr) -> Self {
-        NotRecorded::App(e.into())
-    }
-}
-
-/// Records an upload in one transaction: the attachment row; while the contract is editable, the
-/// reference to it as the contract's voucher or userid sheet (the latest upload of a kind
-/// replaces the reference, and the contract's version goes up); the sheet's userids replacing the
-/// contract's (when given); and an audit event.
-///
-/// A voucher for a contract that is not editable (the customer pays while it is in approval) is
-/// kept without touching the contract. A userid sheet is refused then (409): its userids are what
-/// the submitted contract was checked against.
-///
-/// An upload through a payment link (`via_payment_link`) is checked again here, under a lock on
-/// the link's row so that concurrent uploads through one link are counted one after the other:
-/// the link must still be open and its contract awaiting payment, and `link_cap` must have room
-/// for it.
-pub async fn record_upload(
-    db: &DatabaseConnection,
-    new: NewAttachment,
-    userids: Option<ParsedUserids>,
-    link_cap: Option<LinkCap>,
-) -> Result<Recorded, NotRecorded> {
-    let txn = db.begin().await?;
-    let now = Utc::now();
-    if let Some(link_id) = new.via_payment_link {
-        if let Err(refusal) = check_link_in(&txn, link_id, new.size, link_cap, now).await? {
-            return Err(NotRecorded::Link(refusal));
-        }
-    }
-    let row = attachment::ActiveModel {
-        contract_id: Set(new.contract_id),
-        kind: Set(new.kind.as_str().to_owned()),
-        file_name: Set(new.file_name),
-        content_type: Set(new.content_type),
-        size: Set(new.size),
-        sha256: Set(new.sha256),
-        storage_key: Set(new.storage_key),
-        uploaded_by: Set(new.uploaded_by),
-        via_payment_link: Set(new.via_payment_link),
-        created_at: Set(now),
-        ..Default::default()
-    }
-    .insert(&txn)
-    .await?;
-    let contract_version = contracts::link_attachment(&txn, new.contract_id, new.kind, row.id).await?;
-    if let Some(parsed) = &userids {
-        if contract_version.is_none() {
-            let loaded = contracts::load(&txn, new.contract_id).await?;
-            return Err(loaded
-                .map_or_else(|| AppError::not_found("合同", "Contract"), |l| contracts::not_editable(l.status()))
-                .into());
-        }
-        replace_userids(&txn, new.contract_id, parsed).await?;
-    }
-    let detail = serde_json::json!({
-        "attachment_id": row.id,
-        "kind": row.kind,
-        "file_name": row.file_name,
-        "size": row.size,
-        "sha256": row.sha256,
-        "via_payment_link": row.via_payment_link,
-        "userids": userids.as_ref().map(|u| u.entries.len()),
-        "linked": contract_version.is_some(),
-    });
-    audit_event::ActiveModel {
-        at: Set(now),
-        actor_user_id: Set(new.uploaded_by),
-        action: Set("attachment.upload".to_owned()),
-        subject_type: Set("contract".to_owned()),
-        subject_id: Set(Some(new.contract_id)),
-        detail: Set(detail.to_string()),
-        ..Default::default()
-    }
-    .insert(&txn)
-    .await?;
-    txn.commit().await?;
-    Ok(Recorded { row, contract_version })
-}
-
-/// The link check of [`record_upload`], inside its transaction. The no-op update comes first: it
-/// takes the link row's lock (PostgreSQL) or the database's write lock (SQLite) before anything
-/// is counted.
-async fn check_link_in(
-    txn: &impl ConnectionTrait,
-    link_id: i64,
-    size: i64,
-    cap: Option<LinkCap>,
-    now: DateTime<Utc>,
-) -> Result<Result<(), LinkRefusal>, DbErr> {
+/// Takes the lock of a payment link's row for the rest of the transaction (PostgreSQL: the row
+/// lock; SQLite: the database's write lock) with a no-op update, then reads it.
+pub async fn lock_link(txn: &impl ConnectionTrait, link_id: i64) -> Result<Option<payment_link::Model>, DbErr> {
     payment_link::Entity::update_many()
         .col_expr(payment_link::Column::RevokedAt, Expr::col(payment_link::Column::RevokedAt))
         .filter(payment_link::Column::Id.eq(link_id))
         .exec(txn)
         .await?;
-    let Some(link) = payment_link::Entity::find_by_id(link_id).one(txn).await? else {
-        return Ok(Err(LinkRefusal::Closed));
-    };
-    let open = link.revoked_at.is_none() && link.expires_at > now;
-    let awaits_payment = match contracts::load(txn, link.contract_id).await? {
-        Some(l) => l.status().awaits_payment(),
-        None => false,
-    };
-    if !open || !awaits_payment {
-        return Ok(Err(LinkRefusal::Closed));
-    }
-    let Some(cap) = cap else { return Ok(Ok(())) };
-    let used = link_usage(txn, link_id).await?;
-    Ok(cap.admit(used, u64::try_from(size).unwrap_or(u64::MAX)))
+    payment_link::Entity::find_by_id(link_id).one(txn).await
 }
 
 /// The vouchers a payment link has taken so far, and their bytes.
@@ -206,14 +60,20 @@ pub async fn storage_key_in_use(db: &impl ConnectionTrait, key: &str) -> Result<
     Ok(attachment::Entity::find().filter(attachment::Column::StorageKey.eq(key)).count(db).await? > 0)
 }
 
-async fn replace_userids(db: &impl ConnectionTrait, contract_id: i64, parsed: &ParsedUserids) -> Result<(), DbErr> {
+/// Replaces a contract's stored userids with a checked sheet's.
+pub async fn replace_userids(
+    db: &impl ConnectionTrait,
+    contract_id: i64,
+    corp_id: &str,
+    entries: &[SheetUserid],
+) -> Result<(), DbErr> {
     contract_userid::Entity::delete_many().filter(contract_userid::Column::ContractId.eq(contract_id)).exec(db).await?;
     // Chunked: SQLite limits the number of bind parameters per statement.
-    for chunk in parsed.entries.chunks(500) {
+    for chunk in entries.chunks(500) {
         let rows = chunk.iter().map(|e| contract_userid::ActiveModel {
             contract_id: Set(contract_id),
             row_number: Set(i32::try_from(e.row).unwrap_or(i32::MAX)),
-            corp_id: Set(parsed.corp_id.clone()),
+            corp_id: Set(corp_id.to_owned()),
             userid: Set(e.userid.as_str().to_owned()),
             kind: Set(e.kind.map_or("unspecified", |k| k.code()).to_owned()),
         });

@@ -28,13 +28,27 @@ pub async fn record<C: ConnectionTrait>(
     subject_id: i64,
     detail: &Detail,
 ) -> Result<(), DbErr> {
+    let detail = serde_json::to_value(detail).map_err(|e| DbErr::Custom(e.to_string()))?;
+    record_raw(db, at, actor, action, subject_type, subject_id, &detail).await
+}
+
+/// Records an event whose detail is any JSON value (e.g. an upload's file facts).
+pub async fn record_raw<C: ConnectionTrait>(
+    db: &C,
+    at: DateTime<Utc>,
+    actor: Option<i64>,
+    action: &str,
+    subject_type: &str,
+    subject_id: i64,
+    detail: &serde_json::Value,
+) -> Result<(), DbErr> {
     audit_event::ActiveModel {
         at: Set(at),
         actor_user_id: Set(actor),
         action: Set(action.to_owned()),
         subject_type: Set(subject_type.to_owned()),
         subject_id: Set(Some(subject_id)),
-        detail: Set(serde_json::to_string(detail).map_err(|e| DbErr::Custom(e.to_string()))?),
+        detail: Set(detail.to_string()),
         ..Default::default()
     }
     .insert(db)

@@ -1,10 +1,9 @@
-//! Approval flows: reading the default flow for the form, setting a level's approvers (admin,
-//! demo), and resolving a contract's approver per level from the submitter's choice (更换).
+//! Approval flows: reading a flow with its levels for the form, setting a level's approvers (admin,
+//! demo). Which approver a contract gets per level is the domain's rule
+//! (`domain::contract::approval::resolve`).
 
 use super::audit::people;
 use super::entities::{approval_flow, approval_level, approval_level_candidate, user};
-use crate::domain::contract::{ApprovalChoice, paths};
-use crate::domain::problem::{Problem, indexed};
 use crate::models::{FlowDto, FlowLevelDto, Role};
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, Set};
 
@@ -100,7 +99,7 @@ pub async fn set_level<C: ConnectionTrait>(
     let approvers = user::Entity::find()
         .filter(user::Column::Id.is_in(all.clone()))
         .filter(user::Column::Active.eq(true))
-        .filter(user::Column::Role.is_in([Role::Approver.as_str(), Role::Admin.as_str()]))
+        .filter(user::Column::Role.is_in([Role::Approver.code(), Role::Admin.code()]))
         .all(db)
         .await?;
     if approvers.len() != all.len() {
@@ -117,46 +116,4 @@ pub async fn set_level<C: ConnectionTrait>(
         approval_level_candidate::ActiveModel { level_id: Set(row.id), user_id: Set(user_id) }.insert(db).await?;
     }
     Ok(())
-}
-
-/// The approver of each level for a contract: the submitter's pick where it is one of the level's
-/// candidates, else the level's default. With `complete`, every level must end up with one (for
-/// submission); otherwise levels without one are left out (a draft).
-pub fn resolve(flow: &FlowDto, choice: &ApprovalChoice, complete: bool) -> Result<Vec<(u32, i64)>, Vec<Problem>> {
-    let mut problems = Vec::new();
-    let mut out = Vec::new();
-    if choice.approvers.len() > flow.levels.len() {
-        problems.push(Problem::error(
-            paths::APPROVAL_APPROVERS,
-            "too_many_approval_levels",
-            format!("审批流程“{}”只有{}级", flow.name, flow.levels.len()),
-            format!("The flow \"{}\" has {} levels", flow.name, flow.levels.len()),
-        ));
-    }
-    for (i, level) in flow.levels.iter().enumerate() {
-        let field = indexed(paths::APPROVAL_APPROVERS, i, "");
-        match choice.approvers.get(i).copied().flatten() {
-            Some(pick) if level.candidates.iter().any(|c| c.id == pick) => out.push((level.level, pick)),
-            Some(_) => problems.push(Problem::error(
-                field,
-                "approver_not_candidate",
-                format!("第{}级（{}）所选审批人不在可选名单中，请重新选择", level.level, level.name),
-                format!(
-                    "The approver picked for level {} ({}) is not one of its candidates; pick again",
-                    level.level, level.name
-                ),
-            )),
-            None => match &level.default_approver {
-                Some(d) => out.push((level.level, d.id)),
-                None if complete => problems.push(Problem::error(
-                    field,
-                    "approver_missing",
-                    format!("第{}级（{}）还没有审批人，请选择一位或联系管理员", level.level, level.name),
-                    format!("Level {} ({}) has no approver yet; pick one or ask an admin", level.level, level.name),
-                )),
-                None => {}
-            },
-        }
-    }
-    if problems.is_empty() { Ok(out) } else { Err(problems) }
 }

@@ -1,15 +1,17 @@
-//! Persistence (server only): Sea-ORM entities, migrations and the queries the server functions
-//! use. Rows never leave the server; they are converted into the shared domain types / DTOs.
+//! Persistence (server only): Sea-ORM entities, migrations and the queries the services use. No
+//! policy and no rules here (those are `services` and `domain`). Rows never leave the server; they are converted into the shared domain types / DTOs.
 
 pub mod accounts;
 pub mod attachments;
 pub mod audit;
+pub mod contract_reads;
 pub mod contracts;
 pub mod entities;
 pub mod flows;
 pub mod migration;
 pub mod price_books;
 pub mod saved_quotes;
+pub mod settings;
 pub mod throttle;
 
 use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbErr};

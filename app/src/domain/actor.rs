@@ -18,7 +18,7 @@ pub enum Role {
 impl Role {
     pub const ALL: [Role; 3] = [Role::Partner, Role::Approver, Role::Admin];
 
-    pub fn as_str(self) -> &'static str {
+    pub fn code(self) -> &'static str {
         match self {
             Role::Partner => "partner",
             Role::Approver => "approver",
@@ -26,11 +26,11 @@ impl Role {
         }
     }
 
-    pub fn parse(s: &str) -> Option<Role> {
-        Role::ALL.into_iter().find(|r| r.as_str() == s)
+    pub fn from_code(s: &str) -> Option<Role> {
+        Role::ALL.into_iter().find(|r| r.code() == s)
     }
 
-    pub fn label_zh(self) -> &'static str {
+    pub fn zh(self) -> &'static str {
         match self {
             Role::Partner => "渠道伙伴",
             Role::Approver => "审批人",
@@ -38,7 +38,7 @@ impl Role {
         }
     }
 
-    pub fn label_en(self) -> &'static str {
+    pub fn en(self) -> &'static str {
         match self {
             Role::Partner => "partner",
             Role::Approver => "approver",

@@ -21,14 +21,14 @@ pub enum AttachmentKind {
 }
 
 impl AttachmentKind {
-    pub fn as_str(self) -> &'static str {
+    pub fn code(self) -> &'static str {
         match self {
             AttachmentKind::Voucher => "voucher",
             AttachmentKind::UseridSheet => "userid_sheet",
         }
     }
 
-    pub fn parse(text: &str) -> Option<AttachmentKind> {
+    pub fn from_code(text: &str) -> Option<AttachmentKind> {
         match text.trim() {
             "voucher" => Some(AttachmentKind::Voucher),
             "userid_sheet" => Some(AttachmentKind::UseridSheet),
@@ -36,14 +36,14 @@ impl AttachmentKind {
         }
     }
 
-    pub fn label_zh(self) -> &'static str {
+    pub fn zh(self) -> &'static str {
         match self {
             AttachmentKind::Voucher => "付款凭证",
             AttachmentKind::UseridSheet => "userid 表",
         }
     }
 
-    pub fn label_en(self) -> &'static str {
+    pub fn en(self) -> &'static str {
         match self {
             AttachmentKind::Voucher => "payment voucher",
             AttachmentKind::UseridSheet => "userid sheet",
@@ -180,8 +180,8 @@ impl FileRefusal {
             FileRefusal::WrongType => Problem::error(
                 "file",
                 "file_type_not_accepted",
-                format!("{}只接受 {allowed} 文件，此文件的内容不是其中之一", kind.label_zh()),
-                format!("A {} must be a {allowed} file; this file's content is none of them", kind.label_en()),
+                format!("{}只接受 {allowed} 文件，此文件的内容不是其中之一", kind.zh()),
+                format!("A {} must be a {allowed} file; this file's content is none of them", kind.en()),
             ),
             FileRefusal::Disguised { content, extension } if extension.is_empty() => Problem::error(
                 "file",

@@ -3,6 +3,7 @@
 //! Compiled into both the WASM client (instant feedback) and the server (the authority). A rule
 //! lives here once; pages and server functions call it, never re-implement it.
 
+pub mod account;
 pub mod actor;
 pub mod attachment;
 pub mod calendar;

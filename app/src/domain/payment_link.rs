@@ -93,6 +93,22 @@ impl LinkRefusal {
     }
 }
 
+/// The validity a partner may choose, in days (default 7, 1–30). Checked on both sides.
+pub fn check_link_days(days: Option<u32>) -> Result<u32, Problem> {
+    const MIN: u32 = 1;
+    const MAX: u32 = 30;
+    match days {
+        None => Ok(7),
+        Some(d) if (MIN..=MAX).contains(&d) => Ok(d),
+        Some(d) => Err(Problem::error(
+            "days",
+            "payment_link_days_out_of_range",
+            format!("付款链接有效期应为 {MIN}–{MAX} 天，不能是 {d} 天"),
+            format!("A payment link is valid for {MIN} to {MAX} days, not {d}"),
+        )),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -122,5 +138,14 @@ mod tests {
         assert_eq!(statuses, [410, 409, 413]);
         assert!(LinkRefusal::Vouchers { max: 5 }.problem().zh.contains("5 份"));
         assert!(LinkRefusal::Bytes { max: 40 << 20 }.problem().en.contains("40.0 MB"));
+    }
+
+    #[test]
+    fn link_validity_is_one_to_thirty_days_defaulting_to_seven() {
+        assert_eq!(check_link_days(None), Ok(7));
+        assert_eq!(check_link_days(Some(1)), Ok(1));
+        assert_eq!(check_link_days(Some(30)), Ok(30));
+        assert_eq!(check_link_days(Some(0)).unwrap_err().field, "days");
+        assert_eq!(check_link_days(Some(31)).unwrap_err().code, "payment_link_days_out_of_range");
     }
 }

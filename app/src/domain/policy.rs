@@ -79,16 +79,54 @@ impl ContractFacts {
     }
 }
 
+/// Which contracts someone may read, as a rule a query can apply to every contract at once: the
+/// contract list turns it into SQL (`db::contracts::list`), [`allows`] applies it to one contract.
+/// `server/tests/visibility.rs` checks, on generated contracts and actors, that both agree.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Visibility {
+    /// Nothing (no session).
+    Nothing,
+    /// Every contract (admin).
+    Everything,
+    /// The contracts of this organisation (a partner's own).
+    Organisation(i64),
+    /// Submitted contracts (any status but draft) on which this user approves at some level.
+    AssignedOnceSubmitted(i64),
+}
+
+impl Visibility {
+    /// Whether the contract described by `c` is visible.
+    pub fn admits(self, c: &ContractFacts) -> bool {
+        match self {
+            Visibility::Nothing => false,
+            Visibility::Everything => true,
+            Visibility::Organisation(org) => c.organisation_id == org,
+            // Approvers see what was put before them, not drafts that merely name them.
+            Visibility::AssignedOnceSubmitted(user) => c.status != ContractStatus::Draft && c.is_assigned(user),
+        }
+    }
+}
+
+/// The contracts `actor` may read.
+pub fn visibility(actor: Option<&SessionUser>) -> Visibility {
+    match actor {
+        None => Visibility::Nothing,
+        Some(u) => match u.role {
+            Role::Admin => Visibility::Everything,
+            Role::Partner => Visibility::Organisation(u.organisation_id),
+            Role::Approver => Visibility::AssignedOnceSubmitted(u.id),
+        },
+    }
+}
+
 /// Whether `actor` may do `action` to the contract described by `c`.
 pub fn allows(actor: Option<&SessionUser>, action: Action, c: &ContractFacts) -> bool {
     let Some(u) = actor else { return false };
     let own_org = u.role == Role::Partner && u.organisation_id == c.organisation_id;
     let admin = u.role == Role::Admin;
-    // Approvers see what was put before them, not drafts that merely name them.
-    let assigned = u.role != Role::Partner && c.status != ContractStatus::Draft && c.is_assigned(u.id);
     let acts_now = u.role != Role::Partner && c.current_approver() == Some(u.id);
     match action {
-        Action::Read | Action::DownloadAttachment => admin || own_org || assigned,
+        Action::Read | Action::DownloadAttachment => visibility(actor).admits(c),
         Action::Edit
         | Action::Submit
         | Action::Withdraw

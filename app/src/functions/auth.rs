@@ -12,18 +12,15 @@ pub async fn sign_in(username: String, password: String) -> Result<SessionUser, 
     use super::ctx;
     ctx::respond(
         async {
+            use crate::services::accounts;
             let db = ctx::db()?;
-            let user = crate::db::accounts::authenticate(&db, &username, &password, &ctx::client_address()).await?;
-            // Only a successful sign-in ends the session the caller held: a mistyped password (or a
-            // stranger's request) must not sign anyone out.
-            if let Some(old) = ctx::cookie(ctx::SESSION_COOKIE) {
-                crate::db::accounts::delete_session(&db, &old).await?;
-            }
-            let token = crate::db::accounts::create_session(&db, user.id).await?;
-            ctx::set_cookie(session_cookie(&token, crate::db::accounts::SESSION_HOURS * 3600));
+            let old = ctx::cookie(ctx::SESSION_COOKIE);
+            let (user, token) =
+                accounts::sign_in(&db, &username, &password, &ctx::client_address(), old.as_deref()).await?;
+            ctx::set_cookie(session_cookie(&token, accounts::SESSION_HOURS * 3600));
             // A plain form post is sent on to the contracts; the client follows the same hint.
             leptos_axum::redirect("/contracts");
-            crate::db::accounts::session_user_by_id(&db, user.id).await?.ok_or(AppError::BadCredentials)
+            Ok(user)
         }
         .await,
     )
@@ -36,7 +33,7 @@ pub async fn sign_out() -> Result<(), AppError> {
     ctx::respond(
         async {
             if let Some(token) = ctx::cookie(ctx::SESSION_COOKIE) {
-                crate::db::accounts::delete_session(&ctx::db()?, &token).await?;
+                crate::services::accounts::sign_out(&ctx::db()?, &token).await?;
             }
             ctx::set_cookie(session_cookie("", 0));
             leptos_axum::redirect("/signin");

@@ -21,16 +21,11 @@ pub struct ContractFormChoices {
 #[server(endpoint = "contracts/form_options", input = Json)]
 pub async fn contract_form_options() -> Result<ContractFormChoices, AppError> {
     use super::ctx;
-    use crate::db::migration::m20261129_000003_contracts::INSTALLED_APPS_KEY;
     ctx::respond(
         async {
             let db = ctx::db()?;
             ctx::require_user().await?;
-            let values = crate::db::attachments::settings_values(&db, &[INSTALLED_APPS_KEY]).await?;
-            let installed_apps = values
-                .get(INSTALLED_APPS_KEY)
-                .and_then(|v| serde_json::from_str::<Vec<String>>(v).ok())
-                .unwrap_or_default();
+            let installed_apps = crate::services::contracts::installed_apps(&db).await?;
             Ok(ContractFormChoices { installed_apps, today: crate::domain::calendar::china_date(chrono::Utc::now()) })
         }
         .await,

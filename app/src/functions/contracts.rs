@@ -1,12 +1,12 @@
 //! Order contracts (企业微信接口合同): create, save, read, list, and the approval moves.
 //!
-//! Every function is behind `Door::SignedIn` and asks the policy (inside `db::contracts`) for the
-//! record it touches. Arguments travel as JSON (`input = Json`): the draft is nested, which form
+//! Every function is behind `Door::SignedIn`; the services (`services::contracts`,
+//! `services::approvals`) ask the policy for the record it touches. Arguments travel as JSON (`input = Json`): the draft is nested, which form
 //! encoding cannot carry. Actions take the `version` the caller loaded; a stale one gets 409.
 
 use crate::domain::contract::ContractDraft;
 use crate::error::AppError;
-use crate::models::{ContractDto, ContractFilter, ContractPage, FlowDto};
+use crate::models::{ContractDto, ContractFilter, ContractPage, FlowDto, SessionUser};
 use leptos::prelude::*;
 use leptos::server_fn::codec::Json;
 
@@ -18,8 +18,8 @@ pub async fn create_contract(draft: ContractDraft) -> Result<ContractDto, AppErr
     ctx::respond(
         async {
             let (db, user) = (ctx::db()?, ctx::require_user().await?);
-            let id = crate::db::contracts::create(&db, &user, draft).await?;
-            crate::db::contracts::get(&db, &user, id).await
+            let id = crate::services::contracts::create(&db, &user, draft).await?;
+            crate::services::contracts::get(&db, &user, id).await
         }
         .await,
     )
@@ -32,8 +32,8 @@ pub async fn save_contract(id: i64, version: i64, draft: ContractDraft) -> Resul
     ctx::respond(
         async {
             let (db, user) = (ctx::db()?, ctx::require_user().await?);
-            crate::db::contracts::save(&db, &user, id, version, draft).await?;
-            crate::db::contracts::get(&db, &user, id).await
+            crate::services::contracts::save(&db, &user, id, version, draft).await?;
+            crate::services::contracts::get(&db, &user, id).await
         }
         .await,
     )
@@ -46,7 +46,7 @@ pub async fn get_contract(id: i64) -> Result<ContractDto, AppError> {
     ctx::respond(
         async {
             let (db, user) = (ctx::db()?, ctx::require_user().await?);
-            crate::db::contracts::get(&db, &user, id).await
+            crate::services::contracts::get(&db, &user, id).await
         }
         .await,
     )
@@ -59,7 +59,7 @@ pub async fn list_contracts(filter: ContractFilter) -> Result<ContractPage, AppE
     ctx::respond(
         async {
             let (db, user) = (ctx::db()?, ctx::require_user().await?);
-            crate::db::contracts::list(&db, &user, &filter).await
+            crate::services::contracts::list(&db, &user, &filter).await
         }
         .await,
     )
@@ -72,48 +72,54 @@ pub async fn submit_contract(id: i64, version: i64, draft: ContractDraft) -> Res
     ctx::respond(
         async {
             let (db, user) = (ctx::db()?, ctx::require_user().await?);
-            crate::db::contracts::submit_contract(&db, &user, id, version, draft).await?;
-            crate::db::contracts::get(&db, &user, id).await
+            crate::services::contracts::submit(&db, &user, id, version, draft).await?;
+            crate::services::contracts::get(&db, &user, id).await
         }
         .await,
     )
 }
 
+/// Runs a move (see `services::approvals`) and answers with the contract as the actor now sees it.
 #[cfg(feature = "ssr")]
-async fn act(id: i64, version: i64, m: crate::db::contracts::Move) -> Result<ContractDto, AppError> {
+async fn after<F, Fut>(id: i64, run: F) -> Result<ContractDto, AppError>
+where
+    F: FnOnce(sea_orm::DatabaseConnection, SessionUser) -> Fut,
+    Fut: std::future::Future<Output = Result<(), AppError>>,
+{
     use super::ctx;
     let (db, user) = (ctx::db()?, ctx::require_user().await?);
-    crate::db::contracts::act(&db, &user, id, version, m).await?;
-    // The actor may no longer see it (never happens with today's policy, but do not leak a 403).
-    crate::db::contracts::get(&db, &user, id).await
+    run(db.clone(), user.clone()).await?;
+    crate::services::contracts::get(&db, &user, id).await
 }
 
 /// 撤回: the owner's organisation takes a pending contract back.
 #[server(endpoint = "contracts/withdraw", input = Json)]
 pub async fn withdraw_contract(id: i64, version: i64, comment: String) -> Result<ContractDto, AppError> {
-    use crate::db::contracts::Move;
-    super::ctx::respond(act(id, version, Move::Withdraw { comment }).await)
+    use crate::services::approvals;
+    super::ctx::respond(
+        after(id, |db, u| async move { approvals::withdraw(&db, &u, id, version, comment).await }).await,
+    )
 }
 
 /// 作废: void a contract that is not pending (after approval: admins only).
 #[server(endpoint = "contracts/cancel", input = Json)]
 pub async fn cancel_contract(id: i64, version: i64, comment: String) -> Result<ContractDto, AppError> {
-    use crate::db::contracts::Move;
-    super::ctx::respond(act(id, version, Move::Cancel { comment }).await)
+    use crate::services::approvals;
+    super::ctx::respond(after(id, |db, u| async move { approvals::cancel(&db, &u, id, version, comment).await }).await)
 }
 
 /// 同意: the current level's approver approves.
 #[server(endpoint = "contracts/approve", input = Json)]
 pub async fn approve_contract(id: i64, version: i64, comment: String) -> Result<ContractDto, AppError> {
-    use crate::db::contracts::Move;
-    super::ctx::respond(act(id, version, Move::Approve { comment }).await)
+    use crate::services::approvals;
+    super::ctx::respond(after(id, |db, u| async move { approvals::approve(&db, &u, id, version, comment).await }).await)
 }
 
 /// 驳回: the current level's approver returns it to the owner, with a reason.
 #[server(endpoint = "contracts/reject", input = Json)]
 pub async fn reject_contract(id: i64, version: i64, reason: String) -> Result<ContractDto, AppError> {
-    use crate::db::contracts::Move;
-    super::ctx::respond(act(id, version, Move::Reject { reason }).await)
+    use crate::services::approvals;
+    super::ctx::respond(after(id, |db, u| async move { approvals::reject(&db, &u, id, version, reason).await }).await)
 }
 
 /// 开通: an admin records the WeCom order id, activation date and API expiry date.
@@ -125,8 +131,11 @@ pub async fn fulfil_contract(
     activation_date: String,
     api_expiry_date: String,
 ) -> Result<ContractDto, AppError> {
-    use crate::db::contracts::Move;
-    super::ctx::respond(act(id, version, Move::Fulfil { wecom_order_id, activation_date, api_expiry_date }).await)
+    use crate::services::approvals;
+    let run = |db, u| async move {
+        approvals::fulfil(&db, &u, id, version, wecom_order_id, activation_date, api_expiry_date).await
+    };
+    super::ctx::respond(after(id, run).await)
 }
 
 /// The default approval flow with each level's default approver and candidates (for 更换).
@@ -137,7 +146,7 @@ pub async fn approval_flow() -> Result<FlowDto, AppError> {
         async {
             let db = ctx::db()?;
             ctx::require_user().await?;
-            Ok(crate::db::flows::default_flow(&db).await?)
+            crate::services::approvals::default_flow(&db).await
         }
         .await,
     )

@@ -194,10 +194,7 @@ pub mod ctx {
 
     /// The signed-in user, if the request carries a live session.
     pub async fn current_user() -> Result<Option<SessionUser>, AppError> {
-        match cookie(SESSION_COOKIE) {
-            Some(token) => Ok(crate::db::accounts::session_user(&db()?, &token).await?),
-            None => Ok(None),
-        }
+        Ok(crate::services::accounts::current(&db()?, cookie(SESSION_COOKIE).as_deref()).await?)
     }
 
     /// The signed-in user, or `Unauthenticated`.

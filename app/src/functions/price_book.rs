@@ -8,7 +8,7 @@ use leptos::prelude::*;
 pub async fn current_price_book() -> Result<PriceBook, crate::error::AppError> {
     let db = super::ctx::db()?;
     super::ctx::respond(
-        crate::db::price_books::current(&db)
+        crate::services::quotes::current_price_book(&db)
             .await
             .map_err(|e| crate::error::AppError::internal("loading the current price book failed", e)),
     )

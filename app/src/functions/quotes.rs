@@ -115,45 +115,34 @@ pub async fn save_quote(
         (fields::INVOICE, invoice),
     ];
     let form = QuoteForm::from_pairs(pairs.iter().filter_map(|(k, v)| v.as_deref().map(|v| (*k, v))));
-    let book = crate::db::price_books::current(&db).await.map_err(|e| internal("loading the price book", &e))?;
-    let result = form.evaluate(&book);
-    let Some(quote) = result.quote else {
-        if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
-            response.set_status(http::StatusCode::UNPROCESSABLE_ENTITY);
-        }
-        return Ok(SaveOutcome::Invalid { problems: result.problems });
+    let signed_in = super::ctx::current_user().await.ok().flatten().is_some();
+    let address = super::ctx::client_address();
+    let saver = crate::services::quotes::Saver {
+        signed_in,
+        address: &address,
+        per_hour: saves_per_hour(),
+        valid_days: valid_days(),
     };
-    if let Some(minutes) = over_anonymous_save_limit(&db).await? {
-        if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
-            response.set_status(http::StatusCode::TOO_MANY_REQUESTS);
+    let saved = crate::services::quotes::save(&db, &form, &saver).await.map_err(|e| internal("saving a quote", &e))?;
+    let token = match saved {
+        crate::services::quotes::Saved::Saved { token } => token,
+        crate::services::quotes::Saved::Invalid { problems } => {
+            if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+                response.set_status(http::StatusCode::UNPROCESSABLE_ENTITY);
+            }
+            return Ok(SaveOutcome::Invalid { problems });
         }
-        return Err(ServerFnError::new(format!(
-            "保存报价过于频繁，请 {minutes} 分钟后再试（或登录后保存） / Too many quotes saved from your address; try again in {minutes} min (or sign in)"
-        )));
-    }
-    let token = crate::db::accounts::random_token();
-    let now = Utc::now();
-    let expires_at = now + chrono::Duration::days(valid_days());
-    crate::db::saved_quotes::insert(&db, &token, &form, &quote, now, expires_at)
-        .await
-        .map_err(|e| internal("saving a quote", &e))?;
+        crate::services::quotes::Saved::Limited { minutes } => {
+            if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+                response.set_status(http::StatusCode::TOO_MANY_REQUESTS);
+            }
+            return Err(ServerFnError::new(format!(
+                "保存报价过于频繁，请 {minutes} 分钟后再试（或登录后保存） / Too many quotes saved from your address; try again in {minutes} min (or sign in)"
+            )));
+        }
+    };
     leptos_axum::redirect(&format!("/q/{token}"));
     Ok(SaveOutcome::Saved { token })
-}
-
-/// For a visitor who is not signed in: counts this save against their address and answers the
-/// minutes to wait when it is over `QUOTE_SAVES_PER_HOUR` (default [`DEFAULT_SAVES_PER_HOUR`]).
-/// Every saved quote is a row kept for its validity, so an anonymous loop must not fill the
-/// database; signed-in users are accountable and not limited here.
-#[cfg(feature = "ssr")]
-async fn over_anonymous_save_limit(db: &sea_orm::DatabaseConnection) -> Result<Option<i64>, ServerFnError> {
-    if super::ctx::current_user().await.ok().flatten().is_some() {
-        return Ok(None);
-    }
-    let window = chrono::Duration::hours(1);
-    let key = format!("quote_save:{}", super::ctx::client_address());
-    let count = crate::db::throttle::hit(db, &key, window).await.map_err(|e| internal("counting quote saves", &e))?;
-    Ok((count.hits > saves_per_hour()).then(|| count.minutes_left(window)))
 }
 
 /// Anonymous quote saves allowed per client address and hour unless `QUOTE_SAVES_PER_HOUR` says
@@ -175,13 +164,9 @@ fn env_number(key: &str, range: std::ops::RangeInclusive<i64>, default: i64) -> 
 /// The quote saved under `token`, or `None` when there is none. Public: the token is the key.
 #[server(endpoint = "quotes/get")]
 pub async fn get_saved_quote(token: String) -> Result<Option<SavedQuote>, ServerFnError> {
-    // Tokens are 64 hex digits; anything else cannot match, so skip the database.
-    if token.len() != 64 || !token.bytes().all(|b| b.is_ascii_hexdigit()) {
-        return Ok(None);
-    }
     let db = super::ctx::db()?;
     let Some(stored) =
-        crate::db::saved_quotes::find_by_token(&db, &token).await.map_err(|e| internal("reading a saved quote", &e))?
+        crate::services::quotes::find(&db, &token).await.map_err(|e| internal("reading a saved quote", &e))?
     else {
         return Ok(None);
     };

@@ -29,7 +29,7 @@ pub async fn quote(State(state): State<AppState>, headers: HeaderMap, body: Byte
         Ok(r) => r,
         Err(problem) => return unprocessable(&headers, vec![problem]),
     };
-    let book = match app::db::price_books::current(&state.db).await {
+    let book = match app::services::quotes::current_price_book(&state.db).await {
         Ok(book) => book,
         Err(e) => {
             tracing::error!(error = %e, "loading the current price book failed");

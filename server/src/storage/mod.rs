@@ -77,7 +77,7 @@ pub type Store = Arc<dyn BlobStore>;
 
 /// The key of some content: its SHA-256 as 64 lower-case hex digits.
 pub fn content_key(bytes: &[u8]) -> String {
-    app::db::accounts::hex(&Sha256::digest(bytes))
+    app::crypto::hex(&Sha256::digest(bytes))
 }
 
 /// Whether `key` has the shape of a content key. Keys are never taken from a request, but the

@@ -171,7 +171,7 @@ pub fn session_cookie(res: &TestResponse) -> Option<String> {
 /// Creates a user (and their organisation) directly in the database.
 pub async fn make_user(db: &DatabaseConnection, org: &str, username: &str, role: app::models::Role) -> i64 {
     let org_id = app::db::accounts::ensure_organisation(db, org).await.expect("organisation");
-    app::db::accounts::create_user(db, org_id, username, username, role, PASSWORD).await.expect("user").id
+    app::services::accounts::create_user(db, org_id, username, username, role, PASSWORD).await.expect("user").id
 }
 
 /// The password every test user gets.

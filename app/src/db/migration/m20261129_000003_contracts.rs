@@ -7,12 +7,12 @@ use sea_orm_migration::{prelude::*, schema::*};
 #[derive(DeriveMigrationName)]
 pub struct Migration;
 
-/// The name of the default flow the migration seeds (the seed's 三级审批).
-pub const DEFAULT_FLOW_NAME: &str = "默认三级审批";
-/// The sequence row that numbers contracts (`QYWXHT-<n>`).
-pub const CONTRACT_SEQUENCE: &str = "contract";
-/// The settings key of the installed-app list (a JSON array of names).
-pub const INSTALLED_APPS_KEY: &str = "installed_apps";
+// The values this migration seeds, as they were when it was written. A migration is history: it
+// uses none of the runtime's code or constants (`db::contracts::CONTRACT_SEQUENCE`,
+// `db::settings::INSTALLED_APPS_KEY` name the same rows today), so changing those never rewrites it.
+const DEFAULT_FLOW_NAME: &str = "默认三级审批";
+const CONTRACT_SEQUENCE: &str = "contract";
+const INSTALLED_APPS_KEY: &str = "installed_apps";
 
 fn fk(name: &str, from: (&str, &str), to: (&str, &str)) -> ForeignKeyCreateStatement {
     ForeignKey::create()
@@ -265,15 +265,12 @@ impl MigrationTrait for Migration {
             .await?;
         }
         // The admin-kept list of apps a contract may name (安装的应用); admins edit it later.
-        use crate::db::entities::setting;
-        use sea_orm::{ActiveModelTrait, Set};
-        setting::ActiveModel {
-            key: Set(INSTALLED_APPS_KEY.to_owned()),
-            value: Set(serde_json::json!(["灵当CRM"]).to_string()),
-            updated_at: Set(chrono::Utc::now()),
-        }
-        .insert(db)
-        .await?;
+        let apps = Query::insert()
+            .into_table("settings")
+            .columns(["key", "value", "updated_at"])
+            .values_panic([INSTALLED_APPS_KEY.into(), r#"["灵当CRM"]"#.into(), chrono::Utc::now().into()])
+            .to_owned();
+        manager.exec_stmt(apps).await?;
         Ok(())
     }
 

@@ -28,7 +28,7 @@ pub fn check_attachment_refs(draft: &ContractDraft, uploaded: &[UploadedFile]) -
     ];
     for (field, want, id) in refs {
         let Some(id) = id else { continue };
-        let (want_zh, want_en) = (want.label_zh(), want.label_en());
+        let (want_zh, want_en) = (want.zh(), want.en());
         match uploaded.iter().find(|f| f.id == id) {
             None => problems.push(Problem::error(
                 field,
@@ -39,8 +39,8 @@ pub fn check_attachment_refs(draft: &ContractDraft, uploaded: &[UploadedFile]) -
             Some(f) if f.kind != want => problems.push(Problem::error(
                 field,
                 "attachment_wrong_kind",
-                format!("所选文件是{}，不是{want_zh}，请选择或上传{want_zh}", f.kind.label_zh()),
-                format!("The chosen file is a {}, not a {want_en}; choose or upload the {want_en}", f.kind.label_en()),
+                format!("所选文件是{}，不是{want_zh}，请选择或上传{want_zh}", f.kind.zh()),
+                format!("The chosen file is a {}, not a {want_en}; choose or upload the {want_en}", f.kind.en()),
             )),
             Some(_) if want == AttachmentKind::UseridSheet && latest(uploaded, want) != Some(id) => {
                 problems.push(Problem::error(

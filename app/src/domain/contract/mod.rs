@@ -3,6 +3,7 @@
 //! - [`fields`]: types that parse — [`DocumentNumber`], [`LeaseUrl`] — and the form's choices
 //!   ([`CrmManagementType`], [`PaymentMethod`], [`ProductKind`]).
 //! - [`draft`]: [`ContractDraft`], the form as typed, saved and restored as is.
+//! - [`approval`]: who approves each level (the flow's default or the submitter's pick).
 //! - [`attachments`]: the voucher and userid sheet a draft names are this contract's own uploads.
 //! - [`rules`]: [`validate_save`] and [`validate_submit`], rules 1–6 of PRODUCT.md §3, and
 //!   [`submit`], which turns a clean draft into typed values and its price.
@@ -14,6 +15,7 @@
 //!
 //! Plain Rust, shared by the browser (instant feedback) and the server (the authority).
 
+pub mod approval;
 pub mod attachments;
 pub mod draft;
 pub mod fields;

@@ -644,7 +644,7 @@ pub(super) fn AttachmentField(
     let stored_name = move |id: i64| {
         f.saved.with(|c| c.as_ref()?.attachments.iter().find(|a| a.id == id).map(|a| a.file_name.clone()))
     };
-    let input_id = format!("upload-{}", kind.as_str());
+    let input_id = format!("upload-{}", kind.code());
     let on_change = move |ev: leptos::ev::Event| {
         #[cfg(target_arch = "wasm32")]
         {
@@ -708,7 +708,7 @@ pub(super) fn AttachmentField(
     view! {
         <div class="field wide attachment" data-field=path>
             {label_view(input_id.clone(), label, required)}
-            <p class="attached" data-testid=format!("attached-{}", kind.as_str())>
+            <p class="attached" data-testid=format!("attached-{}", kind.code())>
                 {move || match attached() {
                     Some(id) => view! {
                         <a href=format!("/attachments/{id}") rel="external">

@@ -29,7 +29,7 @@ pub async fn upload(
 ) -> Result<Uploaded, AppError> {
     let js = |e: leptos::wasm_bindgen::JsValue| AppError::transport(format!("{e:?}"));
     let form = web_sys::FormData::new().map_err(js)?;
-    form.append_with_str("kind", kind.as_str()).map_err(js)?;
+    form.append_with_str("kind", kind.code()).map_err(js)?;
     form.append_with_blob_and_filename("file", file, &file.name()).map_err(js)?;
     let net = |e: gloo_net::Error| AppError::transport(e.to_string());
     let res = gloo_net::http::Request::post(&format!("/contracts/{contract_id}/attachments"))

@@ -1,0 +1,18 @@
+//! Settings (key → value) the app reads at run time.
+
+use super::entities::setting;
+use sea_orm::{ConnectionTrait, DbErr, EntityTrait};
+
+pub use super::attachments::settings_values as values;
+
+/// The settings key of the installed-app list (安装的应用, a JSON array of names).
+pub const INSTALLED_APPS_KEY: &str = "installed_apps";
+
+/// The admin-kept list of apps a contract may name.
+pub async fn installed_apps<C: ConnectionTrait>(db: &C) -> Result<Vec<String>, DbErr> {
+    Ok(setting::Entity::find_by_id(INSTALLED_APPS_KEY.to_owned())
+        .one(db)
+        .await?
+        .and_then(|s| serde_json::from_str::<Vec<String>>(&s.value).ok())
+        .unwrap_or_default())
+}

@@ -1,0 +1,224 @@
+//! The moves after submission: 撤回 withdraw, 作废 cancel, 同意 approve, 驳回 reject (with a
+//! reason) and 开通 fulfil; and the approval flow the form offers for 更换.
+//!
+//! Each move is one transaction: the version-guarded status change, the approver's step, the audit
+//! event, closing the contract's payment links when it no longer awaits payment, and the outbox
+//! events that tell people (written with the change, handled after it commits).
+
+use super::contracts::not_found;
+use super::{conflict_of, invalid, now, stale};
+use crate::db::{audit, contracts as db, flows};
+use crate::domain::contract::{ContractAction, ContractStatus, check_comment, check_fulfilment, check_reject_reason};
+use crate::domain::policy::{Action, allows};
+use crate::error::AppError;
+use crate::models::{FlowDto, Role, SessionUser};
+use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr, Set, TransactionTrait};
+
+/// What the person says with a move.
+enum Said {
+    /// An optional comment (withdraw, cancel, approve).
+    Comment(String),
+    /// The required reason of a rejection.
+    Reason(String),
+    /// What an admin records at 开通.
+    Fulfilment { wecom_order_id: String, activation_date: String, api_expiry_date: String },
+}
+
+/// 撤回: the owner's organisation takes a pending contract back.
+pub async fn withdraw(
+    db: &DatabaseConnection,
+    actor: &SessionUser,
+    id: i64,
+    version: i64,
+    comment: String,
+) -> Result<(), AppError> {
+    act(db, actor, id, version, Action::Withdraw, Said::Comment(comment)).await
+}
+
+/// 作废: void a contract that is not pending (after approval: admins only).
+pub async fn cancel(
+    db: &DatabaseConnection,
+    actor: &SessionUser,
+    id: i64,
+    version: i64,
+    comment: String,
+) -> Result<(), AppError> {
+    act(db, actor, id, version, Action::Cancel, Said::Comment(comment)).await
+}
+
+/// 同意: the current level's approver approves.
+pub async fn approve(
+    db: &DatabaseConnection,
+    actor: &SessionUser,
+    id: i64,
+    version: i64,
+    comment: String,
+) -> Result<(), AppError> {
+    act(db, actor, id, version, Action::Approve, Said::Comment(comment)).await
+}
+
+/// 驳回: the current level's approver returns it to the owner, with a reason.
+pub async fn reject(
+    db: &DatabaseConnection,
+    actor: &SessionUser,
+    id: i64,
+    version: i64,
+    reason: String,
+) -> Result<(), AppError> {
+    act(db, actor, id, version, Action::Reject, Said::Reason(reason)).await
+}
+
+/// 开通: an admin records the WeCom order id, activation date and API expiry date.
+pub async fn fulfil(
+    db: &DatabaseConnection,
+    actor: &SessionUser,
+    id: i64,
+    version: i64,
+    wecom_order_id: String,
+    activation_date: String,
+    api_expiry_date: String,
+) -> Result<(), AppError> {
+    let said = Said::Fulfilment { wecom_order_id, activation_date, api_expiry_date };
+    act(db, actor, id, version, Action::Fulfil, said).await
+}
+
+/// The audit trail's name of a move.
+fn audit_name(action: Action) -> &'static str {
+    match action {
+        Action::Withdraw => "withdrawn",
+        Action::Cancel => "cancelled",
+        Action::Approve => "approved",
+        Action::Reject => "rejected",
+        _ => "fulfilled",
+    }
+}
+
+async fn act(
+    db: &DatabaseConnection,
+    actor: &SessionUser,
+    id: i64,
+    version: i64,
+    action: Action,
+    said: Said,
+) -> Result<(), AppError> {
+    let l = db::load(db, id).await?.ok_or_else(not_found)?;
+    let facts = l.facts();
+    let status = l.status();
+    let levels = u32::try_from(l.approvers.len()).unwrap_or(u32::MAX);
+    let decides = matches!(action, Action::Approve | Action::Reject);
+    // An assigned approver whose level is not (or no longer) pending is told it was handled.
+    let own_level = match status.level() {
+        Some(level) if facts.current_approver() == Some(actor.id) => level,
+        _ => facts.approvers.iter().find(|(_, u)| *u == actor.id).map_or(0, |(lv, _)| *lv),
+    };
+    let transition = match action {
+        Action::Withdraw => ContractAction::Withdraw,
+        Action::Cancel => ContractAction::Cancel,
+        Action::Approve => ContractAction::Approve { level: own_level, levels },
+        Action::Reject => ContractAction::Reject { level: own_level },
+        _ => ContractAction::Fulfil,
+    };
+    if !allows(Some(actor), action, &facts) {
+        let assigned_elsewhere = decides
+            && allows(Some(actor), Action::Read, &facts)
+            && facts.is_assigned(actor.id)
+            && actor.role != Role::Partner;
+        if assigned_elsewhere {
+            let p = status.apply(transition).err();
+            return Err(p.map_or(AppError::Forbidden, conflict_of));
+        }
+        if !allows(Some(actor), Action::Read, &facts) {
+            return Err(not_found());
+        }
+        return Err(AppError::Forbidden);
+    }
+    let next = status.apply(transition).map_err(conflict_of)?;
+    let at = now();
+    let mut am = db::blank_update();
+    db::set_status(&mut am, next, at);
+    let mut detail =
+        audit::Detail { from: Some(status.code().to_owned()), to: Some(next.code().to_owned()), ..Default::default() };
+    match said {
+        Said::Comment(comment) => {
+            check_comment(&comment).map_err(|p| invalid(vec![p]))?;
+            detail.comment = comment.trim().to_owned();
+        }
+        Said::Reason(reason) => {
+            check_reject_reason(&reason).map_err(|p| invalid(vec![p]))?;
+            detail.comment = reason.trim().to_owned();
+        }
+        Said::Fulfilment { wecom_order_id, activation_date, api_expiry_date } => {
+            let done = check_fulfilment(&wecom_order_id, &activation_date, &api_expiry_date).map_err(invalid)?;
+            am.wecom_order_id = Set(Some(done.wecom_order_id));
+            am.activation_date = Set(Some(done.activation_date));
+            if done.api_expiry_date.is_some() {
+                am.api_expiry_date = Set(done.api_expiry_date);
+            }
+        }
+    }
+    if decides {
+        detail.level = Some(own_level);
+    }
+    let handled = |decides: bool| if decides { already_handled() } else { stale() };
+    let txn = db.begin().await?;
+    if l.row.version != version || !db::guarded_update(&txn, id, version, am).await? {
+        return Err(handled(decides));
+    }
+    if decides
+        && !db::record_step(
+            &txn,
+            id,
+            l.row.approval_round,
+            own_level,
+            actor.id,
+            action == Action::Approve,
+            &detail.comment,
+            at,
+        )
+        .await?
+    {
+        return Err(already_handled());
+    }
+    audit::record(&txn, at, Some(actor.id), audit_name(action), db::SUBJECT, id, &detail).await?;
+    if !next.awaits_payment() {
+        // Cancelled or approved: its payment links take no more vouchers, and say so in the data.
+        crate::db::attachments::revoke_links_of_contract(&txn, id, at, actor.id).await?;
+    }
+    announce_move(&txn, &l, next, actor.id, &detail.comment).await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+fn already_handled() -> AppError {
+    AppError::conflict(
+        "此审批已被处理，请刷新后查看合同的当前状态",
+        "This approval was already handled; reload to see where the contract stands",
+    )
+}
+
+/// The outbox events of a submission, in its transaction.
+pub(crate) async fn announce_submission<C: ConnectionTrait>(
+    _txn: &C,
+    _before: &db::Loaded,
+    _id: i64,
+    _next: ContractStatus,
+    _actor: i64,
+) -> Result<(), DbErr> {
+    Ok(())
+}
+
+/// The outbox events of a move, in its transaction.
+async fn announce_move<C: ConnectionTrait>(
+    _txn: &C,
+    _before: &db::Loaded,
+    _next: ContractStatus,
+    _actor: i64,
+    _comment: &str,
+) -> Result<(), DbErr> {
+    Ok(())
+}
+
+/// The default approval flow with each level's default approver and candidates (for 更换).
+pub async fn default_flow(db: &DatabaseConnection) -> Result<FlowDto, AppError> {
+    Ok(flows::default_flow(db).await?)
+}

@@ -1,0 +1,289 @@
+//! Contracts (企业微信接口合同): create, save (保存), submit (保存并提交审批), read and list.
+//!
+//! A save parses the draft once: [`validate_save`] gives the typed draft, which is priced from its
+//! parsed lines and stored by a plain mapping. A submission runs the submit rules once on the draft
+//! with the references the database knows (the source contract's end date), and stores the
+//! [`Submission`]'s values with the server's own prices (never the client's).
+
+use super::{conflict_of, invalid, now, stale};
+use crate::db::{audit, contract_reads, contracts as db, flows, price_books, settings};
+use crate::domain::attachment::AttachmentKind;
+use crate::domain::contract::approval::{self, Flow, FlowLevel};
+use crate::domain::contract::attachments::latest;
+use crate::domain::contract::{
+    ContractAction, ContractDraft, ContractStatus, DocumentNumber, SourceOrder, SubmitContext, TypedDraft, TypedSource,
+    UploadedFile, check_attachment_refs, paths, submit as submit_rules, validate_save,
+};
+use crate::domain::policy::{Action, ContractFacts, allows, visibility};
+use crate::domain::problem::{Lang, Problem};
+use crate::error::AppError;
+use crate::models::{ContractDto, ContractFilter, ContractPage, FlowDto, SessionUser};
+use sea_orm::{ConnectionTrait, DatabaseConnection, Set, TransactionTrait};
+
+pub use crate::db::contracts::Loaded;
+pub use crate::db::settings::installed_apps;
+
+pub(crate) fn not_found() -> AppError {
+    AppError::not_found("合同", "Contract")
+}
+
+/// Loads a contract the actor may do `action` to: 404 when it does not exist *or the actor may not
+/// read it* (the same answer, so ids cannot be probed), 403 when they may read it but not do this.
+pub async fn load_for<C: ConnectionTrait>(
+    db: &C,
+    actor: &SessionUser,
+    id: i64,
+    action: Action,
+) -> Result<Loaded, AppError> {
+    let loaded = db::load(db, id).await?.ok_or_else(not_found)?;
+    let facts = loaded.facts();
+    if !allows(Some(actor), Action::Read, &facts) {
+        return Err(not_found());
+    }
+    if allows(Some(actor), action, &facts) { Ok(loaded) } else { Err(AppError::Forbidden) }
+}
+
+/// The answer to a change of a contract whose status does not allow it.
+pub fn not_editable(status: ContractStatus) -> AppError {
+    AppError::Conflict {
+        zh: format!("合同当前为“{}”，不能修改", status.label(Lang::Zh)),
+        en: format!("The contract is {} and cannot be edited", status.label(Lang::En)),
+    }
+}
+
+/// An approval flow as the approver rule reads it.
+pub(crate) fn flow_of(dto: &FlowDto) -> Flow {
+    Flow {
+        name: dto.name.clone(),
+        levels: dto
+            .levels
+            .iter()
+            .map(|l| FlowLevel {
+                level: l.level,
+                name: l.name.clone(),
+                default_approver: l.default_approver.as_ref().map(|p| p.id),
+                candidates: l.candidates.iter().map(|p| p.id).collect(),
+            })
+            .collect(),
+    }
+}
+
+/// Everything about a draft that is checked against the database: the voucher and userid sheet
+/// are files uploaded to this contract (`uploaded`; none before it exists), the owner belongs to
+/// the organisation, a source contract is one the actor may read (its service end and number are
+/// taken from it, into the draft), the flow exists and the picked approvers are its candidates.
+/// Returns the approvers per level; the owner defaults to the actor.
+async fn check_references<C: ConnectionTrait>(
+    db: &C,
+    actor: &SessionUser,
+    organisation_id: i64,
+    uploaded: &[UploadedFile],
+    draft: &mut ContractDraft,
+    complete: bool,
+) -> Result<Vec<(u32, i64)>, AppError> {
+    let mut problems = check_attachment_refs(draft, uploaded);
+    let owner = *draft.owner.get_or_insert(actor.id);
+    let owner_ok =
+        crate::db::accounts::session_user_by_id(db, owner).await?.is_some_and(|u| u.organisation_id == organisation_id);
+    if !owner_ok {
+        problems.push(Problem::error(
+            paths::OWNER,
+            "owner_not_in_organisation",
+            "负责人须为本渠道伙伴的在用账号",
+            "The owner must be an active user of this partner organisation",
+        ));
+    }
+    if let SourceOrder::Contract { contract_id, document_number, service_end } = &mut draft.source_order {
+        match db::load(db, *contract_id).await? {
+            Some(src) if allows(Some(actor), Action::Read, &src.facts()) => {
+                *service_end = src.lines.iter().filter_map(|l| l.service_end).max();
+                *document_number = src
+                    .row
+                    .document_number
+                    .as_deref()
+                    .and_then(|n| DocumentNumber::parse(paths::DOCUMENT_NUMBER, n).ok());
+            }
+            _ => problems.push(Problem::error(
+                paths::SOURCE_ORDER,
+                "source_order_not_found",
+                "所选源单不存在或无权查看",
+                "The chosen source order does not exist or is not yours to see",
+            )),
+        }
+    }
+    let mut approvers = Vec::new();
+    if let Some(flow_id) = draft.approval.flow_id {
+        match flows::find(db, flow_id).await? {
+            Some(flow) => match approval::resolve(&flow_of(&flow), &draft.approval, complete) {
+                Ok(a) => approvers = a,
+                Err(p) => problems.extend(p),
+            },
+            None => problems.push(Problem::error(
+                paths::APPROVAL_FLOW,
+                "flow_not_found",
+                "所选审批流程不存在",
+                "The chosen approval flow does not exist",
+            )),
+        }
+    }
+    if problems.is_empty() { Ok(approvers) } else { Err(invalid(problems)) }
+}
+
+/// [`check_references`] for a save: the typed draft takes the owner and the source contract's
+/// stored facts.
+async fn references_for_save<C: ConnectionTrait>(
+    db: &C,
+    actor: &SessionUser,
+    organisation_id: i64,
+    uploaded: &[UploadedFile],
+    mut draft: ContractDraft,
+    typed: &mut TypedDraft,
+) -> Result<Vec<(u32, i64)>, AppError> {
+    let approvers = check_references(db, actor, organisation_id, uploaded, &mut draft, false).await?;
+    typed.owner = draft.owner;
+    if let SourceOrder::Contract { contract_id, document_number, service_end } = draft.source_order {
+        typed.source = TypedSource::Contract { contract_id, document_number, service_end };
+    }
+    Ok(approvers)
+}
+
+/// Creates a draft contract in the actor's organisation. Returns its id.
+pub async fn create(db: &DatabaseConnection, actor: &SessionUser, mut draft: ContractDraft) -> Result<i64, AppError> {
+    let org = actor.organisation_id;
+    let facts = ContractFacts { organisation_id: org, owner_user_id: actor.id, ..ContractFacts::default() };
+    if !allows(Some(actor), Action::Edit, &facts) {
+        return Err(AppError::Forbidden);
+    }
+    draft.document_number = None;
+    let mut typed = validate_save(&draft).map_err(invalid)?;
+    let approvers = references_for_save(db, actor, org, &[], draft, &mut typed).await?;
+    let priced = typed.price(&price_books::current(db).await?, None);
+    let owner = typed.owner.unwrap_or(actor.id);
+    let at = now();
+    let txn = db.begin().await?;
+    let id = db::insert_draft(&txn, org, actor.id, &typed, owner, priced.as_ref(), at).await?;
+    db::replace_children(&txn, id, &typed.lines, priced.as_ref(), &approvers).await?;
+    audit::record(&txn, at, Some(actor.id), "created", db::SUBJECT, id, &audit::Detail::default()).await?;
+    txn.commit().await?;
+    Ok(id)
+}
+
+/// Saves a draft (保存) over `version`. Refused with 409 when someone changed it since.
+pub async fn save(
+    db: &DatabaseConnection,
+    actor: &SessionUser,
+    id: i64,
+    version: i64,
+    draft: ContractDraft,
+) -> Result<(), AppError> {
+    let l = load_for(db, actor, id, Action::Edit).await?;
+    let status = l.status();
+    if !status.is_editable() {
+        return Err(not_editable(status));
+    }
+    if l.row.version != version {
+        return Err(stale());
+    }
+    let mut typed = validate_save(&draft).map_err(invalid)?;
+    let uploaded = db::uploaded_files(db, id).await?;
+    let approvers = references_for_save(db, actor, l.row.organisation_id, &uploaded, draft, &mut typed).await?;
+    let priced = typed.price(&price_books::current(db).await?, None);
+    let at = now();
+    let txn = db.begin().await?;
+    let mut am = db::blank_update();
+    db::set_values(&mut am, &typed, typed.owner.unwrap_or(l.row.owner_user_id));
+    db::set_totals(&mut am, priced.as_ref());
+    am.updated_at = Set(at);
+    if !db::guarded_update(&txn, id, version, am).await? {
+        return Err(stale());
+    }
+    db::replace_children(&txn, id, &typed.lines, priced.as_ref(), &approvers).await?;
+    audit::record(&txn, at, Some(actor.id), "saved", db::SUBJECT, id, &audit::Detail::default()).await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// Saves and submits for approval (保存并提交审批): the submit rules, the lines repriced by the
+/// server's quote engine (amounts sent by the client are never used), the document number on the
+/// first submission, and level 1 of a new approval round.
+pub async fn submit(
+    db: &DatabaseConnection,
+    actor: &SessionUser,
+    id: i64,
+    version: i64,
+    mut draft: ContractDraft,
+) -> Result<(), AppError> {
+    let l = load_for(db, actor, id, Action::Submit).await?;
+    let next = l.status().apply(ContractAction::Submit).map_err(conflict_of)?;
+    if l.row.version != version {
+        return Err(stale());
+    }
+    draft.document_number = None;
+    let book = price_books::current(db).await?;
+    let apps = settings::installed_apps(db).await?;
+    let uploaded = db::uploaded_files(db, id).await?;
+    // The references first: they fill in the source contract's stored end date the rules check.
+    let mut problems = Vec::new();
+    let approvers = match check_references(db, actor, l.row.organisation_id, &uploaded, &mut draft, true).await {
+        Ok(a) => a,
+        Err(AppError::Invalid { problems: p }) => {
+            problems = p;
+            Vec::new()
+        }
+        Err(e) => return Err(e),
+    };
+    // The sheet rules (PRODUCT.md §3 rules 2 and 5) read the userids stored from the sheet the
+    // draft names — when it is the contract's latest — never counts the client sent.
+    let sheet = match draft.userid_sheet {
+        Some(s) if latest(&uploaded, AttachmentKind::UseridSheet) == Some(s) => Some(db::sheet_facts(db, id).await?),
+        _ => None,
+    };
+    let ctx = SubmitContext { book: &book, installed_apps: &apps, sheet: sheet.as_ref() };
+    let submission = match submit_rules(&draft, &ctx) {
+        Ok(s) if problems.is_empty() => s,
+        Ok(_) => return Err(invalid(problems)),
+        Err(p) => {
+            problems.splice(0..0, p.into_iter().filter(Problem::is_error));
+            return Err(invalid(problems));
+        }
+    };
+    let typed = &submission.values;
+    let at = now();
+    let txn = db.begin().await?;
+    let mut am = db::blank_update();
+    db::set_values(&mut am, typed, typed.owner.unwrap_or(l.row.owner_user_id));
+    am.corp_id = Set(submission.corp_id.to_string());
+    am.userid_count_matches = Set(submission.quote.userid_count_matches.or(typed.userid_count_matches));
+    db::set_totals(&mut am, Some(&submission.quote));
+    db::set_status(&mut am, next, at);
+    am.approval_round = Set(l.row.approval_round + 1);
+    am.submitted_at = Set(Some(at));
+    if !db::guarded_update(&txn, id, version, am).await? {
+        return Err(stale());
+    }
+    if l.row.document_number.is_none() {
+        let number = db::next_document_number(&txn).await?;
+        db::set_document_number(&txn, id, number).await?;
+    }
+    db::replace_children(&txn, id, &typed.lines, Some(&submission.quote), &approvers).await?;
+    let detail =
+        audit::Detail { to: Some(next.code().to_owned()), from: Some(l.row.status.clone()), ..Default::default() };
+    audit::record(&txn, at, Some(actor.id), "submitted", db::SUBJECT, id, &detail).await?;
+    super::approvals::announce_submission(&txn, &l, id, next, actor.id).await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// The detail of a contract the actor may read, with what they may do to it.
+pub async fn get(db: &DatabaseConnection, actor: &SessionUser, id: i64) -> Result<ContractDto, AppError> {
+    let l = load_for(db, actor, id, Action::Read).await?;
+    let mut dto = contract_reads::detail(db, &l).await?;
+    let facts = l.facts();
+    dto.allowed = Action::ALL.into_iter().filter(|a| allows(Some(actor), *a, &facts)).collect();
+    Ok(dto)
+}
+
+/// The contracts the actor may see (the policy's [`visibility`]), filtered and paged.
+pub async fn list(db: &DatabaseConnection, actor: &SessionUser, f: &ContractFilter) -> Result<ContractPage, AppError> {
+    contract_reads::list(db, visibility(Some(actor)), f).await
+}

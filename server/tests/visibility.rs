@@ -1,0 +1,158 @@
+//! The access rule in one place: the contract list's SQL (`db::contract_reads::visible`, from the
+//! policy's `Visibility`) and `policy::allows(Read)` agree on generated contracts and actors, on
+//! SQLite and (with `TEST_DATABASE_URL`) PostgreSQL.
+
+mod support;
+
+use app::db::entities::{contract, contract_approver};
+use app::domain::contract::ContractStatus;
+use app::domain::policy::{Action, ContractFacts, allows};
+use app::models::{ContractFilter, Role, SessionUser};
+use proptest::prelude::*;
+use sea_orm::{ActiveModelTrait, DatabaseConnection, EntityTrait, Set};
+use std::collections::BTreeSet;
+use support::{TestDb, make_user};
+
+const STATUSES: [ContractStatus; 9] = [
+    ContractStatus::Draft,
+    ContractStatus::InApproval { level: 1 },
+    ContractStatus::InApproval { level: 2 },
+    ContractStatus::InApproval { level: 3 },
+    ContractStatus::Approved,
+    ContractStatus::Fulfilled,
+    ContractStatus::Rejected,
+    ContractStatus::Withdrawn,
+    ContractStatus::Cancelled,
+];
+
+/// A generated contract: its organisation (index), status (index) and, per level, the approver
+/// (index into the approving users: approvers, the admin, or a partner named as approver).
+type Spec = (usize, usize, Vec<Option<usize>>);
+
+struct World {
+    db: DatabaseConnection,
+    orgs: Vec<i64>,
+    actors: Vec<SessionUser>,
+    /// Users who may be named as approvers (approvers, the admin, and one partner).
+    approving: Vec<i64>,
+}
+
+async fn world(t: &TestDb) -> World {
+    let db = t.open().await;
+    let mut ids = Vec::new();
+    for (org, name, role) in [
+        ("甲", "pa1", Role::Partner),
+        ("甲", "pa2", Role::Partner),
+        ("乙", "pb1", Role::Partner),
+        ("丙", "pc1", Role::Partner),
+        ("厂商", "ap1", Role::Approver),
+        ("厂商", "ap2", Role::Approver),
+        ("厂商", "ap3", Role::Approver),
+        ("厂商", "boss", Role::Admin),
+    ] {
+        ids.push(make_user(&db, org, name, role).await);
+    }
+    let mut actors = Vec::new();
+    for id in &ids {
+        actors.push(app::db::accounts::session_user_by_id(&db, *id).await.unwrap().expect("active user"));
+    }
+    let mut orgs: Vec<i64> = actors.iter().map(|a| a.organisation_id).collect();
+    orgs.dedup();
+    let approving = vec![ids[4], ids[5], ids[6], ids[7], ids[0]];
+    World { db, orgs, actors, approving }
+}
+
+/// Replaces every contract with the generated ones; returns each one's policy facts by id.
+async fn populate(w: &World, specs: &[Spec]) -> Vec<(i64, ContractFacts)> {
+    contract_approver::Entity::delete_many().exec(&w.db).await.unwrap();
+    contract::Entity::delete_many().exec(&w.db).await.unwrap();
+    let now = chrono::Utc::now();
+    let mut out = Vec::new();
+    for (i, (org, status, levels)) in specs.iter().enumerate() {
+        let org = w.orgs[org % w.orgs.len()];
+        let owner = w.actors.iter().find(|a| a.organisation_id == org).map_or(w.actors[0].id, |a| a.id);
+        let status = STATUSES[status % STATUSES.len()];
+        let row = contract::ActiveModel {
+            organisation_id: Set(org),
+            owner_user_id: Set(owner),
+            created_by: Set(owner),
+            status: Set(status.code().to_owned()),
+            status_level: Set(status.level().map(|l| l as i32)),
+            version: Set(1),
+            approval_round: Set(1),
+            end_customer: Set(format!("客户{i}")),
+            corp_id: Set(String::new()),
+            corp_name: Set(String::new()),
+            lease_url: Set(String::new()),
+            installed_app: Set(String::new()),
+            remark: Set(String::new()),
+            source_kind: Set("none".to_owned()),
+            created_at: Set(now),
+            updated_at: Set(now + chrono::Duration::microseconds(i as i64)),
+            ..Default::default()
+        }
+        .insert(&w.db)
+        .await
+        .unwrap();
+        let mut approvers = Vec::new();
+        for (level, who) in levels.iter().enumerate() {
+            let Some(who) = who else { continue };
+            let user = w.approving[who % w.approving.len()];
+            let level = level as u32 + 1;
+            contract_approver::ActiveModel {
+                contract_id: Set(row.id),
+                level: Set(level as i32),
+                approver_user_id: Set(user),
+            }
+            .insert(&w.db)
+            .await
+            .unwrap();
+            approvers.push((level, user));
+        }
+        out.push((row.id, ContractFacts { organisation_id: org, owner_user_id: owner, status, approvers }));
+    }
+    out
+}
+
+/// Every id the list shows the actor, page by page.
+async fn listed(db: &DatabaseConnection, actor: &SessionUser) -> BTreeSet<i64> {
+    let mut seen = BTreeSet::new();
+    let mut cursor = None;
+    loop {
+        let filter = ContractFilter { limit: Some(7), cursor: cursor.clone(), ..ContractFilter::default() };
+        let page = app::services::contracts::list(db, actor, &filter).await.expect("list");
+        for item in &page.items {
+            assert!(seen.insert(item.id), "contract {} listed twice", item.id);
+        }
+        match page.next_cursor {
+            Some(c) => cursor = Some(c),
+            None => return seen,
+        }
+    }
+}
+
+fn spec() -> impl Strategy<Value = Spec> {
+    (0..3usize, 0..9usize, proptest::collection::vec(proptest::option::of(0..5usize), 0..4))
+}
+
+#[test]
+fn the_list_shows_exactly_what_the_policy_lets_each_actor_read() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let t = rt.block_on(TestDb::new());
+    let w = rt.block_on(world(&t));
+    let config = ProptestConfig { cases: 24, failure_persistence: None, ..ProptestConfig::default() };
+    proptest!(config, |(specs in proptest::collection::vec(spec(), 0..30))| {
+        rt.block_on(async {
+            let contracts = populate(&w, &specs).await;
+            for actor in &w.actors {
+                let expected: BTreeSet<i64> = contracts
+                    .iter()
+                    .filter(|(_, facts)| allows(Some(actor), Action::Read, facts))
+                    .map(|(id, _)| *id)
+                    .collect();
+                assert_eq!(listed(&w.db, actor).await, expected, "{} ({:?})", actor.username, actor.role);
+            }
+        });
+    });
+    rt.block_on(t.cleanup(w.db));
+}
