@@ -6,7 +6,7 @@
 
 use crate::domain::contract::ContractDraft;
 use crate::error::AppError;
-use crate::models::{ContractDto, ContractFilter, ContractPage, FlowDto, SessionUser};
+use crate::models::{ContractDto, ContractFilter, ContractPage, FlowDto};
 use leptos::prelude::*;
 use leptos::server_fn::codec::Json;
 
@@ -83,7 +83,7 @@ pub async fn submit_contract(id: i64, version: i64, draft: ContractDraft) -> Res
 #[cfg(feature = "ssr")]
 async fn after<F, Fut>(id: i64, run: F) -> Result<ContractDto, AppError>
 where
-    F: FnOnce(sea_orm::DatabaseConnection, SessionUser) -> Fut,
+    F: FnOnce(sea_orm::DatabaseConnection, crate::models::SessionUser) -> Fut,
     Fut: std::future::Future<Output = Result<(), AppError>>,
 {
     use super::ctx;
