@@ -9,6 +9,7 @@ use crate::storage::Store;
 use app::db::entities::{contract, user};
 use app::domain::attachment::AttachmentKind;
 use app::domain::contract::{ApprovalChoice, ContractDraft, CrmManagementType, DraftLine, PaymentMethod};
+use app::domain::policy::Action;
 use app::domain::{AccountKind, OrderType};
 use app::error::AppError;
 use app::models::{Role, SessionUser};
@@ -160,11 +161,8 @@ pub async fn load(db: &DatabaseConnection, store: &Store) -> Result<DemoReport, 
             use app::services::approvals;
             let approver = actor(db, ACCOUNTS[3 + level].username).await?;
             let v = version(db, id).await?;
-            if approve {
-                approvals::approve(db, &approver, id, v, text.to_owned()).await?;
-            } else {
-                approvals::reject(db, &approver, id, v, text.to_owned()).await?;
-            }
+            let action = if approve { Action::Approve } else { Action::Reject };
+            approvals::decide(db, &approver, id, v, action, text.to_owned()).await?;
         }
     }
     Ok(report)

@@ -18,29 +18,16 @@ pub struct Detail {
     pub to: Option<String>,
 }
 
-/// Records an event about a record (`subject_type`, `subject_id`).
-pub async fn record<C: ConnectionTrait>(
+/// Records an event about a record (`subject_type`, `subject_id`); `detail` is stored as JSON
+/// (a [`Detail`], or any other shape such as an upload's file facts).
+pub async fn record<C: ConnectionTrait, D: Serialize>(
     db: &C,
     at: DateTime<Utc>,
     actor: Option<i64>,
     action: &str,
     subject_type: &str,
     subject_id: i64,
-    detail: &Detail,
-) -> Result<(), DbErr> {
-    let detail = serde_json::to_value(detail).map_err(|e| DbErr::Custom(e.to_string()))?;
-    record_raw(db, at, actor, action, subject_type, subject_id, &detail).await
-}
-
-/// Records an event whose detail is any JSON value (e.g. an upload's file facts).
-pub async fn record_raw<C: ConnectionTrait>(
-    db: &C,
-    at: DateTime<Utc>,
-    actor: Option<i64>,
-    action: &str,
-    subject_type: &str,
-    subject_id: i64,
-    detail: &serde_json::Value,
+    detail: &D,
 ) -> Result<(), DbErr> {
     audit_event::ActiveModel {
         at: Set(at),
@@ -48,7 +35,7 @@ pub async fn record_raw<C: ConnectionTrait>(
         action: Set(action.to_owned()),
         subject_type: Set(subject_type.to_owned()),
         subject_id: Set(Some(subject_id)),
-        detail: Set(detail.to_string()),
+        detail: Set(serde_json::to_string(detail).map_err(|e| DbErr::Custom(e.to_string()))?),
         ..Default::default()
     }
     .insert(db)

@@ -92,34 +92,42 @@ where
     crate::services::contracts::get(&db, &user, id).await
 }
 
+/// A decision with words (see `services::approvals::decide`), answered with the contract.
+#[cfg(feature = "ssr")]
+async fn decided(
+    id: i64,
+    version: i64,
+    action: crate::domain::policy::Action,
+    text: String,
+) -> Result<ContractDto, AppError> {
+    use crate::services::approvals;
+    super::ctx::respond(
+        after(id, |db, u| async move { approvals::decide(&db, &u, id, version, action, text).await }).await,
+    )
+}
+
 /// 撤回: the owner's organisation takes a pending contract back.
 #[server(endpoint = "contracts/withdraw", input = Json)]
 pub async fn withdraw_contract(id: i64, version: i64, comment: String) -> Result<ContractDto, AppError> {
-    use crate::services::approvals;
-    super::ctx::respond(
-        after(id, |db, u| async move { approvals::withdraw(&db, &u, id, version, comment).await }).await,
-    )
+    decided(id, version, crate::domain::policy::Action::Withdraw, comment).await
 }
 
 /// 作废: void a contract that is not pending (after approval: admins only).
 #[server(endpoint = "contracts/cancel", input = Json)]
 pub async fn cancel_contract(id: i64, version: i64, comment: String) -> Result<ContractDto, AppError> {
-    use crate::services::approvals;
-    super::ctx::respond(after(id, |db, u| async move { approvals::cancel(&db, &u, id, version, comment).await }).await)
+    decided(id, version, crate::domain::policy::Action::Cancel, comment).await
 }
 
 /// 同意: the current level's approver approves.
 #[server(endpoint = "contracts/approve", input = Json)]
 pub async fn approve_contract(id: i64, version: i64, comment: String) -> Result<ContractDto, AppError> {
-    use crate::services::approvals;
-    super::ctx::respond(after(id, |db, u| async move { approvals::approve(&db, &u, id, version, comment).await }).await)
+    decided(id, version, crate::domain::policy::Action::Approve, comment).await
 }
 
 /// 驳回: the current level's approver returns it to the owner, with a reason.
 #[server(endpoint = "contracts/reject", input = Json)]
 pub async fn reject_contract(id: i64, version: i64, reason: String) -> Result<ContractDto, AppError> {
-    use crate::services::approvals;
-    super::ctx::respond(after(id, |db, u| async move { approvals::reject(&db, &u, id, version, reason).await }).await)
+    decided(id, version, crate::domain::policy::Action::Reject, reason).await
 }
 
 /// 开通: an admin records the WeCom order id, activation date and API expiry date.

@@ -24,48 +24,23 @@ enum Said {
     Fulfilment { wecom_order_id: String, activation_date: String, api_expiry_date: String },
 }
 
-/// 撤回: the owner's organisation takes a pending contract back.
-pub async fn withdraw(
+/// 撤回 withdraw, 作废 cancel, 同意 approve or 驳回 reject, with what the person wrote: the
+/// optional comment, or — for a rejection — the required reason.
+pub async fn decide(
     db: &DatabaseConnection,
     actor: &SessionUser,
     id: i64,
     version: i64,
-    comment: String,
+    action: Action,
+    text: String,
 ) -> Result<(), AppError> {
-    act(db, actor, id, version, Action::Withdraw, Said::Comment(comment)).await
-}
-
-/// 作废: void a contract that is not pending (after approval: admins only).
-pub async fn cancel(
-    db: &DatabaseConnection,
-    actor: &SessionUser,
-    id: i64,
-    version: i64,
-    comment: String,
-) -> Result<(), AppError> {
-    act(db, actor, id, version, Action::Cancel, Said::Comment(comment)).await
-}
-
-/// 同意: the current level's approver approves.
-pub async fn approve(
-    db: &DatabaseConnection,
-    actor: &SessionUser,
-    id: i64,
-    version: i64,
-    comment: String,
-) -> Result<(), AppError> {
-    act(db, actor, id, version, Action::Approve, Said::Comment(comment)).await
-}
-
-/// 驳回: the current level's approver returns it to the owner, with a reason.
-pub async fn reject(
-    db: &DatabaseConnection,
-    actor: &SessionUser,
-    id: i64,
-    version: i64,
-    reason: String,
-) -> Result<(), AppError> {
-    act(db, actor, id, version, Action::Reject, Said::Reason(reason)).await
+    let said = match action {
+        Action::Withdraw | Action::Cancel | Action::Approve => Said::Comment(text),
+        Action::Reject => Said::Reason(text),
+        // Not a move with words: a caller's mistake, refused rather than guessed.
+        _ => return Err(AppError::internal("approvals::decide", format!("{action:?} is not a decision"))),
+    };
+    act(db, actor, id, version, action, said).await
 }
 
 /// 开通: an admin records the WeCom order id, activation date and API expiry date.
