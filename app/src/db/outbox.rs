@@ -74,6 +74,14 @@ pub async fn claim<C: ConnectionTrait>(
     if any_due.into_tuple::<i64>().one(db).await?.is_none() {
         return Ok(Vec::new());
     }
+    let mut rows = returning(db, &claim_statement(worker, kinds, now, lease, limit)).await?;
+    rows.sort_by_key(|r| r.id);
+    Ok(rows)
+}
+
+/// `UPDATE … WHERE id IN (SELECT … FOR UPDATE SKIP LOCKED) AND due RETURNING *` (SQLite's
+/// query builder leaves out the lock clause, which SQLite has no use for).
+fn claim_statement(worker: &str, kinds: &[&str], now: DateTime<Utc>, lease: Duration, limit: u64) -> UpdateStatement {
     let pick = Query::select()
         .column(Column::Id)
         .from(Entity)
@@ -82,16 +90,13 @@ pub async fn claim<C: ConnectionTrait>(
         .limit(limit)
         .lock_with_behavior(LockType::Update, LockBehavior::SkipLocked)
         .to_owned();
-    let statement = Query::update()
+    Query::update()
         .table(Entity)
         .value(Column::ClaimedBy, worker)
         .value(Column::ClaimedUntil, now + lease)
         .cond_where(Condition::all().add(Column::Id.in_subquery(pick)).add(due(kinds, now)))
         .returning_all()
-        .to_owned();
-    let mut rows = returning(db, &statement).await?;
-    rows.sort_by_key(|r| r.id);
-    Ok(rows)
+        .to_owned()
 }
 
 async fn returning<C: ConnectionTrait>(db: &C, statement: &UpdateStatement) -> Result<Vec<Model>, DbErr> {
@@ -201,4 +206,21 @@ pub async fn dead<C: ConnectionTrait>(db: &C, limit: u64) -> Result<Vec<Model>, 
 pub async fn prune_done<C: ConnectionTrait>(db: &C, before: DateTime<Utc>) -> Result<u64, DbErr> {
     let result = Entity::delete_many().filter(Column::DoneAt.lt(before)).exec(db).await?;
     Ok(result.rows_affected)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sea_orm::DbBackend;
+
+    #[test]
+    fn the_claim_skips_locked_rows_on_postgres_and_is_one_statement_on_both() {
+        let statement = claim_statement("w1", &["contract.approved"], Utc::now(), Duration::seconds(60), 16);
+        let pg = DbBackend::Postgres.build(&statement).to_string();
+        assert!(pg.starts_with(r#"UPDATE "outbox" SET "claimed_by""#), "{pg}");
+        assert!(pg.contains("LIMIT 16 FOR UPDATE SKIP LOCKED)"), "{pg}");
+        assert!(pg.ends_with("RETURNING *"), "{pg}");
+        let sqlite = DbBackend::Sqlite.build(&statement).to_string();
+        assert!(sqlite.contains("LIMIT 16") && !sqlite.contains("FOR UPDATE"), "{sqlite}");
+    }
 }

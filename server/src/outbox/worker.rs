@@ -137,14 +137,17 @@ fn new_worker_id() -> String {
 pub struct Worker {
     id: String,
     db: DatabaseConnection,
-    handlers: Vec<Arc<dyn Handler>>,
+    /// Each handler with the kinds it takes.
+    handlers: Vec<(Arc<dyn Handler>, Vec<&'static str>)>,
+    /// Every kind some handler takes: the rows it claims.
     kinds: Vec<&'static str>,
     config: WorkerConfig,
 }
 
 impl Worker {
     pub fn new(db: DatabaseConnection, handlers: Vec<Arc<dyn Handler>>, config: WorkerConfig) -> Worker {
-        let mut kinds: Vec<&'static str> = handlers.iter().flat_map(|h| h.kinds()).collect();
+        let handlers: Vec<_> = handlers.into_iter().map(|h| (h.clone(), h.kinds())).collect();
+        let mut kinds: Vec<&'static str> = handlers.iter().flat_map(|(_, kinds)| kinds.iter().copied()).collect();
         kinds.sort_unstable();
         kinds.dedup();
         Worker { id: new_worker_id(), db, handlers, kinds, config }
@@ -204,7 +207,7 @@ impl Worker {
             Arc::new(Delivery { outbox_id: row.id, attempts: row.attempts, created_at: row.created_at, event });
         let deadline = tokio::time::Instant::now() + left;
         let mut failure: Option<Failure> = None;
-        for handler in self.handlers.iter().filter(|h| h.kinds().contains(&row.kind.as_str())) {
+        for (handler, _) in self.handlers.iter().filter(|(_, kinds)| kinds.contains(&row.kind.as_str())) {
             let (h, d) = (handler.clone(), delivery.clone());
             // Its own task: a panic in a handler fails this row, not the worker.
             let task = tokio::spawn(async move { h.handle(&d).await });
@@ -248,8 +251,9 @@ impl Worker {
         Ok(())
     }
 
-    /// Runs until `stop` turns true: a pass, then the next one after `poll` (or a wake-up, or at
-    /// once after a full batch). The first pass comes after one `poll`, or a wake-up.
+    /// Runs until `stop` turns true (or its sender is dropped): a pass, then the next one after
+    /// `poll` (or a wake-up, or at once after a full batch). The first pass comes after one
+    /// `poll`, or a wake-up.
     pub async fn run(self, mut stop: watch::Receiver<bool>, wake: Arc<Notify>) {
         let mut full = false;
         loop {
@@ -257,7 +261,7 @@ impl Worker {
                 tokio::select! {
                     () = tokio::time::sleep(self.config.poll) => {}
                     () = wake.notified() => {}
-                    _ = stop.changed() => {}
+                    changed = stop.changed() => if changed.is_err() { break }
                 }
             }
             if *stop.borrow() {
@@ -321,6 +325,7 @@ impl OutboxHandle {
     }
 
     /// Stops the worker: it finishes the row in hand, gives back the rest of its batch and ends.
+    /// (Dropping the handle stops it too, without waiting.)
     pub async fn stop(self) {
         self.stop.send(true).ok();
         let mut task = self.task;
