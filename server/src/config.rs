@@ -27,6 +27,9 @@ pub struct Config {
     pub payment_link_max_vouchers: u64,
     /// `PAYMENT_LINK_MAX_BYTES`: bytes of vouchers one payment link takes at most. Default 40 MiB.
     pub payment_link_max_bytes: u64,
+    /// `OUTBOX_POLL_MS`, `OUTBOX_LEASE_SECS`, `OUTBOX_BATCH`, `OUTBOX_BACKOFF_BASE_MS`,
+    /// `OUTBOX_BACKOFF_CAP_SECS`, `OUTBOX_MAX_ATTEMPTS`: the outbox worker (see `outbox::worker`).
+    pub outbox: crate::outbox::WorkerConfig,
 }
 
 /// Where attachment blobs are kept.
@@ -120,6 +123,7 @@ impl Config {
             connection_limits,
             payment_link_max_vouchers: positive(&get, "PAYMENT_LINK_MAX_VOUCHERS", DEFAULT_PAYMENT_LINK_MAX_VOUCHERS)?,
             payment_link_max_bytes: positive(&get, "PAYMENT_LINK_MAX_BYTES", DEFAULT_PAYMENT_LINK_MAX_BYTES)?,
+            outbox: crate::outbox::WorkerConfig::from_lookup(&get).map_err(ConfigError::Invalid)?,
         })
     }
 }

@@ -8,6 +8,7 @@ pub mod cli;
 pub mod config;
 pub mod demo;
 pub mod language;
+pub mod outbox;
 pub mod payment;
 pub mod security;
 pub mod serve;

@@ -9,6 +9,8 @@ pub mod contracts;
 pub mod entities;
 pub mod flows;
 pub mod migration;
+pub mod notifications;
+pub mod outbox;
 pub mod price_books;
 pub mod saved_quotes;
 pub mod settings;

@@ -8,6 +8,7 @@ pub mod actor;
 pub mod attachment;
 pub mod calendar;
 pub mod contract;
+pub mod event;
 pub mod ids;
 pub mod money;
 pub mod payment_link;

@@ -10,6 +10,7 @@ mod m20261129_000004_attachments;
 mod m20261129_000005_list_indexes;
 mod m20261129_000010_saved_quotes;
 mod m20261205_000011_throttles;
+mod m20261205_000012_outbox;
 
 pub struct Migrator;
 
@@ -24,6 +25,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000005_list_indexes::Migration),
             Box::new(m20261129_000010_saved_quotes::Migration),
             Box::new(m20261205_000011_throttles::Migration),
+            Box::new(m20261205_000012_outbox::Migration),
         ]
     }
 }

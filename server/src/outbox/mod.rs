@@ -1,0 +1,78 @@
+//! The outbox worker and its handlers: the side effects that follow a change, done after the
+//! change committed and never inside the request that made it.
+//!
+//! A service writes an [`Event`] with `app::db::outbox::enqueue` in the transaction that makes the
+//! change, so the event exists exactly when the change does. The [`worker::Worker`] polls the
+//! `outbox` table, claims due rows under a lease, hands each to every [`Handler`] that takes its
+//! kind, and then marks it done, or records the error and retries it later with exponential
+//! backoff (dead after a cap of attempts). A row is handled by one worker at a time, also with
+//! several server processes on one PostgreSQL; but a worker can die after a handler's effect and
+//! before the row is marked done, and a row can fail in one handler after another succeeded, so a
+//! handler may see the same event again and **must be idempotent** (keyed on
+//! [`Delivery::outbox_id`]). Effects are then exactly once; handling is at least once.
+//!
+//! - [`notify::Notifications`]: an in-app notification per recipient in the event's `notify`.
+
+pub mod notify;
+pub mod worker;
+
+use app::domain::event::Event;
+use chrono::{DateTime, Utc};
+use sea_orm::{DatabaseConnection, DbErr};
+use std::sync::Arc;
+
+pub use worker::{Backoff, OutboxHandle, Pass, Worker, WorkerConfig};
+
+/// Why a handler did not finish.
+#[derive(Debug, thiserror::Error)]
+pub enum HandlerError {
+    /// The database failed; tried again later.
+    #[error("database: {0}")]
+    Db(#[from] DbErr),
+    /// Anything else that may pass (a remote service down, a timeout); tried again later.
+    #[error("{0}")]
+    Retry(String),
+    /// Trying again cannot help (the remote service refused the request for good): the row is
+    /// marked dead at once, with this error.
+    #[error("{0} (not retried)")]
+    Permanent(String),
+}
+
+/// One event handed to handlers.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Delivery {
+    /// The outbox row: the key that makes a handler idempotent.
+    pub outbox_id: i64,
+    /// Failed attempts before this one.
+    pub attempts: i32,
+    /// When the event was written (with the change).
+    pub created_at: DateTime<Utc>,
+    pub event: Event,
+}
+
+/// A side effect of events.
+#[async_trait::async_trait]
+pub trait Handler: Send + Sync {
+    /// A short stable name, for logs and the recorded error.
+    fn name(&self) -> &'static str;
+    /// The event kinds (`Event::kind()`) it acts on. A worker claims only rows of kinds one of its
+    /// handlers takes, so a kind no running process knows waits for one that does.
+    fn kinds(&self) -> Vec<&'static str>;
+    /// Does the effect for one event. It may run more than once for the same
+    /// [`Delivery::outbox_id`] (after a crash, or when another handler of the event failed) and
+    /// must then not do the effect twice.
+    async fn handle(&self, delivery: &Delivery) -> Result<(), HandlerError>;
+}
+
+/// The handlers the server runs.
+pub fn default_handlers(db: &DatabaseConnection) -> Vec<Arc<dyn Handler>> {
+    vec![Arc::new(notify::Notifications::new(db.clone()))]
+}
+
+/// Starts the server's outbox worker with the default handlers (`serve` does, at start-up);
+/// [`OutboxHandle::stop`] it on shutdown.
+pub fn start(db: &DatabaseConnection, config: &WorkerConfig) -> OutboxHandle {
+    let worker = Worker::new(db.clone(), default_handlers(db), config.clone());
+    tracing::info!(worker = worker.id(), poll_ms = config.poll.as_millis() as u64, "outbox worker started");
+    worker::spawn(worker)
+}

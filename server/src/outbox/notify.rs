@@ -1,0 +1,61 @@
+//! The first handler: an in-app notification for each user the event names in `notify`, all in
+//! one transaction per event. Idempotent: a notification is unique per outbox event and recipient,
+//! so handling the same event again writes nothing new.
+
+use super::{Delivery, Handler, HandlerError};
+use app::db::notifications::{self, NewNotification};
+use sea_orm::{DatabaseConnection, TransactionTrait};
+
+pub struct Notifications {
+    db: DatabaseConnection,
+}
+
+impl Notifications {
+    pub fn new(db: DatabaseConnection) -> Notifications {
+        Notifications { db }
+    }
+}
+
+#[async_trait::async_trait]
+impl Handler for Notifications {
+    fn name(&self) -> &'static str {
+        "notifications"
+    }
+
+    fn kinds(&self) -> Vec<&'static str> {
+        app::domain::event::KINDS.to_vec()
+    }
+
+    async fn handle(&self, delivery: &Delivery) -> Result<(), HandlerError> {
+        let event = &delivery.event;
+        let header = event.header();
+        let mut wanted = header.notify.clone();
+        wanted.sort_unstable();
+        wanted.dedup();
+        if wanted.is_empty() {
+            return Ok(());
+        }
+        let txn = self.db.begin().await?;
+        let recipients = notifications::existing_users(&txn, &wanted).await?;
+        if recipients.len() < wanted.len() {
+            let missing: Vec<i64> = wanted.iter().copied().filter(|id| !recipients.contains(id)).collect();
+            tracing::warn!(outbox_id = delivery.outbox_id, ?missing, "notification recipients not found; skipped");
+        }
+        for recipient in recipients {
+            notifications::insert(
+                &txn,
+                &NewNotification {
+                    recipient_user_id: recipient,
+                    kind: event.kind(),
+                    contract_id: Some(header.contract_id),
+                    text: event.text(),
+                    outbox_id: Some(delivery.outbox_id),
+                    created_at: delivery.created_at,
+                },
+            )
+            .await?;
+        }
+        txn.commit().await?;
+        Ok(())
+    }
+}
