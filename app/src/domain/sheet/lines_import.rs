@@ -5,14 +5,15 @@
 //! start, end = start + months − 1 day when both are given); the contract's own validation prices
 //! the lines and applies the order rules. A 小计 / 合计 row (as in an exported order) is skipped.
 
+use super::cells::{KindNames, column_cell, parse_date, row_field, shown, whole_number};
 use super::columns::{ColumnSpec, find_header, normalize};
 use super::limits;
-use super::read::{Cell, Row, Workbook, excel_serial_to_date, read_workbook_inner};
+use super::read::{Cell, Row, Workbook, read_workbook_inner};
 use crate::domain::contract::DraftLine;
 use crate::domain::ids::trim_all;
 use crate::domain::period::end_of;
 use crate::domain::price_book::{AccountKind, limits as quote_limits};
-use crate::domain::problem::{Problem, indexed};
+use crate::domain::problem::Problem;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
@@ -137,10 +138,6 @@ pub fn import_lines(bytes: &[u8]) -> ImportedLines {
     }
 }
 
-fn field(row: u32, column: &str) -> String {
-    indexed("sheet.rows", row as usize, column)
-}
-
 /// Reads product lines from an already read workbook.
 pub fn import_lines_from(workbook: &Workbook) -> ImportedLines {
     let header = match find_header(workbook, &LINE_COLUMNS) {
@@ -160,7 +157,7 @@ pub fn import_lines_from(workbook: &Workbook) -> ImportedLines {
     let sheet = &workbook.sheets[header.sheet];
     let rows = sheet.rows[header.row_index + 1..].iter().filter(|r| !r.is_blank());
     for row in rows {
-        let cell = |i: usize| header.column(i).map_or(&super::read::EMPTY, |c| row.cell(c));
+        let cell = |i: usize| column_cell(&header, row, i);
         if is_total_row(row) || row_is_empty(row, &header.columns) {
             continue;
         }
@@ -204,47 +201,14 @@ fn row_is_empty(row: &Row, columns: &[Option<usize>]) -> bool {
 
 /// Reads 企业微信基础接口 / 基础 / basic and 企业微信互通接口 / 互通 / interop.
 pub fn parse_product(text: &str) -> Option<AccountKind> {
-    let n = normalize(text);
-    const BASIC: [&str; 7] =
-        ["企业微信基础接口", "基础接口", "基础", "基础账号", "基础帐号", "basic", "企业微信基础账号"];
-    const INTEROP: [&str; 7] =
-        ["企业微信互通接口", "互通接口", "互通", "互通账号", "互通帐号", "interop", "企业微信互通账号"];
-    if BASIC.contains(&n.as_str()) {
-        Some(AccountKind::Basic)
-    } else if INTEROP.contains(&n.as_str()) {
-        Some(AccountKind::Interop)
-    } else {
-        None
-    }
+    PRODUCT_NAMES.kind_of(text)
 }
 
-/// A whole number from a cell: `10`, `10.00` (how the order form shows quantities), `1,000`.
-fn whole_number(cell: &Cell) -> Option<Result<u64, ()>> {
-    let value = match cell {
-        Cell::Empty => return None,
-        Cell::Int(i) => return Some(u64::try_from(*i).map_err(|_| ())),
-        Cell::Number(n) => *n,
-        Cell::Text(t) => {
-            let t: String = trim_all(t).chars().filter(|c| !matches!(c, ',' | '，')).collect();
-            if t.is_empty() {
-                return None;
-            }
-            if !t.bytes().all(|b| b.is_ascii_digit() || b == b'.') {
-                return Some(Err(()));
-            }
-            match t.parse::<f64>() {
-                Ok(v) => v,
-                Err(_) => return Some(Err(())),
-            }
-        }
-        _ => return Some(Err(())),
-    };
-    if value.is_finite() && value >= 0.0 && value.fract() == 0.0 && value < 1e15 {
-        Some(Ok(value as u64))
-    } else {
-        Some(Err(()))
-    }
-}
+/// How a product column names the kinds.
+const PRODUCT_NAMES: KindNames = KindNames {
+    basic: &["企业微信基础接口", "基础接口", "基础", "基础账号", "基础帐号", "basic", "企业微信基础账号"],
+    interop: &["企业微信互通接口", "互通接口", "互通", "互通账号", "互通帐号", "interop", "企业微信互通账号"],
+};
 
 /// Months from `12`, `12个月`, `12月`, `1年`.
 fn months_value(cell: &Cell) -> Option<Result<u64, ()>> {
@@ -260,58 +224,11 @@ fn months_value(cell: &Cell) -> Option<Result<u64, ()>> {
     whole_number(cell)
 }
 
-/// A date from a date cell, an Excel serial number, or text `YYYY-MM-DD`, `YYYY/MM/DD`,
-/// `YYYY.MM.DD`, `YYYY年M月D日`, `YYYYMMDD` (a time after the date is ignored).
-pub fn parse_date(cell: &Cell) -> Option<Result<NaiveDate, ()>> {
-    match cell {
-        Cell::Empty => None,
-        Cell::Date(d) => Some(Ok(*d)),
-        Cell::Number(n) => Some(excel_serial_to_date(*n).ok_or(())),
-        Cell::Int(i) => Some(excel_serial_to_date(*i as f64).ok_or(())),
-        Cell::Text(t) => {
-            let t = trim_all(t);
-            if t.is_empty() {
-                return None;
-            }
-            Some(parse_date_text(t).ok_or(()))
-        }
-        _ => Some(Err(())),
-    }
-}
-
-fn parse_date_text(t: &str) -> Option<NaiveDate> {
-    let date_part = t.split([' ', 'T']).next().unwrap_or(t);
-    if date_part.len() == 8 && date_part.bytes().all(|b| b.is_ascii_digit()) {
-        return NaiveDate::parse_from_str(date_part, "%Y%m%d").ok();
-    }
-    if (1..=6).contains(&date_part.len()) && date_part.bytes().all(|b| b.is_ascii_digit()) {
-        return excel_serial_to_date(date_part.parse::<f64>().ok()?);
-    }
-    let unified: String = date_part
-        .trim_end_matches('日')
-        .chars()
-        .map(|c| if matches!(c, '/' | '.' | '年' | '月') { '-' } else { c })
-        .collect();
-    NaiveDate::parse_from_str(&unified, "%Y-%m-%d").ok()
-}
-
-fn cell_shown(cell: &Cell) -> String {
-    match cell {
-        Cell::Text(t) => trim_all(t).to_owned(),
-        Cell::Number(n) => n.to_string(),
-        Cell::Int(i) => i.to_string(),
-        Cell::Bool(b) => b.to_string(),
-        Cell::Date(d) => d.to_string(),
-        Cell::Error(e) => e.clone(),
-        Cell::Empty => String::new(),
-    }
-}
-
 fn read_line<'c>(row: &Row, cell: &dyn Fn(usize) -> &'c Cell, problems: &mut Vec<Problem>) -> Option<ImportedLine> {
     let n = row.number;
     let before = problems.len();
     let mut err = |column: &str, code: &str, zh: String, en: String| {
-        problems.push(Problem::error(field(n, column), code, format!("第{n}行：{zh}"), format!("Row {n}: {en}")));
+        problems.push(Problem::error(row_field(n, column), code, format!("第{n}行：{zh}"), format!("Row {n}: {en}")));
     };
 
     let kind = match cell(PRODUCT) {
@@ -320,7 +237,7 @@ fn read_line<'c>(row: &Row, cell: &dyn Fn(usize) -> &'c Cell, problems: &mut Vec
             None
         }
         c => {
-            let shown = cell_shown(c);
+            let shown = shown(c);
             let kind = parse_product(&shown);
             if kind.is_none() {
                 err(
@@ -353,7 +270,7 @@ fn read_line<'c>(row: &Row, cell: &dyn Fn(usize) -> &'c Cell, problems: &mut Vec
             None
         }
         Some(Err(())) => {
-            let shown = cell_shown(cell(QUANTITY));
+            let shown = shown(cell(QUANTITY));
             err(
                 "quantity",
                 "line_quantity_invalid",
@@ -376,7 +293,7 @@ fn read_line<'c>(row: &Row, cell: &dyn Fn(usize) -> &'c Cell, problems: &mut Vec
         }
         Some(Ok(d)) => Some(d),
         Some(Err(())) => {
-            let shown = cell_shown(cell(START));
+            let shown = shown(cell(START));
             err(
                 "service_start",
                 "line_start_invalid",
@@ -401,7 +318,7 @@ fn read_line<'c>(row: &Row, cell: &dyn Fn(usize) -> &'c Cell, problems: &mut Vec
             None
         }
         Some(Err(())) => {
-            let shown = cell_shown(cell(MONTHS));
+            let shown = shown(cell(MONTHS));
             err(
                 "months",
                 "line_months_invalid",
@@ -416,7 +333,7 @@ fn read_line<'c>(row: &Row, cell: &dyn Fn(usize) -> &'c Cell, problems: &mut Vec
         None => None,
         Some(Ok(d)) => Some(d),
         Some(Err(())) => {
-            let shown = cell_shown(cell(END));
+            let shown = shown(cell(END));
             err(
                 "service_end",
                 "line_end_invalid",
@@ -466,7 +383,7 @@ fn read_line<'c>(row: &Row, cell: &dyn Fn(usize) -> &'c Cell, problems: &mut Vec
     let description = match cell(DESCRIPTION) {
         c if c.is_blank() => None,
         c => {
-            let mut d = cell_shown(c);
+            let mut d = shown(c);
             super::read::clip_in_place(&mut d, limits::MAX_CELL_TEXT_BYTES);
             Some(d)
         }

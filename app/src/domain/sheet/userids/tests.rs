@@ -1,7 +1,9 @@
 //! Tests of the userid sheet check.
 
-use super::super::read::{Sheet, SheetFormat};
+use super::super::read::{Cell, Sheet, SheetFormat};
+use super::row::looks_scientific;
 use super::*;
+use crate::domain::sheet::cells::integral_number_text;
 
 const CORP: &str = "ww69c04360d53da8b7";
 const OTHER: &str = "wx0123456789abcdef";
