@@ -5,14 +5,15 @@
 //! start, end = start + months − 1 day when both are given); the contract's own validation prices
 //! the lines and applies the order rules. A 小计 / 合计 row (as in an exported order) is skipped.
 
+use super::cells::{KindNames, column_cell, parse_date, row_field, shown, whole_number};
 use super::columns::{ColumnSpec, find_header, normalize};
 use super::limits;
-use super::read::{Cell, Row, Workbook, excel_serial_to_date, read_workbook_inner};
+use super::read::{Cell, Row, Workbook, read_workbook_inner};
 use crate::domain::contract::DraftLine;
 use crate::domain::ids::trim_all;
 use crate::domain::period::end_of;
 use crate::domain::price_book::{AccountKind, limits as quote_limits};
-use crate::domain::problem::{Problem, indexed};
+use crate::domain::problem::Problem;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
@@ -137,10 +138,6 @@ pub fn import_lines(bytes: &[u8]) -> ImportedLines {
     }
 }
 
-fn field(row: u32, column: &str) -> String {
-    indexed("sheet.rows", row as usize, column)
-}
-
 /// Reads product lines from an already read workbook.
 pub fn import_lines_from(workbook: &Workbook) -> ImportedLines {
     let header = match find_header(workbook, &LINE_COLUMNS) {
@@ -160,7 +157,7 @@ pub fn import_lines_from(workbook: &Workbook) -> ImportedLines {
     let sheet = &workbook.sheets[header.sheet];
     let rows = sheet.rows[header.row_index + 1..].iter().filter(|r| !r.is_blank());
     for row in rows {
-        let cell = |i: usize| header.column(i).map_or(&super::read::EMPTY, |c| row.cell(c));
+        let cell = |i: usize| column_cell(&header, row, i);
         if is_total_row(row) || row_is_empty(row, &header.columns) {
             continue;
         }
@@ -204,47 +201,14 @@ fn row_is_empty(row: &Row, columns: &[Option<usize>]) -> bool {
 
 /// Reads 企业微信基础接口 / 基础 / basic and 企业微信互通接口 / 互通 / interop.
 pub fn parse_product(text: &str) -> Option<AccountKind> {
-    let n = normalize(text);
-    const BASIC: [&str; 7] =
-        ["企业微信基础接口", "基础接口", "基础", "基础账号", "基础帐号", "basic", "企业微信基础账号"];
-    const INTEROP: [&str; 7] =
-        ["企业微信互通接口", "互通接口", "互通", "互通账号", "互通帐号", "interop", "企业微信互通账号"];
-    if BASIC.contains(&n.as_str()) {
-        Some(AccountKind::Basic)
-    } else if INTEROP.contains(&n.as_str()) {
-        Some(AccountKind::Interop)
-    } else {
-        None
-    }
+    PRODUCT_NAMES.kind_of(text)
 }
 
-/// A whole number from a cell: `10`, `10.00` (how the order form shows quantities), `1,000`.
-fn whole_number(cell: &Cell) -> Option<Result<u64, ()>> {
-    let value = match cell {
-        Cell::Empty => return None,
-        Cell::Int(i) => return Some(u64::try_from(*i).map_err(|_| ())),
-        Cell::Number(n) => *n,
-        Cell::Text(t) => {
-            let t: String = trim_all(t).chars().filter(|c| !matches!(c, ',' | '，')).collect();
-            if t.is_empty() {
-                return None;
-            }
-            if !t.bytes().all(|b| b.is_ascii_digit() || b == b'.') {
-                return Some(Err(()));
-            }
-            match t.parse::<f64>() {
-                Ok(v) => v,
-                Err(_) => return Some(Err(())),
-            }
-        }
-        _ => return Some(Err(())),
-    };
-    if value.is_finite() && value >= 0.0 && value.fract() == 0.0 && value < 1e15 {
-        Some(Ok(value as u64))
-    } else {
-        Some(Err(()))
-    }
-}
+/// How a product column names the kinds.
+const PRODUCT_NAMES: KindNames = KindNames {
+    basic: &["企业微信基础接口", "基础接口", "基础", "基础账号", "基础帐号", "basic", "企业微信基础账号"],
+    interop: &["企业微信互通接口", "互通接口", "互通", "互通账号", "互通帐号", "interop", "企业微信互通账号"],
+};
 
 /// Months from `12`, `12个月`, `12月`, `1年`.
 fn months_value(cell: &Cell) -> Option<Result<u64, ()>> {
@@ -260,58 +224,11 @@ fn months_value(cell: &Cell) -> Option<Result<u64, ()>> {
     whole_number(cell)
 }
 
-/// A date from a date cell, an Excel serial number, or text `YYYY-MM-DD`, `YYYY/MM/DD`,
-/// `YYYY.MM.DD`, `YYYY年M月D日`, `YYYYMMDD` (a time after the date is ignored).
-pub fn parse_date(cell: &Cell) -> Option<Result<NaiveDate, ()>> {
-    match cell {
-        Cell::Empty => None,
-        Cell::Date(d) => Some(Ok(*d)),
-        Cell::Number(n) => Some(excel_serial_to_date(*n).ok_or(())),
-        Cell::Int(i) => Some(excel_serial_to_date(*i as f64).ok_or(())),
-        Cell::Text(t) => {
-            let t = trim_all(t);
-            if t.is_empty() {
-                return None;
-            }
-            Some(parse_date_text(t).ok_or(()))
-        }
-        _ => Some(Err(())),
-    }
-}
-
-fn parse_date_text(t: &str) -> Option<NaiveDate> {
-    let date_part = t.split([' ', 'T']).next().unwrap_or(t);
-    if date_part.len() == 8 && date_part.bytes().all(|b| b.is_ascii_digit()) {
-        return NaiveDate::parse_from_str(date_part, "%Y%m%d").ok();
-    }
-    if (1..=6).contains(&date_part.len()) && date_part.bytes().all(|b| b.is_ascii_digit()) {
-        return excel_serial_to_date(date_part.parse::<f64>().ok()?);
-    }
-    let unified: String = date_part
-        .trim_end_matches('日')
-        .chars()
-        .map(|c| if matches!(c, '/' | '.' | '年' | '月') { '-' } else { c })
-        .collect();
-    NaiveDate::parse_from_str(&unified, "%Y-%m-%d").ok()
-}
-
-fn cell_shown(cell: &Cell) -> String {
-    match cell {
-        Cell::Text(t) => trim_all(t).to_owned(),
-        Cell::Number(n) => n.to_string(),
-        Cell::Int(i) => i.to_string(),
-        Cell::Bool(b) => b.to_string(),
-        Cell::Date(d) => d.to_string(),
-        Cell::Error(e) => e.clone(),
-        Cell::Empty => String::new(),
-    }
-}
-
 fn read_line<'c>(row: &Row, cell: &dyn Fn(usize) -> &'c Cell, problems: &mut Vec<Problem>) -> Option<ImportedLine> {
     let n = row.number;
     let before = problems.len();
     let mut err = |column: &str, code: &str, zh: String, en: String| {
-        problems.push(Problem::error(field(n, column), code, format!("第{n}行：{zh}"), format!("Row {n}: {en}")));
+        problems.push(Problem::error(row_field(n, column), code, format!("第{n}行：{zh}"), format!("Row {n}: {en}")));
     };
 
     let kind = match cell(PRODUCT) {
@@ -320,7 +237,7 @@ fn read_line<'c>(row: &Row, cell: &dyn Fn(usize) -> &'c Cell, problems: &mut Vec
             None
         }
         c => {
-            let shown = cell_shown(c);
+            let shown = shown(c);
             let kind = parse_product(&shown);
             if kind.is_none() {
                 err(
@@ -353,7 +270,7 @@ fn read_line<'c>(row: &Row, cell: &dyn Fn(usize) -> &'c Cell, problems: &mut Vec
             None
         }
         Some(Err(())) => {
-            let shown = cell_shown(cell(QUANTITY));
+            let shown = shown(cell(QUANTITY));
             err(
                 "quantity",
                 "line_quantity_invalid",
@@ -376,7 +293,7 @@ fn read_line<'c>(row: &Row, cell: &dyn Fn(usize) -> &'c Cell, problems: &mut Vec
         }
         Some(Ok(d)) => Some(d),
         Some(Err(())) => {
-            let shown = cell_shown(cell(START));
+            let shown = shown(cell(START));
             err(
                 "service_start",
                 "line_start_invalid",
@@ -401,7 +318,7 @@ fn read_line<'c>(row: &Row, cell: &dyn Fn(usize) -> &'c Cell, problems: &mut Vec
             None
         }
         Some(Err(())) => {
-            let shown = cell_shown(cell(MONTHS));
+            let shown = shown(cell(MONTHS));
             err(
                 "months",
                 "line_months_invalid",
@@ -416,7 +333,7 @@ fn read_line<'c>(row: &Row, cell: &dyn Fn(usize) -> &'c Cell, problems: &mut Vec
         None => None,
         Some(Ok(d)) => Some(d),
         Some(Err(())) => {
-            let shown = cell_shown(cell(END));
+            let shown = shown(cell(END));
             err(
                 "service_end",
                 "line_end_invalid",
@@ -466,7 +383,7 @@ fn read_line<'c>(row: &Row, cell: &dyn Fn(usize) -> &'c Cell, problems: &mut Vec
     let description = match cell(DESCRIPTION) {
         c if c.is_blank() => None,
         c => {
-            let mut d = cell_shown(c);
+            let mut d = shown(c);
             super::read::clip_in_place(&mut d, limits::MAX_CELL_TEXT_BYTES);
             Some(d)
         }
@@ -483,206 +400,5 @@ fn read_line<'c>(row: &Row, cell: &dyn Fn(usize) -> &'c Cell, problems: &mut Vec
 }
 
 #[cfg(test)]
-mod tests {
-    use super::super::read::{Sheet, SheetFormat};
-    use super::*;
-
-    fn t(s: &str) -> Cell {
-        if s.is_empty() { Cell::Empty } else { Cell::Text(s.to_owned()) }
-    }
-
-    fn d(y: i32, m: u32, dd: u32) -> NaiveDate {
-        NaiveDate::from_ymd_opt(y, m, dd).unwrap()
-    }
-
-    fn wb(rows: Vec<Vec<Cell>>) -> Workbook {
-        let rows = rows.into_iter().enumerate().map(|(i, cells)| Row { number: i as u32 + 1, cells }).collect();
-        Workbook { format: SheetFormat::Xlsx, text_encoding: None, sheets: vec![Sheet { name: "S".into(), rows }] }
-    }
-
-    fn header() -> Vec<Cell> {
-        ["#", "*产品名称", "*数量", "*服务开始日期", "*服务到期日", "月数", "描述"].iter().map(|s| t(s)).collect()
-    }
-
-    fn codes(r: &ImportedLines) -> Vec<&str> {
-        r.problems.iter().map(|p| p.code.as_str()).collect()
-    }
-
-    fn imported(
-        row: u32,
-        kind: AccountKind,
-        quantity: u32,
-        months: Option<u32>,
-        end: Option<NaiveDate>,
-    ) -> ImportedLine {
-        ImportedLine { row, kind, quantity, service_start: d(2027, 1, 1), months, service_end: end, description: None }
-    }
-
-    #[test]
-    fn an_imported_line_becomes_a_form_line_with_its_service_end() {
-        let by_months = imported(2, AccountKind::Interop, 8, Some(12), None).to_draft_line();
-        assert_eq!(by_months.kind, Some(AccountKind::Interop));
-        assert_eq!((by_months.quantity.as_str(), by_months.service_start.as_str()), ("8", "2027-01-01"));
-        assert_eq!(by_months.service_end, "2027-12-31");
-        assert_eq!(by_months.invoice, None, "是否开票 is not in the sheet: the user chooses it");
-        let by_end = imported(3, AccountKind::Basic, 1, None, Some(d(2027, 6, 30))).to_draft_line();
-        assert_eq!(by_end.service_end, "2027-06-30");
-    }
-
-    #[test]
-    fn imported_lines_take_the_place_of_blank_rows_and_follow_filled_ones() {
-        let filled = DraftLine { quantity: "5".into(), ..DraftLine::default() };
-        let new = [imported(2, AccountKind::Basic, 10, Some(12), None)];
-        let lines = add_imported_lines(&[DraftLine::default()], &new).unwrap();
-        assert_eq!(lines.len(), 1);
-        assert_eq!(lines[0].quantity, "10");
-        let lines = add_imported_lines(&[filled.clone(), DraftLine::default()], &new).unwrap();
-        assert_eq!(lines.iter().map(|l| l.quantity.as_str()).collect::<Vec<_>>(), ["5", "10"]);
-    }
-
-    #[test]
-    fn an_import_past_the_line_limit_changes_nothing_and_says_so() {
-        let filled = DraftLine { quantity: "5".into(), ..DraftLine::default() };
-        let current = vec![filled; quote_limits::MAX_LINES - 1];
-        let two =
-            [imported(2, AccountKind::Basic, 1, Some(12), None), imported(3, AccountKind::Basic, 1, Some(12), None)];
-        let p = add_imported_lines(&current, &two).unwrap_err();
-        assert_eq!((p.field.as_str(), p.code.as_str()), ("lines", "lines_too_many"));
-        assert!(p.message(crate::domain::problem::Lang::Zh).contains("请先删除不需要的行"));
-        assert_eq!(add_imported_lines(&current, &two[..1]).unwrap().len(), quote_limits::MAX_LINES);
-    }
-
-    #[test]
-    fn the_seed_order_table_imports() {
-        let r = import_lines_from(&wb(vec![
-            header(),
-            vec![
-                t("1"),
-                t("企业微信基础接口"),
-                Cell::Number(1.0),
-                t("2024-07-15"),
-                t("2025-07-14"),
-                Cell::Empty,
-                t("首年"),
-            ],
-            vec![t("2"), t("互通"), t("10.00"), Cell::Date(d(2024, 8, 1)), Cell::Empty, t("12个月")],
-            vec![t("小计"), Cell::Empty, Cell::Number(11.0)],
-        ]));
-        assert!(r.problems.is_empty(), "{:?}", r.problems);
-        assert_eq!(r.header_row, 1);
-        assert_eq!(
-            r.lines[0],
-            ImportedLine {
-                row: 2,
-                kind: AccountKind::Basic,
-                quantity: 1,
-                service_start: d(2024, 7, 15),
-                months: None,
-                service_end: Some(d(2025, 7, 14)),
-                description: Some("首年".into()),
-            }
-        );
-        assert_eq!((r.lines[1].kind, r.lines[1].quantity, r.lines[1].months), (AccountKind::Interop, 10, Some(12)));
-    }
-
-    #[test]
-    fn dates_are_read_from_cells_serials_and_text() {
-        for (cell, want) in [
-            (Cell::Date(d(2024, 7, 15)), d(2024, 7, 15)),
-            (Cell::Number(45488.0), d(2024, 7, 15)),
-            (Cell::Int(45488), d(2024, 7, 15)),
-            (t("45488"), d(2024, 7, 15)),
-            (t("2024/7/15"), d(2024, 7, 15)),
-            (t("2024.07.15"), d(2024, 7, 15)),
-            (t("2024年7月15日"), d(2024, 7, 15)),
-            (t("20240715"), d(2024, 7, 15)),
-            (t("2024-07-15 00:00:00"), d(2024, 7, 15)),
-            (t("2024-07-15T08:00:00"), d(2024, 7, 15)),
-        ] {
-            assert_eq!(parse_date(&cell), Some(Ok(want)), "{cell:?}");
-        }
-        for bad in [t("next week"), t("2024-13-01"), Cell::Number(13.0), Cell::Bool(true)] {
-            assert_eq!(parse_date(&bad), Some(Err(())), "{bad:?}");
-        }
-        assert_eq!(parse_date(&t(" ")), None);
-    }
-
-    #[test]
-    fn products_quantities_and_months_in_their_usual_spellings() {
-        assert_eq!(parse_product("企业微信互通接口"), Some(AccountKind::Interop));
-        assert_eq!(parse_product(" basic "), Some(AccountKind::Basic));
-        assert_eq!(parse_product("企业微信"), None);
-        assert_eq!(whole_number(&t("1,000")), Some(Ok(1000)));
-        assert_eq!(whole_number(&t("1.5")), Some(Err(())));
-        assert_eq!(whole_number(&t("-3")), Some(Err(())));
-        assert_eq!(months_value(&t("2年")), Some(Ok(24)));
-        assert_eq!(months_value(&t("6月")), Some(Ok(6)));
-    }
-
-    #[test]
-    fn every_bad_value_is_reported_with_row_and_column() {
-        let r = import_lines_from(&wb(vec![
-            header(),
-            vec![t("1"), t("高级接口"), t("十"), t("明天"), t("后天"), t("0")],
-            vec![t("2"), Cell::Empty, Cell::Number(0.0), Cell::Empty, Cell::Empty, Cell::Empty, t("x")],
-            vec![t("3"), t("基础"), Cell::Number(5.0), t("2024-07-15"), t("2024-07-01")],
-            vec![t("4"), t("基础"), Cell::Number(5.0), t("2024-07-15"), t("2025-07-15"), Cell::Int(12)],
-            vec![t("5"), t("基础"), Cell::Number(2_000_000.0), t("2024-07-15"), Cell::Empty, Cell::Int(200)],
-        ]));
-        assert!(r.lines.is_empty());
-        assert_eq!(
-            codes(&r),
-            [
-                "line_product_invalid",
-                "line_quantity_invalid",
-                "line_start_invalid",
-                "line_months_out_of_range",
-                "line_end_invalid",
-                "line_product_missing",
-                "line_quantity_out_of_range",
-                "line_start_missing",
-                "line_term_missing",
-                "line_end_before_start",
-                "line_end_months_mismatch",
-                "line_quantity_out_of_range",
-                "line_months_out_of_range",
-            ]
-        );
-        let p = &r.problems[0];
-        assert_eq!(p.field, "sheet.rows[2].product");
-        assert!(p.zh.starts_with("第2行：产品“高级接口”无法识别"), "{}", p.zh);
-        assert!(r.problems[10].zh.contains("即 2025-07-14，表格中为 2025-07-15"), "{}", r.problems[10].zh);
-    }
-
-    #[test]
-    fn a_header_without_months_or_end_is_refused() {
-        let r = import_lines_from(&wb(vec![
-            vec![t("产品"), t("数量"), t("开始日期")],
-            vec![t("基础"), t("1"), t("2024-01-01")],
-        ]));
-        assert_eq!(codes(&r), ["lines_term_column_missing"]);
-    }
-
-    #[test]
-    fn no_header_lists_the_expected_columns() {
-        let r = import_lines_from(&wb(vec![vec![t("名称"), t("金额")]]));
-        assert_eq!(codes(&r), ["sheet_no_header"]);
-        assert!(r.problems[0].zh.contains("产品名称（或 产品、产品类型、接口类型）"), "{}", r.problems[0].zh);
-    }
-
-    #[test]
-    fn at_most_the_contract_line_limit_is_imported() {
-        let mut rows = vec![vec![t("产品"), t("数量"), t("开始日期"), t("月数")]];
-        rows.extend((0..60).map(|_| vec![t("基础"), t("1"), t("2024-01-01"), t("12")]));
-        let r = import_lines_from(&wb(rows));
-        assert_eq!(r.lines.len(), quote_limits::MAX_LINES);
-        assert_eq!(codes(&r), ["lines_too_many"]);
-    }
-
-    #[test]
-    fn header_only_has_no_data() {
-        let r = import_lines_from(&wb(vec![header()]));
-        assert_eq!(codes(&r), ["sheet_no_data"]);
-        assert_eq!(import_lines(b"").problems[0].code, "sheet_file_empty");
-    }
-}
+#[path = "lines_import_tests.rs"]
+mod tests;

@@ -7,10 +7,13 @@
 //! - [`read`]: bytes → [`Workbook`] of rows of cells (.xlsx, .xls, .ods via calamine; CSV here),
 //!   behind the pre-parse checks of [`guard`] and the caps of [`limits`].
 //! - [`columns`]: finds the header row and the columns by name.
+//! - [`cells`]: reads one cell as a person filled it in (text as shown, whole numbers, dates, kind
+//!   names) and words its problems; shared by the userid sheet and the line import.
 //! - [`userids`]: the userid sheet's rules → [`UseridSheet`] (entries, summary, problems).
 //! - [`lines_import`]: product lines (导入明细) → [`ImportedLines`].
 //! - [`template`]: the downloadable .xlsx template.
 
+pub mod cells;
 pub mod columns;
 pub mod guard;
 pub mod limits;

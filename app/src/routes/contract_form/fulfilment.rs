@@ -3,7 +3,8 @@
 //! The fields are checked as typed by the same rule the server applies
 //! (`domain::contract::check_fulfilment`).
 
-use super::form::{Form, Notice, problem_items};
+use super::state::{Form, Notice};
+use crate::components::form_field::{field_label, problem_items};
 use crate::domain::contract::fulfilment::paths;
 use crate::domain::contract::{ContractStatus, check_fulfilment};
 use crate::domain::policy::Action;
@@ -25,11 +26,7 @@ struct Recorded {
 #[component]
 pub(super) fn FulfilmentCard(f: Form) -> impl IntoView {
     let (lang, locale) = (f.lang, f.locale);
-    let show_form = move || {
-        f.saved.with(|c| {
-            c.as_ref().is_some_and(|c| c.status == ContractStatus::Approved && c.allowed.contains(&Action::Fulfil))
-        })
-    };
+    let show_form = move || f.status() == ContractStatus::Approved && f.may(Action::Fulfil);
     let recorded = move || {
         f.saved.with(|c| {
             c.as_ref().filter(|c| c.status == ContractStatus::Fulfilled).map(|c| Recorded {
@@ -107,7 +104,7 @@ pub(super) fn FulfilmentCard(f: Form) -> impl IntoView {
         let invalid = move || shown(path).iter().any(Problem::is_error);
         view! {
             <div class="field" data-field=path>
-                <label for=id.clone()>{required.then(|| view! { <span class="req">"*"</span> })}{label}</label>
+                {field_label(id.clone(), label, required)}
                 <input
                     id=id
                     name=path

@@ -5,11 +5,24 @@
 //! from then on every change runs the shared rules (`domain::contract`: save and submit level) and
 //! the quote engine in the browser, and nothing is sent until a button is pressed. The server runs
 //! the same rules again on save and submit and its answer wins.
+//!
+//! The form by its parts: `state` (the signals every part shares, the problems to show, what the
+//! policy and the status allow), `form` (the page and its 基本信息 / 备注 cards), `fields` (the
+//! widgets bound to a draft field), `attachments`, `sheet` (the userid sheet and 导入明细, read in
+//! the browser), `lines` (产品管理), `approval` (选择审批流程, steps, timeline), `fulfilment` (开通),
+//! `actions` (the buttons and their answers), `stash` (unsaved input kept in the browser) and
+//! `upload`.
 
+mod actions;
+mod approval;
+mod attachments;
+mod fields;
 mod form;
 mod fulfilment;
+mod lines;
 mod sheet;
 mod stash;
+mod state;
 mod upload;
 
 use crate::domain::contract::{ContractDraft, DraftLine};

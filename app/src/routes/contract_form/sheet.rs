@@ -9,9 +9,11 @@
 //! function for both sheets, loaded from its own WASM chunk the first time a sheet is chosen
 //! (build with `cargo leptos build --split`), so the quote page does not carry it.
 
+use super::attachments::AttachmentField;
+use super::state::Form;
 #[cfg(target_arch = "wasm32")]
-use super::form::Notice;
-use super::form::{AttachmentField, Form, problem_items};
+use super::state::Notice;
+use crate::components::form_field::problem_items;
 use crate::domain::contract::{SheetFacts, paths};
 use crate::domain::problem::Problem;
 #[cfg(target_arch = "wasm32")]

@@ -1,0 +1,213 @@
+//! The action bar: the buttons the status and the policy allow (save, submit, withdraw, cancel,
+//! approve, reject), the approvers' comment, the answer of the last one, and every open problem.
+
+use super::state::{Form, Notice};
+use super::{contract_href, stash};
+use crate::domain::contract::{ContractStatus, check_reject_reason};
+use crate::domain::policy::Action;
+use crate::domain::problem::Problem;
+use crate::error::AppError;
+use crate::functions::contracts::{
+    approve_contract, cancel_contract, create_contract, reject_contract, save_contract, submit_contract,
+    withdraw_contract,
+};
+use crate::i18n::{Locale, td_string};
+use crate::models::ContractDto;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use leptos_router::NavigateOptions;
+use leptos_router::hooks::use_navigate;
+
+/// Which button was pressed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Act {
+    Save,
+    Submit,
+    Withdraw,
+    Cancel,
+    Approve,
+    Reject,
+}
+
+/// The buttons, as the status and the policy allow, and the answer of the last one.
+#[component]
+pub(super) fn Actions(f: Form) -> impl IntoView {
+    let (lang, locale) = (f.lang, f.locale);
+    // The router's navigate function is not `Send`; a thread-local `StoredValue` holding it panicked
+    // on the server when the render's owner was dropped on another worker thread ("Dropped
+    // SendWrapper<T> variable from a thread different…"). Keep the (Send) owner instead and ask
+    // for the navigate function where it is used, in the browser.
+    let owner = StoredValue::new(Owner::current().expect("rendered inside the app"));
+    let comment = RwSignal::new(String::new());
+    let comment_problem = RwSignal::new(None::<String>);
+    let status = move || f.status();
+    let exists = move || f.saved.with(Option::is_some);
+    let show_save = move || f.editable.get();
+    let show_submit = move || status().is_editable() && f.may(Action::Submit);
+    let show_withdraw = move || matches!(status(), ContractStatus::InApproval { .. }) && f.may(Action::Withdraw);
+    let show_cancel =
+        move || exists() && (status().is_editable() || status() == ContractStatus::Approved) && f.may(Action::Cancel);
+    let show_decide = move || matches!(status(), ContractStatus::InApproval { .. }) && f.may(Action::Approve);
+    let show_comment = move || show_withdraw() || show_cancel() || show_decide();
+
+    let run = move |act: Act| {
+        f.notice.set(None);
+        if act == Act::Submit {
+            f.submit_tried.set(true);
+            let errors = f.submit_problems.with_untracked(|ps| ps.iter().filter(|p| p.is_error()).count());
+            if errors > 0 {
+                f.notice.set(Some(Notice::Error(td_string!(locale, contract_form.actions.problems_left, n = errors))));
+                return;
+            }
+        }
+        if act == Act::Save && f.save_problems.with_untracked(|ps| !ps.is_empty()) {
+            f.notice.set(Some(Notice::Error(td_string!(locale, contract_form.actions.fix_before_saving).to_owned())));
+            return;
+        }
+        if act == Act::Reject {
+            if let Err(p) = check_reject_reason(&comment.get_untracked()) {
+                comment_problem.set(Some(p.message(lang).to_owned()));
+                return;
+            }
+        }
+        comment_problem.set(None);
+        f.busy.set(true);
+        spawn_local(async move {
+            let draft = f.draft.get_untracked();
+            let current = f.saved.get_untracked().map(|c| (c.id, c.version));
+            let note = comment.get_untracked();
+            let created = current.is_none();
+            let result: Result<ContractDto, AppError> = async {
+                let (id, version) = match current {
+                    Some(c) => c,
+                    None => {
+                        let c = create_contract(draft.clone()).await?;
+                        (c.id, c.version)
+                    }
+                };
+                match act {
+                    Act::Save if created => get_saved(id).await,
+                    Act::Save => save_contract(id, version, draft).await,
+                    Act::Submit => submit_contract(id, version, draft).await,
+                    Act::Withdraw => withdraw_contract(id, version, note).await,
+                    Act::Cancel => cancel_contract(id, version, note).await,
+                    Act::Approve => approve_contract(id, version, note).await,
+                    Act::Reject => reject_contract(id, version, note).await,
+                }
+            }
+            .await;
+            f.busy.set(false);
+            match result {
+                Ok(dto) => {
+                    f.server_problems.set(Vec::new());
+                    f.submit_tried.set(false);
+                    stash::clear(current.map(|c| c.0));
+                    if created {
+                        // The new contract has its own page (and its own backup key) from now on.
+                        let go = owner.with_value(|o| o.with(use_navigate));
+                        go(&contract_href(dto.id), NavigateOptions { replace: true, ..NavigateOptions::default() });
+                        return;
+                    }
+                    f.baseline.set(dto.draft.clone());
+                    f.draft.set(dto.draft.clone());
+                    f.saved.set(Some(dto));
+                    comment.set(String::new());
+                    f.notice.set(Some(Notice::Ok(done_message(locale, act))));
+                }
+                Err(e) => {
+                    if let AppError::Invalid { problems } = &e {
+                        f.server_problems.set(problems.clone());
+                    }
+                    f.notice.set(Some(Notice::Error(e.message(lang))));
+                }
+            }
+        });
+    };
+    let button = move |act: Act, testid: &'static str, class: &'static str, label: &'static str| {
+        view! {
+            <button type="button" class=class data-testid=testid disabled=move || f.busy.get() on:click=move |_| run(act)>
+                {label}
+            </button>
+        }
+    };
+    view! {
+        <div class="form-actions card">
+            <NoticeBanner f />
+            <ProblemSummary f />
+            <Show when=show_comment>
+                <div class="field wide">
+                    <label for="action-comment">{td_string!(locale, contract_form.actions.comment)}</label>
+                    <textarea
+                        id="action-comment"
+                        rows="2"
+                        prop:value=move || comment.get()
+                        on:input=move |ev| comment.set(event_target_value(&ev))
+                    ></textarea>
+                    <ul class="field-errors">{move || comment_problem.get().map(|m| view! { <li class="field-error">{m}</li> })}</ul>
+                </div>
+            </Show>
+            <p class="actions">
+                {move || show_submit().then(|| button(Act::Submit, "submit", "primary", td_string!(locale, contract_form.actions.submit)))}
+                {move || show_save().then(|| button(Act::Save, "save", "", td_string!(locale, contract_form.actions.save)))}
+                {move || show_decide().then(|| button(Act::Approve, "approve", "primary", td_string!(locale, contract_form.actions.approve)))}
+                {move || show_decide().then(|| button(Act::Reject, "reject", "", td_string!(locale, contract_form.actions.reject)))}
+                {move || show_withdraw().then(|| button(Act::Withdraw, "withdraw", "", td_string!(locale, contract_form.actions.withdraw)))}
+                {move || show_cancel().then(|| button(Act::Cancel, "cancel", "danger", td_string!(locale, contract_form.actions.cancel)))}
+            </p>
+        </div>
+    }
+}
+
+async fn get_saved(id: i64) -> Result<ContractDto, AppError> {
+    crate::functions::contracts::get_contract(id).await
+}
+
+fn done_message(locale: Locale, act: Act) -> String {
+    match act {
+        Act::Save => td_string!(locale, contract_form.done.saved),
+        Act::Submit => td_string!(locale, contract_form.done.submitted),
+        Act::Withdraw => td_string!(locale, contract_form.done.withdrawn),
+        Act::Cancel => td_string!(locale, contract_form.done.cancelled),
+        Act::Approve => td_string!(locale, contract_form.done.approved),
+        Act::Reject => td_string!(locale, contract_form.done.rejected),
+    }
+    .to_owned()
+}
+
+#[component]
+fn NoticeBanner(f: Form) -> impl IntoView {
+    move || {
+        f.notice.get().map(|n| match n {
+            Notice::Ok(m) => view! { <p class="notice ok" role="status" data-testid="notice">{m}</p> }.into_any(),
+            Notice::Error(m) => view! { <p class="notice error" role="alert" data-testid="notice">{m}</p> }.into_any(),
+        })
+    }
+}
+
+/// After a submit attempt (or a refusal from the server), every open problem in one list, so none
+/// is missed (some belong to no visible field).
+#[component]
+fn ProblemSummary(f: Form) -> impl IntoView {
+    let all = move || {
+        let mut ps: Vec<Problem> = if f.submit_tried.get() {
+            f.submit_problems.with(|p| p.iter().filter(|p| p.is_error()).cloned().collect())
+        } else {
+            Vec::new()
+        };
+        f.server_problems.with(|s| {
+            for p in s {
+                if !ps.iter().any(|q| q.field == p.field && q.code == p.code) {
+                    ps.push(p.clone());
+                }
+            }
+        });
+        ps
+    };
+    view! {
+        <Show when=move || !all().is_empty()>
+            <ul class="problem-summary" data-testid="problem-summary">
+                {move || all().into_iter().map(|p| view! { <li data-field=p.field.clone()>{p.message(f.lang).to_owned()}</li> }).collect_view()}
+            </ul>
+        </Show>
+    }
+}
