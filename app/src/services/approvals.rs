@@ -3,12 +3,14 @@
 //!
 //! Each move is one transaction: the version-guarded status change, the approver's step, the audit
 //! event, closing the contract's payment links when it no longer awaits payment, and the outbox
-//! events that tell people (written with the change, handled after it commits).
+//! event that tells people (written with the change, handled by the worker after it commits; the
+//! recipients are decided here, in the transaction).
 
 use super::contracts::not_found;
 use super::{conflict_of, invalid, now, stale};
-use crate::db::{audit, contracts as db, flows};
+use crate::db::{audit, contracts as db, flows, outbox};
 use crate::domain::contract::{ContractAction, ContractStatus, check_comment, check_fulfilment, check_reject_reason};
+use crate::domain::event::{Event, Header};
 use crate::domain::policy::{Action, allows};
 use crate::error::AppError;
 use crate::models::{FlowDto, Role, SessionUser};
@@ -159,7 +161,7 @@ async fn act(
         // Cancelled or approved: its payment links take no more vouchers, and say so in the data.
         crate::db::attachments::revoke_links_of_contract(&txn, id, at, actor.id).await?;
     }
-    announce_move(&txn, &l, next, actor.id, &detail.comment).await?;
+    announce_move(&txn, &l, action, next, actor.id, &detail.comment).await?;
     txn.commit().await?;
     Ok(())
 }
@@ -171,25 +173,76 @@ fn already_handled() -> AppError {
     )
 }
 
-/// The outbox events of a submission, in its transaction.
+/// What every event of this contract says, with `notify` minus the actor (nobody is told of
+/// their own move).
+fn header(l: &db::Loaded, document_number: Option<String>, end_customer: &str, actor: i64, notify: &[i64]) -> Header {
+    let mut notify: Vec<i64> = notify.iter().copied().filter(|u| *u != actor).collect();
+    notify.sort_unstable();
+    notify.dedup();
+    Header {
+        contract_id: l.row.id,
+        document_number,
+        end_customer: end_customer.to_owned(),
+        actor_user_id: Some(actor),
+        notify,
+    }
+}
+
+/// The approver of `level` among `approvers`.
+fn approver_at(approvers: &[(u32, i64)], level: u32) -> Vec<i64> {
+    approvers.iter().filter(|(l, _)| *l == level).map(|(_, u)| *u).collect()
+}
+
+/// The outbox events of a submission, in its transaction: it was submitted, and level 1's
+/// approver now has it (and only they: later levels hear when it reaches them).
 pub(crate) async fn announce_submission<C: ConnectionTrait>(
-    _txn: &C,
-    _before: &db::Loaded,
-    _id: i64,
-    _next: ContractStatus,
-    _actor: i64,
+    txn: &C,
+    before: &db::Loaded,
+    document_number: &str,
+    end_customer: &str,
+    approvers: &[(u32, i64)],
+    actor: i64,
 ) -> Result<(), DbErr> {
+    let number = Some(document_number.to_owned());
+    let submitted = Event::ContractSubmitted { header: header(before, number.clone(), end_customer, actor, &[]) };
+    outbox::enqueue(txn, &submitted).await?;
+    let first = header(before, number, end_customer, actor, &approver_at(approvers, 1));
+    outbox::enqueue(txn, &Event::LevelReached { header: first, level: 1 }).await?;
     Ok(())
 }
 
-/// The outbox events of a move, in its transaction.
+/// The outbox events of a move, in its transaction: the next level's approver when it moves up,
+/// the owner on the final approval, a rejection (with the reason), a cancellation or the
+/// fulfilment; the approver who was waiting when it is withdrawn.
 async fn announce_move<C: ConnectionTrait>(
-    _txn: &C,
-    _before: &db::Loaded,
-    _next: ContractStatus,
-    _actor: i64,
-    _comment: &str,
+    txn: &C,
+    before: &db::Loaded,
+    action: Action,
+    next: ContractStatus,
+    actor: i64,
+    text: &str,
 ) -> Result<(), DbErr> {
+    let owner = [before.row.owner_user_id];
+    let about =
+        |notify: &[i64]| header(before, before.row.document_number.clone(), &before.row.end_customer, actor, notify);
+    let event = match (action, next) {
+        (Action::Approve, ContractStatus::InApproval { level }) => {
+            Event::LevelReached { header: about(&approver_at(&before.approvers, level)), level }
+        }
+        (Action::Approve, _) => Event::ContractApproved { header: about(&owner) },
+        (Action::Reject, _) => Event::ContractRejected {
+            header: about(&owner),
+            level: before.status().level().unwrap_or(0),
+            reason: text.to_owned(),
+        },
+        (Action::Withdraw, _) => {
+            let waiting = before.facts().current_approver().into_iter().collect::<Vec<_>>();
+            Event::ContractWithdrawn { header: about(&waiting), comment: text.to_owned() }
+        }
+        (Action::Cancel, _) => Event::ContractCancelled { header: about(&owner), comment: text.to_owned() },
+        _ => Event::ContractFulfilled { header: about(&owner) },
+    };
+    outbox::enqueue(txn, &event).await?;
     Ok(())
 }
 

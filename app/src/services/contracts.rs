@@ -261,15 +261,19 @@ pub async fn submit(
     if !db::guarded_update(&txn, id, version, am).await? {
         return Err(stale());
     }
-    if l.row.document_number.is_none() {
-        let number = db::next_document_number(&txn).await?;
-        db::set_document_number(&txn, id, number).await?;
-    }
+    let number = match &l.row.document_number {
+        Some(n) => n.clone(),
+        None => {
+            let number = db::next_document_number(&txn).await?;
+            db::set_document_number(&txn, id, number).await?;
+            number.to_string()
+        }
+    };
     db::replace_children(&txn, id, &typed.lines, Some(&submission.quote), &approvers).await?;
     let detail =
         audit::Detail { to: Some(next.code().to_owned()), from: Some(l.row.status.clone()), ..Default::default() };
     audit::record(&txn, at, Some(actor.id), "submitted", db::SUBJECT, id, &detail).await?;
-    super::approvals::announce_submission(&txn, &l, id, next, actor.id).await?;
+    super::approvals::announce_submission(&txn, &l, &number, &typed.end_customer, &approvers, actor.id).await?;
     txn.commit().await?;
     Ok(())
 }
