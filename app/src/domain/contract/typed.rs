@@ -47,20 +47,31 @@ pub struct TypedLine {
 /// descriptions are kept as typed); what is not filled in is `None`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TypedDraft {
+    /// 最终用户, trimmed.
     pub end_customer: String,
+    /// 负责人; the server fills in the creator when none is chosen.
     pub owner: Option<UserRef>,
+    /// 选择源单, with an external order's end date parsed.
     pub source: TypedSource,
+    /// 企业微信ID, parsed (lower-case) when filled in.
     pub corp_id: Option<CorpId>,
+    /// 企业名称, trimmed.
     pub corp_name: String,
+    /// The choices from lists, as chosen.
     pub crm_type: Option<CrmManagementType>,
+    /// 租赁的账号URL, parsed when filled in.
     pub lease_url: Option<LeaseUrl>,
     pub payment_method: Option<PaymentMethod>,
     pub order_type: Option<OrderType>,
+    /// The yes/no answers, as given.
     pub auto_activation: Option<bool>,
     pub userid_count_matches: Option<bool>,
     pub order_quantity_matches: Option<bool>,
+    /// 安装的应用, trimmed.
     pub installed_app: String,
+    /// 企业微信API接口到期日, parsed when filled in.
     pub api_expiry_date: Option<NaiveDate>,
+    /// 备注, as typed (line breaks and spacing are the partner's).
     pub remark: String,
     pub payment_voucher: Option<AttachmentId>,
     pub userid_sheet: Option<AttachmentId>,
