@@ -1,5 +1,7 @@
 //! The action bar: the buttons the status and the policy allow (save, submit, withdraw, cancel,
 //! approve, reject), the approvers' comment, the answer of the last one, and every open problem.
+//! A button is named by the policy's [`Action`] it asks for (save is `Action::Edit`): one
+//! vocabulary for what a person does, from the button to the service.
 
 use super::state::{Form, Notice};
 use super::{contract_href, stash};
@@ -17,17 +19,6 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::NavigateOptions;
 use leptos_router::hooks::use_navigate;
-
-/// Which button was pressed.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Act {
-    Save,
-    Submit,
-    Withdraw,
-    Cancel,
-    Approve,
-    Reject,
-}
 
 /// The buttons, as the status and the policy allow, and the answer of the last one.
 #[component]
@@ -50,9 +41,9 @@ pub(super) fn Actions(f: Form) -> impl IntoView {
     let show_decide = move || matches!(status(), ContractStatus::InApproval { .. }) && f.may(Action::Approve);
     let show_comment = move || show_withdraw() || show_cancel() || show_decide();
 
-    let run = move |act: Act| {
+    let run = move |act: Action| {
         f.notice.set(None);
-        if act == Act::Submit {
+        if act == Action::Submit {
             f.submit_tried.set(true);
             let errors = f.submit_problems.with_untracked(|ps| ps.iter().filter(|p| p.is_error()).count());
             if errors > 0 {
@@ -60,11 +51,11 @@ pub(super) fn Actions(f: Form) -> impl IntoView {
                 return;
             }
         }
-        if act == Act::Save && f.save_problems.with_untracked(|ps| !ps.is_empty()) {
+        if act == Action::Edit && f.save_problems.with_untracked(|ps| !ps.is_empty()) {
             f.notice.set(Some(Notice::Error(td_string!(locale, contract_form.actions.fix_before_saving).to_owned())));
             return;
         }
-        if act == Act::Reject {
+        if act == Action::Reject {
             if let Err(p) = check_reject_reason(&comment.get_untracked()) {
                 comment_problem.set(Some(p.message(lang).to_owned()));
                 return;
@@ -86,13 +77,15 @@ pub(super) fn Actions(f: Form) -> impl IntoView {
                     }
                 };
                 match act {
-                    Act::Save if created => get_saved(id).await,
-                    Act::Save => save_contract(id, version, draft).await,
-                    Act::Submit => submit_contract(id, version, draft).await,
-                    Act::Withdraw => withdraw_contract(id, version, note).await,
-                    Act::Cancel => cancel_contract(id, version, note).await,
-                    Act::Approve => approve_contract(id, version, note).await,
-                    Act::Reject => reject_contract(id, version, note).await,
+                    Action::Edit if created => get_saved(id).await,
+                    Action::Edit => save_contract(id, version, draft).await,
+                    Action::Submit => submit_contract(id, version, draft).await,
+                    Action::Withdraw => withdraw_contract(id, version, note).await,
+                    Action::Cancel => cancel_contract(id, version, note).await,
+                    Action::Approve => approve_contract(id, version, note).await,
+                    Action::Reject => reject_contract(id, version, note).await,
+                    // Not a button of this bar.
+                    _ => Err(AppError::Forbidden),
                 }
             }
             .await;
@@ -123,7 +116,7 @@ pub(super) fn Actions(f: Form) -> impl IntoView {
             }
         });
     };
-    let button = move |act: Act, testid: &'static str, class: &'static str, label: &'static str| {
+    let button = move |act: Action, testid: &'static str, class: &'static str, label: &'static str| {
         view! {
             <button type="button" class=class data-testid=testid disabled=move || f.busy.get() on:click=move |_| run(act)>
                 {label}
@@ -147,12 +140,12 @@ pub(super) fn Actions(f: Form) -> impl IntoView {
                 </div>
             </Show>
             <p class="actions">
-                {move || show_submit().then(|| button(Act::Submit, "submit", "primary", td_string!(locale, contract_form.actions.submit)))}
-                {move || show_save().then(|| button(Act::Save, "save", "", td_string!(locale, contract_form.actions.save)))}
-                {move || show_decide().then(|| button(Act::Approve, "approve", "primary", td_string!(locale, contract_form.actions.approve)))}
-                {move || show_decide().then(|| button(Act::Reject, "reject", "", td_string!(locale, contract_form.actions.reject)))}
-                {move || show_withdraw().then(|| button(Act::Withdraw, "withdraw", "", td_string!(locale, contract_form.actions.withdraw)))}
-                {move || show_cancel().then(|| button(Act::Cancel, "cancel", "danger", td_string!(locale, contract_form.actions.cancel)))}
+                {move || show_submit().then(|| button(Action::Submit, "submit", "primary", td_string!(locale, contract_form.actions.submit)))}
+                {move || show_save().then(|| button(Action::Edit, "save", "", td_string!(locale, contract_form.actions.save)))}
+                {move || show_decide().then(|| button(Action::Approve, "approve", "primary", td_string!(locale, contract_form.actions.approve)))}
+                {move || show_decide().then(|| button(Action::Reject, "reject", "", td_string!(locale, contract_form.actions.reject)))}
+                {move || show_withdraw().then(|| button(Action::Withdraw, "withdraw", "", td_string!(locale, contract_form.actions.withdraw)))}
+                {move || show_cancel().then(|| button(Action::Cancel, "cancel", "danger", td_string!(locale, contract_form.actions.cancel)))}
             </p>
         </div>
     }
@@ -162,14 +155,15 @@ async fn get_saved(id: i64) -> Result<ContractDto, AppError> {
     crate::functions::contracts::get_contract(id).await
 }
 
-fn done_message(locale: Locale, act: Act) -> String {
+fn done_message(locale: Locale, act: Action) -> String {
     match act {
-        Act::Save => td_string!(locale, contract_form.done.saved),
-        Act::Submit => td_string!(locale, contract_form.done.submitted),
-        Act::Withdraw => td_string!(locale, contract_form.done.withdrawn),
-        Act::Cancel => td_string!(locale, contract_form.done.cancelled),
-        Act::Approve => td_string!(locale, contract_form.done.approved),
-        Act::Reject => td_string!(locale, contract_form.done.rejected),
+        Action::Edit => td_string!(locale, contract_form.done.saved),
+        Action::Submit => td_string!(locale, contract_form.done.submitted),
+        Action::Withdraw => td_string!(locale, contract_form.done.withdrawn),
+        Action::Cancel => td_string!(locale, contract_form.done.cancelled),
+        Action::Approve => td_string!(locale, contract_form.done.approved),
+        Action::Reject => td_string!(locale, contract_form.done.rejected),
+        _ => "",
     }
     .to_owned()
 }
