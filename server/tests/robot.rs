@@ -310,3 +310,50 @@ async fn a_full_journey_posts_each_step_in_order_and_notifications_alongside() {
     assert!(texts.iter().all(|t| t.ends_with(&format!("(https://desk.example.com/contracts/{id})"))));
     w.done().await;
 }
+
+#[tokio::test]
+async fn a_dead_webhook_delays_no_approval_and_is_caught_up_once_it_recovers() {
+    let w = contract_world::World::new().await;
+    // Down for a while: it hangs, then fails, then is over its limit; then it recovers.
+    let stand_in = StandIn::start(&[Answer::Hang, Answer::Http500, Answer::Errcode(45009), Answer::Http500]).await;
+    let handlers = default_handlers(&w.db, Some(&stand_in.config()));
+    let handle = server::outbox::worker::spawn(Worker::new(w.db.clone(), handlers, fast()));
+
+    // The whole journey goes through while the webhook is down: every move answers (the robot
+    // is never on the request path; PATIENCE is a liveness bound only).
+    let journey = async {
+        let mut c = w.submitted().await;
+        let id = c["id"].as_i64().unwrap();
+        for approver in ["ap1", "ap2", "ap3"] {
+            c = w.ok(approver, "contracts/approve", json!({ "id": id, "version": c["version"], "comment": "" })).await;
+        }
+        (id, c)
+    };
+    let (id, c) = tokio::time::timeout(PATIENCE, journey).await.expect("approvals go through");
+    assert_eq!(c["status"]["status"], "approved", "{c}");
+
+    let started = Instant::now();
+    while stand_in.delivered().len() < 5 {
+        assert!(started.elapsed() < PATIENCE, "delivered: {:#?}", stand_in.delivered());
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    handle.stop().await;
+    let steps = ["提交审批", "第1级待审批", "第2级待审批", "第3级待审批", "审批通过"];
+    let mut seen: Vec<&str> = stand_in
+        .delivered()
+        .iter()
+        .map(|text| {
+            assert!(text.ends_with(&format!("/contracts/{id})")), "{text}");
+            steps.into_iter().find(|s| text.contains(*s)).unwrap_or("?")
+        })
+        .collect();
+    seen.sort_unstable();
+    let mut expected = steps.to_vec();
+    expected.sort_unstable();
+    assert_eq!(seen, expected, "each message delivered once, none lost");
+    // The in-app notifications went out all the same.
+    for approver in w.approvers {
+        assert_eq!(notifications::list(&w.db, approver, 10).await.unwrap().len(), 1);
+    }
+    w.done().await;
+}
