@@ -30,6 +30,12 @@ pub struct Config {
     /// `OUTBOX_POLL_MS`, `OUTBOX_LEASE_SECS`, `OUTBOX_BATCH`, `OUTBOX_BACKOFF_BASE_MS`,
     /// `OUTBOX_BACKOFF_CAP_SECS`, `OUTBOX_MAX_ATTEMPTS`: the outbox worker (see `outbox::worker`).
     pub outbox: crate::outbox::WorkerConfig,
+    /// `PUBLIC_BASE_URL`: the desk's address as people open it (links in messages sent
+    /// elsewhere), without a trailing `/`. Default `http://127.0.0.1:3000`.
+    pub public_base_url: String,
+    /// `WECOM_ROBOT_WEBHOOK` (an http(s) URL; unset: no robot) and `WECOM_ROBOT_WINDOW_SECS`
+    /// (default 60): the WeCom group robot (see `outbox::robot`).
+    pub robot: Option<crate::outbox::robot::RobotConfig>,
 }
 
 /// Where attachment blobs are kept.
@@ -112,6 +118,11 @@ impl Config {
         };
         let storage = storage_choice(&get)?;
         let connection_limits = connection_limits(&get)?;
+        let public_base_url = match get("PUBLIC_BASE_URL").filter(|s| !s.trim().is_empty()) {
+            None => DEFAULT_PUBLIC_BASE_URL.to_owned(),
+            Some(v) => http_url("PUBLIC_BASE_URL", &v)?.as_str().trim_end_matches('/').to_owned(),
+        };
+        let robot = robot(&get, &public_base_url)?;
         Ok(Config {
             database_url,
             data_dir,
@@ -124,8 +135,45 @@ impl Config {
             payment_link_max_vouchers: positive(&get, "PAYMENT_LINK_MAX_VOUCHERS", DEFAULT_PAYMENT_LINK_MAX_VOUCHERS)?,
             payment_link_max_bytes: positive(&get, "PAYMENT_LINK_MAX_BYTES", DEFAULT_PAYMENT_LINK_MAX_BYTES)?,
             outbox: crate::outbox::WorkerConfig::from_lookup(&get).map_err(ConfigError::Invalid)?,
+            public_base_url,
+            robot,
         })
     }
+}
+
+/// The default of `PUBLIC_BASE_URL`.
+pub const DEFAULT_PUBLIC_BASE_URL: &str = "http://127.0.0.1:3000";
+
+/// An absolute `http` or `https` URL with a host.
+fn http_url(key: &str, value: &str) -> Result<reqwest::Url, ConfigError> {
+    let url = reqwest::Url::parse(value.trim())
+        .map_err(|e| ConfigError::Invalid(format!("{key} must be an http(s) URL: {e}")))?;
+    if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none_or(str::is_empty) {
+        return Err(ConfigError::Invalid(format!(
+            "{key} must be an http:// or https:// URL with a host, not a {} URL",
+            url.scheme()
+        )));
+    }
+    Ok(url)
+}
+
+/// The WeCom group robot, when `WECOM_ROBOT_WEBHOOK` is set. Errors never repeat the webhook (its
+/// key is a secret).
+fn robot(
+    get: &impl Fn(&str) -> Option<String>,
+    public_base_url: &str,
+) -> Result<Option<crate::outbox::robot::RobotConfig>, ConfigError> {
+    let Some(webhook) = get("WECOM_ROBOT_WEBHOOK").filter(|s| !s.trim().is_empty()) else {
+        return Ok(None);
+    };
+    let mut config =
+        crate::outbox::robot::RobotConfig::new(http_url("WECOM_ROBOT_WEBHOOK", &webhook)?, public_base_url);
+    let window = positive(get, "WECOM_ROBOT_WINDOW_SECS", config.window.as_secs())?;
+    if window > 3_600 {
+        return Err(ConfigError::Invalid(format!("WECOM_ROBOT_WINDOW_SECS must be at most 3600, not {window}")));
+    }
+    config.window = std::time::Duration::from_secs(window);
+    Ok(Some(config))
 }
 
 /// A positive whole number setting, `default` when unset or empty.
@@ -171,4 +219,49 @@ fn connection_limits(get: &impl Fn(&str) -> Option<String>) -> Result<crate::ser
         idle_timeout: seconds("IDLE_TIMEOUT_SECS", defaults.idle_timeout)?,
         max_connections: number("MAX_CONNECTIONS", defaults.max_connections as u64, 1_000_000, "connections")? as usize,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config(pairs: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        let data_dir = std::env::temp_dir().display().to_string();
+        Config::from_lookup(|key| {
+            (key == "DATA_DIR")
+                .then(|| data_dir.clone())
+                .or_else(|| pairs.iter().find(|(k, _)| *k == key).map(|(_, v)| (*v).to_owned()))
+        })
+    }
+
+    #[test]
+    fn the_robot_runs_only_with_an_http_webhook() {
+        let off = config(&[]).unwrap();
+        assert!(off.robot.is_none());
+        assert_eq!(off.public_base_url, DEFAULT_PUBLIC_BASE_URL);
+
+        let webhook = "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=k1";
+        let on = config(&[("WECOM_ROBOT_WEBHOOK", webhook), ("PUBLIC_BASE_URL", "https://desk.example.com/")]).unwrap();
+        let robot = on.robot.expect("robot");
+        assert_eq!(robot.webhook.as_str(), webhook);
+        assert_eq!(
+            (robot.base_url.as_str(), on.public_base_url.as_str()),
+            ("https://desk.example.com", "https://desk.example.com")
+        );
+        assert_eq!((robot.window.as_secs(), robot.per_window), (60, 20));
+
+        for (key, value, says) in [
+            ("WECOM_ROBOT_WEBHOOK", "ftp://example.com/send?key=k1", "http:// or https://"),
+            ("WECOM_ROBOT_WEBHOOK", "qyapi.weixin.qq.com/send?key=k1", "must be an http(s) URL"),
+            ("PUBLIC_BASE_URL", "javascript:alert(1)", "PUBLIC_BASE_URL"),
+        ] {
+            let error = config(&[(key, value)]).unwrap_err().to_string();
+            assert!(error.contains(key) && error.contains(says), "{error}");
+            assert!(!error.contains("k1"), "the key is not repeated: {error}");
+        }
+        let window = [("WECOM_ROBOT_WEBHOOK", webhook), ("WECOM_ROBOT_WINDOW_SECS", "0")];
+        assert!(config(&window).unwrap_err().to_string().contains("WECOM_ROBOT_WINDOW_SECS"));
+        let window = [("WECOM_ROBOT_WEBHOOK", webhook), ("WECOM_ROBOT_WINDOW_SECS", "5")];
+        assert_eq!(config(&window).unwrap().robot.unwrap().window.as_secs(), 5);
+    }
 }

@@ -87,9 +87,9 @@ async fn serve(demo: bool) -> Result<(), Failure> {
     // Orphan blobs and stale temporary uploads a crash left: swept now and every few hours.
     let upload_dir = config.data_dir.join(server::storage::sweep::UPLOAD_DIR);
     server::storage::sweep::spawn(db.clone(), store.clone(), upload_dir);
-    // Side effects of committed changes (notifications): handled in the background, never in the
-    // request that wrote them.
-    let outbox = server::outbox::start(&db, &config.outbox);
+    // Side effects of committed changes (notifications, the WeCom group robot): handled in the
+    // background, never in the request that wrote them.
+    let outbox = server::outbox::start(&db, &config.outbox, config.robot.as_ref());
     let addr = config.leptos.site_addr;
     let app = server::router_with_store(&config, db.clone(), store);
     let listener = tokio::net::TcpListener::bind(addr).await.map_err(|e| format!("cannot listen on {addr}: {e}"))?;

@@ -15,7 +15,7 @@ use server::outbox::{Worker, WorkerConfig, default_handlers};
 /// Runs the outbox until nothing is left to do.
 async fn deliver(db: &DatabaseConnection) {
     let config = WorkerConfig::from_lookup(&|_| None).expect("default outbox config");
-    let worker = Worker::new(db.clone(), default_handlers(db), config);
+    let worker = Worker::new(db.clone(), default_handlers(db, None), config);
     for _ in 0..20 {
         if worker.run_once().await.expect("outbox pass").claimed == 0 {
             return;

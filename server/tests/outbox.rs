@@ -8,32 +8,21 @@ mod support;
 
 use app::db::entities::{contract, notification, outbox as outbox_row};
 use app::db::{notifications, outbox};
-use app::domain::event::{Event, Header, KINDS};
+use app::domain::event::{Event, KINDS};
 use app::models::Role;
 use chrono::Utc;
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter, Set, TransactionTrait,
 };
-use server::outbox::{Backoff, Delivery, Handler, HandlerError, Worker, WorkerConfig, default_handlers};
+use server::outbox::{Backoff, Delivery, Handler, HandlerError, Worker, default_handlers};
 use std::collections::HashSet;
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
+use support::outbox::{PATIENCE, fast, header, row, run_until};
 use support::{TestDb, make_user};
-
-/// The liveness bound of every wait below: generous, not a speed target.
-const PATIENCE: Duration = Duration::from_secs(30);
-
-fn fast() -> WorkerConfig {
-    WorkerConfig {
-        poll: Duration::from_millis(10),
-        lease: Duration::from_secs(30),
-        batch: 16,
-        backoff: Backoff { base: Duration::from_millis(50), cap: Duration::from_millis(400), max_attempts: 20 },
-    }
-}
 
 /// A draft contract of `owner`'s, written directly (notifications name a real contract).
 async fn make_contract(db: &DatabaseConnection, owner: i64) -> i64 {
@@ -61,16 +50,6 @@ async fn make_contract(db: &DatabaseConnection, owner: i64) -> i64 {
     .await
     .expect("contract")
     .id
-}
-
-fn header(contract_id: i64, notify: Vec<i64>) -> Header {
-    Header {
-        contract_id,
-        document_number: Some(format!("QYWXHT-{contract_id}")),
-        end_customer: "某某科技".into(),
-        actor_user_id: None,
-        notify,
-    }
 }
 
 fn submitted(contract_id: i64, notify: Vec<i64>) -> Event {
@@ -150,27 +129,8 @@ fn log() -> Arc<Mutex<Vec<(&'static str, i64)>>> {
     Arc::new(Mutex::new(Vec::new()))
 }
 
-async fn row(db: &DatabaseConnection, id: i64) -> outbox_row::Model {
-    outbox::get(db, id).await.unwrap().expect("outbox row")
-}
-
 async fn count_notifications(db: &DatabaseConnection) -> u64 {
     notification::Entity::find().count(db).await.unwrap()
-}
-
-/// Runs passes until `until` holds of the row, at most [`PATIENCE`].
-async fn run_until(worker: &Worker, db: &DatabaseConnection, id: i64, until: impl Fn(&outbox_row::Model) -> bool) {
-    let start = Instant::now();
-    loop {
-        let pass = worker.run_once().await.expect("pass");
-        if until(&row(db, id).await) {
-            return;
-        }
-        assert!(start.elapsed() < PATIENCE, "row {id} not there within {PATIENCE:?}: {:?}", row(db, id).await);
-        if pass.claimed == 0 {
-            tokio::time::sleep(Duration::from_millis(10)).await;
-        }
-    }
 }
 
 #[tokio::test]
@@ -185,7 +145,7 @@ async fn an_event_of_a_rolled_back_transaction_is_never_handled() {
     txn.rollback().await.unwrap();
 
     let seen = log();
-    let mut handlers = default_handlers(&db);
+    let mut handlers = default_handlers(&db, None);
     handlers.push(Arc::new(Recorder::new("recorder", seen.clone())));
     let worker = Worker::new(db.clone(), handlers, fast());
     let pass = worker.run_once().await.unwrap();
@@ -511,7 +471,7 @@ async fn notifications_are_written_once_per_recipient_and_read_only_by_them() {
         reason: "金额不符 <b>".into(),
     };
     let first = outbox::enqueue(&db, &rejected).await.unwrap();
-    let worker = Worker::new(db.clone(), default_handlers(&db), fast());
+    let worker = Worker::new(db.clone(), default_handlers(&db, None), fast());
     assert_eq!(worker.run_once().await.unwrap().done, 1, "an unknown recipient is skipped, not retried");
 
     // Handled again (a crash after the effect, before the row was marked done): nothing new.

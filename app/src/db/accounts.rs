@@ -5,7 +5,9 @@
 use crate::db::entities::{login_attempt, organisation, session, user};
 use crate::models::{Role, SessionUser};
 use chrono::{Duration, Utc};
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+};
 
 use crate::crypto::{random_token, token_hash};
 use crate::domain::account::SESSION_HOURS;
@@ -123,4 +125,37 @@ pub async fn session_user_by_id(db: &impl ConnectionTrait, user_id: i64) -> Resu
 pub async fn delete_session(db: &impl ConnectionTrait, token: &str) -> Result<(), DbErr> {
     session::Entity::delete_by_id(token_hash(token)).exec(db).await?;
     Ok(())
+}
+
+/// A user as the WeCom group robot names them.
+#[derive(Clone, Debug, PartialEq, Eq, sea_orm::FromQueryResult)]
+pub struct WecomContact {
+    pub id: i64,
+    pub display_name: String,
+    pub wecom_userid: Option<String>,
+}
+
+/// The display names and WeCom userids of `ids` (those that exist), in id order.
+pub async fn wecom_contacts(db: &impl ConnectionTrait, ids: &[i64]) -> Result<Vec<WecomContact>, DbErr> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    user::Entity::find()
+        .select_only()
+        .columns([user::Column::Id, user::Column::DisplayName, user::Column::WecomUserid])
+        .filter(user::Column::Id.is_in(ids.iter().copied()))
+        .order_by_asc(user::Column::Id)
+        .into_model::<WecomContact>()
+        .all(db)
+        .await
+}
+
+/// Records (or, with `None`, clears) a user's WeCom userid. Whether the user exists.
+pub async fn set_wecom_userid(db: &impl ConnectionTrait, user_id: i64, userid: Option<&str>) -> Result<bool, DbErr> {
+    let result = user::Entity::update_many()
+        .col_expr(user::Column::WecomUserid, sea_orm::sea_query::Expr::value(userid.map(str::to_owned)))
+        .filter(user::Column::Id.eq(user_id))
+        .exec(db)
+        .await?;
+    Ok(result.rows_affected == 1)
 }

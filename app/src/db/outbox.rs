@@ -208,6 +208,14 @@ pub async fn prune_done<C: ConnectionTrait>(db: &C, before: DateTime<Utc>) -> Re
     Ok(result.rows_affected)
 }
 
+/// Until when the row `id`, not yet done, is claimed (`None`: not claimed). A handler that would
+/// wait (for a rate limit's next slot, say) asks this to know whether the wait fits in the lease
+/// it runs under.
+pub async fn claimed_until<C: ConnectionTrait>(db: &C, id: i64) -> Result<Option<DateTime<Utc>>, DbErr> {
+    let query = Entity::find().select_only().column(Column::ClaimedUntil).filter(Column::Id.eq(id));
+    Ok(query.filter(Column::DoneAt.is_null()).into_tuple::<Option<DateTime<Utc>>>().one(db).await?.flatten())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

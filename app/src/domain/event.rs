@@ -128,10 +128,11 @@ impl Event {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
-    fn header() -> Header {
+    /// A numbered contract's header that tells two users (shared with other modules' tests).
+    pub(crate) fn header() -> Header {
         Header {
             contract_id: 7,
             document_number: Some("QYWXHT-12".into()),

@@ -18,6 +18,7 @@ pub mod price_book;
 pub mod problem;
 pub mod quote;
 pub mod quote_form;
+pub mod robot;
 pub mod seller;
 pub mod sheet;
 

@@ -12,8 +12,11 @@
 //! [`Delivery::outbox_id`]). Effects are then exactly once; handling is at least once.
 //!
 //! - [`notify::Notifications`]: an in-app notification per recipient in the event's `notify`.
+//! - [`robot::Robot`]: a markdown message to a WeCom group through its robot's webhook, when one is
+//!   configured (`WECOM_ROBOT_WEBHOOK`); rate-limited, and at least once (see the module).
 
 pub mod notify;
+pub mod robot;
 pub mod worker;
 
 use app::domain::event::Event;
@@ -64,15 +67,26 @@ pub trait Handler: Send + Sync {
     async fn handle(&self, delivery: &Delivery) -> Result<(), HandlerError>;
 }
 
-/// The handlers the server runs.
-pub fn default_handlers(db: &DatabaseConnection) -> Vec<Arc<dyn Handler>> {
-    vec![Arc::new(notify::Notifications::new(db.clone()))]
+/// The handlers the server runs: in-app notifications, and the WeCom group robot when `robot` is
+/// configured. Each call makes new handlers (the robot's rate window is per handler): a process
+/// runs one worker with them.
+pub fn default_handlers(db: &DatabaseConnection, robot: Option<&robot::RobotConfig>) -> Vec<Arc<dyn Handler>> {
+    let mut handlers: Vec<Arc<dyn Handler>> = vec![Arc::new(notify::Notifications::new(db.clone()))];
+    if let Some(config) = robot {
+        handlers.push(Arc::new(robot::Robot::new(db.clone(), config.clone())));
+    }
+    handlers
 }
 
 /// Starts the server's outbox worker with the default handlers (`serve` does, at start-up);
 /// [`OutboxHandle::stop`] it on shutdown.
-pub fn start(db: &DatabaseConnection, config: &WorkerConfig) -> OutboxHandle {
-    let worker = Worker::new(db.clone(), default_handlers(db), config.clone());
-    tracing::info!(worker = worker.id(), poll_ms = config.poll.as_millis() as u64, "outbox worker started");
+pub fn start(db: &DatabaseConnection, config: &WorkerConfig, robot: Option<&robot::RobotConfig>) -> OutboxHandle {
+    let worker = Worker::new(db.clone(), default_handlers(db, robot), config.clone());
+    tracing::info!(
+        worker = worker.id(),
+        poll_ms = config.poll.as_millis() as u64,
+        wecom_robot = robot.map(|r| r.redacted_webhook()).unwrap_or_else(|| "off".into()),
+        "outbox worker started"
+    );
     worker::spawn(worker)
 }

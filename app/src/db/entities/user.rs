@@ -18,6 +18,8 @@ pub struct Model {
     pub password_hash: String,
     pub active: bool,
     pub created_at: DateTimeUtc,
+    /// Their WeCom userid, if on file: the group robot mentions them with it (`<@userid>`).
+    pub wecom_userid: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -11,6 +11,7 @@ mod m20261129_000005_list_indexes;
 mod m20261129_000010_saved_quotes;
 mod m20261205_000011_throttles;
 mod m20261205_000012_outbox;
+mod m20261205_000013_user_wecom_userid;
 
 pub struct Migrator;
 
@@ -26,6 +27,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000010_saved_quotes::Migration),
             Box::new(m20261205_000011_throttles::Migration),
             Box::new(m20261205_000012_outbox::Migration),
+            Box::new(m20261205_000013_user_wecom_userid::Migration),
         ]
     }
 }
