@@ -143,3 +143,60 @@ pub struct FlowDto {
     pub name: String,
     pub levels: Vec<FlowLevelDto>,
 }
+
+/// A contract waiting for the caller's decision (审批待办), as the inbox lists it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WaitingItem {
+    pub contract_id: i64,
+    pub document_number: Option<String>,
+    pub end_customer: String,
+    pub corp_id: String,
+    pub total: Option<crate::domain::Money>,
+    /// The pending level (the caller's) and how many the flow has: level k of n.
+    pub level: u32,
+    pub levels: u32,
+    pub submitted_at: Option<chrono::DateTime<chrono::Utc>>,
+    pub version: i64,
+}
+
+/// A decision the caller made (已处理).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HandledItem {
+    pub contract_id: i64,
+    pub document_number: Option<String>,
+    pub end_customer: String,
+    pub level: u32,
+    /// `approve` or `reject`.
+    pub decision: String,
+    pub comment: String,
+    pub decided_at: chrono::DateTime<chrono::Utc>,
+}
+
+/// The approver's inbox: what waits for them (oldest submission first) and what they handled
+/// (newest first).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Inbox {
+    pub waiting: Vec<WaitingItem>,
+    pub handled: Vec<HandledItem>,
+}
+
+/// One in-app notification (通知).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NotificationDto {
+    pub id: i64,
+    /// The event's kind code (`contract.level_reached`, `contract.rejected`, …).
+    pub kind: String,
+    pub contract_id: Option<i64>,
+    pub document_number: Option<String>,
+    /// The words that came with it (a reject reason), may be empty.
+    pub text: String,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+    pub read: bool,
+}
+
+/// The caller's newest notifications and how many are unread.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Notifications {
+    pub items: Vec<NotificationDto>,
+    pub unread: u64,
+}

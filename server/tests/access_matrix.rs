@@ -44,6 +44,13 @@ fn rows() -> Vec<(&'static str, [u16; 6])> {
         ("quotes/get", [200, 200, 200, 200, 200, 200]),
         ("payment/create_link", [401, 200, 404, 404, 404, 200]),
         ("payment/revoke_link", [401, 200, 404, 404, 404, 200]),
+        ("approvals/inbox", [401, 200, 200, 200, 200, 200]),
+        ("approvals/waiting_count", [401, 200, 200, 200, 200, 200]),
+        ("notifications/list", [401, 200, 200, 200, 200, 200]),
+        // Nobody's notification (the matrix runs no outbox worker): 404 for everyone signed in;
+        // someone else's is refused the same way (server/tests/desk.rs).
+        ("notifications/read", [401, 404, 404, 404, 404, 404]),
+        ("notifications/read_all", [401, 200, 200, 200, 200, 200]),
     ]
 }
 
@@ -111,6 +118,10 @@ fn spec(path: &str) -> Spec {
         "quotes/get" => Spec { state: NoContract, body: Body::Form(|_| vec![("token", "0".repeat(64))]) },
         "payment/create_link" => json(Draft, |_, c| json!({"contract_id": c["id"]})),
         "payment/revoke_link" => json(DraftWithLink, |_, c| json!({"link_id": c["link_id"]})),
+        "approvals/inbox" | "approvals/waiting_count" | "notifications/list" | "notifications/read_all" => {
+            json(Pending, |_, _| json!({}))
+        }
+        "notifications/read" => json(NoContract, |_, _| json!({"id": i64::MAX})),
         other => panic!("no call spec for {other}: add an arm to spec() and a row to rows()"),
     }
 }

@@ -223,3 +223,17 @@ pub async fn list<C: ConnectionTrait>(
         next_cursor,
     })
 }
+
+/// The document numbers (`None` before submission) of these contracts, by id.
+pub async fn document_numbers<C: ConnectionTrait>(
+    db: &C,
+    ids: Vec<i64>,
+) -> Result<std::collections::HashMap<i64, Option<String>>, DbErr> {
+    Ok(contract::Entity::find()
+        .filter(contract::Column::Id.is_in(ids))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|c| (c.id, c.document_number))
+        .collect())
+}

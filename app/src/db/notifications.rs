@@ -97,3 +97,8 @@ pub async fn mark_all_read<C: ConnectionTrait>(db: &C, user_id: i64, now: DateTi
         .await?;
     Ok(result.rows_affected)
 }
+
+/// A notification, if it exists and is `user_id`'s.
+pub async fn find_for<C: ConnectionTrait>(db: &C, user_id: i64, id: i64) -> Result<Option<Model>, DbErr> {
+    Entity::find_by_id(id).filter(Column::RecipientUserId.eq(user_id)).one(db).await
+}

@@ -8,6 +8,7 @@
 pub mod auth;
 pub mod contract_form;
 pub mod contracts;
+pub mod desk;
 pub mod payment;
 pub mod price_book;
 pub mod quotes;
@@ -44,6 +45,11 @@ pub const ENDPOINTS: &[(&str, Door)] = &[
     ("contracts/fulfil", Door::SignedIn),
     ("contracts/flow", Door::SignedIn),
     ("contracts/form_options", Door::SignedIn),
+    ("approvals/inbox", Door::SignedIn),
+    ("approvals/waiting_count", Door::SignedIn),
+    ("notifications/list", Door::SignedIn),
+    ("notifications/read", Door::SignedIn),
+    ("notifications/read_all", Door::SignedIn),
 ];
 
 /// The door of a server function path like `/api/auth/me`, if it is listed.

@@ -13,7 +13,7 @@ use crate::domain::contract::{ContractAction, ContractStatus, check_comment, che
 use crate::domain::event::{Event, Header};
 use crate::domain::policy::{Action, allows};
 use crate::error::AppError;
-use crate::models::{FlowDto, Role, SessionUser};
+use crate::models::{FlowDto, Inbox, Role, SessionUser};
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr, Set, TransactionTrait};
 
 /// What the person says with a move.
@@ -249,4 +249,29 @@ async fn announce_move<C: ConnectionTrait>(
 /// The default approval flow with each level's default approver and candidates (for 更换).
 pub async fn default_flow(db: &DatabaseConnection) -> Result<FlowDto, AppError> {
     Ok(flows::default_flow(db).await?)
+}
+
+/// How many contracts the inbox lists at most, each way.
+pub const INBOX_LIMIT: u64 = 200;
+
+/// The approver's inbox (审批待办): the contracts waiting at the caller's level, oldest submission
+/// first, and the decisions they made, newest first. Anyone signed in may ask; a partner's is
+/// empty (they approve nothing). Every contract listed is one the caller may read (submitted, and
+/// they are assigned to it).
+pub async fn inbox(db: &DatabaseConnection, actor: &SessionUser) -> Result<Inbox, AppError> {
+    if actor.role == Role::Partner {
+        return Ok(Inbox::default());
+    }
+    Ok(Inbox {
+        waiting: crate::db::inbox::waiting(db, actor.id, INBOX_LIMIT).await?,
+        handled: crate::db::inbox::handled(db, actor.id, INBOX_LIMIT).await?,
+    })
+}
+
+/// How many contracts wait for the caller's decision (the badge in the navigation bar).
+pub async fn waiting_count(db: &DatabaseConnection, actor: &SessionUser) -> Result<u64, AppError> {
+    if actor.role == Role::Partner {
+        return Ok(0);
+    }
+    Ok(crate::db::inbox::waiting(db, actor.id, INBOX_LIMIT).await?.len() as u64)
 }

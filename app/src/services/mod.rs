@@ -7,8 +7,9 @@
 //!
 //! - [`contracts`]: create, save, submit, read and list contracts.
 //! - [`approvals`]: the moves after submission (withdraw, cancel, approve, reject, fulfil) and the
-//!   approval flow the form offers.
+//!   approval flow the form offers; the approver's inbox.
 //! - [`attachments`]: who may upload and download a contract's files; recording an upload.
+//! - [`notifications`]: the caller's in-app notifications.
 //! - [`payment_links`]: the partner's payment links and the customer's side of one.
 //! - [`quotes`]: the price book in effect, saved and shared quotes.
 //! - [`accounts`]: users, sign-in and sessions.
@@ -17,6 +18,7 @@ pub mod accounts;
 pub mod approvals;
 pub mod attachments;
 pub mod contracts;
+pub mod notifications;
 pub mod payment_links;
 pub mod quotes;
 
