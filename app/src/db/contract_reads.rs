@@ -229,11 +229,13 @@ pub async fn document_numbers<C: ConnectionTrait>(
     db: &C,
     ids: Vec<i64>,
 ) -> Result<std::collections::HashMap<i64, Option<String>>, DbErr> {
-    Ok(contract::Entity::find()
+    let pairs: Vec<(i64, Option<String>)> = contract::Entity::find()
+        .select_only()
+        .column(contract::Column::Id)
+        .column(contract::Column::DocumentNumber)
         .filter(contract::Column::Id.is_in(ids))
+        .into_tuple()
         .all(db)
-        .await?
-        .into_iter()
-        .map(|c| (c.id, c.document_number))
-        .collect())
+        .await?;
+    Ok(pairs.into_iter().collect())
 }

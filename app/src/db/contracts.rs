@@ -62,6 +62,11 @@ pub fn status_of(row: &contract::Model) -> ContractStatus {
     ContractStatus::from_parts(&row.status, level).unwrap_or(ContractStatus::Cancelled)
 }
 
+/// A contract's row alone (no lines, no approvers): enough for its status.
+pub async fn row<C: ConnectionTrait>(db: &C, id: i64) -> Result<Option<contract::Model>, DbErr> {
+    contract::Entity::find_by_id(id).one(db).await
+}
+
 /// Loads a contract, or `None` when there is no such id.
 pub async fn load<C: ConnectionTrait>(db: &C, id: i64) -> Result<Option<Loaded>, DbErr> {
     let Some(row) = contract::Entity::find_by_id(id).one(db).await? else { return Ok(None) };

@@ -5,11 +5,13 @@ use crate::domain::contract::ContractStatus;
 use crate::domain::money::Money;
 use crate::models::{HandledItem, WaitingItem};
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
-use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{
+    ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+};
 use std::collections::HashMap;
 
-/// The contracts in approval whose pending level is `user`'s, oldest submission first.
-pub async fn waiting<C: ConnectionTrait>(db: &C, user: i64, limit: u64) -> Result<Vec<WaitingItem>, DbErr> {
+/// The contracts in approval whose pending level is `user`'s (the condition on `contracts`).
+fn waiting_for(user: i64) -> Condition {
     let mine_now = Query::select()
         .column(contract_approver::Column::ContractId)
         .from(contract_approver::Entity)
@@ -23,9 +25,20 @@ pub async fn waiting<C: ConnectionTrait>(db: &C, user: i64, limit: u64) -> Resul
                 .equals((contract::Entity, contract::Column::Id)),
         )
         .to_owned();
+    Condition::all()
+        .add(contract::Column::Status.eq(ContractStatus::InApproval { level: 1 }.code()))
+        .add(contract::Column::Id.in_subquery(mine_now))
+}
+
+/// How many contracts wait at `user`'s level (one `COUNT`, for the navigation bar's badge).
+pub async fn waiting_count<C: ConnectionTrait>(db: &C, user: i64) -> Result<u64, DbErr> {
+    contract::Entity::find().filter(waiting_for(user)).count(db).await
+}
+
+/// The contracts in approval whose pending level is `user`'s, oldest submission first.
+pub async fn waiting<C: ConnectionTrait>(db: &C, user: i64, limit: u64) -> Result<Vec<WaitingItem>, DbErr> {
     let rows = contract::Entity::find()
-        .filter(contract::Column::Status.eq(ContractStatus::InApproval { level: 1 }.code()))
-        .filter(contract::Column::Id.in_subquery(mine_now))
+        .filter(waiting_for(user))
         .order_by_asc(contract::Column::SubmittedAt)
         .order_by_asc(contract::Column::Id)
         .limit(limit)

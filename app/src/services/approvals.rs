@@ -273,5 +273,5 @@ pub async fn waiting_count(db: &DatabaseConnection, actor: &SessionUser) -> Resu
     if actor.role == Role::Partner {
         return Ok(0);
     }
-    Ok(crate::db::inbox::waiting(db, actor.id, INBOX_LIMIT).await?.len() as u64)
+    Ok(crate::db::inbox::waiting_count(db, actor.id).await?)
 }

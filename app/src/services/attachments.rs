@@ -142,8 +142,8 @@ pub async fn record_upload(
     let contract_version = db_contracts::link_attachment(&txn, new.contract_id, new.kind, row.id).await?;
     if let Some(parsed) = &userids {
         if contract_version.is_none() {
-            let loaded = db_contracts::load(&txn, new.contract_id).await?;
-            return Err(loaded.map_or_else(not_found, |l| not_editable(l.status())).into());
+            let contract = db_contracts::row(&txn, new.contract_id).await?;
+            return Err(contract.map_or_else(not_found, |c| not_editable(db_contracts::status_of(&c))).into());
         }
         db_att::replace_userids(&txn, new.contract_id, &parsed.corp_id, &parsed.entries).await?;
     }
@@ -176,10 +176,8 @@ async fn check_link_in(
         return Ok(Err(LinkRefusal::Closed));
     };
     let open = link.revoked_at.is_none() && link.expires_at > now;
-    let awaits_payment = match db_contracts::load(txn, link.contract_id).await? {
-        Some(l) => l.status().awaits_payment(),
-        None => false,
-    };
+    let awaits_payment =
+        db_contracts::row(txn, link.contract_id).await?.is_some_and(|c| db_contracts::status_of(&c).awaits_payment());
     if !open || !awaits_payment {
         return Ok(Err(LinkRefusal::Closed));
     }

@@ -65,12 +65,12 @@ pub async fn open(db: &DatabaseConnection, token: &str) -> Result<Opened, DbErr>
         LinkState::Expired | LinkState::Revoked => return Ok(Opened::Closed),
         LinkState::Unknown => return Ok(Opened::Unknown),
     };
-    let Some(loaded) = db_contracts::load(db, link.contract_id).await? else { return Ok(Opened::Unknown) };
+    let Some(contract) = db_contracts::row(db, link.contract_id).await? else { return Ok(Opened::Unknown) };
     // An unreadable status counts as cancelled (closed) rather than guessed.
-    if !loaded.status().awaits_payment() {
+    if !db_contracts::status_of(&contract).awaits_payment() {
         return Ok(Opened::Closed);
     }
-    Ok(Opened::Open(Box::new(link), Box::new(loaded.row)))
+    Ok(Opened::Open(Box::new(link), Box::new(contract)))
 }
 
 /// What a link has taken so far.

@@ -27,7 +27,7 @@ use serde::{Deserialize, Serialize};
 
 mod cross_field;
 
-pub use cross_field::{Purchased, userid_count_matches, userid_count_matches_of};
+pub use cross_field::{Purchased, userid_count_answer, userid_count_matches, userid_count_matches_of};
 
 /// What the submit rules need besides the draft: data the server holds and the browser was sent.
 #[derive(Clone, Copy, Debug)]

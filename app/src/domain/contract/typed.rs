@@ -5,7 +5,7 @@
 use super::draft::{AttachmentId, ContractDraft, DraftLine, SheetFacts, SourceOrder, UserRef};
 use super::fields::{CrmManagementType, DocumentNumber, LeaseUrl, PaymentMethod, ProductKind};
 use super::pricing::{ContractQuote, assemble_quote};
-use super::rules::{Checker, Level, Parsed, ParsedLine, Purchased, quantity_in_range, userid_count_matches};
+use super::rules::{Checker, Level, Parsed, ParsedLine, Purchased, quantity_in_range, userid_count_answer};
 use crate::domain::ids::{CorpId, trim_all};
 use crate::domain::money::Money;
 use crate::domain::price_book::PriceBook;
@@ -160,24 +160,13 @@ impl TypedDraft {
 
     /// The accounts bought, when every line has a product and a quantity.
     pub fn purchased(&self) -> Option<Purchased> {
-        let mut p = Purchased { basic: 0, interop: 0 };
-        for l in &self.lines {
-            let q = u64::from(l.quantity?);
-            match l.kind? {
-                ProductKind::Basic => p.basic += q,
-                ProductKind::Interop => p.interop += q,
-            }
-        }
-        Some(p)
+        Purchased::sum(self.lines.iter().map(|l| (l.kind, l.quantity)))
     }
 
     /// The answer to 「User ID数量与实际购买接口数量是否一致」 that counts (see
     /// [`super::userid_count_matches_of`]).
     pub fn userid_count_matches_with(&self, sheet: Option<&SheetFacts>) -> Option<bool> {
-        match (sheet, self.purchased()) {
-            (Some(sheet), Some(p)) => Some(userid_count_matches(sheet, p)),
-            _ => self.userid_count_matches,
-        }
+        userid_count_answer(sheet, self.purchased(), self.userid_count_matches)
     }
 
     /// The corp ID as stored (empty when not filled in).

@@ -27,10 +27,15 @@ impl Purchased {
     /// Reads the purchased quantities from the draft's lines; `None` while a line lacks a product or
     /// a readable quantity.
     pub fn of(draft: &ContractDraft) -> Option<Purchased> {
+        Purchased::sum(draft.lines.iter().map(|l| (l.kind, parse_quantity("", &l.quantity).ok())))
+    }
+
+    /// Adds up lines given as (product, quantity); `None` while a line lacks either.
+    pub fn sum(lines: impl IntoIterator<Item = (Option<AccountKind>, Option<u32>)>) -> Option<Purchased> {
         let mut p = Purchased { basic: 0, interop: 0 };
-        for line in &draft.lines {
-            let q = u64::from(parse_quantity("", &line.quantity).ok()?);
-            match line.kind? {
+        for (kind, quantity) in lines {
+            let q = u64::from(quantity?);
+            match kind? {
                 AccountKind::Basic => p.basic += q,
                 AccountKind::Interop => p.interop += q,
             }
@@ -52,9 +57,18 @@ pub fn userid_count_matches(sheet: &SheetFacts, purchased: Purchased) -> bool {
 /// The answer to 「User ID数量与实际购买接口数量是否一致」 that counts: computed from the sheet when
 /// there is one and the lines are readable, the user's answer otherwise.
 pub fn userid_count_matches_of(draft: &ContractDraft, sheet: Option<&SheetFacts>) -> Option<bool> {
-    match (sheet, Purchased::of(draft)) {
+    userid_count_answer(sheet, Purchased::of(draft), draft.userid_count_matches)
+}
+
+/// [`userid_count_matches_of`] from the purchase and the user's `answer`, however they were read.
+pub fn userid_count_answer(
+    sheet: Option<&SheetFacts>,
+    purchased: Option<Purchased>,
+    answer: Option<bool>,
+) -> Option<bool> {
+    match (sheet, purchased) {
         (Some(sheet), Some(purchased)) => Some(userid_count_matches(sheet, purchased)),
-        _ => draft.userid_count_matches,
+        _ => answer,
     }
 }
 
