@@ -6,7 +6,7 @@
 
 mod support;
 
-use app::db::entities::{contract, notification, outbox as outbox_row};
+use app::db::entities::{notification, outbox as outbox_row};
 use app::db::{notifications, outbox};
 use app::domain::event::{Event, KINDS};
 use app::models::Role;
@@ -17,7 +17,7 @@ use sea_orm::{
 };
 use server::outbox::{Backoff, Delivery, Handler, HandlerError, Worker, default_handlers};
 use std::collections::HashSet;
-use std::process::{Child, Command, Stdio};
+use std::process::Child;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -27,29 +27,9 @@ use support::{TestDb, make_user};
 /// A draft contract of `owner`'s, written directly (notifications name a real contract).
 async fn make_contract(db: &DatabaseConnection, owner: i64) -> i64 {
     let user = app::db::entities::user::Entity::find_by_id(owner).one(db).await.unwrap().expect("owner");
-    let now = Utc::now();
-    contract::ActiveModel {
-        organisation_id: Set(user.organisation_id),
-        owner_user_id: Set(owner),
-        created_by: Set(owner),
-        status: Set("draft".into()),
-        version: Set(1),
-        approval_round: Set(0),
-        end_customer: Set("某某科技".into()),
-        corp_id: Set(String::new()),
-        corp_name: Set(String::new()),
-        lease_url: Set(String::new()),
-        installed_app: Set(String::new()),
-        remark: Set(String::new()),
-        source_kind: Set("none".into()),
-        created_at: Set(now),
-        updated_at: Set(now),
-        ..Default::default()
-    }
-    .insert(db)
-    .await
-    .expect("contract")
-    .id
+    let mut row = support::contract_row(user.organisation_id, owner, app::domain::contract::ContractStatus::Draft);
+    row.end_customer = Set("某某科技".into());
+    row.insert(db).await.expect("contract").id
 }
 
 fn submitted(contract_id: i64, notify: Vec<i64>) -> Event {
@@ -184,19 +164,8 @@ impl Drop for Server {
 
 async fn start_server(t: &TestDb, poll_ms: u64) -> Server {
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let child = Command::new(env!("CARGO_BIN_EXE_server"))
-        .arg("serve")
-        .env("DATABASE_URL", &t.url)
-        .env("DATA_DIR", &t.data_dir)
-        .env("LEPTOS_SITE_ADDR", format!("127.0.0.1:{port}"))
-        .env("OUTBOX_POLL_MS", poll_ms.to_string())
-        .env("OUTBOX_LEASE_SECS", "2")
-        .env("RUST_LOG", "warn")
-        .env_remove("WLD_DEMO")
-        .stdout(Stdio::null())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("start the server binary");
+    let poll = poll_ms.to_string();
+    let child = support::spawn_server(t, port, &[("OUTBOX_POLL_MS", poll.as_str()), ("OUTBOX_LEASE_SECS", "2")]);
     let server = Server(child);
     let start = Instant::now();
     while start.elapsed() < Duration::from_secs(60) {

@@ -9,7 +9,7 @@
 mod support;
 
 use app::models::Role;
-use std::process::{Child, Command, Stdio};
+use std::process::Child;
 use std::time::Duration;
 use support::{PASSWORD, TestDb, make_user};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -36,18 +36,7 @@ fn free_port() -> u16 {
 
 async fn start(t: &TestDb) -> Server {
     let port = free_port();
-    let child = Command::new(env!("CARGO_BIN_EXE_server"))
-        .arg("serve")
-        .env("DATABASE_URL", &t.url)
-        .env("DATA_DIR", &t.data_dir)
-        .env("LEPTOS_SITE_ADDR", format!("127.0.0.1:{port}"))
-        .env("TRUST_PROXY", "1")
-        .env("RUST_LOG", "warn")
-        .env_remove("WLD_DEMO")
-        .stdout(Stdio::null())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("start the server binary");
+    let child = support::spawn_server(t, port, &[("TRUST_PROXY", "1")]);
     let server = Server { child, port };
     for _ in 0..600 {
         if let Ok((200, _)) = http(port, "GET", "/healthz", None, "").await {

@@ -72,28 +72,12 @@ async fn populate(w: &World, specs: &[Spec]) -> Vec<(i64, ContractFacts)> {
         let org = w.orgs[org % w.orgs.len()];
         let owner = w.actors.iter().find(|a| a.organisation_id == org).map_or(w.actors[0].id, |a| a.id);
         let status = STATUSES[status % STATUSES.len()];
-        let row = contract::ActiveModel {
-            organisation_id: Set(org),
-            owner_user_id: Set(owner),
-            created_by: Set(owner),
-            status: Set(status.code().to_owned()),
-            status_level: Set(status.level().map(|l| l as i32)),
-            version: Set(1),
-            approval_round: Set(1),
-            end_customer: Set(format!("客户{i}")),
-            corp_id: Set(String::new()),
-            corp_name: Set(String::new()),
-            lease_url: Set(String::new()),
-            installed_app: Set(String::new()),
-            remark: Set(String::new()),
-            source_kind: Set("none".to_owned()),
-            created_at: Set(now),
-            updated_at: Set(now + chrono::Duration::microseconds(i as i64)),
-            ..Default::default()
-        }
-        .insert(&w.db)
-        .await
-        .unwrap();
+        let mut row = support::contract_row(org, owner, status);
+        row.approval_round = Set(1);
+        row.end_customer = Set(format!("客户{i}"));
+        row.created_at = Set(now);
+        row.updated_at = Set(now + chrono::Duration::microseconds(i as i64));
+        let row = row.insert(&w.db).await.unwrap();
         let mut approvers = Vec::new();
         for (level, who) in levels.iter().enumerate() {
             let Some(who) = who else { continue };

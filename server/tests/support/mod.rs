@@ -184,3 +184,51 @@ pub async fn sign_in(app: &Router, username: &str) -> String {
     assert_eq!(res.status, StatusCode::OK, "sign-in of {username}: {}", res.text());
     session_cookie(&res).expect("session cookie")
 }
+
+/// The real server binary serving `t`'s database on `port`, with `extra` settings; its stdout is
+/// dropped, its stderr shown. The caller waits for `/healthz` and kills it.
+pub fn spawn_server(t: &TestDb, port: u16, extra: &[(&str, &str)]) -> std::process::Child {
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_server"));
+    cmd.arg("serve")
+        .env("DATABASE_URL", &t.url)
+        .env("DATA_DIR", &t.data_dir)
+        .env("LEPTOS_SITE_ADDR", format!("127.0.0.1:{port}"))
+        .env("RUST_LOG", "warn")
+        .env_remove("WLD_DEMO")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::inherit());
+    for (k, v) in extra {
+        cmd.env(k, v);
+    }
+    cmd.spawn().expect("start the server binary")
+}
+
+/// A contract row with only what the schema requires (blank texts, version 1, in `status`), for
+/// tests that need a contract without going through the form; set what a test cares about on it.
+pub fn contract_row(
+    organisation_id: i64,
+    owner: i64,
+    status: app::domain::contract::ContractStatus,
+) -> app::db::entities::contract::ActiveModel {
+    use sea_orm::Set;
+    let now = chrono::Utc::now();
+    app::db::entities::contract::ActiveModel {
+        organisation_id: Set(organisation_id),
+        owner_user_id: Set(owner),
+        created_by: Set(owner),
+        status: Set(status.code().to_owned()),
+        status_level: Set(status.level().and_then(|l| i32::try_from(l).ok())),
+        version: Set(1),
+        approval_round: Set(0),
+        end_customer: Set(String::new()),
+        corp_id: Set(String::new()),
+        corp_name: Set(String::new()),
+        lease_url: Set(String::new()),
+        installed_app: Set(String::new()),
+        remark: Set(String::new()),
+        source_kind: Set("none".to_owned()),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+}

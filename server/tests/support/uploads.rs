@@ -4,7 +4,6 @@
 #![allow(dead_code)]
 
 use super::{TestDb, TestResponse, send};
-use app::db::entities::contract;
 use axum::Router;
 use axum::body::Body;
 use axum::http::Request;
@@ -40,32 +39,14 @@ pub fn config_with(t: &TestDb, extra: &[(&str, &str)]) -> server::config::Config
 /// A draft contract of organisation `org` owned by `owner`, with a document number and total.
 pub async fn make_contract(db: &DatabaseConnection, org: &str, owner: i64, number: &str, total_fen: i64) -> i64 {
     let org_id = app::db::accounts::ensure_organisation(db, org).await.expect("organisation");
-    let now = chrono::Utc::now();
-    contract::ActiveModel {
-        document_number: Set(Some(number.to_owned())),
-        organisation_id: Set(org_id),
-        owner_user_id: Set(owner),
-        created_by: Set(owner),
-        status: Set("draft".to_owned()),
-        status_level: Set(None),
-        version: Set(1),
-        approval_round: Set(0),
-        end_customer: Set("最终用户".to_owned()),
-        corp_id: Set(CORP.to_owned()),
-        corp_name: Set("购买企业甲".to_owned()),
-        lease_url: Set(String::new()),
-        installed_app: Set("灵当CRM".to_owned()),
-        remark: Set(String::new()),
-        source_kind: Set("none".to_owned()),
-        total_fen: Set(Some(total_fen)),
-        created_at: Set(now),
-        updated_at: Set(now),
-        ..Default::default()
-    }
-    .insert(db)
-    .await
-    .expect("contract")
-    .id
+    let mut row = super::contract_row(org_id, owner, app::domain::contract::ContractStatus::Draft);
+    row.document_number = Set(Some(number.to_owned()));
+    row.end_customer = Set("最终用户".to_owned());
+    row.corp_id = Set(CORP.to_owned());
+    row.corp_name = Set("购买企业甲".to_owned());
+    row.installed_app = Set("灵当CRM".to_owned());
+    row.total_fen = Set(Some(total_fen));
+    row.insert(db).await.expect("contract").id
 }
 
 /// One part of a multipart form.
