@@ -3,6 +3,7 @@
 //! Its own test binary, so no other test's allocations count (Linux: `/proc/self`), on SQLite and
 //! (with `TEST_DATABASE_URL`) PostgreSQL.
 
+#[path = "it/support/mod.rs"]
 mod support;
 
 use app::models::Role;

@@ -1,6 +1,6 @@
 //! Server-rendered smoke tests of the signed-in pages, and the no-JavaScript sign-in round trip.
 
-mod support;
+use crate::support;
 
 use app::models::Role;
 use axum::body::Body;

@@ -5,8 +5,8 @@
 //! webhook, no message, and the in-app notifications as before. SQLite, and PostgreSQL with
 //! `TEST_DATABASE_URL`.
 
-mod contract_world;
-mod support;
+use crate::contract_world;
+use crate::support;
 
 use app::db::entities::outbox as outbox_row;
 use app::db::{accounts, notifications, outbox};

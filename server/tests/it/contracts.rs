@@ -2,8 +2,7 @@
 //! (`TEST_DATABASE_URL`): drafts, the list, server-side repricing, validation, document numbers
 //! under concurrency, optimistic locking and the three-level approval.
 
-mod contract_world;
-mod support;
+use crate::contract_world;
 
 use contract_world::{CORP, World, problem_fields};
 use serde_json::{Value, json};

@@ -6,7 +6,7 @@
 //! pool, in reused memory (before: 1,000 sign-ins took the server from 53 MiB to 3.1 GiB and
 //! stalled `/healthz` for 14–30 s). On SQLite, and on PostgreSQL with `TEST_DATABASE_URL`.
 
-mod support;
+use crate::support;
 
 use app::models::Role;
 use std::process::Child;

@@ -3,8 +3,7 @@
 //! when a contract reaches their level and never before; the owner hears of the outcome; nobody
 //! hears of their own move. SQLite and (with `TEST_DATABASE_URL`) PostgreSQL.
 
-mod contract_world;
-mod support;
+use crate::contract_world;
 
 use app::db::notifications;
 use contract_world::World;

@@ -2,7 +2,7 @@
 //! sanitised names, the blob-before-row order, the server's own userid-sheet check, headers and
 //! the policy — on SQLite and (with `TEST_DATABASE_URL`) PostgreSQL.
 
-mod support;
+use crate::support;
 
 use app::db::entities::{attachment, contract_userid};
 use app::models::Role;

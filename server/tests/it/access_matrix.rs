@@ -11,8 +11,8 @@
 //! listed without a row here: a new server function cannot ship without a decided policy.
 //! Adding one is a row in `rows()` plus an arm in `spec()`.
 
-mod contract_world;
-mod support;
+use crate::contract_world;
+use crate::support;
 
 use contract_world::{Who, World};
 use serde_json::{Value, json};

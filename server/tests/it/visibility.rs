@@ -2,7 +2,7 @@
 //! policy's `Visibility`) and `policy::allows(Read)` agree on generated contracts and actors, on
 //! SQLite and (with `TEST_DATABASE_URL`) PostgreSQL.
 
-mod support;
+use crate::support;
 
 use app::db::entities::{contract, contract_approver};
 use app::domain::contract::ContractStatus;

@@ -1,7 +1,7 @@
 //! The public JSON quote API and the server-rendered quote page, on SQLite and (with
 //! `TEST_DATABASE_URL`) PostgreSQL.
 
-mod support;
+use crate::support;
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode};

@@ -3,8 +3,8 @@
 //! answers, record ids that could be probed, and anonymous quote saves without a limit. On SQLite,
 //! and on PostgreSQL with `TEST_DATABASE_URL`.
 
-mod contract_world;
-mod support;
+use crate::contract_world;
+use crate::support;
 
 use app::models::Role;
 use axum::body::Body;

@@ -6,7 +6,7 @@
 //! was set never finished (leptos-rs/leptos#4773). The server now generates the routes once per
 //! process. Without that, this test hangs on one of its requests (seen within a few rounds).
 
-mod support;
+use crate::support;
 
 use axum::http::StatusCode;
 use std::time::Duration;

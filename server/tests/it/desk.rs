@@ -2,8 +2,7 @@
 //! handled) with its count, and the in-app notifications (mine only, mark read, mark all read).
 //! SQLite and (with `TEST_DATABASE_URL`) PostgreSQL.
 
-mod contract_world;
-mod support;
+use crate::contract_world;
 
 use contract_world::World;
 use sea_orm::DatabaseConnection;

@@ -1,6 +1,6 @@
 //! Demo data: loaded on request, idempotent, and its sign-ins work.
 
-mod support;
+use crate::support;
 
 use sea_orm::{EntityTrait, PaginatorTrait};
 use support::{TestDb, post_form, session_cookie};

@@ -1,7 +1,7 @@
 //! Security headers on every response; the CSP nonce matches the page's scripts and is new per
 //! request; responses are compressed when the client accepts it.
 
-mod support;
+use crate::support;
 
 use axum::body::Body;
 use axum::http::Request;

@@ -1,7 +1,7 @@
 //! The `server create-admin` command, run as the real binary against a test database, and the
 //! library function behind it.
 
-mod support;
+use crate::support;
 
 use app::error::AppError;
 use std::io::Write;

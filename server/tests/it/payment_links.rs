@@ -2,7 +2,7 @@
 //! the page behind the link, voucher upload through it, expiry/revocation, and that a token opens
 //! nothing else — on SQLite and (with `TEST_DATABASE_URL`) PostgreSQL.
 
-mod support;
+use crate::support;
 
 use app::db::entities::{attachment, audit_event, contract, payment_link, setting};
 use app::models::Role;

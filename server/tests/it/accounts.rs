@@ -1,7 +1,7 @@
 //! Sign-in, sessions, rate limiting and the cross-site gate, on SQLite and (with
 //! `TEST_DATABASE_URL`) PostgreSQL.
 
-mod support;
+use crate::support;
 
 use app::models::Role;
 use axum::body::Body;

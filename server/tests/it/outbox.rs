@@ -4,7 +4,7 @@
 //! worker's lease has run out. The first handler writes in-app notifications, idempotently.
 //! On SQLite, and on PostgreSQL with `TEST_DATABASE_URL`.
 
-mod support;
+use crate::support;
 
 use app::db::entities::{notification, outbox as outbox_row};
 use app::db::{notifications, outbox};

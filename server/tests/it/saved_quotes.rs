@@ -2,7 +2,7 @@
 //! token, serves it read-only at `/q/<token>` until it expires. SQLite, and PostgreSQL with
 //! `TEST_DATABASE_URL`.
 
-mod support;
+use crate::support;
 
 use app::db::entities::saved_quote;
 use axum::body::Body;

@@ -7,8 +7,8 @@
 //! The field rules keep `<`, `>` and `"` out of uploaded file names (`sanitize_file_name`), so those
 //! carry entity-looking text instead (`&lt;h2 id=f&gt;`), which must come out escaped once.
 
-mod contract_world;
-mod support;
+use crate::contract_world;
+use crate::support;
 
 use app::db::attachments::payment_settings as keys;
 use app::db::entities::setting;

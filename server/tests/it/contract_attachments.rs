@@ -3,8 +3,8 @@
 //! the right kind, an upload becomes the contract's reference (and a stale save cannot drop it),
 //! and submission checks the stored userid sheet against the form (PRODUCT.md §3 rules 2 and 5).
 
-mod contract_world;
-mod support;
+use crate::contract_world;
+use crate::support;
 
 use app::db::entities::contract;
 use app::domain::AccountKind;

@@ -6,7 +6,7 @@
 //! Time bounds here are generous liveness bounds (the server must act well within them), never
 //! measurements of speed.
 
-mod support;
+use crate::support;
 
 use std::io;
 use std::net::SocketAddr;

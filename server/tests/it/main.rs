@@ -1,0 +1,33 @@
+//! The server's integration tests, in one test binary.
+//!
+//! One binary instead of one per file: each binary links the whole server (Sea-ORM, axum,
+//! Leptos), so two dozen of them cost minutes of linking and gigabytes of disk on a 2-core CI
+//! machine. Every test still gets its own database (`support::TestDb`), so they run side by side
+//! as before. `upload_memory` keeps its own binary: it reads this process's peak memory, which
+//! other tests' allocations would blur.
+
+mod contract_world;
+mod support;
+
+mod access_matrix;
+mod accounts;
+mod attachments;
+mod cli;
+mod connections;
+mod contract_attachments;
+mod contracts;
+mod demo;
+mod desk;
+mod hardening;
+mod notified;
+mod outbox;
+mod parallel_routers;
+mod payment_links;
+mod quote_api;
+mod robot;
+mod saved_quotes;
+mod security;
+mod signin_burst;
+mod stored_markup;
+mod ui;
+mod visibility;
