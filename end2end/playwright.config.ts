@@ -50,7 +50,7 @@ export default defineConfig({
   forbidOnly: !!process.env.CI,
   // No retries: a test that fails once is a failure to look at. (The one flaky failure seen here,
   // a page that never hydrated right after start-up, was a server bug: a static file's response
-  // took a concurrent page's CSP header; server/tests/security.rs reproduces and guards it.)
+  // took a concurrent page's CSP header; server/tests/it/security.rs reproduces and guards it.)
   retries: 0,
   // Two cores: the server and one browser per worker.
   workers: 2,

@@ -91,6 +91,14 @@ pub fn App() -> impl IntoView {
                     />
                     <Route path=path!("/signin") view={Lazy::<routes::signin::SignInRoute>::new()} ssr=SsrMode::Async />
                     <Route path=path!("/contracts") view={Lazy::<routes::contracts::ContractsRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/approvals") view={Lazy::<routes::approvals::ApprovalsRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/renewals") view={Lazy::<routes::renewals::RenewalsRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/audit") view={Lazy::<routes::audit::AuditRoute>::new()} ssr=SsrMode::Async />
+                    <Route
+                        path=path!("/notifications")
+                        view={Lazy::<routes::notifications::NotificationsRoute>::new()}
+                        ssr=SsrMode::Async
+                    />
                     <Route
                         path=path!("/contracts/new")
                         view={Lazy::<routes::contract_form::NewContractRoute>::new()}

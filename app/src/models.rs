@@ -33,6 +33,59 @@ pub struct TimelineEntry {
     pub comment: String,
     /// The approval level acted on, for approve / reject.
     pub level: Option<u32>,
+    /// For `attachment.upload`: which file, of what kind, and whether a customer sent it through a
+    /// payment link (then there is no actor: the timeline says "客户（付款链接）").
+    #[serde(default)]
+    pub file: Option<TimelineFile>,
+}
+
+impl TimelineEntry {
+    /// Who did it, in words: the actor's name, or 客户（付款链接） for a customer's upload through a
+    /// payment link (no account), else empty (the system).
+    pub fn who(&self, lang: crate::domain::problem::Lang) -> String {
+        match (&self.actor, &self.file) {
+            (Some(a), _) => a.display_name.clone(),
+            (None, Some(f)) if f.via_payment_link => {
+                lang.pick("客户（付款链接）", "The customer (payment link)").to_owned()
+            }
+            _ => String::new(),
+        }
+    }
+
+    /// What was done, in words: `驳回`, `上传了付款凭证“凭证.pdf”`, `创建了付款链接`.
+    pub fn what(&self, lang: crate::domain::problem::Lang) -> String {
+        if let Some(f) = &self.file {
+            let kind = crate::domain::attachment::AttachmentKind::from_code(&f.kind);
+            let kind = kind.map_or("", |k| lang.pick(k.zh(), k.en()));
+            return match lang {
+                crate::domain::problem::Lang::Zh => format!("上传了{kind}“{}”", f.file_name),
+                crate::domain::problem::Lang::En => format!("uploaded the {kind} \"{}\"", f.file_name),
+            };
+        }
+        let (zh, en) = match self.action.as_str() {
+            "created" => ("创建", "created"),
+            "saved" => ("保存", "saved"),
+            "submitted" => ("提交审批", "submitted for approval"),
+            "approved" => ("同意", "approved"),
+            "rejected" => ("驳回", "rejected"),
+            "withdrawn" => ("撤回", "withdrew"),
+            "cancelled" => ("作废", "cancelled"),
+            "fulfilled" => ("开通", "recorded the fulfilment"),
+            "payment_link.created" => ("创建了付款链接", "created a payment link"),
+            "payment_link.revoked" => ("撤销了付款链接", "revoked a payment link"),
+            _ => ("操作", "acted"),
+        };
+        lang.pick(zh, en).to_owned()
+    }
+}
+
+/// The file an `attachment.upload` entry of the timeline is about.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TimelineFile {
+    /// An `AttachmentKind` code (`voucher`, `userid_sheet`, `other`).
+    pub kind: String,
+    pub file_name: String,
+    pub via_payment_link: bool,
 }
 
 /// A line's price as the server computed it (报价金额 / 税 / 价格合计).
@@ -51,6 +104,9 @@ pub struct AttachmentDto {
     pub kind: crate::domain::attachment::AttachmentKind,
     /// The uploader's file name, made safe when stored.
     pub file_name: String,
+    /// The type read from its bytes at upload (`image/png`, `application/pdf`, …).
+    #[serde(default)]
+    pub content_type: String,
     pub size: i64,
     pub uploaded_at: chrono::DateTime<chrono::Utc>,
 }
@@ -86,6 +142,10 @@ pub struct ContractDto {
     pub submitted_at: Option<chrono::DateTime<chrono::Utc>>,
     /// What the caller may do now (by the policy; the status decides the rest).
     pub allowed: Vec<crate::domain::policy::Action>,
+    /// What the server read from the current userid sheet (its stored userids, counted), for
+    /// the approver's summary; `None` without one.
+    #[serde(default)]
+    pub sheet: Option<crate::domain::contract::SheetFacts>,
 }
 
 /// One row of the contract list.
@@ -178,6 +238,10 @@ pub struct HandledItem {
 pub struct Inbox {
     pub waiting: Vec<WaitingItem>,
     pub handled: Vec<HandledItem>,
+    /// The server's clock when it answered: how long each contract has waited is measured to it
+    /// (the same on the server-rendered page and in the browser).
+    #[serde(default)]
+    pub as_of: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 /// One in-app notification (通知).
@@ -188,6 +252,9 @@ pub struct NotificationDto {
     pub kind: String,
     pub contract_id: Option<i64>,
     pub document_number: Option<String>,
+    /// 最终用户 of the contract, as it is now (empty when unknown).
+    #[serde(default)]
+    pub end_customer: String,
     /// The words that came with it (a reject reason), may be empty.
     pub text: String,
     pub created_at: chrono::DateTime<chrono::Utc>,
@@ -199,4 +266,74 @@ pub struct NotificationDto {
 pub struct Notifications {
     pub items: Vec<NotificationDto>,
     pub unread: u64,
+}
+
+/// The navigation bar's two counts: contracts waiting for the caller's decision, unread
+/// notifications.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeskCounts {
+    pub waiting: u64,
+    pub unread: u64,
+}
+
+/// A fulfilled contract whose API expiry date (企业微信API接口到期日) falls within the window.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RenewalItem {
+    pub contract_id: i64,
+    pub document_number: Option<String>,
+    pub end_customer: String,
+    pub corp_id: String,
+    pub corp_name: String,
+    pub owner: PersonDto,
+    pub total: Option<crate::domain::Money>,
+    pub api_expiry_date: chrono::NaiveDate,
+    /// Days from today (China) to the expiry date.
+    pub days_left: i64,
+}
+
+/// The renewals page (续期提醒): contracts falling due within `window` days, soonest first.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Renewals {
+    pub window: u32,
+    pub items: Vec<RenewalItem>,
+    /// Whether the caller may start a renewal contract (a partner).
+    pub may_renew: bool,
+}
+
+/// A renewal contract to start from (`/contracts/new?renew=<id>`): the prefilled form and the
+/// number of the contract it renews.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RenewalStart {
+    pub draft: crate::domain::contract::ContractDraft,
+    pub source_number: Option<String>,
+}
+
+/// The admin's audit search (审计): every filter optional. `user` matches a username or display
+/// name; `contract` is a document number (`QYWXHT-12`) or a contract id; `from` / `to` are dates
+/// (China), both included; `cursor` is the previous page's `next_cursor`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct AuditFilter {
+    pub user: Option<String>,
+    pub contract: Option<String>,
+    pub from: Option<String>,
+    pub to: Option<String>,
+    pub cursor: Option<String>,
+}
+
+/// One event of the audit trail, as the search lists it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditEntry {
+    pub id: i64,
+    pub entry: TimelineEntry,
+    /// The contract it is about, when it is about one.
+    pub contract_id: Option<i64>,
+    pub document_number: Option<String>,
+}
+
+/// A page of the audit search, newest first.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditPage {
+    pub items: Vec<AuditEntry>,
+    pub next_cursor: Option<String>,
 }

@@ -85,8 +85,12 @@ test("a partner turns a saved quote into an order, fixes the corp ID, saves, rel
   await approver.goto(contractUrl);
   await hydrated(approver);
   await expect(approver.getByTestId("approval-steps")).toBeVisible();
-  await approver.locator("#action-comment").fill("同意");
+  await approver.locator("#decision-reason").fill("同意");
   await approver.getByTestId("approve").click();
+  // The decision panel moves on (to the next contract waiting, or the inbox); this one is at level 2.
+  await expect(approver).toHaveURL(/done=approve/);
+  await approver.goto(contractUrl);
+  await hydrated(approver);
   await expect(approver.getByTestId("contract-status")).toHaveText("审批中（第2级）");
   await expect(approver.getByTestId("timeline")).toContainText("同意");
   await approverContext.close();

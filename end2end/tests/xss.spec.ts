@@ -2,7 +2,7 @@
 // every free-text field of a new contract and saves; after a reload (the server's HTML, then
 // hydration) no planted element exists, the `meta` refresh sent nobody anywhere, nothing failed to
 // hydrate, and every field shows exactly what was typed — also for the admin opening it, in the
-// contract list, and with JavaScript off. server/tests/stored_markup.rs pins the server's HTML of
+// contract list, and with JavaScript off. server/tests/it/stored_markup.rs pins the server's HTML of
 // every page; this pins what the browser makes of it.
 import { expect, test, type Browser, type Page } from "@playwright/test";
 import { hydrated, signIn } from "./session";
@@ -121,7 +121,7 @@ test("markup typed into a contract's fields is saved and shown as text, after a 
 });
 
 test("with JavaScript off the saved remark shows as typed and plants nothing", async ({ browser }) => {
-  // Signed in with JavaScript on (the sign-in form works without it too, see server/tests/ui.rs).
+  // Signed in with JavaScript on (the sign-in form works without it too, see server/tests/it/ui.rs).
   const setup = await browser.newContext();
   const page = await setup.newPage();
   await signIn(page, "partner.a", "demo-partner-2026");

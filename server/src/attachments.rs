@@ -23,7 +23,7 @@ use app::models::SessionUser;
 use app::services::attachments::{self as service, ContractRow, NewAttachment, NotRecorded, ParsedUserids, Recorded};
 use axum::Json;
 use axum::extract::multipart::{Multipart, MultipartRejection};
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
@@ -394,7 +394,7 @@ fn check_sheet(contract_corp_id: &str, bytes: &[u8]) -> Result<ParsedUserids, Up
 }
 
 /// The signed-in user of a request, if any.
-async fn request_user(state: &AppState, headers: &HeaderMap) -> Result<Option<SessionUser>, AppError> {
+pub(crate) async fn request_user(state: &AppState, headers: &HeaderMap) -> Result<Option<SessionUser>, AppError> {
     let token = cookie_value(headers, app::functions::ctx::SESSION_COOKIE);
     Ok(app::services::accounts::current(&state.db, token.as_deref()).await?)
 }
@@ -455,15 +455,30 @@ pub async fn upload(
     ))
 }
 
-/// `GET /attachments/{id}`: the stored bytes, as a download, with the type read at upload.
-pub async fn download(State(state): State<AppState>, Path(id): Path<i64>, headers: HeaderMap) -> Response {
-    match download_inner(&state, id, &headers).await {
+/// `?inline=1` on a download: show an image or a PDF in the page (the approver's voucher preview)
+/// instead of saving it.
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct DownloadQuery {
+    #[serde(default)]
+    inline: Option<String>,
+}
+
+/// `GET /attachments/{id}`: the stored bytes, as a download, with the type read at upload;
+/// `?inline=1` previews an image or PDF inside our own pages (framable by our origin only).
+pub async fn download(
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    Query(q): Query<DownloadQuery>,
+    headers: HeaderMap,
+) -> Response {
+    let inline = q.inline.as_deref() == Some("1");
+    match download_inner(&state, id, &headers, inline).await {
         Ok(r) => r,
         Err(e) => error_response(&e),
     }
 }
 
-async fn download_inner(state: &AppState, id: i64, headers: &HeaderMap) -> Result<Response, AppError> {
+async fn download_inner(state: &AppState, id: i64, headers: &HeaderMap, inline: bool) -> Result<Response, AppError> {
     let user = request_user(state, headers).await?.ok_or(AppError::Unauthenticated)?;
     let row = service::for_download(&state.db, &user, id).await?;
     let bytes = state
@@ -478,13 +493,28 @@ async fn download_inner(state: &AppState, id: i64, headers: &HeaderMap) -> Resul
         header::CONTENT_TYPE,
         HeaderValue::from_str(&row.content_type).map_err(|e| AppError::internal("type", e))?,
     );
+    // Only images and PDFs (`Preview::of`); a spreadsheet is always a download.
+    let inline = inline && app::domain::attachment::Preview::of(&row.content_type).is_some();
+    let disposition = content_disposition(&row.file_name);
+    let disposition = if inline { disposition.replacen("attachment", "inline", 1) } else { disposition };
     h.insert(
         header::CONTENT_DISPOSITION,
-        HeaderValue::from_str(&content_disposition(&row.file_name)).map_err(|e| AppError::internal("name", e))?,
+        HeaderValue::from_str(&disposition).map_err(|e| AppError::internal("name", e))?,
     );
     h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static("private, no-store"));
-    h.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static("default-src 'none'; sandbox"));
+    if inline {
+        // Shown in a frame of our own pages only. No `sandbox` here: Chromium refuses to run its
+        // PDF viewer in a sandboxed document, and nothing of ours runs in it either way (no
+        // script source is allowed, and the bytes were checked to be a real PDF or image).
+        h.insert(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static("default-src 'none'; frame-ancestors 'self'"),
+        );
+        h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("SAMEORIGIN"));
+    } else {
+        h.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static("default-src 'none'; sandbox"));
+    }
     Ok(res)
 }
 

@@ -94,7 +94,13 @@ pub enum DemoState {
     AtLevel2,
     Approved,
     Rejected,
+    /// Approved and fulfilled (开通), its API access expiring in [`FULFILLED_EXPIRES_IN_DAYS`]:
+    /// the renewals page has something to show.
+    Fulfilled,
 }
+
+/// How many days after the demo is loaded the fulfilled demo contract's API access expires.
+pub const FULFILLED_EXPIRES_IN_DAYS: u64 = 20;
 
 /// The demo contracts: (owner, end customer — the natural key —, corp ID, quantity, state).
 pub const CONTRACTS: &[(&str, &str, &str, u32, DemoState)] = &[
@@ -103,6 +109,7 @@ pub const CONTRACTS: &[(&str, &str, &str, u32, DemoState)] = &[
     ("partner.a", "演示·青禾医疗集团", "ww69c04360d53da8b3", 600, DemoState::Approved),
     ("partner.a", "演示·东岸物流", "ww69c04360d53da8b4", 30, DemoState::Rejected),
     ("partner.b", "演示·北辰制造", "ww69c04360d53da8b5", 50, DemoState::AtLevel2),
+    ("partner.a", "演示·南湖连锁酒店", "ww69c04360d53da8b6", 40, DemoState::Fulfilled),
 ];
 
 /// The demo payment voucher: a one-page PDF.
@@ -154,7 +161,9 @@ pub async fn load(db: &DatabaseConnection, store: &Store) -> Result<DemoReport, 
         let steps: Vec<(usize, bool, &str)> = match state {
             DemoState::Draft => vec![],
             DemoState::AtLevel2 => vec![(0, true, "")],
-            DemoState::Approved => vec![(0, true, "数量与截图一致"), (1, true, ""), (2, true, "同意")],
+            DemoState::Approved | DemoState::Fulfilled => {
+                vec![(0, true, "数量与截图一致"), (1, true, ""), (2, true, "同意")]
+            }
             DemoState::Rejected => vec![(0, false, "付款凭证金额与合同金额不符，请核对后重新提交")],
         };
         for (level, approve, text) in steps {
@@ -163,6 +172,15 @@ pub async fn load(db: &DatabaseConnection, store: &Store) -> Result<DemoReport, 
             let v = version(db, id).await?;
             let action = if approve { Action::Approve } else { Action::Reject };
             approvals::decide(db, &approver, id, v, action, text.to_owned()).await?;
+        }
+        if state == DemoState::Fulfilled {
+            let today = app::domain::calendar::china_date(chrono::Utc::now());
+            let expiry = today.checked_add_days(chrono::Days::new(FULFILLED_EXPIRES_IN_DAYS)).unwrap_or(today);
+            let activated = today.checked_sub_days(chrono::Days::new(300)).unwrap_or(today);
+            let admin = actor(db, ACCOUNTS[0].username).await?;
+            let v = version(db, id).await?;
+            let (a, e) = (activated.to_string(), expiry.to_string());
+            app::services::approvals::fulfil(db, &admin, id, v, "WX-DEMO-0001".into(), a, e).await?;
         }
     }
     Ok(report)

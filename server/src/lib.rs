@@ -7,9 +7,11 @@ pub mod attachments;
 pub mod cli;
 pub mod config;
 pub mod demo;
+pub mod exports;
 pub mod language;
 pub mod outbox;
 pub mod payment;
+pub mod renewals;
 pub mod security;
 pub mod serve;
 pub mod state;
@@ -71,6 +73,8 @@ pub fn router_with_store(config: &Config, db: DatabaseConnection, store: storage
         .route("/api/v1/quote", post(api::quote::quote))
         .route("/lang/{tag}", get(language::switch))
         .route("/attachments/{id}", get(attachments::download))
+        .route("/contracts/{id}/timeline.xlsx", get(exports::timeline_xlsx))
+        .route("/contracts/{id}/timeline.csv", get(exports::timeline_csv))
         .route("/pay/{token}", get(payment::page))
         .route("/templates/userid-sheet.xlsx", get(template::userid_sheet))
         .merge(uploads)

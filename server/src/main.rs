@@ -90,6 +90,8 @@ async fn serve(demo: bool) -> Result<(), Failure> {
     // Side effects of committed changes (notifications, the WeCom group robot): handled in the
     // background, never in the request that wrote them.
     let outbox = server::outbox::start(&db, &config.outbox, config.robot.as_ref());
+    // Renewal reminders 30 and 7 days before an API expiry date, into that outbox.
+    server::renewals::spawn(db.clone());
     let addr = config.leptos.site_addr;
     let app = server::router_with_store(&config, db.clone(), store);
     let listener = tokio::net::TcpListener::bind(addr).await.map_err(|e| format!("cannot listen on {addr}: {e}"))?;

@@ -64,7 +64,8 @@ pub async fn headers(request: Request, next: Next) -> Response {
             h.insert(header::CONTENT_SECURITY_POLICY, v);
         }
     }
-    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    // A handler may allow its own origin to frame it (an attachment's inline preview).
+    h.entry(header::X_FRAME_OPTIONS).or_insert(HeaderValue::from_static("DENY"));
     // A stricter policy set by the handler wins (the payment page: its URL carries the token).
     h.entry(header::REFERRER_POLICY).or_insert(HeaderValue::from_static("same-origin"));
     h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));

@@ -20,6 +20,7 @@ fuzz_target!(|data: &[u8]| {
         interop_userids: u32::from(facts[2]),
         total_userids: u32::from(facts[3]),
         untyped_userids: u32::from(facts[3]).saturating_sub(u32::from(facts[1]) + u32::from(facts[2])),
+        overlapping_userids: u32::from(facts[1].min(facts[2])),
     });
     let book = PriceBook::default_2022();
     let apps = vec!["灵当CRM".to_owned(), "其他".to_owned()];

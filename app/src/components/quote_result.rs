@@ -121,7 +121,7 @@ fn NegotiatedNote(quote: Quote) -> impl IntoView {
 }
 
 #[component]
-fn LineBreakdown(line: LineQuote, book: Option<PriceBook>) -> impl IntoView {
+pub fn LineBreakdown(line: LineQuote, book: Option<PriceBook>) -> impl IntoView {
     let lang = use_lang();
     let locale = Locale::from(lang);
     let title = td_string!(

@@ -1,10 +1,13 @@
 //! Who is signed in, for every page: one `me` resource shared through context, refreshed after
-//! each sign-in or sign-out, and the header's user menu.
+//! each sign-in or sign-out, and the header's user menu with the desk's two counts (contracts
+//! waiting for my decision, unread notifications), read again after a decision and whenever the
+//! tab regains focus.
 
 use crate::error::AppError;
 use crate::functions::auth::{Me, SignOut, me};
+use crate::functions::desk::read_desk_counts;
 use crate::i18n::{Locale, td_string, use_lang};
-use crate::models::SessionUser;
+use crate::models::{DeskCounts, Role, SessionUser};
 use leptos::form::ActionForm;
 use leptos::prelude::*;
 
@@ -33,7 +36,26 @@ pub fn provide_auth() -> Auth {
     let user = Resource::new(move || (generation.get(), sign_out.version().get()), |_| me());
     let auth = Auth { user, sign_out, generation };
     provide_context(auth);
+    provide_context(Desk { generation: RwSignal::new(0) });
     auth
+}
+
+/// The desk's counts in the navigation bar: whoever changes them (a decision, reading a
+/// notification) asks for them again.
+#[derive(Clone, Copy)]
+pub struct Desk {
+    generation: RwSignal<u64>,
+}
+
+impl Desk {
+    /// Reads the counts again.
+    pub fn refresh(&self) {
+        self.generation.update(|g| *g += 1);
+    }
+}
+
+pub fn use_desk() -> Desk {
+    expect_context::<Desk>()
 }
 
 pub fn use_auth() -> Auth {
@@ -70,8 +92,45 @@ fn SignedIn(user: SessionUser) -> impl IntoView {
     let auth = use_auth();
     let lang = use_lang();
     let locale = Locale::from(lang);
+    let desk = use_desk();
+    let counts = Resource::new(move || desk.generation.get(), |_| read_desk_counts());
+    // Effects run in the browser only: a tab that comes back to the front shows current counts.
+    Effect::new(move |_| {
+        let listener = window_event_listener(leptos::ev::focus, move |_| desk.refresh());
+        on_cleanup(move || listener.remove());
+    });
+    // A badge with its count in words for screen readers; nothing while the count is zero.
+    let badge = move |pick: fn(&DeskCounts) -> u64, testid: &'static str, words: fn(Locale, u64) -> String| {
+        view! {
+            <Transition fallback=|| ()>
+                {move || Suspend::new(async move {
+                    let n = counts.await.map(|c| pick(&c)).unwrap_or(0);
+                    (n > 0).then(|| view! {
+                        <span class="badge" data-testid=testid aria-hidden="true">{n.to_string()}</span>
+                        <span class="visually-hidden">{words(locale, n)}</span>
+                    })
+                })}
+            </Transition>
+        }
+    };
+    let approver = user.role != Role::Partner;
     view! {
         <a href="/contracts">{td_string!(locale, user_menu.contracts)}</a>
+        <a href="/renewals" data-testid="nav-renewals">{td_string!(locale, user_menu.renewals)}</a>
+        {approver.then(|| view! {
+            <a href="/approvals" data-testid="nav-inbox">
+                {td_string!(locale, user_menu.inbox)}
+                {badge(|c| c.waiting, "inbox-count", |l, n| td_string!(l, user_menu.inbox_count, n = n))}
+            </a>
+        })}
+        {(user.role == Role::Admin).then(|| view! { <a href="/audit" data-testid="nav-audit">{td_string!(locale, user_menu.audit)}</a> })}
+        <a href="/notifications" class="bell" data-testid="bell" title={td_string!(locale, user_menu.notifications)}>
+            <svg class="bell-icon" viewBox="0 0 24 24" width="18" height="18" aria-hidden="true">
+                <path d="M12 22a2.5 2.5 0 0 0 2.45-2h-4.9A2.5 2.5 0 0 0 12 22zm7-6V11a7 7 0 0 0-5.5-6.84V3a1.5 1.5 0 0 0-3 0v1.16A7 7 0 0 0 5 11v5l-2 2v1h18v-1l-2-2z" />
+            </svg>
+            <span class="visually-hidden">{td_string!(locale, user_menu.notifications)}</span>
+            {badge(|c| c.unread, "unread-count", |l, n| td_string!(l, user_menu.unread, n = n))}
+        </a>
         <span class="user-name" title=user.organisation_name.clone()>
             {user.display_name.clone()}
             <small>{format!(" · {} · {}", lang.pick(user.role.zh(), user.role.en()), user.organisation_name)}</small>

@@ -128,7 +128,7 @@ pub async fn create_payment_link(
     .insert(&txn)
     .await?;
     let detail = crate::db::audit::Detail {
-        comment: format!("付款链接已创建，{} 到期", expires_at.format("%Y-%m-%d %H:%M UTC")),
+        comment: format!("付款链接已创建，{} 到期", beijing(expires_at)),
         ..Default::default()
     };
     crate::db::audit::record(&txn, now, Some(created_by), "payment_link.created", "contract", contract_id, &detail)
@@ -180,13 +180,18 @@ pub async fn revoke_payment_link(db: &DatabaseConnection, link: &payment_link::M
         .await?;
     if res.rows_affected == 1 {
         let detail = crate::db::audit::Detail {
-            comment: format!("付款链接（{} 到期）已撤销", link.expires_at.format("%Y-%m-%d %H:%M UTC")),
+            comment: format!("付款链接（{} 到期）已撤销", beijing(link.expires_at)),
             ..Default::default()
         };
         crate::db::audit::record(&txn, now, Some(actor), "payment_link.revoked", "contract", link.contract_id, &detail)
             .await?;
     }
     txn.commit().await
+}
+
+/// `2026-12-05 21:00（北京时间）`: how the timeline names a moment (UX: Beijing time, said so).
+fn beijing(at: DateTime<Utc>) -> String {
+    format!("{}（北京时间）", at.with_timezone(&crate::domain::calendar::china_offset()).format("%Y-%m-%d %H:%M"))
 }
 
 /// Revokes every open link of a contract that stopped awaiting payment (cancelled, approved), in

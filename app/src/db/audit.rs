@@ -1,9 +1,11 @@
 //! The audit trail (who, when, what, comment) and the timeline built from it.
 
 use super::entities::{audit_event, user};
-use crate::models::{PersonDto, TimelineEntry};
+use crate::models::{PersonDto, TimelineEntry, TimelineFile};
 use chrono::{DateTime, Utc};
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 
@@ -16,6 +18,20 @@ pub struct Detail {
     /// Status code before and after the change.
     pub from: Option<String>,
     pub to: Option<String>,
+}
+
+/// The action of an upload's event; its detail is an [`UploadDetail`].
+pub const UPLOAD: &str = "attachment.upload";
+
+/// What an upload's event stores besides the common [`Detail`] (size, hash and the userid count
+/// are there too; the timeline needs these).
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(default)]
+struct UploadDetail {
+    kind: String,
+    file_name: String,
+    /// The payment link's id when a customer sent it through one.
+    via_payment_link: Option<i64>,
 }
 
 /// Records an event about a record (`subject_type`, `subject_id`); `detail` is stored as JSON
@@ -56,22 +72,88 @@ pub async fn timeline<C: ConnectionTrait>(
         .order_by_asc(audit_event::Column::Id)
         .all(db)
         .await?;
+    Ok(entries(db, &events).await?)
+}
+
+/// Events as the timeline shows them, in the same order, with the actors' names.
+pub async fn entries<C: ConnectionTrait>(db: &C, events: &[audit_event::Model]) -> Result<Vec<TimelineEntry>, DbErr> {
     let names = people(db, events.iter().filter_map(|e| e.actor_user_id)).await?;
     Ok(events
-        .into_iter()
+        .iter()
         .map(|e| {
             // A detail that is not ours (older or hand-written) still shows, as its comment.
             let d: Detail = serde_json::from_str(&e.detail)
                 .unwrap_or_else(|_| Detail { comment: e.detail.clone(), ..Detail::default() });
+            let file = (e.action == UPLOAD).then(|| serde_json::from_str::<UploadDetail>(&e.detail).ok()).flatten();
             TimelineEntry {
                 at: e.at,
                 actor: e.actor_user_id.and_then(|id| names.get(&id).cloned()),
-                action: e.action,
+                action: e.action.clone(),
                 comment: d.comment,
                 level: d.level,
+                file: file.map(|f| TimelineFile {
+                    kind: f.kind,
+                    file_name: f.file_name,
+                    via_payment_link: f.via_payment_link.is_some(),
+                }),
             }
         })
         .collect())
+}
+
+/// What the admin's audit search filters on, already read: the actors (user ids), the
+/// contracts, and a time range `[from, until)`. `None` is "any".
+#[derive(Clone, Debug, Default)]
+pub struct AuditQuery {
+    pub actors: Option<Vec<i64>>,
+    pub contracts: Option<Vec<i64>>,
+    pub from: Option<DateTime<Utc>>,
+    pub until: Option<DateTime<Utc>>,
+    /// Keyset: events strictly older than this (time, id).
+    pub before: Option<(DateTime<Utc>, i64)>,
+    pub limit: u64,
+}
+
+/// The audit events matching `q`, newest first.
+pub async fn search<C: ConnectionTrait>(db: &C, q: &AuditQuery) -> Result<Vec<audit_event::Model>, DbErr> {
+    use audit_event::Column;
+    let mut find = audit_event::Entity::find();
+    if let Some(actors) = &q.actors {
+        find = find.filter(Column::ActorUserId.is_in(actors.clone()));
+    }
+    if let Some(contracts) = &q.contracts {
+        find = find.filter(Column::SubjectType.eq("contract")).filter(Column::SubjectId.is_in(contracts.clone()));
+    }
+    if let Some(from) = q.from {
+        find = find.filter(Column::At.gte(from));
+    }
+    if let Some(until) = q.until {
+        find = find.filter(Column::At.lt(until));
+    }
+    if let Some((at, id)) = q.before {
+        find = find.filter(
+            sea_orm::Condition::any()
+                .add(Column::At.lt(at))
+                .add(sea_orm::Condition::all().add(Column::At.eq(at)).add(Column::Id.lt(id))),
+        );
+    }
+    find.order_by_desc(Column::At).order_by_desc(Column::Id).limit(q.limit).all(db).await
+}
+
+/// Users whose username (case ignored) or display name contains `text`, by id.
+pub async fn users_matching<C: ConnectionTrait>(db: &C, text: &str) -> Result<Vec<i64>, DbErr> {
+    use sea_orm::sea_query::{Expr, ExprTrait};
+    user::Entity::find()
+        .select_only()
+        .column(user::Column::Id)
+        .filter(
+            sea_orm::Condition::any()
+                .add(Expr::col(user::Column::Username).like(super::contains(&text.to_lowercase())))
+                .add(Expr::col(user::Column::DisplayName).like(super::contains(text))),
+        )
+        .into_tuple()
+        .all(db)
+        .await
 }
 
 /// Display names of users by id.

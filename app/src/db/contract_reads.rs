@@ -84,6 +84,7 @@ pub async fn detail<C: ConnectionTrait>(db: &C, l: &Loaded) -> Result<ContractDt
                     id: a.id,
                     kind: AttachmentKind::from_code(&a.kind)?,
                     file_name: a.file_name,
+                    content_type: a.content_type,
                     size: a.size,
                     uploaded_at: a.created_at,
                 })
@@ -95,6 +96,7 @@ pub async fn detail<C: ConnectionTrait>(db: &C, l: &Loaded) -> Result<ContractDt
         updated_at: r.updated_at,
         submitted_at: r.submitted_at,
         allowed: Vec::new(),
+        sheet: None,
     })
 }
 
@@ -159,17 +161,13 @@ pub async fn list<C: ConnectionTrait>(
         if q.chars().count() > 100 {
             problems.push(Problem::error("search", "too_long", "搜索词最多100个字符", "Search at most 100 characters"));
         }
-        let escaped: String =
-            q.chars().flat_map(|c| if matches!(c, '%' | '_' | '\\') { vec!['\\', c] } else { vec![c] }).collect();
-        let like = |col: contract::Column, text: &str| {
-            Expr::col(col).like(sea_orm::sea_query::LikeExpr::new(format!("%{text}%")).escape('\\'))
-        };
+        let like = |col: contract::Column, text: &str| Expr::col(col).like(super::contains(text));
         cond = cond.add(
             Condition::any()
-                .add(like(contract::Column::DocumentNumber, &escaped.to_uppercase()))
-                .add(like(contract::Column::CorpId, &escaped.to_lowercase()))
-                .add(like(contract::Column::EndCustomer, &escaped))
-                .add(like(contract::Column::CorpName, &escaped)),
+                .add(like(contract::Column::DocumentNumber, &q.to_uppercase()))
+                .add(like(contract::Column::CorpId, &q.to_lowercase()))
+                .add(like(contract::Column::EndCustomer, q))
+                .add(like(contract::Column::CorpName, q)),
         );
     }
     if let Some(c) = f.cursor.as_deref().filter(|c| !c.is_empty()) {
@@ -224,18 +222,30 @@ pub async fn list<C: ConnectionTrait>(
     })
 }
 
-/// The document numbers (`None` before submission) of these contracts, by id.
-pub async fn document_numbers<C: ConnectionTrait>(
+/// The document number (`None` before submission) and 最终用户 of these contracts, by id.
+pub async fn names<C: ConnectionTrait>(
     db: &C,
     ids: Vec<i64>,
-) -> Result<std::collections::HashMap<i64, Option<String>>, DbErr> {
-    let pairs: Vec<(i64, Option<String>)> = contract::Entity::find()
+) -> Result<std::collections::HashMap<i64, (Option<String>, String)>, DbErr> {
+    let rows: Vec<(i64, Option<String>, String)> = contract::Entity::find()
         .select_only()
         .column(contract::Column::Id)
         .column(contract::Column::DocumentNumber)
+        .column(contract::Column::EndCustomer)
         .filter(contract::Column::Id.is_in(ids))
         .into_tuple()
         .all(db)
         .await?;
-    Ok(pairs.into_iter().collect())
+    Ok(rows.into_iter().map(|(id, number, customer)| (id, (number, customer))).collect())
+}
+
+/// The contract with this document number, if any.
+pub async fn id_by_number<C: ConnectionTrait>(db: &C, number: &str) -> Result<Option<i64>, DbErr> {
+    contract::Entity::find()
+        .select_only()
+        .column(contract::Column::Id)
+        .filter(contract::Column::DocumentNumber.eq(number))
+        .into_tuple()
+        .one(db)
+        .await
 }

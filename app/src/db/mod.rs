@@ -13,6 +13,7 @@ pub mod migration;
 pub mod notifications;
 pub mod outbox;
 pub mod price_books;
+pub mod renewals;
 pub mod saved_quotes;
 pub mod settings;
 pub mod throttle;
@@ -48,4 +49,11 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
 /// Brings the schema up to date. Runs at every start-up; applied migrations are skipped.
 pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
     migration::Migrator::up(db, None).await
+}
+
+/// `LIKE '%text%'` with `%`, `_` and `\\` in `text` matched as themselves.
+pub fn contains(text: &str) -> sea_orm::sea_query::LikeExpr {
+    let escaped: String =
+        text.chars().flat_map(|c| if matches!(c, '%' | '_' | '\\') { vec!['\\', c] } else { vec![c] }).collect();
+    sea_orm::sea_query::LikeExpr::new(format!("%{escaped}%")).escape('\\')
 }

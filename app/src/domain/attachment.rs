@@ -59,6 +59,28 @@ impl AttachmentKind {
     }
 }
 
+/// How a stored file can be shown inside a page (the approver's voucher preview).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Preview {
+    /// An `<img>`.
+    Image,
+    /// A frame with the browser's PDF viewer.
+    Pdf,
+}
+
+impl Preview {
+    /// The preview of a stored `Content-Type`; `None` for the sheets (always downloads).
+    pub fn of(content_type: &str) -> Option<Preview> {
+        if content_type == FileType::Png.mime() || content_type == FileType::Jpeg.mime() {
+            Some(Preview::Image)
+        } else if content_type == FileType::Pdf.mime() {
+            Some(Preview::Pdf)
+        } else {
+            None
+        }
+    }
+}
+
 /// A file type recognised from its bytes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum FileType {

@@ -58,10 +58,14 @@ pub enum Event {
     /// 已开通: the licenses were opened in WeCom.
     #[serde(rename = "contract.fulfilled")]
     ContractFulfilled { header: Header },
+    /// 续期提醒: the licenses' API expiry date is `days_left` days away; the reminder of the
+    /// `threshold` (30 or 7 days) before it, sent once.
+    #[serde(rename = "contract.renewal_due")]
+    RenewalDue { header: Header, expiry: chrono::NaiveDate, days_left: u32, threshold: u32 },
 }
 
 /// Every kind code, in the order of the variants.
-pub const KINDS: [&str; 7] = [
+pub const KINDS: [&str; 8] = [
     "contract.submitted",
     "contract.level_reached",
     "contract.approved",
@@ -69,6 +73,7 @@ pub const KINDS: [&str; 7] = [
     "contract.withdrawn",
     "contract.cancelled",
     "contract.fulfilled",
+    "contract.renewal_due",
 ];
 
 impl Event {
@@ -83,6 +88,7 @@ impl Event {
             Event::ContractWithdrawn { .. } => KINDS[4],
             Event::ContractCancelled { .. } => KINDS[5],
             Event::ContractFulfilled { .. } => KINDS[6],
+            Event::RenewalDue { .. } => KINDS[7],
         }
     }
 
@@ -94,7 +100,8 @@ impl Event {
             | Event::ContractRejected { header, .. }
             | Event::ContractWithdrawn { header, .. }
             | Event::ContractCancelled { header, .. }
-            | Event::ContractFulfilled { header } => header,
+            | Event::ContractFulfilled { header }
+            | Event::RenewalDue { header, .. } => header,
         }
     }
 
@@ -106,12 +113,14 @@ impl Event {
         }
     }
 
-    /// The free text a person wrote with the change (a reject reason, a comment); may be empty.
-    pub fn text(&self) -> &str {
+    /// The words that come with the event: the text a person wrote with the change (a reject
+    /// reason, a comment), or for a renewal reminder the expiry date (`2027-12-31`); may be empty.
+    pub fn text(&self) -> String {
         match self {
-            Event::ContractRejected { reason, .. } => reason,
-            Event::ContractWithdrawn { comment, .. } | Event::ContractCancelled { comment, .. } => comment,
-            _ => "",
+            Event::ContractRejected { reason, .. } => reason.clone(),
+            Event::ContractWithdrawn { comment, .. } | Event::ContractCancelled { comment, .. } => comment.clone(),
+            Event::RenewalDue { expiry, .. } => expiry.to_string(),
+            _ => String::new(),
         }
     }
 
@@ -152,6 +161,12 @@ pub(crate) mod tests {
             Event::ContractWithdrawn { header: header(), comment: "改期".into() },
             Event::ContractCancelled { header: header(), comment: String::new() },
             Event::ContractFulfilled { header: header() },
+            Event::RenewalDue {
+                header: header(),
+                expiry: chrono::NaiveDate::from_ymd_opt(2027, 12, 31).unwrap(),
+                days_left: 29,
+                threshold: 30,
+            },
         ]
     }
 
@@ -188,10 +203,13 @@ pub(crate) mod tests {
     #[test]
     fn text_and_level() {
         let events = every_kind();
-        assert_eq!(events.iter().map(Event::text).collect::<Vec<_>>(), ["", "", "", "金额不符", "改期", "", ""]);
+        assert_eq!(
+            events.iter().map(Event::text).collect::<Vec<_>>(),
+            ["", "", "", "金额不符", "改期", "", "", "2027-12-31"]
+        );
         assert_eq!(
             events.iter().map(Event::level).collect::<Vec<_>>(),
-            [None, Some(2), None, Some(1), None, None, None]
+            [None, Some(2), None, Some(1), None, None, None, None]
         );
     }
 }

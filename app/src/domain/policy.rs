@@ -81,7 +81,7 @@ impl ContractFacts {
 
 /// Which contracts someone may read, as a rule a query can apply to every contract at once: the
 /// contract list turns it into SQL (`db::contracts::list`), [`allows`] applies it to one contract.
-/// `server/tests/visibility.rs` checks, on generated contracts and actors, that both agree.
+/// `server/tests/it/visibility.rs` checks, on generated contracts and actors, that both agree.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Visibility {
     /// Nothing (no session).

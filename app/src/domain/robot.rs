@@ -41,7 +41,8 @@ pub fn message(event: &Event, base_url: &str, recipients: &[Recipient]) -> Optio
         Event::ContractRejected { level, .. } => ("合同被驳回".to_owned(), format!("第{level}级驳回"), "warning"),
         Event::ContractApproved { .. } => ("合同审批通过".to_owned(), "审批通过".to_owned(), "info"),
         Event::ContractFulfilled { .. } => ("合同已开通".to_owned(), "已开通".to_owned(), "info"),
-        Event::ContractWithdrawn { .. } | Event::ContractCancelled { .. } => return None,
+        // The group hears of decisions; a renewal reminder is the owner's own (in the app).
+        Event::ContractWithdrawn { .. } | Event::ContractCancelled { .. } | Event::RenewalDue { .. } => return None,
     };
     let number = header.document_number.as_deref().map(one_line).unwrap_or_else(|| "（未编号）".to_owned());
     let mut head = format!(

@@ -47,9 +47,13 @@ pub const ENDPOINTS: &[(&str, Door)] = &[
     ("contracts/form_options", Door::SignedIn),
     ("approvals/inbox", Door::SignedIn),
     ("approvals/waiting_count", Door::SignedIn),
+    ("desk/counts", Door::SignedIn),
     ("notifications/list", Door::SignedIn),
     ("notifications/read", Door::SignedIn),
     ("notifications/read_all", Door::SignedIn),
+    ("renewals/due", Door::SignedIn),
+    ("renewals/start", Door::SignedIn),
+    ("audit/search", Door::SignedIn),
 ];
 
 /// The door of a server function path like `/api/auth/me`, if it is listed.

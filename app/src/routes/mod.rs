@@ -30,9 +30,13 @@ macro_rules! lazy_page {
     };
 }
 
+pub mod approvals;
+pub mod audit;
 pub mod contract_form;
 pub mod contracts;
 pub mod not_found;
+pub mod notifications;
 pub mod quote;
+pub mod renewals;
 pub mod saved_quote;
 pub mod signin;

@@ -265,6 +265,7 @@ pub async fn inbox(db: &DatabaseConnection, actor: &SessionUser) -> Result<Inbox
     Ok(Inbox {
         waiting: crate::db::inbox::waiting(db, actor.id, INBOX_LIMIT).await?,
         handled: crate::db::inbox::handled(db, actor.id, INBOX_LIMIT).await?,
+        as_of: Some(now()),
     })
 }
 

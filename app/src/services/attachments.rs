@@ -157,8 +157,7 @@ pub async fn record_upload(
         "userids": userids.as_ref().map(|u| u.entries.len()),
         "linked": contract_version.is_some(),
     });
-    audit::record(&txn, now, new.uploaded_by, "attachment.upload", db_contracts::SUBJECT, new.contract_id, &detail)
-        .await?;
+    audit::record(&txn, now, new.uploaded_by, audit::UPLOAD, db_contracts::SUBJECT, new.contract_id, &detail).await?;
     txn.commit().await?;
     Ok(Recorded { row, contract_version })
 }

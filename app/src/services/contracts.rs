@@ -284,7 +284,24 @@ pub async fn get(db: &DatabaseConnection, actor: &SessionUser, id: i64) -> Resul
     let mut dto = contract_reads::detail(db, &l).await?;
     let facts = l.facts();
     dto.allowed = Action::ALL.into_iter().filter(|a| allows(Some(actor), *a, &facts)).collect();
+    // The stored userids are those of the latest sheet uploaded: they describe the draft's sheet
+    // only when the draft names that one.
+    let latest_sheet = dto.attachments.iter().rev().find(|a| a.kind == AttachmentKind::UseridSheet).map(|a| a.id);
+    if dto.draft.userid_sheet.is_some_and(|s| Some(s) == latest_sheet) {
+        dto.sheet = Some(db::sheet_facts(db, id).await?);
+    }
     Ok(dto)
+}
+
+/// A contract's timeline (its audit trail, oldest first) for whoever may read the contract, with
+/// its document number: the page's 时间线 as a file to keep.
+pub async fn timeline(
+    db: &DatabaseConnection,
+    actor: &SessionUser,
+    id: i64,
+) -> Result<(Option<String>, Vec<crate::models::TimelineEntry>), AppError> {
+    let l = load_for(db, actor, id, Action::Read).await?;
+    Ok((l.row.document_number.clone(), audit::timeline(db, db::SUBJECT, id).await?))
 }
 
 /// The contracts the actor may see (the policy's [`visibility`]), filtered and paged.

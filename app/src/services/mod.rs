@@ -17,10 +17,12 @@
 pub mod accounts;
 pub mod approvals;
 pub mod attachments;
+pub mod audit;
 pub mod contracts;
 pub mod notifications;
 pub mod payment_links;
 pub mod quotes;
+pub mod renewals;
 
 use crate::domain::problem::Problem;
 use crate::error::AppError;

@@ -4,7 +4,7 @@
 use super::now;
 use crate::db::notifications as db;
 use crate::error::AppError;
-use crate::models::{NotificationDto, Notifications, SessionUser};
+use crate::models::{DeskCounts, NotificationDto, Notifications, SessionUser};
 use sea_orm::DatabaseConnection;
 
 /// The most notifications one answer lists.
@@ -14,20 +14,33 @@ pub const PAGE: u64 = 50;
 pub async fn mine(db: &DatabaseConnection, actor: &SessionUser) -> Result<Notifications, AppError> {
     let rows = db::list(db, actor.id, PAGE).await?;
     let ids: Vec<i64> = rows.iter().filter_map(|n| n.contract_id).collect();
-    let numbers = crate::db::contract_reads::document_numbers(db, ids).await?;
+    let names = crate::db::contract_reads::names(db, ids).await?;
     let items = rows
         .into_iter()
-        .map(|n| NotificationDto {
-            id: n.id,
-            document_number: n.contract_id.and_then(|c| numbers.get(&c).cloned().flatten()),
-            kind: n.kind,
-            contract_id: n.contract_id,
-            text: n.text,
-            created_at: n.created_at,
-            read: n.read_at.is_some(),
+        .map(|n| {
+            let (document_number, end_customer) =
+                n.contract_id.and_then(|c| names.get(&c).cloned()).unwrap_or_default();
+            NotificationDto {
+                id: n.id,
+                document_number,
+                end_customer,
+                kind: n.kind,
+                contract_id: n.contract_id,
+                text: n.text,
+                created_at: n.created_at,
+                read: n.read_at.is_some(),
+            }
         })
         .collect();
     Ok(Notifications { items, unread: db::unread_count(db, actor.id).await? })
+}
+
+/// The navigation bar's counts: contracts waiting at the caller's level, unread notifications.
+pub async fn counts(db: &DatabaseConnection, actor: &SessionUser) -> Result<DeskCounts, AppError> {
+    Ok(DeskCounts {
+        waiting: super::approvals::waiting_count(db, actor).await?,
+        unread: db::unread_count(db, actor.id).await?,
+    })
 }
 
 /// Marks one of the caller's notifications read (again is fine); someone else's, or none, is 404.

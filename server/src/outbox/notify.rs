@@ -41,6 +41,7 @@ impl Handler for Notifications {
             let missing: Vec<i64> = wanted.iter().copied().filter(|id| !recipients.contains(id)).collect();
             tracing::warn!(outbox_id = delivery.outbox_id, ?missing, "notification recipients not found; skipped");
         }
+        let text = event.text();
         for recipient in recipients {
             notifications::insert(
                 &txn,
@@ -48,7 +49,7 @@ impl Handler for Notifications {
                     recipient_user_id: recipient,
                     kind: event.kind(),
                     contract_id: Some(header.contract_id),
-                    text: event.text(),
+                    text: &text,
                     outbox_id: Some(delivery.outbox_id),
                     created_at: delivery.created_at,
                 },

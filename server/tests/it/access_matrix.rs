@@ -46,11 +46,16 @@ fn rows() -> Vec<(&'static str, [u16; 6])> {
         ("payment/revoke_link", [401, 200, 404, 404, 404, 200]),
         ("approvals/inbox", [401, 200, 200, 200, 200, 200]),
         ("approvals/waiting_count", [401, 200, 200, 200, 200, 200]),
+        ("desk/counts", [401, 200, 200, 200, 200, 200]),
         ("notifications/list", [401, 200, 200, 200, 200, 200]),
         // Nobody's notification (the matrix runs no outbox worker): 404 for everyone signed in;
-        // someone else's is refused the same way (server/tests/desk.rs).
+        // someone else's is refused the same way (server/tests/it/desk.rs).
         ("notifications/read", [401, 404, 404, 404, 404, 404]),
         ("notifications/read_all", [401, 200, 200, 200, 200, 200]),
+        ("renewals/due", [401, 200, 200, 200, 200, 200]),
+        // Renewing needs reading the contract and making one in its organisation.
+        ("renewals/start", [401, 200, 404, 404, 403, 200]),
+        ("audit/search", [401, 403, 403, 403, 403, 200]),
     ]
 }
 
@@ -118,10 +123,15 @@ fn spec(path: &str) -> Spec {
         "quotes/get" => Spec { state: NoContract, body: Body::Form(|_| vec![("token", "0".repeat(64))]) },
         "payment/create_link" => json(Draft, |_, c| json!({"contract_id": c["id"]})),
         "payment/revoke_link" => json(DraftWithLink, |_, c| json!({"link_id": c["link_id"]})),
-        "approvals/inbox" | "approvals/waiting_count" | "notifications/list" | "notifications/read_all" => {
-            json(Pending, |_, _| json!({}))
-        }
+        "approvals/inbox"
+        | "approvals/waiting_count"
+        | "desk/counts"
+        | "notifications/list"
+        | "notifications/read_all" => json(Pending, |_, _| json!({})),
         "notifications/read" => json(NoContract, |_, _| json!({"id": i64::MAX})),
+        "renewals/due" => json(NoContract, |_, _| json!({"days": 30})),
+        "renewals/start" => json(Approved, |_, c| json!({"source_id": c["id"]})),
+        "audit/search" => json(Draft, |_, c| json!({"filter": {"contract": c["id"].to_string()}})),
         other => panic!("no call spec for {other}: add an arm to spec() and a row to rows()"),
     }
 }

@@ -36,15 +36,19 @@ async fn demo_load_is_idempotent_and_accounts_sign_in() {
     // The contracts ended where the demo says, priced by the engine, numbered on submission.
     use app::domain::contract::ContractStatus;
     use sea_orm::{ColumnTrait, QueryFilter};
-    assert_eq!(app::db::entities::contract::Entity::find().count(&db).await.unwrap(), 5);
+    assert_eq!(
+        app::db::entities::contract::Entity::find().count(&db).await.unwrap(),
+        server::demo::CONTRACTS.len() as u64
+    );
     let a_user = app::db::accounts::session_user_by_id(&db, a.id).await.unwrap().unwrap();
     let page = app::services::contracts::list(&db, &a_user, &app::models::ContractFilter::default()).await.unwrap();
-    assert_eq!(page.items.len(), 4, "partner.a sees only their organisation's four");
+    assert_eq!(page.items.len(), 5, "partner.a sees only their organisation's five");
     let status_of = |name: &str| page.items.iter().find(|c| c.end_customer == name).map(|c| c.status);
     assert_eq!(status_of("演示·星河零售有限公司"), Some(ContractStatus::Draft));
     assert_eq!(status_of("演示·远山教育科技"), Some(ContractStatus::InApproval { level: 2 }));
     assert_eq!(status_of("演示·青禾医疗集团"), Some(ContractStatus::Approved));
     assert_eq!(status_of("演示·东岸物流"), Some(ContractStatus::Rejected));
+    assert_eq!(status_of("演示·南湖连锁酒店"), Some(ContractStatus::Fulfilled));
     for c in page.items.iter().filter(|c| c.status != ContractStatus::Draft) {
         assert!(c.document_number.is_some(), "{} numbered", c.end_customer);
         assert!(c.total.is_some(), "{} priced", c.end_customer);

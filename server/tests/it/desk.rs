@@ -9,7 +9,8 @@ use sea_orm::DatabaseConnection;
 use serde_json::{Value, json};
 use server::outbox::{Worker, WorkerConfig, default_handlers};
 
-async fn deliver(db: &DatabaseConnection) {
+/// Runs the outbox until it is empty (the notifications are written).
+pub async fn deliver(db: &DatabaseConnection) {
     let config = WorkerConfig::from_lookup(&|_| None).expect("default outbox config");
     let worker = Worker::new(db.clone(), default_handlers(db, None), config);
     while worker.run_once().await.expect("outbox pass").claimed > 0 {}

@@ -18,6 +18,7 @@ pub mod outbox;
 pub mod payment_link;
 pub mod price_book;
 pub mod price_book_tier;
+pub mod renewal_reminder;
 pub mod saved_quote;
 pub mod session;
 pub mod setting;

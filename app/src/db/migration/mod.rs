@@ -12,6 +12,7 @@ mod m20261129_000010_saved_quotes;
 mod m20261205_000011_throttles;
 mod m20261205_000012_outbox;
 mod m20261205_000013_user_wecom_userid;
+mod m20261205_000014_renewal_reminders;
 
 pub struct Migrator;
 
@@ -28,6 +29,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261205_000011_throttles::Migration),
             Box::new(m20261205_000012_outbox::Migration),
             Box::new(m20261205_000013_user_wecom_userid::Migration),
+            Box::new(m20261205_000014_renewal_reminders::Migration),
         ]
     }
 }

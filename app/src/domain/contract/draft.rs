@@ -139,6 +139,10 @@ pub struct SheetFacts {
     /// neither way.
     #[serde(default)]
     pub untyped_userids: u32,
+    /// Valid distinct userids marked both basic and interop: interop includes basic, so each is
+    /// a basic account bought for nothing.
+    #[serde(default)]
+    pub overlapping_userids: u32,
 }
 
 impl SheetFacts {
@@ -170,6 +174,7 @@ impl SheetFacts {
             interop_userids: count(interop.len()),
             total_userids: count(all.len()),
             untyped_userids: count(untyped),
+            overlapping_userids: count(basic.intersection(&interop).count()),
         }
     }
 
@@ -259,6 +264,7 @@ mod tests {
         let f = SheetFacts::of_userids(rows);
         assert_eq!(f.corp_ids, vec![a.clone(), b]);
         assert_eq!((f.basic_userids, f.interop_userids, f.total_userids, f.untyped_userids), (1, 2, 3, 1));
+        assert_eq!(f.overlapping_userids, 1, "zhangsan is basic and interop (case ignored)");
         assert!(!f.is_typed(), "wangwu has no kind, though 1 basic + 2 interop cover 3 userids");
         let untyped = SheetFacts::of_userids([(&a, "x", Some(ProductKind::Basic)), (&a, "y", None)]);
         assert!(!untyped.is_typed(), "y has no kind");

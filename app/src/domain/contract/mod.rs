@@ -22,6 +22,7 @@ pub mod fields;
 pub mod fulfilment;
 pub mod pricing;
 pub mod remark;
+pub mod renewal;
 pub mod rules;
 pub mod status;
 pub mod typed;

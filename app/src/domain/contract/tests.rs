@@ -87,6 +87,7 @@ fn sheet(corp_ids: &[&str], basic: u32, interop: u32, total: u32) -> SheetFacts 
         interop_userids: interop,
         total_userids: total,
         untyped_userids: total.saturating_sub(basic + interop),
+        overlapping_userids: 0,
     }
 }
 
@@ -1011,6 +1012,7 @@ fn any_sheet() -> impl Strategy<Value = SheetFacts> {
         interop_userids: interop,
         total_userids: total,
         untyped_userids: total.saturating_sub(basic + interop),
+        overlapping_userids: basic.min(interop).min(total),
     })
 }
 

@@ -15,6 +15,7 @@
 
 pub mod cells;
 pub mod columns;
+pub mod export;
 pub mod guard;
 pub mod limits;
 pub mod lines_import;

@@ -1,17 +1,17 @@
-//! The action bar: the buttons the status and the policy allow (save, submit, withdraw, cancel,
-//! approve, reject), the approvers' comment, the answer of the last one, and every open problem.
+//! The action bar: the buttons the status and the policy allow (save, submit, withdraw, cancel),
+//! the comment, the answer of the last one, and every open problem. Approve and reject are the
+//! decision panel's (`decision.rs`), at the top of the page.
 //! A button is named by the policy's [`Action`] it asks for (save is `Action::Edit`): one
 //! vocabulary for what a person does, from the button to the service.
 
 use super::state::{Form, Notice};
 use super::{contract_href, stash};
-use crate::domain::contract::{ContractStatus, check_reject_reason};
+use crate::domain::contract::{ContractStatus, check_comment};
 use crate::domain::policy::Action;
 use crate::domain::problem::Problem;
 use crate::error::AppError;
 use crate::functions::contracts::{
-    approve_contract, cancel_contract, create_contract, reject_contract, save_contract, submit_contract,
-    withdraw_contract,
+    cancel_contract, create_contract, save_contract, submit_contract, withdraw_contract,
 };
 use crate::i18n::{Locale, td_string};
 use crate::models::ContractDto;
@@ -38,8 +38,7 @@ pub(super) fn Actions(f: Form) -> impl IntoView {
     let show_withdraw = move || matches!(status(), ContractStatus::InApproval { .. }) && f.may(Action::Withdraw);
     let show_cancel =
         move || exists() && (status().is_editable() || status() == ContractStatus::Approved) && f.may(Action::Cancel);
-    let show_decide = move || matches!(status(), ContractStatus::InApproval { .. }) && f.may(Action::Approve);
-    let show_comment = move || show_withdraw() || show_cancel() || show_decide();
+    let show_comment = move || show_withdraw() || show_cancel();
 
     let run = move |act: Action| {
         f.notice.set(None);
@@ -55,8 +54,8 @@ pub(super) fn Actions(f: Form) -> impl IntoView {
             f.notice.set(Some(Notice::Error(td_string!(locale, contract_form.actions.fix_before_saving).to_owned())));
             return;
         }
-        if act == Action::Reject {
-            if let Err(p) = check_reject_reason(&comment.get_untracked()) {
+        if matches!(act, Action::Withdraw | Action::Cancel) {
+            if let Err(p) = check_comment(&comment.get_untracked()) {
                 comment_problem.set(Some(p.message(lang).to_owned()));
                 return;
             }
@@ -82,8 +81,6 @@ pub(super) fn Actions(f: Form) -> impl IntoView {
                     Action::Submit => submit_contract(id, version, draft).await,
                     Action::Withdraw => withdraw_contract(id, version, note).await,
                     Action::Cancel => cancel_contract(id, version, note).await,
-                    Action::Approve => approve_contract(id, version, note).await,
-                    Action::Reject => reject_contract(id, version, note).await,
                     // Not a button of this bar.
                     _ => Err(AppError::Forbidden),
                 }
@@ -142,8 +139,6 @@ pub(super) fn Actions(f: Form) -> impl IntoView {
             <p class="actions">
                 {move || show_submit().then(|| button(Action::Submit, "submit", "primary", td_string!(locale, contract_form.actions.submit)))}
                 {move || show_save().then(|| button(Action::Edit, "save", "", td_string!(locale, contract_form.actions.save)))}
-                {move || show_decide().then(|| button(Action::Approve, "approve", "primary", td_string!(locale, contract_form.actions.approve)))}
-                {move || show_decide().then(|| button(Action::Reject, "reject", "", td_string!(locale, contract_form.actions.reject)))}
                 {move || show_withdraw().then(|| button(Action::Withdraw, "withdraw", "", td_string!(locale, contract_form.actions.withdraw)))}
                 {move || show_cancel().then(|| button(Action::Cancel, "cancel", "danger", td_string!(locale, contract_form.actions.cancel)))}
             </p>
@@ -161,8 +156,6 @@ fn done_message(locale: Locale, act: Action) -> String {
         Action::Submit => td_string!(locale, contract_form.done.submitted),
         Action::Withdraw => td_string!(locale, contract_form.done.withdrawn),
         Action::Cancel => td_string!(locale, contract_form.done.cancelled),
-        Action::Approve => td_string!(locale, contract_form.done.approved),
-        Action::Reject => td_string!(locale, contract_form.done.rejected),
         _ => "",
     }
     .to_owned()

@@ -5,7 +5,7 @@ use super::fields::{Problems, select_input};
 use super::state::Form;
 use crate::domain::contract::{ContractDraft, paths};
 use crate::domain::problem::indexed;
-use crate::i18n::{Locale, td_string};
+use crate::i18n::{date_time, td_string};
 use crate::models::FlowDto;
 use leptos::prelude::*;
 
@@ -56,7 +56,12 @@ pub(super) fn ApprovalSection(f: Form, flow: Option<FlowDto>) -> impl IntoView {
             }
         })
         .collect_view();
-    let steps = move || f.saved.with(|c| c.as_ref().map(|c| c.approvers.clone()).unwrap_or_default());
+    // Steps exist once the contract was submitted; a draft never submitted has no decisions to
+    // show (its levels are not "pending" yet: nobody has been asked).
+    let steps = move || {
+        f.saved
+            .with(|c| c.as_ref().filter(|c| c.submitted_at.is_some()).map(|c| c.approvers.clone()).unwrap_or_default())
+    };
     let timeline = move || f.saved.with(|c| c.as_ref().map(|c| c.timeline.clone()).unwrap_or_default());
     view! {
         <fieldset class="card approval">
@@ -90,17 +95,27 @@ pub(super) fn ApprovalSection(f: Form, flow: Option<FlowDto>) -> impl IntoView {
             </Show>
             <Show when=move || !timeline().is_empty()>
                 <h3>{td_string!(locale, contract_form.approval.timeline)}</h3>
+                {move || f.contract_id().map(|id| view! {
+                    <p class="timeline-export">
+                        <a href=format!("/contracts/{id}/timeline.xlsx") rel="external" download data-testid="timeline-xlsx">
+                            {td_string!(locale, contract_form.approval.export_xlsx)}
+                        </a>
+                        " · "
+                        <a href=format!("/contracts/{id}/timeline.csv") rel="external" download data-testid="timeline-csv">
+                            {td_string!(locale, contract_form.approval.export_csv)}
+                        </a>
+                    </p>
+                })}
                 <ol class="timeline" data-testid="timeline">
                     {move || timeline()
                         .into_iter()
                         .map(|t| {
-                            let who = t.actor.map(|a| a.display_name).unwrap_or_default();
-                            let what = action_label(locale, &t.action);
+                            let (who, what) = (t.who(f.lang), t.what(f.lang));
                             let level = t.level.map(|l| format!(" · {}", td_string!(locale, contract_form.approval.level, level = l))).unwrap_or_default();
                             let comment = (!t.comment.is_empty()).then(|| format!("：{}", t.comment)).unwrap_or_default();
                             view! {
                                 <li data-action=t.action.clone()>
-                                    <time>{china_time(t.at)}</time>
+                                    <time>{date_time(t.at)}</time>
                                     {format!(" {who} {what}{level}{comment}")}
                                 </li>
                             }
@@ -110,25 +125,4 @@ pub(super) fn ApprovalSection(f: Form, flow: Option<FlowDto>) -> impl IntoView {
             </Show>
         </fieldset>
     }
-}
-
-fn action_label(locale: Locale, action: &str) -> &'static str {
-    match action {
-        "created" => td_string!(locale, contract_form.timeline.created),
-        "saved" => td_string!(locale, contract_form.timeline.saved),
-        "submitted" => td_string!(locale, contract_form.timeline.submitted),
-        "approved" => td_string!(locale, contract_form.timeline.approved),
-        "rejected" => td_string!(locale, contract_form.timeline.rejected),
-        "withdrawn" => td_string!(locale, contract_form.timeline.withdrawn),
-        "cancelled" => td_string!(locale, contract_form.timeline.cancelled),
-        "fulfilled" => td_string!(locale, contract_form.timeline.fulfilled),
-        _ => td_string!(locale, contract_form.timeline.other),
-    }
-}
-
-/// `2026-11-29 13:05` in China time (by hand: chrono's formatter would add its parser to the WASM).
-fn china_time(at: chrono::DateTime<chrono::Utc>) -> String {
-    use chrono::{Datelike, Timelike};
-    let t = at.with_timezone(&crate::domain::calendar::china_offset());
-    format!("{}-{:02}-{:02} {:02}:{:02}", t.year(), t.month(), t.day(), t.hour(), t.minute())
 }

@@ -5,17 +5,18 @@
 use super::actions::Actions;
 use super::approval::ApprovalSection;
 use super::attachments::Attachments;
+use super::decision::{DecisionPanel, deciding};
 use super::fields::{Problems, SheetCountAnswer, SourceOrderField, choice_field, text_field, yes_no_field};
 use super::fulfilment::FulfilmentCard;
 use super::lines::Lines;
 use super::stash;
 use super::state::{Form, Notice};
 use crate::components::form_field::coded_choices;
-use crate::domain::contract::{ContractDraft, CrmManagementType, PaymentMethod, paths};
+use crate::domain::contract::{ContractDraft, ContractStatus, CrmManagementType, PaymentMethod, paths};
 use crate::domain::{OrderType, PriceBook};
 use crate::functions::contract_form::ContractFormChoices;
 use crate::html::textarea_text;
-use crate::i18n::{Locale, td_string, use_lang};
+use crate::i18n::{Locale, date_time, td_string, use_lang};
 use crate::models::{ContractDto, FlowDto, SessionUser};
 use leptos::prelude::*;
 
@@ -31,15 +32,18 @@ pub struct FormInputs {
     pub draft: ContractDraft,
     /// The saved quote's number, when the lines came from one.
     pub from_quote: Option<String>,
+    /// The number of the contract this one renews (`?renew=<id>`).
+    pub from_renewal: Option<String>,
 }
 
 #[component]
 pub fn ContractForm(inputs: FormInputs) -> impl IntoView {
     let lang = use_lang();
     let locale = Locale::from(lang);
-    let FormInputs { user, book, options, flow, contract, draft, from_quote } = inputs;
+    let FormInputs { user, book, options, flow, contract, draft, from_quote, from_renewal } = inputs;
     let is_new = contract.is_none();
     let installed_apps = options.installed_apps;
+    let panel_book = StoredValue::new(book.clone());
     let f = Form::new(user.clone(), book, installed_apps.clone(), contract, draft, lang);
 
     // 获取暂存信息: offer what this browser kept of unsaved input, and keep typing safe from now on.
@@ -97,7 +101,16 @@ pub fn ContractForm(inputs: FormInputs) -> impl IntoView {
                     {td_string!(locale, contract_form.from_quote, number = n)}
                 </p>
             })}
+            {from_renewal.map(|n| view! {
+                <p class="notice ok" data-testid="from-renewal">
+                    {td_string!(locale, contract_form.from_renewal, number = n)}
+                </p>
+            })}
             <StashOffer f offer />
+            <RejectedBanner f />
+            <Show when=move || deciding(f)>
+                <DecisionPanel f book=panel_book.get_value() />
+            </Show>
             <form class="contract-form" novalidate on:submit=|ev| ev.prevent_default()>
                 <fieldset class="card">
                     <legend>{td_string!(locale, contract_form.basic.legend)}</legend>
@@ -201,6 +214,32 @@ pub fn ContractForm(inputs: FormInputs) -> impl IntoView {
                 <Actions f />
             </form>
         </section>
+    }
+}
+
+/// A rejected contract says why at the top (the reason, the level, who, when), not only in the
+/// timeline far below: its owner is here to fix it.
+#[component]
+fn RejectedBanner(f: Form) -> impl IntoView {
+    let locale = f.locale;
+    let text = move || {
+        f.saved.with(|c| {
+            let c = c.as_ref().filter(|c| c.status == ContractStatus::Rejected)?;
+            let t = c.timeline.iter().rev().find(|t| t.action == "rejected")?;
+            Some(td_string!(
+                locale,
+                contract_form.rejected_banner,
+                level = t.level.unwrap_or(0),
+                who = t.actor.as_ref().map(|a| a.display_name.as_str()).unwrap_or(""),
+                at = date_time(t.at),
+                reason = &t.comment
+            ))
+        })
+    };
+    move || {
+        text().map(
+            |m| view! { <p class="notice error rejected-banner" role="alert" data-testid="rejected-banner">{m}</p> },
+        )
     }
 }
 

@@ -9,13 +9,15 @@
 //! The form by its parts: `state` (the signals every part shares, the problems to show, what the
 //! policy and the status allow), `form` (the page and its 基本信息 / 备注 cards), `fields` (the
 //! widgets bound to a draft field), `attachments`, `sheet` (the userid sheet and 导入明细, read in
-//! the browser), `lines` (产品管理), `approval` (选择审批流程, steps, timeline), `fulfilment` (开通),
+//! the browser), `lines` (产品管理), `approval` (选择审批流程, steps, timeline), `decision` (the approver's panel: everything a
+//! decision needs, approve / reject), `fulfilment` (开通),
 //! `actions` (the buttons and their answers), `stash` (unsaved input kept in the browser) and
 //! `upload`.
 
 mod actions;
 mod approval;
 mod attachments;
+mod decision;
 mod fields;
 mod form;
 mod fulfilment;
@@ -31,6 +33,7 @@ use crate::error::AppError;
 use crate::functions::RequestContext;
 use crate::functions::contract_form::{ContractFormChoices, contract_form_options};
 use crate::functions::contracts::{approval_flow, get_contract};
+use crate::functions::desk::start_renewal;
 use crate::functions::price_book::current_price_book;
 use crate::functions::quotes::{QuotedLine, get_saved_quote};
 use crate::i18n::{Locale, td_string, use_lang, use_locale};
@@ -93,17 +96,23 @@ fn NewContract(user: SessionUser) -> impl IntoView {
     let locale = Locale::from(lang);
     let query = use_query_map();
     let token = query.with_untracked(|q| q.get("quote").filter(|t| !t.is_empty()));
+    // `?renew=<id>`: the renewal (续期) of a fulfilled contract, prefilled by the server.
+    let renew = query.with_untracked(|q| q.get("renew").and_then(|v| v.parse::<i64>().ok()));
     let request = RequestContext::capture();
     let data = Resource::new(
-        move || token.clone(),
-        move |token| {
+        move || (token.clone(), renew),
+        move |(token, renew)| {
             request.around(async move {
                 let basics = load_basics().await?;
                 let quoted = match token {
                     Some(t) => get_saved_quote(t).await.map_err(|e| AppError::transport(e.to_string()))?,
                     None => None,
                 };
-                Ok::<_, AppError>((basics, quoted))
+                let renewal = match renew {
+                    Some(id) => Some(start_renewal(id).await?),
+                    None => None,
+                };
+                Ok::<_, AppError>((basics, quoted, renewal))
             })
         },
     );
@@ -113,7 +122,7 @@ fn NewContract(user: SessionUser) -> impl IntoView {
                 let user = user.clone();
                 Suspend::new(async move {
                     match data.await {
-                        Ok(((book, options, flow), quoted)) => {
+                        Ok(((book, options, flow), quoted, renewal)) => {
                             let mut draft = ContractDraft::new(user.id);
                             let mut note = None;
                             if let Some(saved) = quoted {
@@ -123,7 +132,21 @@ fn NewContract(user: SessionUser) -> impl IntoView {
                             if let Some(flow) = &flow {
                                 draft.approval.flow_id = Some(flow.id);
                             }
-                            let inputs = FormInputs { user, book, options, flow, contract: None, draft, from_quote: note };
+                            let mut from_renewal = None;
+                            if let Some(r) = renewal {
+                                draft = r.draft;
+                                from_renewal = Some(r.source_number.unwrap_or_default());
+                            }
+                            let inputs = FormInputs {
+                                user,
+                                book,
+                                options,
+                                flow,
+                                contract: None,
+                                draft,
+                                from_quote: note,
+                                from_renewal,
+                            };
                             view! { <ContractForm inputs /> }.into_any()
                         }
                         Err(e) => view! { <p class="error" role="alert">{e.message(lang)}</p> }.into_any(),
@@ -168,6 +191,7 @@ fn ExistingContract(user: SessionUser) -> impl IntoView {
                                 contract: Some(contract),
                                 draft,
                                 from_quote: None,
+                                from_renewal: None,
                             };
                             view! { <ContractForm inputs /> }.into_any()
                         }

@@ -2,7 +2,7 @@
 //! duplicate userids, and userids listed as both basic and interop, with what dropping the
 //! redundant basic accounts saves.
 
-use super::{Candidate, Checker, RowCorp, SheetSummary, SheetUserid};
+use super::{Candidate, Checker, RowCorp, SavingBasis, SheetSummary, SheetUserid};
 use crate::domain::ids::{CorpId, UserId};
 use crate::domain::money::Money;
 use crate::domain::price_book::AccountKind;
@@ -10,6 +10,26 @@ use crate::domain::problem::Problem;
 use crate::domain::quote::{OrderType, QuoteLineRequest};
 use crate::domain::sheet::cells::row_field;
 use std::collections::HashMap;
+
+/// What dropping `redundant` of `basic` basic accounts saves (they are also listed as interop, and
+/// interop includes basic): the basic line priced with all of them minus priced without them, as
+/// an add-on after the enterprise's existing basic accounts. `None` when a position is negotiated.
+pub fn redundant_basic_saving(basis: SavingBasis<'_>, basic: u32, redundant: u32) -> Option<Money> {
+    let price = |count: u32| -> Option<Money> {
+        if count == 0 {
+            return Some(Money::ZERO);
+        }
+        let line = QuoteLineRequest {
+            kind: AccountKind::Basic,
+            count,
+            months: basis.months,
+            order_type: OrderType::Addon,
+            existing: basis.existing_basic,
+        };
+        basis.price_book.price_line(0, &line, false).ok().map(|q| q.amount)
+    };
+    Some(Money::from_fen(price(basic)?.fen() - price(basic - redundant.min(basic))?.fen()))
+}
 
 impl Checker<'_> {
     /// Decides the sheet's corp ID and flags rows that disagree with it.
@@ -160,20 +180,7 @@ impl Checker<'_> {
             return None;
         }
         let basic = u32::try_from(summary.basic).ok()?;
-        let price = |count: u32| -> Option<Money> {
-            if count == 0 {
-                return Some(Money::ZERO);
-            }
-            let line = QuoteLineRequest {
-                kind: AccountKind::Basic,
-                count,
-                months: basis.months,
-                order_type: OrderType::Addon,
-                existing: basis.existing_basic,
-            };
-            basis.price_book.price_line(0, &line, false).ok().map(|q| q.amount)
-        };
-        let total = Money::from_fen(price(basic)?.fen() - price(basic - redundant.min(basic))?.fen());
+        let total = redundant_basic_saving(basis, basic, redundant)?;
         let each = basis.price_book.marginal_cost(
             AccountKind::Basic,
             basis.existing_basic.saturating_add(basic).saturating_sub(1),

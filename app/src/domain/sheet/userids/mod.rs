@@ -29,6 +29,7 @@
 //! the corp ID, duplicates and overlaps across rows.
 
 mod across;
+pub use across::redundant_basic_saving;
 mod row;
 
 use super::columns::{ColumnSpec, Header, find_header};

@@ -1,0 +1,83 @@
+//! A contract's timeline (时间线, its audit trail) as a file: `GET /contracts/{id}/timeline.xlsx`
+//! and `GET /contracts/{id}/timeline.csv`, for whoever may read the contract (others get the
+//! same 404 as for a missing one). The words are the page's (`TimelineEntry::who` / `what`), in
+//! the page's language (`lang` cookie); times in Beijing time, said so in the header.
+
+use crate::attachments::{content_disposition, request_user};
+use crate::state::AppState;
+use crate::{cookie_value, error_response};
+use app::domain::problem::Lang;
+use app::domain::sheet::export::{table_csv, table_xlsx};
+use app::error::AppError;
+use app::models::TimelineEntry;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, HeaderValue, header};
+use axum::response::{IntoResponse, Response};
+
+/// The export's columns.
+fn headers(lang: Lang) -> [&'static str; 5] {
+    match lang {
+        Lang::Zh => ["时间（北京时间）", "操作人", "操作", "审批级别", "意见 / 说明"],
+        Lang::En => ["Time (Beijing)", "By", "What", "Approval level", "Comment"],
+    }
+}
+
+fn rows(lang: Lang, entries: &[TimelineEntry]) -> Vec<Vec<String>> {
+    entries
+        .iter()
+        .map(|t| {
+            vec![
+                app::i18n::date_time(t.at),
+                t.who(lang),
+                t.what(lang),
+                t.level.map(|l| l.to_string()).unwrap_or_default(),
+                t.comment.clone(),
+            ]
+        })
+        .collect()
+}
+
+/// Which file.
+#[derive(Clone, Copy)]
+pub enum Format {
+    Xlsx,
+    Csv,
+}
+
+pub async fn timeline_xlsx(State(state): State<AppState>, Path(id): Path<i64>, headers: HeaderMap) -> Response {
+    timeline(&state, id, &headers, Format::Xlsx).await.unwrap_or_else(|e| error_response(&e))
+}
+
+pub async fn timeline_csv(State(state): State<AppState>, Path(id): Path<i64>, headers: HeaderMap) -> Response {
+    timeline(&state, id, &headers, Format::Csv).await.unwrap_or_else(|e| error_response(&e))
+}
+
+async fn timeline(state: &AppState, id: i64, req: &HeaderMap, format: Format) -> Result<Response, AppError> {
+    let user = request_user(state, req).await?.ok_or(AppError::Unauthenticated)?;
+    let (number, entries) = app::services::contracts::timeline(&state.db, &user, id).await?;
+    let lang = cookie_value(req, "lang").and_then(|t| Lang::from_tag(&t)).unwrap_or(Lang::Zh);
+    let name = number.unwrap_or_else(|| format!("contract-{id}"));
+    let (cols, rows) = (headers(lang), rows(lang, &entries));
+    let (bytes, content_type, file) = match format {
+        Format::Xlsx => (
+            table_xlsx(lang.pick("时间线", "Timeline"), &cols, &rows)
+                .map_err(|e| AppError::internal("timeline.xlsx", e))?,
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            format!("{name}-{}.xlsx", lang.pick("时间线", "timeline")),
+        ),
+        Format::Csv => (
+            table_csv(&cols, &rows).into_bytes(),
+            "text/csv; charset=utf-8",
+            format!("{name}-{}.csv", lang.pick("时间线", "timeline")),
+        ),
+    };
+    let mut res = bytes.into_response();
+    let h = res.headers_mut();
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    h.insert(
+        header::CONTENT_DISPOSITION,
+        HeaderValue::from_str(&content_disposition(&file)).map_err(|e| AppError::internal("file name", e))?,
+    );
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("private, no-store"));
+    Ok(res)
+}
