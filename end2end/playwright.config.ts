@@ -12,14 +12,8 @@
 import { defineConfig, devices } from "@playwright/test";
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { serverBin, serverEnv, siteRoot } from "./tests/server-env";
 
-const repoRoot = path.resolve(__dirname, "..");
-
-// cargo puts binaries under CARGO_TARGET_DIR when it is set (relative to the repo root if relative).
-const targetDir = path.resolve(repoRoot, process.env.CARGO_TARGET_DIR || "target");
-const serverBin = path.resolve(repoRoot, process.env.E2E_SERVER_BIN || path.join(targetDir, "release", "server"));
-// cargo-leptos' `site-root = "target/site"` is relative to the workspace, not to CARGO_TARGET_DIR.
-const siteRoot = path.resolve(repoRoot, process.env.E2E_SITE_ROOT || path.join("target", "site"));
 const port = Number(process.env.E2E_PORT || 3107);
 const externalBaseUrl = process.env.E2E_BASE_URL;
 const baseURL = externalBaseUrl || `http://127.0.0.1:${port}`;
@@ -94,16 +88,6 @@ export default defineConfig({
         stdout: "pipe",
         stderr: "pipe",
         gracefulShutdown: { signal: "SIGTERM", timeout: 5_000 },
-        env: {
-          DATABASE_URL: `sqlite://${path.join(runDir, "e2e.db")}?mode=rwc`,
-          DATA_DIR: runDir,
-          LEPTOS_SITE_ROOT: siteRoot,
-          LEPTOS_SITE_PKG_DIR: "pkg",
-          LEPTOS_OUTPUT_NAME: "wecom_license_desk",
-          LEPTOS_SITE_ADDR: `127.0.0.1:${port}`,
-          LEPTOS_ENV: "PROD",
-          WLD_DEMO: "1",
-          RUST_LOG: process.env.RUST_LOG || "info,sqlx=warn,sea_orm=warn",
-        },
+        env: serverEnv(runDir, port),
       },
 });

@@ -141,7 +141,7 @@ test("three levels in turn, a level-2 rejection reaches the owner, round 2 start
   await a2.getByTestId("reject").click();
   await expect(a2.getByTestId("decision-problem")).toBeVisible();
   await expect(a2.locator("#decision-reason")).toBeFocused();
-  const reason = "付款凭证金额与合同金额不符，请核对";
+  const reason = "桌面测试：数量与付款凭证不一致";
   await a2.locator("#decision-reason").fill(reason);
   await a2.getByTestId("reject").click();
   // The demo's level-2 contracts still wait for approver2: straight to the oldest of them.
@@ -155,11 +155,17 @@ test("three levels in turn, a level-2 rejection reaches the owner, round 2 start
   const p = partner.page;
   await p.goto("/contracts");
   await hydrated(p);
-  await expect(p.getByTestId("unread-count")).not.toHaveCount(0);
+  // The outbox writes the notification after the rejection commits: the tab coming back to the
+  // front reads the count again.
+  await expect(async () => {
+    await p.evaluate(() => window.dispatchEvent(new Event("focus")));
+    await expect(p.getByTestId("unread-count")).toBeVisible({ timeout: 1_000 });
+  }).toPass();
   await p.getByTestId("bell").click();
   await expect(p).toHaveURL(/\/notifications$/);
   await hydrated(p);
-  const rejected = p.locator('[data-testid="notification"][data-kind="contract.rejected"]');
+  // (The demo's own rejected contract has told partner.a before: this one names the reason.)
+  const rejected = p.locator('[data-testid="notification"][data-kind="contract.rejected"]', { hasText: reason });
   await expect(rejected).toContainText(reason);
   await rejected.getByRole("link").click();
   await expect(p).toHaveURL(new RegExp(`/contracts/${c.id}$`));

@@ -1,17 +1,13 @@
 // A release server of a test's own, with a fresh SQLite database and the demo data: for journeys
 // whose counts must not see other tests' contracts (the approvers' inbox badges). The same binary,
 // site and settings as the shared server of playwright.config.ts, on a free port.
-import { type Browser, type BrowserContext, type Page, expect } from "@playwright/test";
+import type { Browser, BrowserContext, Page } from "@playwright/test";
 import { type ChildProcess, spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as net from "node:net";
 import * as path from "node:path";
-import { hydrated } from "./session";
-
-const repoRoot = path.resolve(__dirname, "..", "..");
-const targetDir = path.resolve(repoRoot, process.env.CARGO_TARGET_DIR || "target");
-const serverBin = path.resolve(repoRoot, process.env.E2E_SERVER_BIN || path.join(targetDir, "release", "server"));
-const siteRoot = path.resolve(repoRoot, process.env.E2E_SITE_ROOT || path.join("target", "site"));
+import { serverBin, serverEnv } from "./server-env";
+import { signIn } from "./session";
 
 export interface OwnServer {
   baseURL: string;
@@ -38,14 +34,7 @@ export async function startOwnServer(name: string): Promise<OwnServer> {
     cwd: dir,
     env: {
       ...process.env,
-      DATABASE_URL: `sqlite://${path.join(dir, "e2e.db")}?mode=rwc`,
-      DATA_DIR: dir,
-      LEPTOS_SITE_ROOT: siteRoot,
-      LEPTOS_SITE_PKG_DIR: "pkg",
-      LEPTOS_OUTPUT_NAME: "wecom_license_desk",
-      LEPTOS_SITE_ADDR: `127.0.0.1:${port}`,
-      LEPTOS_ENV: "PROD",
-      WLD_DEMO: "1",
+      ...serverEnv(dir, port),
       // The outbox writes the notifications: poll often so a test does not wait for the default.
       OUTBOX_POLL_MS: "100",
       RUST_LOG: process.env.RUST_LOG || "warn",
@@ -90,11 +79,6 @@ export async function signedIn(
 ): Promise<{ context: BrowserContext; page: Page }> {
   const context = await browser.newContext({ ...options, baseURL: server.baseURL, locale: "zh-CN" });
   const page = await context.newPage();
-  await page.goto("/signin");
-  await hydrated(page);
-  await page.getByLabel("用户名").fill(username);
-  await page.getByLabel("密码").fill(password);
-  await page.getByRole("button", { name: "登录" }).click();
-  await expect(page).toHaveURL(/\/contracts/);
+  await signIn(page, username, password);
   return { context, page };
 }

@@ -2,5 +2,6 @@
 
 pub mod form_field;
 pub mod quote_result;
+pub mod table;
 pub mod tier_chart;
 pub mod user_menu;

@@ -36,7 +36,22 @@ pub fn provide_auth() -> Auth {
     let user = Resource::new(move || (generation.get(), sign_out.version().get()), |_| me());
     let auth = Auth { user, sign_out, generation };
     provide_context(auth);
-    provide_context(Desk { generation: RwSignal::new(0) });
+    // Beside `user`, not inside the menu it feeds: a resource created while the menu renders
+    // would not be awaited with the page on the server, and the browser would hydrate other
+    // markup than the server sent.
+    let desk_generation = RwSignal::new(0);
+    // Asked only for a signed-in user: a visitor's page makes no failing call (whose 401 would
+    // otherwise become the status of the page a non-browser client asked for).
+    let counts = Resource::new(
+        move || (desk_generation.get(), generation.get(), sign_out.version().get()),
+        move |_| async move {
+            match user.await {
+                Ok(Some(_)) => read_desk_counts().await,
+                _ => Ok(DeskCounts::default()),
+            }
+        },
+    );
+    provide_context(Desk { generation: desk_generation, counts });
     auth
 }
 
@@ -45,6 +60,8 @@ pub fn provide_auth() -> Auth {
 #[derive(Clone, Copy)]
 pub struct Desk {
     generation: RwSignal<u64>,
+    /// An error (not signed in) shows no counts.
+    counts: Resource<Result<DeskCounts, AppError>>,
 }
 
 impl Desk {
@@ -72,12 +89,21 @@ pub fn UserMenu() -> impl IntoView {
     let auth = use_auth();
     let lang = use_lang();
     let locale = Locale::from(lang);
+    let desk = use_desk();
+    // Effects run in the browser only: a tab that comes back to the front shows current counts.
+    Effect::new(move |_| {
+        let listener = window_event_listener(leptos::ev::focus, move |_| desk.refresh());
+        on_cleanup(move || listener.remove());
+    });
     view! {
         <nav class="user-menu" aria-label={td_string!(locale, user_menu.label)}>
             <Transition fallback=|| ()>
                 {move || Suspend::new(async move {
                     match auth.user.await {
-                        Ok(Some(user)) => view! { <SignedIn user /> }.into_any(),
+                        Ok(Some(user)) => {
+                            let counts = desk.counts.await.unwrap_or_default();
+                            view! { <SignedIn user counts /> }.into_any()
+                        }
                         Ok(None) => view! { <a class="button" href="/signin">{td_string!(locale, user_menu.sign_in)}</a> }.into_any(),
                         Err(e) => view! { <span class="error">{e.message(lang)}</span> }.into_any(),
                     }
@@ -88,30 +114,18 @@ pub fn UserMenu() -> impl IntoView {
 }
 
 #[component]
-fn SignedIn(user: SessionUser) -> impl IntoView {
+fn SignedIn(user: SessionUser, counts: DeskCounts) -> impl IntoView {
     let auth = use_auth();
     let lang = use_lang();
     let locale = Locale::from(lang);
-    let desk = use_desk();
-    let counts = Resource::new(move || desk.generation.get(), |_| read_desk_counts());
-    // Effects run in the browser only: a tab that comes back to the front shows current counts.
-    Effect::new(move |_| {
-        let listener = window_event_listener(leptos::ev::focus, move |_| desk.refresh());
-        on_cleanup(move || listener.remove());
-    });
     // A badge with its count in words for screen readers; nothing while the count is zero.
-    let badge = move |pick: fn(&DeskCounts) -> u64, testid: &'static str, words: fn(Locale, u64) -> String| {
-        view! {
-            <Transition fallback=|| ()>
-                {move || Suspend::new(async move {
-                    let n = counts.await.map(|c| pick(&c)).unwrap_or(0);
-                    (n > 0).then(|| view! {
-                        <span class="badge" data-testid=testid aria-hidden="true">{n.to_string()}</span>
-                        <span class="visually-hidden">{words(locale, n)}</span>
-                    })
-                })}
-            </Transition>
-        }
+    let badge = move |n: u64, testid: &'static str, words: String| {
+        (n > 0).then(|| {
+            view! {
+                <span class="badge" data-testid=testid aria-hidden="true">{n.to_string()}</span>
+                <span class="visually-hidden">{words}</span>
+            }
+        })
     };
     let approver = user.role != Role::Partner;
     view! {
@@ -120,7 +134,7 @@ fn SignedIn(user: SessionUser) -> impl IntoView {
         {approver.then(|| view! {
             <a href="/approvals" data-testid="nav-inbox">
                 {td_string!(locale, user_menu.inbox)}
-                {badge(|c| c.waiting, "inbox-count", |l, n| td_string!(l, user_menu.inbox_count, n = n))}
+                {badge(counts.waiting, "inbox-count", td_string!(locale, user_menu.inbox_count, n = counts.waiting))}
             </a>
         })}
         {(user.role == Role::Admin).then(|| view! { <a href="/audit" data-testid="nav-audit">{td_string!(locale, user_menu.audit)}</a> })}
@@ -129,7 +143,7 @@ fn SignedIn(user: SessionUser) -> impl IntoView {
                 <path d="M12 22a2.5 2.5 0 0 0 2.45-2h-4.9A2.5 2.5 0 0 0 12 22zm7-6V11a7 7 0 0 0-5.5-6.84V3a1.5 1.5 0 0 0-3 0v1.16A7 7 0 0 0 5 11v5l-2 2v1h18v-1l-2-2z" />
             </svg>
             <span class="visually-hidden">{td_string!(locale, user_menu.notifications)}</span>
-            {badge(|c| c.unread, "unread-count", |l, n| td_string!(l, user_menu.unread, n = n))}
+            {badge(counts.unread, "unread-count", td_string!(locale, user_menu.unread, n = counts.unread))}
         </a>
         <span class="user-name" title=user.organisation_name.clone()>
             {user.display_name.clone()}

@@ -103,11 +103,13 @@ pub async fn detail<C: ConnectionTrait>(db: &C, l: &Loaded) -> Result<ContractDt
 const DEFAULT_PAGE: u64 = 20;
 const MAX_PAGE: u64 = 100;
 
-fn cursor_of(at: DateTime<Utc>, id: i64) -> String {
+/// A keyset cursor: the last row's time (microseconds) and id, `1733390000000000_42`.
+pub fn cursor_of(at: DateTime<Utc>, id: i64) -> String {
     format!("{}_{}", at.timestamp_micros(), id)
 }
 
-fn parse_cursor(s: &str) -> Option<(DateTime<Utc>, i64)> {
+/// Reads a [`cursor_of`]; `None` when it is not one.
+pub fn parse_cursor(s: &str) -> Option<(DateTime<Utc>, i64)> {
     let (t, id) = s.split_once('_')?;
     Some((DateTime::from_timestamp_micros(t.parse().ok()?)?, id.parse().ok()?))
 }

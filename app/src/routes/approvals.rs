@@ -3,6 +3,7 @@
 //! decision panel comes back here (or goes straight to the next contract) with `?done=` naming
 //! what was just decided.
 
+use crate::components::table::{Column, StackTable};
 use crate::domain::money::format_grouped;
 use crate::functions::desk::approval_inbox;
 use crate::i18n::{Locale, date_time, td_string, use_lang, use_locale};
@@ -99,30 +100,26 @@ fn WaitingTable(items: Vec<WaitingItem>, as_of: DateTime<Utc>) -> impl IntoView 
         return view! { <p class="empty card" data-testid="inbox-empty">{td_string!(locale, desk.inbox.none_waiting)}</p> }
             .into_any();
     }
-    let h = |s: &'static str| s;
     let (number, customer, corp, amount, level, submitted, waited_for) = (
-        h(td_string!(locale, desk.inbox.number)),
-        h(td_string!(locale, desk.inbox.customer)),
-        h(td_string!(locale, desk.inbox.corp_id)),
-        h(td_string!(locale, desk.inbox.amount)),
-        h(td_string!(locale, desk.inbox.level)),
-        h(td_string!(locale, desk.inbox.submitted)),
-        h(td_string!(locale, desk.inbox.waited)),
+        td_string!(locale, desk.inbox.number),
+        td_string!(locale, desk.inbox.customer),
+        td_string!(locale, desk.inbox.corp_id),
+        td_string!(locale, desk.inbox.amount),
+        td_string!(locale, desk.inbox.level),
+        td_string!(locale, desk.inbox.submitted),
+        td_string!(locale, desk.inbox.waited),
     );
+    let columns = vec![
+        Column::text(number),
+        Column::text(customer),
+        Column::text(corp),
+        Column::number(amount),
+        Column::text(level),
+        Column::text(submitted),
+        Column::text(waited_for),
+    ];
     view! {
-        <table class="inbox-list stack-on-phone" data-testid="inbox-waiting">
-            <thead>
-                <tr>
-                    <th scope="col">{number}</th>
-                    <th scope="col">{customer}</th>
-                    <th scope="col">{corp}</th>
-                    <th scope="col" class="num">{amount}</th>
-                    <th scope="col">{level}</th>
-                    <th scope="col">{submitted}</th>
-                    <th scope="col">{waited_for}</th>
-                </tr>
-            </thead>
-            <tbody>
+        <StackTable columns testid="inbox-waiting">
                 {items
                     .into_iter()
                     .map(|w| {
@@ -143,8 +140,7 @@ fn WaitingTable(items: Vec<WaitingItem>, as_of: DateTime<Utc>) -> impl IntoView 
                         }
                     })
                     .collect_view()}
-            </tbody>
-        </table>
+        </StackTable>
     }
     .into_any()
 }
@@ -155,28 +151,17 @@ fn HandledTable(items: Vec<HandledItem>) -> impl IntoView {
     if items.is_empty() {
         return view! { <p class="empty card">{td_string!(locale, desk.inbox.none_handled)}</p> }.into_any();
     }
-    let h = |s: &'static str| s;
     let (number, customer, level, decision, decided_at, comment) = (
-        h(td_string!(locale, desk.inbox.number)),
-        h(td_string!(locale, desk.inbox.customer)),
-        h(td_string!(locale, desk.inbox.level)),
-        h(td_string!(locale, desk.inbox.decision)),
-        h(td_string!(locale, desk.inbox.decided_at)),
-        h(td_string!(locale, desk.inbox.comment)),
+        td_string!(locale, desk.inbox.number),
+        td_string!(locale, desk.inbox.customer),
+        td_string!(locale, desk.inbox.level),
+        td_string!(locale, desk.inbox.decision),
+        td_string!(locale, desk.inbox.decided_at),
+        td_string!(locale, desk.inbox.comment),
     );
+    let columns = [number, customer, level, decision, decided_at, comment].map(Column::text).to_vec();
     view! {
-        <table class="inbox-list stack-on-phone" data-testid="inbox-handled">
-            <thead>
-                <tr>
-                    <th scope="col">{number}</th>
-                    <th scope="col">{customer}</th>
-                    <th scope="col">{level}</th>
-                    <th scope="col">{decision}</th>
-                    <th scope="col">{decided_at}</th>
-                    <th scope="col">{comment}</th>
-                </tr>
-            </thead>
-            <tbody>
+        <StackTable columns testid="inbox-handled">
                 {items
                     .into_iter()
                     .map(|d| {
@@ -202,8 +187,7 @@ fn HandledTable(items: Vec<HandledItem>) -> impl IntoView {
                         }
                     })
                     .collect_view()}
-            </tbody>
-        </table>
+        </StackTable>
     }
     .into_any()
 }

@@ -1,6 +1,7 @@
 //! `/audit` (审计日志): the admin searches the whole audit trail by who, which contract and when.
 //! The filters are a plain GET form, so a search is a link (shareable, back and reload keep it).
 
+use crate::components::table::{Column, StackTable};
 use crate::functions::desk::search_audit;
 use crate::i18n::{Locale, date_time, encode_query_value, td_string, use_lang, use_locale};
 use crate::models::{AuditEntry, AuditFilter, SessionUser};
@@ -93,28 +94,18 @@ fn AuditTable(items: Vec<AuditEntry>, next: Option<String>, filter: AuditFilter)
         return view! { <p class="empty card" data-testid="audit-empty">{td_string!(locale, desk.audit.none)}</p> }
             .into_any();
     }
-    let h = |s: &'static str| s;
     let (at, who, what, contract, comment) = (
-        h(td_string!(locale, desk.audit.at)),
-        h(td_string!(locale, desk.audit.user)),
-        h(td_string!(locale, desk.audit.what)),
-        h(td_string!(locale, desk.audit.contract)),
-        h(td_string!(locale, desk.audit.comment)),
+        td_string!(locale, desk.audit.at),
+        td_string!(locale, desk.audit.user),
+        td_string!(locale, desk.audit.what),
+        td_string!(locale, desk.audit.contract),
+        td_string!(locale, desk.audit.comment),
     );
+    let columns = [at, who, what, contract, comment].map(Column::text).to_vec();
     let first = filter.cursor.is_some().then(|| page_href(&filter, None));
     let next = next.as_deref().map(|c| page_href(&filter, Some(c)));
     view! {
-        <table class="inbox-list stack-on-phone" data-testid="audit-table">
-            <thead>
-                <tr>
-                    <th scope="col">{at}</th>
-                    <th scope="col">{who}</th>
-                    <th scope="col">{what}</th>
-                    <th scope="col">{contract}</th>
-                    <th scope="col">{comment}</th>
-                </tr>
-            </thead>
-            <tbody>
+        <StackTable columns testid="audit-table">
                 {items
                     .into_iter()
                     .map(|a| {
@@ -133,8 +124,7 @@ fn AuditTable(items: Vec<AuditEntry>, next: Option<String>, filter: AuditFilter)
                         }
                     })
                     .collect_view()}
-            </tbody>
-        </table>
+        </StackTable>
         <nav class="pager" aria-label={td_string!(locale, desk.audit.pages)}>
             {first.map(|h| view! { <a href=h>{td_string!(locale, desk.audit.first)}</a> })}
             {next.map(|h| view! { <a class="button" href=h data-testid="audit-next">{td_string!(locale, desk.audit.next)}</a> })}

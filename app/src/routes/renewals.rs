@@ -2,6 +2,7 @@
 //! within 7, 30 (default) or 90 days — a partner's own organisation's, everything for an admin —
 //! each with one click to start its renewal contract (`/contracts/new?renew=<id>`, prefilled).
 
+use crate::components::table::{Column, StackTable};
 use crate::domain::contract::renewal::WINDOWS;
 use crate::domain::money::format_grouped;
 use crate::functions::desk::renewals_due;
@@ -75,29 +76,20 @@ fn RenewalTable(items: Vec<RenewalItem>, may_renew: bool, window: u32) -> impl I
         return view! { <p class="empty card" data-testid="renewals-empty">{td_string!(locale, desk.renewals.none, n = window)}</p> }
             .into_any();
     }
-    let h = |s: &'static str| s;
     let (number, customer, corp, owner, expiry, left) = (
-        h(td_string!(locale, desk.renewals.number)),
-        h(td_string!(locale, desk.renewals.customer)),
-        h(td_string!(locale, desk.renewals.corp)),
-        h(td_string!(locale, desk.renewals.owner)),
-        h(td_string!(locale, desk.renewals.expiry)),
-        h(td_string!(locale, desk.renewals.left)),
+        td_string!(locale, desk.renewals.number),
+        td_string!(locale, desk.renewals.customer),
+        td_string!(locale, desk.renewals.corp),
+        td_string!(locale, desk.renewals.owner),
+        td_string!(locale, desk.renewals.expiry),
+        td_string!(locale, desk.renewals.left),
     );
+    let mut columns = [number, customer, corp, owner, expiry, left].map(Column::text).to_vec();
+    if may_renew {
+        columns.push(Column::text(td_string!(locale, desk.renewals.renew)));
+    }
     view! {
-        <table class="inbox-list stack-on-phone" data-testid="renewals-table">
-            <thead>
-                <tr>
-                    <th scope="col">{number}</th>
-                    <th scope="col">{customer}</th>
-                    <th scope="col">{corp}</th>
-                    <th scope="col">{owner}</th>
-                    <th scope="col">{expiry}</th>
-                    <th scope="col">{left}</th>
-                    {may_renew.then(|| view! { <th scope="col"><span class="visually-hidden">{td_string!(locale, desk.renewals.renew)}</span></th> })}
-                </tr>
-            </thead>
-            <tbody>
+        <StackTable columns testid="renewals-table">
                 {items
                     .into_iter()
                     .map(|r| {
@@ -120,7 +112,7 @@ fn RenewalTable(items: Vec<RenewalItem>, may_renew: bool, window: u32) -> impl I
                                 <td data-label=expiry>{r.api_expiry_date.to_string()}</td>
                                 <td data-label=left>{days}</td>
                                 {may_renew.then(|| view! {
-                                    <td>
+                                    <td data-label="">
                                         <a class="button primary" href=renew data-testid="start-renewal">
                                             {td_string!(locale, desk.renewals.renew)}
                                         </a>
@@ -130,8 +122,7 @@ fn RenewalTable(items: Vec<RenewalItem>, may_renew: bool, window: u32) -> impl I
                         }
                     })
                     .collect_view()}
-            </tbody>
-        </table>
+        </StackTable>
     }
     .into_any()
 }

@@ -3,7 +3,7 @@
 
 use super::invalid;
 use crate::db::audit::{self as db, AuditQuery};
-use crate::db::contract_reads;
+use crate::db::contract_reads::{self, cursor_of, parse_cursor};
 use crate::domain::calendar::china_offset;
 use crate::domain::contract::DocumentNumber;
 use crate::domain::period::parse_date;
@@ -20,15 +20,6 @@ pub const PAGE: u64 = 50;
 /// The start of a China calendar day, as an instant.
 fn day_start(d: NaiveDate) -> Option<DateTime<Utc>> {
     d.and_hms_opt(0, 0, 0)?.and_local_timezone(china_offset()).single().map(|t| t.with_timezone(&Utc))
-}
-
-fn cursor_of(at: DateTime<Utc>, id: i64) -> String {
-    format!("{}_{}", at.timestamp_micros(), id)
-}
-
-fn parse_cursor(s: &str) -> Option<(DateTime<Utc>, i64)> {
-    let (t, id) = s.split_once('_')?;
-    Some((DateTime::from_timestamp_micros(t.parse().ok()?)?, id.parse().ok()?))
 }
 
 pub async fn search(db: &DatabaseConnection, actor: &SessionUser, f: &AuditFilter) -> Result<AuditPage, AppError> {

@@ -115,6 +115,26 @@ async fn the_header_counts_follow_the_inbox_and_the_unread_notifications() {
     assert_eq!(counts("ap1").await, (0, 0));
     let c = w.submitted().await;
     assert_eq!(counts("ap1").await.0, 1, "waiting at level 1");
+    // The header carries the counts in the server's HTML (no request after load), and a visitor's
+    // page asks for none: it answers 200 to a client that does not ask for HTML, too.
+    let page = |cookie: Option<String>| {
+        let app = w.app.clone();
+        async move {
+            let mut req = axum::http::Request::get("/");
+            if let Some(c) = cookie {
+                req = req.header("cookie", c);
+            }
+            support::send(&app, req.body(axum::body::Body::empty()).unwrap()).await
+        }
+    };
+    let html = page(w.cookie(Some("ap1"))).await;
+    assert_eq!(html.status.as_u16(), 200);
+    let text = html.text();
+    let badge = text.split(r#"data-testid="inbox-count""#).nth(1).and_then(|t| t.split("</span>").next());
+    assert!(badge.is_some_and(|b| b.ends_with(">1")), "{badge:?}");
+    let visitor = page(None).await;
+    assert_eq!(visitor.status.as_u16(), 200, "a visitor's quote page");
+    assert!(!visitor.text().contains("inbox-count"));
     assert_eq!(counts("ap2").await.0, 0, "not level 2's turn yet");
     assert_eq!(counts("alice").await.0, 0, "a partner approves nothing");
     crate::desk::deliver(&w.db).await;

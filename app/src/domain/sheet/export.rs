@@ -6,8 +6,8 @@
 //! starts like a formula (`=`, `+`, `-`, `@`, tab, CR) gets a leading `'`, so opening the file
 //! never runs it; the `.xlsx` writes strings as strings, which Excel never evaluates.
 
-use super::template::TemplateError;
-use rust_xlsxwriter::{Color, DocProperties, ExcelDateTime, Format, FormatBorder, Workbook};
+use super::template::{TemplateError, header_format};
+use rust_xlsxwriter::{DocProperties, ExcelDateTime, Format, Workbook};
 
 /// The `.xlsx` of one sheet named `sheet`: `headers`, then `rows` (each as long as `headers`).
 pub fn table_xlsx(sheet: &str, headers: &[&str], rows: &[Vec<String>]) -> Result<Vec<u8>, TemplateError> {
@@ -16,11 +16,7 @@ pub fn table_xlsx(sheet: &str, headers: &[&str], rows: &[Vec<String>]) -> Result
     let created = ExcelDateTime::from_ymd(2022, 5, 16)?;
     workbook.set_properties(&DocProperties::new().set_title(sheet).set_creation_datetime(&created));
     let text = Format::new().set_num_format("@");
-    let header = Format::new()
-        .set_bold()
-        .set_num_format("@")
-        .set_background_color(Color::RGB(0xDDEBF7))
-        .set_border(FormatBorder::Thin);
+    let header = header_format();
     let ws = workbook.add_worksheet();
     ws.set_name(sheet)?;
     for (col, h) in headers.iter().enumerate() {

@@ -49,6 +49,15 @@ pub fn kind_label(kind: AccountKind) -> &'static str {
     }
 }
 
+/// The heading cells' look: bold text on light blue, framed.
+pub fn header_format() -> Format {
+    Format::new()
+        .set_bold()
+        .set_num_format("@")
+        .set_background_color(Color::RGB(0xDDEBF7))
+        .set_border(FormatBorder::Thin)
+}
+
 /// The template: headers 企业ID / UserID / 类型, one example row, and the notes sheet.
 pub fn template_xlsx() -> Result<Vec<u8>, TemplateError> {
     let corp = CorpId::parse("", EXAMPLE_CORP_ID).map_err(|p| TemplateError(p.en))?;
@@ -65,11 +74,7 @@ pub fn userid_sheet_xlsx(corp_id: &CorpId, rows: &[(UserId, Option<AccountKind>)
         .set_properties(&DocProperties::new().set_title("企业 ID 及 userid 示例表").set_creation_datetime(&created));
 
     let text = Format::new().set_num_format("@");
-    let header = Format::new()
-        .set_bold()
-        .set_num_format("@")
-        .set_background_color(Color::RGB(0xDDEBF7))
-        .set_border(FormatBorder::Thin);
+    let header = header_format();
 
     let sheet = workbook.add_worksheet();
     sheet.set_name(DATA_SHEET_NAME)?;

@@ -195,6 +195,18 @@ fn current(c: &ContractDto, kind: AttachmentKind) -> Option<AttachmentDto> {
     c.attachments.iter().find(|a| a.id == id).cloned()
 }
 
+/// `下载 · 文件名`: the stored file as a download.
+fn download_link(file: &AttachmentDto, label: &'static str, testid: &'static str) -> impl IntoView {
+    view! {
+        <p>
+            <a href=format!("/attachments/{}", file.id) rel="external" download data-testid=testid>
+                {label}
+                {format!(" · {}", file.file_name)}
+            </a>
+        </p>
+    }
+}
+
 #[component]
 fn SheetSummary(
     c: ContractDto,
@@ -209,12 +221,7 @@ fn SheetSummary(
             let purchased = Purchased::of(&c.draft);
             view! {
                 <SheetFactsView facts purchased c=c.clone() basis book locale lang />
-                <p>
-                    <a href=format!("/attachments/{}", file.id) rel="external" download data-testid="decision-sheet-download">
-                        {td_string!(locale, contract_form.decision.download_sheet)}
-                        {format!(" · {}", file.file_name)}
-                    </a>
-                </p>
+                {download_link(&file, td_string!(locale, contract_form.decision.download_sheet), "decision-sheet-download")}
             }
             .into_any()
         }
@@ -279,7 +286,6 @@ fn VoucherPreview(c: ContractDto, locale: Locale) -> impl IntoView {
     let body = match current(&c, AttachmentKind::Voucher) {
         Some(v) => {
             let src = format!("/attachments/{}?inline=1", v.id);
-            let download = format!("/attachments/{}", v.id);
             let title = format!("{} · {}", td_string!(locale, contract_form.decision.voucher), v.file_name);
             let preview = match Preview::of(&v.content_type) {
                 Some(Preview::Image) => {
@@ -294,12 +300,7 @@ fn VoucherPreview(c: ContractDto, locale: Locale) -> impl IntoView {
             };
             view! {
                 {preview}
-                <p>
-                    <a href=download rel="external" download>
-                        {td_string!(locale, contract_form.decision.download)}
-                        {format!(" · {}", v.file_name)}
-                    </a>
-                </p>
+                {download_link(&v, td_string!(locale, contract_form.decision.download), "decision-voucher-download")}
             }
             .into_any()
         }

@@ -27,7 +27,8 @@ pub(super) fn Lines(f: Form) -> impl IntoView {
         }
     };
     view! {
-        <fieldset class="card lines">
+        // Focusable: on a narrow screen the table scrolls sideways inside this card, by keyboard too.
+        <fieldset class="card lines" tabindex="0">
             <legend>{td_string!(locale, contract_form.lines.legend)}</legend>
             <p class="hint">{td_string!(locale, contract_form.lines.currency)}</p>
             <Problems f path=paths::LINES />
@@ -45,7 +46,9 @@ pub(super) fn Lines(f: Form) -> impl IntoView {
                         <th scope="col" class="num">{td_string!(locale, contract_form.lines.tax)}</th>
                         <th scope="col" class="num">{td_string!(locale, contract_form.lines.line_total)}</th>
                         <th scope="col">{td_string!(locale, contract_form.lines.description)}</th>
-                        <th scope="col"></th>
+                        <th scope="col">
+                            <span class="visually-hidden">{td_string!(locale, contract_form.lines.row_actions)}</span>
+                        </th>
                     </tr>
                 </thead>
                 <tbody>{move || (0..count.get()).map(|i| line_row(f, i)).collect_view()}</tbody>
