@@ -8,6 +8,8 @@
    data and WECOM_ROBOT_WEBHOOK pointing at it.
 2. partner.a submits N contracts (a demo draft copied, its voucher uploaded, submitted): each waits
    at level 1, and each submission queues robot messages that can never be delivered.
+   With `--no-webhook` the same run has no robot at all: the reference the dead webhook is
+   compared with.
 3. 50 clients, each its own signed-in session of approver1 (the demo flow's level-1 approver),
    approve the contracts concurrently through `contracts/approve`, the server function the
    decision page uses; reports approvals/s and latency p50/p99.
@@ -70,6 +72,7 @@ def main():
     ap.add_argument("--db", choices=["sqlite", "postgres"], required=True)
     ap.add_argument("--contracts", type=int, default=500)
     ap.add_argument("--clients", type=int, default=50)
+    ap.add_argument("--no-webhook", action="store_true", help="no robot at all: the reference to compare with")
     a = ap.parse_args()
     work = tempfile.mkdtemp(prefix="wld-bench-")
     if a.db == "sqlite":
@@ -78,7 +81,6 @@ def main():
         name = f"wld_bench_{os.getpid()}"
         subprocess.run(["psql", "-q", bc.PG_ADMIN, "-c", f"CREATE DATABASE {name}"], check=True)
         url = bc.PG_ADMIN.rsplit("/", 1)[0] + "/" + name
-    webhook = f"http://127.0.0.1:{dead_webhook()}/cgi-bin/webhook/send?key=bench"
     env = dict(
         os.environ,
         DATABASE_URL=url,
@@ -86,9 +88,11 @@ def main():
         WLD_DEMO="1",
         LEPTOS_SITE_ADDR=f"127.0.0.1:{bc.PORT}",
         RUST_LOG="warn",
-        WECOM_ROBOT_WEBHOOK=webhook,
         PUBLIC_BASE_URL=f"http://127.0.0.1:{bc.PORT}",
     )
+    if not a.no_webhook:
+        env["WECOM_ROBOT_WEBHOOK"] = f"http://127.0.0.1:{dead_webhook()}/cgi-bin/webhook/send?key=bench"
+    robot = "no robot" if a.no_webhook else "robot webhook dead: every message times out"
     srv = bc.Server(a.server, env)
     srv.start()
     try:
@@ -106,7 +110,7 @@ def main():
             s = bc.call("/api/contracts/submit", {"id": c["id"], "version": up["contract_version"], "draft": d}, partner)[0]
             waiting.append((s["id"], s["version"]))
         print(f"[{a.db}] {a.contracts} contracts submitted in {time.perf_counter() - t0:.0f} s "
-              f"(robot webhook dead: every message times out)", flush=True)
+              f"({robot})", flush=True)
 
         sessions = [bc.sign_in("approver1", "demo-approver-2026") for _ in range(a.clients)]
         lat, lock = [], threading.Lock()
