@@ -121,13 +121,46 @@ pub fn visible(v: Visibility) -> Condition {
         Visibility::Nothing => Condition::all().add(Expr::val(1).eq(0)),
         Visibility::Everything => Condition::all(),
         Visibility::Organisation(org) => Condition::all().add(contract::Column::OrganisationId.eq(org)),
-        Visibility::AssignedOnceSubmitted(user) => {
-            Condition::all().add(contract::Column::Status.ne(ContractStatus::Draft.code())).add(
+        Visibility::AssignedOnceReached(user) => {
+            // `ContractFacts::reached`: a level of this user's that the contract is at, or has
+            // been at (approved past it, or someone decided at it or later, in any round).
+            let ca = contract_approver::Entity;
+            let decided_at_or_after = Query::select()
+                .expr(Expr::val(1))
+                .from(approval_step::Entity)
+                .and_where(
+                    Expr::col((approval_step::Entity, approval_step::Column::ContractId))
+                        .equals((ca, contract_approver::Column::ContractId)),
+                )
+                .and_where(
+                    Expr::col((approval_step::Entity, approval_step::Column::Level))
+                        .gte(Expr::col((ca, contract_approver::Column::Level))),
+                )
+                .to_owned();
+            let reached = Condition::any()
+                .add(
+                    Expr::col((contract::Entity, contract::Column::Status))
+                        .is_in([ContractStatus::Approved.code(), ContractStatus::Fulfilled.code()]),
+                )
+                .add(
+                    Condition::all()
+                        .add(
+                            Expr::col((contract::Entity, contract::Column::Status))
+                                .eq(ContractStatus::InApproval { level: 1 }.code()),
+                        )
+                        .add(
+                            Expr::col((contract::Entity, contract::Column::StatusLevel))
+                                .gte(Expr::col((ca, contract_approver::Column::Level))),
+                        ),
+                )
+                .add(Expr::exists(decided_at_or_after));
+            Condition::all().add(
                 contract::Column::Id.in_subquery(
                     Query::select()
-                        .column(contract_approver::Column::ContractId)
-                        .from(contract_approver::Entity)
-                        .and_where(Expr::col(contract_approver::Column::ApproverUserId).eq(user))
+                        .column((ca, contract_approver::Column::ContractId))
+                        .from(ca)
+                        .and_where(Expr::col((ca, contract_approver::Column::ApproverUserId)).eq(user))
+                        .cond_where(reached)
                         .to_owned(),
                 ),
             )

@@ -22,7 +22,8 @@ use crate::error::AppError;
 use chrono::{DateTime, NaiveDate, SubsecRound, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, Set, Statement,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+    Statement,
 };
 
 /// The audit subject type of contracts.
@@ -36,6 +37,8 @@ pub struct Loaded {
     pub row: contract::Model,
     pub lines: Vec<contract_line::Model>,
     pub approvers: Vec<(u32, i64)>,
+    /// The highest level anyone decided at, in any round (0: none).
+    pub highest_decided: u32,
 }
 
 impl Loaded {
@@ -50,6 +53,11 @@ impl Loaded {
             owner_user_id: self.row.owner_user_id,
             status: self.status(),
             approvers: self.approvers.clone(),
+            reached_level: crate::domain::policy::reached_level(
+                self.status(),
+                self.approvers.iter().map(|(l, _)| *l).max().unwrap_or(0),
+                self.highest_decided,
+            ),
         }
     }
 }
@@ -83,7 +91,15 @@ pub async fn load<C: ConnectionTrait>(db: &C, id: i64) -> Result<Option<Loaded>,
         .into_iter()
         .map(|a| (u32::try_from(a.level).unwrap_or(0), a.approver_user_id))
         .collect();
-    Ok(Some(Loaded { row, lines, approvers }))
+    let decided: Vec<i32> = approval_step::Entity::find()
+        .select_only()
+        .column(approval_step::Column::Level)
+        .filter(approval_step::Column::ContractId.eq(id))
+        .into_tuple()
+        .all(db)
+        .await?;
+    let highest_decided = decided.into_iter().max().and_then(|l| u32::try_from(l).ok()).unwrap_or(0);
+    Ok(Some(Loaded { row, lines, approvers, highest_decided }))
 }
 
 /// Stores a typed draft's values in the columns of `am` (the lines and approvers are

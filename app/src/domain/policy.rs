@@ -64,6 +64,10 @@ pub struct ContractFacts {
     pub status: ContractStatus,
     /// `(level, approver user id)` for each level of the contract's flow.
     pub approvers: Vec<(u32, i64)>,
+    /// The highest level of its flow the contract has been put before, in any round: its level
+    /// while in approval, every level once approved, else the highest level anyone decided at
+    /// (0: never before anyone). An approver sees a contract only from their level's turn on.
+    pub reached_level: u32,
 }
 
 impl ContractFacts {
@@ -76,6 +80,21 @@ impl ContractFacts {
     /// Whether `user` approves at some level of this contract.
     pub fn is_assigned(&self, user: i64) -> bool {
         self.approvers.iter().any(|(_, u)| *u == user)
+    }
+
+    /// Whether the contract has reached a level `user` approves at: it is, or was, before them.
+    pub fn reached(&self, user: i64) -> bool {
+        self.approvers.iter().any(|(l, u)| *u == user && *l <= self.reached_level)
+    }
+}
+
+/// [`ContractFacts::reached_level`] from the contract's status, how many levels its flow has and
+/// the highest level anyone decided at (0 for none), in any round.
+pub fn reached_level(status: ContractStatus, levels: u32, highest_decided: u32) -> u32 {
+    match status {
+        ContractStatus::InApproval { level } => level.max(highest_decided),
+        ContractStatus::Approved | ContractStatus::Fulfilled => levels.max(highest_decided),
+        _ => highest_decided,
     }
 }
 
@@ -90,8 +109,9 @@ pub enum Visibility {
     Everything,
     /// The contracts of this organisation (a partner's own).
     Organisation(i64),
-    /// Submitted contracts (any status but draft) on which this user approves at some level.
-    AssignedOnceSubmitted(i64),
+    /// Contracts that have reached a level this user approves at (see
+    /// [`ContractFacts::reached_level`]): an approver does not see a contract before its turn.
+    AssignedOnceReached(i64),
 }
 
 impl Visibility {
@@ -101,8 +121,9 @@ impl Visibility {
             Visibility::Nothing => false,
             Visibility::Everything => true,
             Visibility::Organisation(org) => c.organisation_id == org,
-            // Approvers see what was put before them, not drafts that merely name them.
-            Visibility::AssignedOnceSubmitted(user) => c.status != ContractStatus::Draft && c.is_assigned(user),
+            // Approvers see what was put before them: not drafts that merely name them, nor a
+            // contract still at an earlier level (the Odoo add-on's complaint: told too early).
+            Visibility::AssignedOnceReached(user) => c.reached(user),
         }
     }
 }
@@ -114,7 +135,7 @@ pub fn visibility(actor: Option<&SessionUser>) -> Visibility {
         Some(u) => match u.role {
             Role::Admin => Visibility::Everything,
             Role::Partner => Visibility::Organisation(u.organisation_id),
-            Role::Approver => Visibility::AssignedOnceSubmitted(u.id),
+            Role::Approver => Visibility::AssignedOnceReached(u.id),
         },
     }
 }
@@ -201,14 +222,19 @@ mod tests {
     }
 
     fn facts(status: ContractStatus) -> ContractFacts {
-        ContractFacts { organisation_id: ORG, owner_user_id: 1, status, approvers: vec![(1, 5), (2, 6), (3, 7)] }
+        ContractFacts {
+            organisation_id: ORG,
+            owner_user_id: 1,
+            status,
+            approvers: vec![(1, 5), (2, 6), (3, 7)],
+            reached_level: reached_level(status, 3, 0),
+        }
     }
 
     /// The expected answer, written out per role rather than derived from `allows`.
     fn expected(w: Who, a: Action, status: ContractStatus) -> bool {
         use Action as A;
         let partner = matches!(w, Who::Owner | Who::SameOrgPartner);
-        let submitted = status != ContractStatus::Draft;
         match w {
             Who::Anonymous | Who::OtherOrgPartner | Who::UnassignedApprover => false,
             Who::Owner | Who::SameOrgPartner => match a {
@@ -219,8 +245,14 @@ mod tests {
             },
             Who::Level1Approver | Who::Level2Approver => {
                 let level = if w == Who::Level1Approver { 1 } else { 2 };
+                // From their level's turn on (nobody decided in these contracts).
+                let reached = match status {
+                    ContractStatus::InApproval { level: at } => level <= at,
+                    ContractStatus::Approved | ContractStatus::Fulfilled => true,
+                    _ => false,
+                };
                 match a {
-                    A::Read | A::DownloadAttachment => submitted,
+                    A::Read | A::DownloadAttachment => reached,
                     A::Approve | A::Reject => status == ContractStatus::InApproval { level },
                     _ => false,
                 }
@@ -231,6 +263,26 @@ mod tests {
                 _ => true,
             },
         }
+    }
+
+    #[test]
+    fn an_approver_sees_a_contract_from_their_turn_on_and_keeps_what_they_decided() {
+        let l2 = actor(Who::Level2Approver);
+        let sees = |status, decided| {
+            allows(
+                l2.as_ref(),
+                Action::Read,
+                &ContractFacts { reached_level: reached_level(status, 3, decided), ..facts(status) },
+            )
+        };
+        assert!(!sees(ContractStatus::InApproval { level: 1 }, 0), "not at level 1");
+        assert!(sees(ContractStatus::InApproval { level: 2 }, 1), "their turn");
+        assert!(sees(ContractStatus::InApproval { level: 3 }, 2), "past it");
+        assert!(!sees(ContractStatus::Rejected, 1), "rejected at level 1: never reached them");
+        assert!(sees(ContractStatus::Rejected, 2), "they rejected it");
+        assert!(sees(ContractStatus::InApproval { level: 1 }, 2), "round 2 of one they decided in round 1");
+        assert!(!sees(ContractStatus::Withdrawn, 1), "withdrawn before their turn");
+        assert!(sees(ContractStatus::Approved, 0));
     }
 
     #[test]

@@ -176,10 +176,15 @@ async fn three_levels_approve_in_order_then_an_admin_fulfils() {
     let cid = id(&s);
     let levels: Vec<u64> = s["approvers"].as_array().unwrap().iter().map(|a| a["level"].as_u64().unwrap()).collect();
     assert_eq!(levels, [1, 2, 3]);
-    // Only the current level's approver may act: level 2's approver is told it is not theirs yet.
-    let early =
-        w.call(Some("ap2"), "contracts/approve", json!({"id": cid, "version": version(&s), "comment": ""})).await;
-    assert_eq!(early.status.as_u16(), 409, "{}", early.text());
+    // Only the current level's approver may act, and the later levels' approvers do not even see
+    // it before their turn (404, as if missing); once it reaches level 2, level 3's still cannot
+    // act on it, and is told it is not theirs yet when it gets there out of turn.
+    for who in ["ap2", "ap3"] {
+        let early =
+            w.call(Some(who), "contracts/approve", json!({"id": cid, "version": version(&s), "comment": ""})).await;
+        assert_eq!(early.status.as_u16(), 404, "{who}: {}", early.text());
+        assert_eq!(w.call(Some(who), "contracts/get", json!({ "id": cid })).await.status.as_u16(), 404, "{who}");
+    }
     // An approver in no level may not even read it (404, as if missing); its owner and an admin
     // read it but may not approve (403).
     for (who, status) in [("apx", 404), ("alice", 403), ("root", 403)] {

@@ -4,9 +4,9 @@
 
 use crate::support;
 
-use app::db::entities::{contract, contract_approver};
+use app::db::entities::{approval_step, contract, contract_approver};
 use app::domain::contract::ContractStatus;
-use app::domain::policy::{Action, ContractFacts, allows};
+use app::domain::policy::{Action, ContractFacts, allows, reached_level};
 use app::models::{ContractFilter, Role, SessionUser};
 use proptest::prelude::*;
 use sea_orm::{ActiveModelTrait, DatabaseConnection, EntityTrait, Set};
@@ -25,9 +25,10 @@ const STATUSES: [ContractStatus; 9] = [
     ContractStatus::Cancelled,
 ];
 
-/// A generated contract: its organisation (index), status (index) and, per level, the approver
-/// (index into the approving users: approvers, the admin, or a partner named as approver).
-type Spec = (usize, usize, Vec<Option<usize>>);
+/// A generated contract: its organisation (index), status (index), per level the approver (index
+/// into the approving users: approvers, the admin, or a partner named as approver), and the
+/// highest level someone decided at (0: none).
+type Spec = (usize, usize, Vec<Option<usize>>, u32);
 
 struct World {
     db: DatabaseConnection,
@@ -64,11 +65,12 @@ async fn world(t: &TestDb) -> World {
 
 /// Replaces every contract with the generated ones; returns each one's policy facts by id.
 async fn populate(w: &World, specs: &[Spec]) -> Vec<(i64, ContractFacts)> {
+    approval_step::Entity::delete_many().exec(&w.db).await.unwrap();
     contract_approver::Entity::delete_many().exec(&w.db).await.unwrap();
     contract::Entity::delete_many().exec(&w.db).await.unwrap();
     let now = chrono::Utc::now();
     let mut out = Vec::new();
-    for (i, (org, status, levels)) in specs.iter().enumerate() {
+    for (i, (org, status, levels, decided)) in specs.iter().enumerate() {
         let org = w.orgs[org % w.orgs.len()];
         let owner = w.actors.iter().find(|a| a.organisation_id == org).map_or(w.actors[0].id, |a| a.id);
         let status = STATUSES[status % STATUSES.len()];
@@ -93,7 +95,27 @@ async fn populate(w: &World, specs: &[Spec]) -> Vec<(i64, ContractFacts)> {
             .unwrap();
             approvers.push((level, user));
         }
-        out.push((row.id, ContractFacts { organisation_id: org, owner_user_id: owner, status, approvers }));
+        if *decided > 0 {
+            approval_step::ActiveModel {
+                contract_id: Set(row.id),
+                round: Set(1),
+                level: Set(*decided as i32),
+                approver_user_id: Set(w.approving[0]),
+                decision: Set("approve".into()),
+                comment: Set(String::new()),
+                decided_at: Set(now),
+                ..Default::default()
+            }
+            .insert(&w.db)
+            .await
+            .unwrap();
+        }
+        let levels = approvers.iter().map(|(l, _)| *l).max().unwrap_or(0);
+        let reached_level = reached_level(status, levels, *decided);
+        out.push((
+            row.id,
+            ContractFacts { organisation_id: org, owner_user_id: owner, status, approvers, reached_level },
+        ));
     }
     out
 }
@@ -116,7 +138,7 @@ async fn listed(db: &DatabaseConnection, actor: &SessionUser) -> BTreeSet<i64> {
 }
 
 fn spec() -> impl Strategy<Value = Spec> {
-    (0..3usize, 0..9usize, proptest::collection::vec(proptest::option::of(0..5usize), 0..4))
+    (0..3usize, 0..9usize, proptest::collection::vec(proptest::option::of(0..5usize), 0..4), 0..4u32)
 }
 
 #[test]

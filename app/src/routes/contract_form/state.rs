@@ -162,7 +162,7 @@ fn allowed(contract: Option<&ContractDto>, actor: StoredValue<SessionUser>, acti
                 organisation_id: u.organisation_id,
                 owner_user_id: u.id,
                 status: ContractStatus::Draft,
-                approvers: Vec::new(),
+                ..ContractFacts::default()
             };
             policy::allows(Some(u), action, &draft)
         }),
