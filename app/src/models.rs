@@ -306,6 +306,11 @@ pub struct Renewals {
 pub struct RenewalStart {
     pub draft: crate::domain::contract::ContractDraft,
     pub source_number: Option<String>,
+    pub source_id: i64,
+    /// How many userids the source's sheet holds: they become the renewal's userid sheet (the
+    /// form uploads `/contracts/<source_id>/userids.xlsx` when it first saves).
+    #[serde(default)]
+    pub source_userids: usize,
 }
 
 /// The admin's audit search (审计): every filter optional. `user` matches a username or display

@@ -242,7 +242,7 @@ test("on a 390×844 phone the inbox and the decision page fit, axe-core finds no
   await context.close();
 });
 
-test("renewals falling due: the demo's fulfilled contract is listed, and one click starts its renewal prefilled", async ({
+test("renewals falling due: the demo's fulfilled contract is listed, one click starts its renewal prefilled, its userids become the renewal's sheet", async ({
   browser,
 }) => {
   const { context, page } = await signedIn(browser, server, ...PARTNER);
@@ -268,5 +268,11 @@ test("renewals falling due: the demo's fulfilled contract is listed, and one cli
   start.setUTCDate(start.getUTCDate() + 1);
   await expect(page.locator('input[name="lines[0].service_start"]')).toHaveValue(start.toISOString().slice(0, 10));
   await expect(page.locator('input[name="lines[0].quantity"]')).toHaveValue("40");
+  // Its 40 userids become this contract's userid sheet when it is first saved.
+  await expect(page.getByTestId("renewal-userids")).toContainText("40 个 UserID");
+  await page.getByTestId("save").click();
+  await expect(page).toHaveURL(/\/contracts\/\d+$/);
+  await hydrated(page);
+  await expect(page.getByTestId("attached-userid_sheet")).toContainText("续期自合同");
   await context.close();
 });

@@ -156,6 +156,29 @@ pub async fn load(db: &DatabaseConnection, store: &Store) -> Result<DemoReport, 
         if state == DemoState::Draft {
             continue;
         }
+        if state == DemoState::Fulfilled {
+            // Its userid sheet: one interop userid per account, so its renewal starts from them.
+            let corp_id = app::domain::CorpId::parse("", corp).map_err(|p| AppError::internal("demo corp", p.en))?;
+            let rows: Vec<_> = (1..=quantity)
+                .map(|n| {
+                    app::domain::UserId::parse("", &format!("nanhu{n:03}")).map(|u| (u, Some(AccountKind::Interop)))
+                })
+                .collect::<Result<_, _>>()
+                .map_err(|p| AppError::internal("demo userid", p.en))?;
+            let xlsx = app::domain::sheet::userid_sheet_xlsx(&corp_id, &rows)
+                .map_err(|e| AppError::internal("demo sheet", e))?;
+            let sheet = ReceivedFile {
+                kind: None,
+                file_name: "企业ID及userid（演示）.xlsx".into(),
+                body: FileBody::Memory(bytes::Bytes::from(xlsx)),
+            };
+            let row = load_row(db, id).await?;
+            let recorded =
+                accept_upload(db, store, &row, AttachmentKind::UseridSheet, sheet, Uploader::User(partner.id))
+                    .await
+                    .map_err(|e| e.parts().1)?;
+            draft.userid_sheet = Some(recorded.row.id);
+        }
         app::services::contracts::submit(db, &partner, id, version(db, id).await?, draft).await?;
         // (level index, approve?, comment or reason)
         let steps: Vec<(usize, bool, &str)> = match state {

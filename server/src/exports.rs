@@ -1,4 +1,6 @@
-//! A contract's timeline (时间线, its audit trail) as a file: `GET /contracts/{id}/timeline.xlsx`
+//! A contract's userids as the filled-in template (`GET /contracts/{id}/userids.xlsx`: the
+//! 企业 ID 及 userid 示例表 layout with the userids its sheet gave, which a renewal starts from), and
+//! a contract's timeline (时间线, its audit trail) as a file: `GET /contracts/{id}/timeline.xlsx`
 //! and `GET /contracts/{id}/timeline.csv`, for whoever may read the contract (others get the
 //! same 404 as for a missing one). The words are the page's (`TimelineEntry::who` / `what`), in
 //! the page's language (`lang` cookie); times in Beijing time, said so in the header.
@@ -77,6 +79,45 @@ async fn timeline(state: &AppState, id: i64, req: &HeaderMap, format: Format) ->
     h.insert(
         header::CONTENT_DISPOSITION,
         HeaderValue::from_str(&content_disposition(&file)).map_err(|e| AppError::internal("file name", e))?,
+    );
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("private, no-store"));
+    Ok(res)
+}
+
+/// `GET /contracts/{id}/userids.xlsx`: the stored userids in the template's layout.
+pub async fn userids_xlsx(State(state): State<AppState>, Path(id): Path<i64>, headers: HeaderMap) -> Response {
+    userids(&state, id, &headers).await.unwrap_or_else(|e| error_response(&e))
+}
+
+async fn userids(state: &AppState, id: i64, req: &HeaderMap) -> Result<Response, AppError> {
+    use app::domain::{AccountKind, CorpId, UserId};
+    let user = request_user(state, req).await?.ok_or(AppError::Unauthenticated)?;
+    let (corp, rows) = app::services::contracts::stored_userids(&state.db, &user, id)
+        .await?
+        .ok_or_else(|| AppError::not_found("该合同的 UserID 表", "This contract's userid sheet"))?;
+    // Stored after the shared reader checked them: they parse again.
+    let corp = CorpId::parse("", &corp).map_err(|p| AppError::internal("stored corp id", p.en))?;
+    let rows = rows
+        .iter()
+        .map(|(u, k)| {
+            Ok((
+                UserId::parse("", u).map_err(|p| AppError::internal("stored userid", p.en))?,
+                AccountKind::from_code(k),
+            ))
+        })
+        .collect::<Result<Vec<_>, AppError>>()?;
+    let bytes =
+        app::domain::sheet::userid_sheet_xlsx(&corp, &rows).map_err(|e| AppError::internal("userids.xlsx", e))?;
+    let mut res = bytes.into_response();
+    let h = res.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+    );
+    h.insert(
+        header::CONTENT_DISPOSITION,
+        HeaderValue::from_str(&content_disposition(&format!("企业ID及userid-{}.xlsx", corp.as_str())))
+            .map_err(|e| AppError::internal("file name", e))?,
     );
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static("private, no-store"));
     Ok(res)

@@ -75,6 +75,7 @@ pub fn router_with_store(config: &Config, db: DatabaseConnection, store: storage
         .route("/attachments/{id}", get(attachments::download))
         .route("/contracts/{id}/timeline.xlsx", get(exports::timeline_xlsx))
         .route("/contracts/{id}/timeline.csv", get(exports::timeline_csv))
+        .route("/contracts/{id}/userids.xlsx", get(exports::userids_xlsx))
         .route("/pay/{token}", get(payment::page))
         .route("/templates/userid-sheet.xlsx", get(template::userid_sheet))
         .merge(uploads)

@@ -304,6 +304,20 @@ pub async fn timeline(
     Ok((l.row.document_number.clone(), audit::timeline(db, db::SUBJECT, id).await?))
 }
 
+/// The userids stored from a contract's userid sheet (its corp ID, and each userid with its kind
+/// code), for whoever may read the contract: a renewal starts from them (the filled-in template
+/// `/contracts/<id>/userids.xlsx`). `None` when it has none.
+pub async fn stored_userids(
+    db: &DatabaseConnection,
+    actor: &SessionUser,
+    id: i64,
+) -> Result<Option<(String, Vec<(String, String)>)>, AppError> {
+    load_for(db, actor, id, Action::Read).await?;
+    let rows = crate::db::attachments::userids_of(db, id).await?;
+    let Some(corp) = rows.first().map(|r| r.corp_id.clone()) else { return Ok(None) };
+    Ok(Some((corp, rows.into_iter().map(|r| (r.userid, r.kind)).collect())))
+}
+
 /// The contracts the actor may see (the policy's [`visibility`]), filtered and paged.
 pub async fn list(db: &DatabaseConnection, actor: &SessionUser, f: &ContractFilter) -> Result<ContractPage, AppError> {
     contract_reads::list(db, visibility(Some(actor)), f).await

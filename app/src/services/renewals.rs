@@ -99,7 +99,12 @@ pub async fn start(db: &DatabaseConnection, actor: &SessionUser, source_id: i64)
         service_end,
     };
     let flow = flows::default_flow(db).await.ok().map(|f| f.id);
-    Ok(RenewalStart { draft: renewal_draft(&source, actor.id, flow), source_number: l.row.document_number.clone() })
+    Ok(RenewalStart {
+        draft: renewal_draft(&source, actor.id, flow),
+        source_number: l.row.document_number.clone(),
+        source_id: l.row.id,
+        source_userids: crate::db::attachments::userids_of(db, l.row.id).await?.len(),
+    })
 }
 
 /// Puts today's renewal reminders in the outbox: for every fulfilled contract whose API expiry

@@ -12,6 +12,24 @@ use serde_json::{Value, json};
 /// expiry date.
 async fn fulfilled(w: &World, expiry: NaiveDate) -> Value {
     let c = w.submitted().await;
+    approve_and_fulfil(w, c, expiry).await
+}
+
+/// The same, with a userid sheet of its 8 interop userids.
+async fn fulfilled_with_sheet(w: &World, expiry: NaiveDate) -> Value {
+    let (c, mut d) = w.ready(w.valid_draft()).await;
+    let id = c["id"].as_i64().unwrap();
+    let users: Vec<String> = (1..=8).map(|n| format!("user{n}")).collect();
+    let users: Vec<&str> = users.iter().map(String::as_str).collect();
+    let sheet =
+        crate::support::uploads::userid_xlsx_of(crate::contract_world::CORP, &users, app::domain::AccountKind::Interop);
+    let (sheet_id, version) = w.upload("alice", id, "userid_sheet", "userids.xlsx", &sheet).await;
+    d.userid_sheet = Some(sheet_id);
+    let c = w.ok("alice", "contracts/submit", json!({ "id": id, "version": version, "draft": d })).await;
+    approve_and_fulfil(w, c, expiry).await
+}
+
+async fn approve_and_fulfil(w: &World, c: Value, expiry: NaiveDate) -> Value {
     let mut v = c["version"].clone();
     for who in ["ap1", "ap2", "ap3"] {
         v = w.ok(who, "contracts/approve", json!({ "id": c["id"], "version": v, "comment": "" })).await["version"]
@@ -98,12 +116,31 @@ async fn the_owner_is_reminded_at_30_and_at_7_days_once_each() {
 }
 
 #[tokio::test]
-async fn a_renewal_starts_from_the_day_after_the_service_ends_with_the_same_lines() {
+async fn a_renewal_starts_from_the_day_after_the_service_ends_with_the_same_lines_and_userids() {
     let w = World::new().await;
     let expiry = china_date(Utc::now()).checked_add_days(Days::new(10)).unwrap();
-    let c = fulfilled(&w, expiry).await;
+    let c = fulfilled_with_sheet(&w, expiry).await;
     let start = w.ok("alice", "renewals/start", json!({ "source_id": c["id"] })).await;
     assert_eq!(start["source_number"], c["document_number"]);
+    assert_eq!((start["source_id"].clone(), start["source_userids"].as_u64()), (c["id"].clone(), Some(8)));
+
+    // Its userids as the filled-in template, read back by the shared reader; the renewal's own
+    // upload of it becomes its sheet with the same 8 userids.
+    let xlsx = |who: &'static str, id: Value| {
+        let w = &w;
+        async move {
+            let req = axum::http::Request::get(format!("/contracts/{id}/userids.xlsx"))
+                .header("cookie", w.cookie(Some(who)).unwrap())
+                .body(axum::body::Body::empty())
+                .unwrap();
+            crate::support::send(&w.app, req).await
+        }
+    };
+    let template = xlsx("alice", c["id"].clone()).await;
+    assert_eq!(template.status.as_u16(), 200, "{}", template.text());
+    let read = app::domain::sheet::check_userid_sheet(&template.body, &Default::default());
+    assert_eq!((read.summary.userids, read.summary.interop, read.summary.errors), (8, 8, 0));
+    assert_eq!(xlsx("bob", c["id"].clone()).await.status.as_u16(), 404, "another organisation's");
     let d = &start["draft"];
     assert_eq!(d["order_type"], "renewal");
     assert_eq!(
@@ -122,6 +159,11 @@ async fn a_renewal_starts_from_the_day_after_the_service_ends_with_the_same_line
     draft.remark = "续期".into();
     let saved = w.create("alice", &draft).await;
     assert_eq!(saved["draft"]["order_type"], "renewal");
+    assert_eq!(xlsx("alice", saved["id"].clone()).await.status.as_u16(), 404, "no sheet yet");
+    let (_, v) = w.upload("alice", saved["id"].as_i64().unwrap(), "userid_sheet", "renewal.xlsx", &template.body).await;
+    assert!(v.is_some(), "the copy became the renewal's userid sheet");
+    let renewal = w.get("alice", saved["id"].as_i64().unwrap()).await;
+    assert_eq!(renewal["sheet"]["interop_userids"], 8);
 
     // Another organisation cannot; a contract still in approval cannot be renewed.
     assert_eq!(w.call(Some("bob"), "renewals/start", json!({ "source_id": c["id"] })).await.status.as_u16(), 404);

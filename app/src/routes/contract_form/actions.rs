@@ -21,8 +21,10 @@ use leptos_router::NavigateOptions;
 use leptos_router::hooks::use_navigate;
 
 /// The buttons, as the status and the policy allow, and the answer of the last one.
+/// `renew_sheet`: for a renewal not yet saved, the contract it renews, whose userids become this
+/// contract's userid sheet once it is created (`upload::copy_userid_sheet`).
 #[component]
-pub(super) fn Actions(f: Form) -> impl IntoView {
+pub(super) fn Actions(f: Form, renew_sheet: Option<i64>) -> impl IntoView {
     let (lang, locale) = (f.lang, f.locale);
     // The router's navigate function is not `Send`; a thread-local `StoredValue` holding it panicked
     // on the server when the render's owner was dropped on another worker thread ("Dropped
@@ -63,7 +65,8 @@ pub(super) fn Actions(f: Form) -> impl IntoView {
         comment_problem.set(None);
         f.busy.set(true);
         spawn_local(async move {
-            let draft = f.draft.get_untracked();
+            #[cfg_attr(not(target_arch = "wasm32"), allow(unused_mut))]
+            let mut draft = f.draft.get_untracked();
             let current = f.saved.get_untracked().map(|c| (c.id, c.version));
             let note = comment.get_untracked();
             let created = current.is_none();
@@ -72,7 +75,19 @@ pub(super) fn Actions(f: Form) -> impl IntoView {
                     Some(c) => c,
                     None => {
                         let c = create_contract(draft.clone()).await?;
-                        (c.id, c.version)
+                        #[cfg_attr(not(target_arch = "wasm32"), allow(unused_mut))]
+                        let mut version = c.version;
+                        #[cfg(target_arch = "wasm32")]
+                        if let Some(source) = renew_sheet {
+                            // The renewed contract's userids become this one's sheet, before a
+                            // submission checks the userid counts against the purchase.
+                            let u = super::upload::copy_userid_sheet(source, c.id).await?;
+                            draft.userid_sheet = Some(u.id);
+                            version = u.contract_version.unwrap_or(version);
+                        }
+                        #[cfg(not(target_arch = "wasm32"))]
+                        let _ = renew_sheet;
+                        (c.id, version)
                     }
                 };
                 match act {

@@ -70,7 +70,7 @@ pub(super) fn AttachmentField(
             };
             f.busy.set(true);
             spawn_local(async move {
-                let result = super::upload::upload(id, kind, &file).await;
+                let result = super::upload::upload(id, kind, &file, &file.name()).await;
                 f.busy.set(false);
                 match result {
                     Ok(u) => {

@@ -32,8 +32,17 @@ pub struct FormInputs {
     pub draft: ContractDraft,
     /// The saved quote's number, when the lines came from one.
     pub from_quote: Option<String>,
-    /// The number of the contract this one renews (`?renew=<id>`).
-    pub from_renewal: Option<String>,
+    /// The contract this one renews (`?renew=<id>`).
+    pub from_renewal: Option<RenewalFrom>,
+}
+
+/// The contract a renewal starts from.
+#[derive(Clone, Debug)]
+pub struct RenewalFrom {
+    pub source_id: i64,
+    pub number: String,
+    /// Userids of its sheet: they become this contract's userid sheet when it is first saved.
+    pub userids: usize,
 }
 
 #[component]
@@ -101,10 +110,19 @@ pub fn ContractForm(inputs: FormInputs) -> impl IntoView {
                     {td_string!(locale, contract_form.from_quote, number = n)}
                 </p>
             })}
-            {from_renewal.map(|n| view! {
-                <p class="notice ok" data-testid="from-renewal">
-                    {td_string!(locale, contract_form.from_renewal, number = n)}
-                </p>
+            {from_renewal.clone().map(|r| view! {
+                <div class="notice ok" data-testid="from-renewal">
+                    <p>{td_string!(locale, contract_form.from_renewal, number = &r.number)}</p>
+                    {(r.userids > 0).then(|| view! {
+                        <p data-testid="renewal-userids">
+                            {td_string!(locale, contract_form.renewal_userids, n = r.userids)}
+                            " "
+                            <a href=format!("/contracts/{}/userids.xlsx", r.source_id) rel="external" download>
+                                {td_string!(locale, contract_form.renewal_userids_download)}
+                            </a>
+                        </p>
+                    })}
+                </div>
             })}
             <StashOffer f offer />
             <RejectedBanner f />
@@ -211,7 +229,7 @@ pub fn ContractForm(inputs: FormInputs) -> impl IntoView {
                 <Lines f />
                 <ApprovalSection f flow />
                 <FulfilmentCard f />
-                <Actions f />
+                <Actions f renew_sheet={from_renewal.as_ref().filter(|r| r.userids > 0).map(|r| r.source_id)} />
             </form>
         </section>
     }

@@ -135,7 +135,11 @@ fn NewContract(user: SessionUser) -> impl IntoView {
                             let mut from_renewal = None;
                             if let Some(r) = renewal {
                                 draft = r.draft;
-                                from_renewal = Some(r.source_number.unwrap_or_default());
+                                from_renewal = Some(form::RenewalFrom {
+                                    source_id: r.source_id,
+                                    number: r.source_number.unwrap_or_default(),
+                                    userids: r.source_userids,
+                                });
                             }
                             let inputs = FormInputs {
                                 user,
