@@ -1,7 +1,8 @@
 // The approver's desk (issue #15) with the three demo approvers, each test on a server of its own
 // (fresh database with the demo data) so the inbox badges count only its contracts:
-// - a submitted contract waits in approver1's inbox only (badge 1), then approver2's, and never in
-//   approver3's before its turn; approval by keyboard alone; after a decision the page moves on;
+// - a submitted contract waits in approver1's inbox only (badge 1), then approver2's, then
+//   approver3's, never in one before its turn; approval by keyboard alone; after a decision the
+//   page moves on;
 // - a level-2 rejection with its reason reaches the owner's bell and the top of the contract; the
 //   owner fixes and resubmits; round 2 starts at level 1; the timeline shows both rounds;
 // - a withdrawn contract leaves every inbox;
@@ -185,13 +186,24 @@ test("three levels in turn, a level-2 rejection reaches the owner, round 2 start
   expect(await waitingIds(a1)).toEqual([c.id]);
   expect(await waitingIds(a2)).not.toContain(c.id);
 
-  // The owner withdraws it: it leaves every inbox.
+  // Round 2: levels 1 and 2 approve (as their decision pages would); then it waits for approver3
+  // alone, who did not see it before its turn.
+  for (const a of [a1, a2]) {
+    const now = await api(a, "contracts/get", { id: c.id });
+    await api(a, "contracts/approve", { id: c.id, version: now.version, comment: "第二轮同意" });
+  }
+  expect(await waitingIds(a3)).toEqual([c.id]);
+  await expect(a3.getByTestId("inbox-count")).toHaveText(String(a3Before + 1));
+  for (const a of [a1, a2]) expect(await waitingIds(a)).not.toContain(c.id);
+
+  // The owner withdraws it at level 3: it leaves every inbox.
   await p.reload();
   await hydrated(p);
+  await expect(p.getByTestId("contract-status")).toHaveText("审批中（第3级）");
   await p.getByTestId("withdraw").click();
   await expect(p.getByTestId("contract-status")).toHaveText("已撤回");
   for (const page of [a1, a2, a3]) expect(await waitingIds(page)).not.toContain(c.id);
-  await expect(a1.getByTestId("inbox-count")).toHaveCount(0);
+  await expect(a3.getByTestId("inbox-count")).toHaveCount(a3Before > 0 ? 1 : 0);
 
   for (const s of [partner, ...ap]) await s!.context.close();
 });
