@@ -243,6 +243,19 @@ async fn new_contract_form_needs_sign_in_and_renders_every_section_for_a_partner
     }
     assert!(html.contains("name=\"lines[0].quantity\""), "one empty line to start: {html}");
     assert!(html.contains("灵当CRM"), "the installed-app list: {html}");
+    // Where to find the corp ID and the userids, in place and folded (no JavaScript needed), in
+    // both languages (issue #14, point 8: the seed's own help).
+    for (needle, what) in [
+        ("<summary>企业微信 ID 怎么找？</summary>", "the corp ID's help"),
+        ("“我的企业”，在页面底部复制“企业ID”", "where the corp ID is"),
+        ("<summary>UserID 怎么找？</summary>", "the userids' help"),
+        ("复制“企业微信通讯录账号”", "where the userids are"),
+    ] {
+        assert!(html.contains(needle), "{what}: {html}");
+    }
+    let en = get_with_cookie(&app, "/contracts/new", &format!("{cookie}; lang=en")).await.text();
+    assert!(en.contains("<summary>Where do I find the WeCom corp ID?</summary>"), "{en}");
+    assert!(en.contains("<summary>Where do I find the userids?</summary>"), "{en}");
     t.cleanup(db).await;
 }
 

@@ -57,6 +57,39 @@ pub(super) fn text_field(
     }
 }
 
+/// [`text_field`] with where to find what it asks for under it, folded (`<details>`: opens by
+/// click, keyboard or touch, and with no JavaScript).
+#[allow(clippy::too_many_arguments)]
+pub(super) fn text_field_with_help(
+    f: Form,
+    path: &'static str,
+    label: &'static str,
+    required: bool,
+    get: fn(&ContractDraft) -> String,
+    set: fn(&mut ContractDraft, String),
+    question: &'static str,
+    answer: &'static str,
+) -> impl IntoView {
+    view! {
+        <div class="field" data-field=path>
+            {field_label(path.to_owned(), label, required)}
+            {text_input(f, path.to_owned(), get, set)}
+            {field_help(question, answer)}
+            <Problems f path=path />
+        </div>
+    }
+}
+
+/// A folded help text: the question a person asks, and the seed's answer.
+pub(super) fn field_help(question: &'static str, answer: &'static str) -> impl IntoView {
+    view! {
+        <details class="field-help">
+            <summary>{question}</summary>
+            <p>{answer}</p>
+        </details>
+    }
+}
+
 /// A select bound to one draft field; `""` is "not chosen".
 pub(super) fn select_input<G, S>(f: Form, path: String, choices: Vec<(String, String)>, get: G, set: S) -> impl IntoView
 where

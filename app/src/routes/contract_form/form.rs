@@ -6,7 +6,9 @@ use super::actions::Actions;
 use super::approval::ApprovalSection;
 use super::attachments::Attachments;
 use super::decision::{DecisionPanel, deciding};
-use super::fields::{Problems, SheetCountAnswer, SourceOrderField, choice_field, text_field, yes_no_field};
+use super::fields::{
+    Problems, SheetCountAnswer, SourceOrderField, choice_field, text_field, text_field_with_help, yes_no_field,
+};
 use super::fulfilment::FulfilmentCard;
 use super::lines::Lines;
 use super::stash;
@@ -149,7 +151,16 @@ pub fn ContractForm(inputs: FormInputs) -> impl IntoView {
                             <span class="value">{owner}</span>
                         </div>
                         <SourceOrderField f />
-                        {text_field(f, paths::CORP_ID, td_string!(locale, contract_form.basic.corp_id), true, |d| d.corp_id.clone(), |d, v| d.corp_id = v)}
+                        {text_field_with_help(
+                            f,
+                            paths::CORP_ID,
+                            td_string!(locale, contract_form.basic.corp_id),
+                            true,
+                            |d| d.corp_id.clone(),
+                            |d, v| d.corp_id = v,
+                            td_string!(locale, contract_form.help.corp_id_question),
+                            td_string!(locale, contract_form.help.corp_id_answer),
+                        )}
                         {text_field(f, paths::CORP_NAME, td_string!(locale, contract_form.basic.corp_name), true, |d| d.corp_name.clone(), |d, v| d.corp_name = v)}
                         {choice_field(
                             f,

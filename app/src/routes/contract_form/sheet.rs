@@ -146,6 +146,10 @@ pub(super) fn UseridSheetField(f: Form) -> impl IntoView {
             <a href="/templates/userid-sheet.xlsx" rel="external" download data-testid="sheet-template">
                 {td_string!(locale, contract_form.sheet.template)}
             </a>
+            {super::fields::field_help(
+                td_string!(locale, contract_form.help.userid_question),
+                td_string!(locale, contract_form.help.userid_answer),
+            )}
             {move || reading.get().then(|| view! { <p class="loading">{td_string!(locale, contract_form.sheet.reading)}</p> })}
             {move || preview.get().map(|p| view! { <PreviewView locale p /> })}
         </div>
