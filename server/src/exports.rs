@@ -8,6 +8,7 @@
 use crate::attachments::{content_disposition, request_user};
 use crate::state::AppState;
 use crate::{cookie_value, error_response};
+use app::domain::attachment::FileType;
 use app::domain::problem::Lang;
 use app::domain::sheet::export::{table_csv, table_xlsx};
 use app::error::AppError;
@@ -64,7 +65,7 @@ async fn timeline(state: &AppState, id: i64, req: &HeaderMap, format: Format) ->
         Format::Xlsx => (
             table_xlsx(lang.pick("时间线", "Timeline"), &cols, &rows)
                 .map_err(|e| AppError::internal("timeline.xlsx", e))?,
-            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            FileType::Xlsx.mime(),
             format!("{name}-{}.xlsx", lang.pick("时间线", "timeline")),
         ),
         Format::Csv => (
@@ -73,12 +74,17 @@ async fn timeline(state: &AppState, id: i64, req: &HeaderMap, format: Format) ->
             format!("{name}-{}.csv", lang.pick("时间线", "timeline")),
         ),
     };
+    private_download(bytes, content_type, &file)
+}
+
+/// A file of a signed-in user's data as a download: its type, its name, never cached.
+fn private_download(bytes: Vec<u8>, content_type: &'static str, file_name: &str) -> Result<Response, AppError> {
     let mut res = bytes.into_response();
     let h = res.headers_mut();
     h.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
     h.insert(
         header::CONTENT_DISPOSITION,
-        HeaderValue::from_str(&content_disposition(&file)).map_err(|e| AppError::internal("file name", e))?,
+        HeaderValue::from_str(&content_disposition(file_name)).map_err(|e| AppError::internal("file name", e))?,
     );
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static("private, no-store"));
     Ok(res)
@@ -92,7 +98,7 @@ pub async fn userids_xlsx(State(state): State<AppState>, Path(id): Path<i64>, he
 async fn userids(state: &AppState, id: i64, req: &HeaderMap) -> Result<Response, AppError> {
     use app::domain::{AccountKind, CorpId, UserId};
     let user = request_user(state, req).await?.ok_or(AppError::Unauthenticated)?;
-    let (corp, rows) = app::services::contracts::stored_userids(&state.db, &user, id)
+    let (corp, rows) = app::services::contracts::userid_list(&state.db, &user, id)
         .await?
         .ok_or_else(|| AppError::not_found("该合同的 UserID 表", "This contract's userid sheet"))?;
     // Stored after the shared reader checked them: they parse again.
@@ -108,17 +114,5 @@ async fn userids(state: &AppState, id: i64, req: &HeaderMap) -> Result<Response,
         .collect::<Result<Vec<_>, AppError>>()?;
     let bytes =
         app::domain::sheet::userid_sheet_xlsx(&corp, &rows).map_err(|e| AppError::internal("userids.xlsx", e))?;
-    let mut res = bytes.into_response();
-    let h = res.headers_mut();
-    h.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
-    );
-    h.insert(
-        header::CONTENT_DISPOSITION,
-        HeaderValue::from_str(&content_disposition(&format!("企业ID及userid-{}.xlsx", corp.as_str())))
-            .map_err(|e| AppError::internal("file name", e))?,
-    );
-    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("private, no-store"));
-    Ok(res)
+    private_download(bytes, FileType::Xlsx.mime(), &format!("企业ID及userid-{}.xlsx", corp.as_str()))
 }

@@ -96,6 +96,12 @@ pub async fn of_contract(db: &impl ConnectionTrait, contract_id: i64) -> Result<
 }
 
 /// A contract's stored userids, in sheet order.
+/// How many userids are stored for a contract (one `COUNT`).
+pub async fn userid_count(db: &impl ConnectionTrait, contract_id: i64) -> Result<u64, DbErr> {
+    use sea_orm::PaginatorTrait;
+    contract_userid::Entity::find().filter(contract_userid::Column::ContractId.eq(contract_id)).count(db).await
+}
+
 pub async fn userids_of(db: &impl ConnectionTrait, contract_id: i64) -> Result<Vec<contract_userid::Model>, DbErr> {
     contract_userid::Entity::find()
         .filter(contract_userid::Column::ContractId.eq(contract_id))

@@ -36,10 +36,11 @@ pub fn waited(locale: Locale, from: DateTime<Utc>, to: DateTime<Utc>) -> String 
     }
 }
 
-/// What the decision panel just did, from `?done=approve|reject&number=…`.
-fn done_message(locale: Locale, done: Option<String>, number: Option<String>) -> Option<String> {
-    let number = number.unwrap_or_default();
-    match done.as_deref() {
+/// What the decision panel just did, from `?done=approve|reject&number=…` (the decision panel
+/// puts it on the next page it opens: this inbox, or the next contract's panel).
+pub fn done_message(locale: Locale, q: &leptos_router::params::ParamsMap) -> Option<String> {
+    let number = q.get("number").unwrap_or_default();
+    match q.get("done").as_deref() {
         Some("approve") => Some(td_string!(locale, desk.inbox.done_approve, number = &number)),
         Some("reject") => Some(td_string!(locale, desk.inbox.done_reject, number = &number)),
         _ => None,
@@ -52,7 +53,7 @@ fn InboxView(user: SessionUser) -> impl IntoView {
     let locale = Locale::from(lang);
     let inbox = Resource::new(|| (), |_| approval_inbox());
     let query = use_query_map();
-    let done = query.with_untracked(|q| done_message(locale, q.get("done"), q.get("number")));
+    let done = query.with_untracked(|q| done_message(locale, q));
     view! {
         <section class="inbox-page" data-testid="inbox">
             <header class="page-head">

@@ -43,7 +43,7 @@ pub async fn for_download(db: &DatabaseConnection, user: &SessionUser, id: i64) 
 
 /// How many userids are stored for a contract (from its latest userid sheet).
 pub async fn stored_userids(db: &DatabaseConnection, contract_id: i64) -> Result<usize, DbErr> {
-    Ok(db_att::userids_of(db, contract_id).await?.len())
+    Ok(usize::try_from(db_att::userid_count(db, contract_id).await?).unwrap_or(usize::MAX))
 }
 
 /// An upload whose bytes are stored, about to be recorded.

@@ -307,7 +307,7 @@ pub async fn timeline(
 /// The userids stored from a contract's userid sheet (its corp ID, and each userid with its kind
 /// code), for whoever may read the contract: a renewal starts from them (the filled-in template
 /// `/contracts/<id>/userids.xlsx`). `None` when it has none.
-pub async fn stored_userids(
+pub async fn userid_list(
     db: &DatabaseConnection,
     actor: &SessionUser,
     id: i64,

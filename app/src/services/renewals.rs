@@ -83,8 +83,9 @@ pub async fn start(db: &DatabaseConnection, actor: &SessionUser, source_id: i64)
             format!("Only an approved or fulfilled contract can be renewed; this one is \"{}\"", status.en()),
         )]));
     }
-    let dto = crate::db::contract_reads::detail(db, &l).await?;
-    let service_end = l.row.api_expiry_date.or_else(|| RenewalSource::lines_end(&dto.draft)).ok_or_else(|| {
+    // Its form as stored (what names the source of the source does not matter here).
+    let source_draft = crate::db::contracts::draft_of(&l, None);
+    let service_end = l.row.api_expiry_date.or_else(|| RenewalSource::lines_end(&source_draft)).ok_or_else(|| {
         invalid(vec![Problem::error(
             "source_order",
             "renewal_source_without_end",
@@ -95,7 +96,7 @@ pub async fn start(db: &DatabaseConnection, actor: &SessionUser, source_id: i64)
     let source = RenewalSource {
         contract_id: l.row.id,
         document_number: l.row.document_number.as_deref().and_then(|n| DocumentNumber::parse("", n).ok()),
-        draft: &dto.draft,
+        draft: &source_draft,
         service_end,
     };
     let flow = flows::default_flow(db).await.ok().map(|f| f.id);
@@ -103,7 +104,7 @@ pub async fn start(db: &DatabaseConnection, actor: &SessionUser, source_id: i64)
         draft: renewal_draft(&source, actor.id, flow),
         source_number: l.row.document_number.clone(),
         source_id: l.row.id,
-        source_userids: crate::db::attachments::userids_of(db, l.row.id).await?.len(),
+        source_userids: super::attachments::stored_userids(db, l.row.id).await?,
     })
 }
 

@@ -36,14 +36,7 @@ pub(super) fn DecisionPanel(f: Form, book: PriceBook) -> impl IntoView {
     let desk = use_desk();
     let query = use_query_map();
     // What the panel of the previous contract just did (`?done=approve&number=…`).
-    let after = query.with_untracked(|q| {
-        let number = q.get("number").unwrap_or_default();
-        match q.get("done").as_deref() {
-            Some("approve") => Some(td_string!(locale, desk.inbox.done_approve, number = &number)),
-            Some("reject") => Some(td_string!(locale, desk.inbox.done_reject, number = &number)),
-            _ => None,
-        }
-    });
+    let after = query.with_untracked(|q| crate::routes::approvals::done_message(locale, q));
     let reason = RwSignal::new(String::new());
     let problem = RwSignal::new(None::<String>);
     let busy = RwSignal::new(false);
