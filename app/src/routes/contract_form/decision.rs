@@ -95,7 +95,7 @@ pub(super) fn DecisionPanel(f: Form, book: PriceBook) -> impl IntoView {
                 view! {
                     <h2 id="decision-heading">{td_string!(locale, contract_form.decision.heading, k = level, n = levels)}</h2>
                     <p class="hint">{td_string!(locale, contract_form.decision.intro)}</p>
-                    <Facts c=c.clone() locale lang=lang />
+                    <Facts c=c.clone() lang />
                 }
             })}
             <h3>{td_string!(locale, contract_form.decision.lines)}</h3>
@@ -110,7 +110,7 @@ pub(super) fn DecisionPanel(f: Form, book: PriceBook) -> impl IntoView {
                 let basis = f.priced.with(|q| {
                     q.as_ref()?.lines.iter().find(|l| l.kind == AccountKind::Basic).map(|l| (l.quote.months, l.quote.existing))
                 });
-                view! { <SheetSummary c basis book=book.get_value() locale lang=lang /> }
+                view! { <SheetSummary c basis book=book.get_value() lang /> }
             })}
             {move || contract().map(|c| view! { <VoucherPreview c locale /> })}
             <div class="field wide">
@@ -158,7 +158,8 @@ fn focus_reason() {
 }
 
 #[component]
-fn Facts(c: ContractDto, locale: Locale, lang: crate::domain::problem::Lang) -> impl IntoView {
+fn Facts(c: ContractDto, lang: crate::domain::problem::Lang) -> impl IntoView {
+    let locale = Locale::from(lang);
     let d = &c.draft;
     let corp = format!("{} · {}", d.corp_name, d.corp_id);
     let order_type = d.order_type.map(|t| lang.pick(t.zh(), t.en())).unwrap_or("—");
@@ -205,15 +206,15 @@ fn SheetSummary(
     c: ContractDto,
     basis: Option<(u32, u32)>,
     book: PriceBook,
-    locale: Locale,
     lang: crate::domain::problem::Lang,
 ) -> impl IntoView {
+    let locale = Locale::from(lang);
     let file = current(&c, AttachmentKind::UseridSheet);
     let body = match (file, c.sheet.clone()) {
         (Some(file), Some(facts)) => {
             let purchased = Purchased::of(&c.draft);
             view! {
-                <SheetFactsView facts purchased c=c.clone() basis book locale lang />
+                <SheetFactsView facts purchased c=c.clone() basis book lang />
                 {download_link(&file, td_string!(locale, contract_form.decision.download_sheet), "decision-sheet-download")}
             }
             .into_any()
@@ -233,9 +234,9 @@ fn SheetFactsView(
     c: ContractDto,
     basis: Option<(u32, u32)>,
     book: PriceBook,
-    locale: Locale,
     lang: crate::domain::problem::Lang,
 ) -> impl IntoView {
+    let locale = Locale::from(lang);
     let counts = td_string!(
         locale,
         contract_form.decision.sheet_counts,
