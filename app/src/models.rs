@@ -57,9 +57,11 @@ impl TimelineEntry {
         if let Some(f) = &self.file {
             let kind = crate::domain::attachment::AttachmentKind::from_code(&f.kind);
             let kind = kind.map_or("", |k| lang.pick(k.zh(), k.en()));
-            return match lang {
-                crate::domain::problem::Lang::Zh => format!("上传了{kind}“{}”", f.file_name),
-                crate::domain::problem::Lang::En => format!("uploaded the {kind} \"{}\"", f.file_name),
+            return match (lang, f.removed) {
+                (crate::domain::problem::Lang::Zh, false) => format!("上传了{kind}“{}”", f.file_name),
+                (crate::domain::problem::Lang::En, false) => format!("uploaded the {kind} \"{}\"", f.file_name),
+                (crate::domain::problem::Lang::Zh, true) => format!("移除了{kind}“{}”", f.file_name),
+                (crate::domain::problem::Lang::En, true) => format!("removed the {kind} \"{}\"", f.file_name),
             };
         }
         let (zh, en) = match self.action.as_str() {
@@ -86,6 +88,10 @@ pub struct TimelineFile {
     pub kind: String,
     pub file_name: String,
     pub via_payment_link: bool,
+    /// An `attachment.removed` entry: the file was removed rather than uploaded (absent for an
+    /// upload).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub removed: bool,
 }
 
 /// A line's price as the server computed it (报价金额 / 税 / 价格合计).
@@ -109,6 +115,9 @@ pub struct AttachmentDto {
     pub content_type: String,
     pub size: i64,
     pub uploaded_at: chrono::DateTime<chrono::Utc>,
+    /// Sent by the customer through a payment link (a voucher the partner has not named yet).
+    #[serde(default)]
+    pub via_payment_link: bool,
 }
 
 /// Everything the contract form and detail page need, in one piece.

@@ -72,7 +72,7 @@ test("a partner turns a saved quote into an order, fixes the corp ID, saves, rel
 
   // The voucher, then submit.
   await page.locator("#upload-voucher").setInputFiles({ name: "voucher.png", mimeType: "image/png", buffer: PNG });
-  await expect(page.getByTestId("attached-voucher")).toContainText("voucher");
+  await expect(page.getByTestId("stored-voucher")).toContainText("voucher.png");
   await page.getByTestId("submit").click();
   await expect(page.getByTestId("contract-status")).toHaveText("审批中（第1级）");
   await expect(page.getByTestId("document-number")).toHaveText(/^QYWXHT-\d+$/);
@@ -114,7 +114,7 @@ test("the userid sheet is read and checked in the browser before upload", async 
   page.on("request", (r) => {
     if (r.method() === "POST") uploads.push(r.url());
   });
-  await page.locator("#sheet-preview-file").setInputFiles({
+  await page.locator("#upload-userid_sheet").setInputFiles({
     name: "userids.csv",
     mimeType: "text/csv",
     buffer: Buffer.from(csv, "utf-8"),
@@ -134,7 +134,7 @@ test("an admin records 开通 on an approved contract; the dates are checked in 
   await page.locator("tr", { hasText: "演示·青禾医疗集团" }).getByRole("link").click();
   await expect(page.getByTestId("contract-status")).toHaveText("已通过");
   // The voucher the partner uploaded shows by its file name, not just its number.
-  await expect(page.getByTestId("attached-voucher")).toHaveText("付款凭证（演示）.pdf");
+  await expect(page.getByTestId("stored-voucher")).toContainText("付款凭证（演示）.pdf");
   const card = page.getByTestId("fulfilment-form");
   await expect(card).toBeVisible();
   await card.getByLabel("企业微信订单号").fill("WX-ORDER-2027-0001");

@@ -285,6 +285,6 @@ test("renewals falling due: the demo's fulfilled contract is listed, one click s
   await page.getByTestId("save").click();
   await expect(page).toHaveURL(/\/contracts\/\d+$/);
   await hydrated(page);
-  await expect(page.getByTestId("attached-userid_sheet")).toContainText("续期自合同");
+  await expect(page.getByTestId("stored-userid_sheet")).toContainText("续期自合同");
   await context.close();
 });

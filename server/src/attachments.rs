@@ -98,15 +98,7 @@ impl UploadError {
 }
 
 fn too_large(max: usize) -> AppError {
-    let mb = max as f64 / 1_048_576.0;
-    AppError::Invalid {
-        problems: vec![Problem::error(
-            "file",
-            "file_too_large",
-            format!("文件过大：附件最大 {mb:.1} MB，请压缩或拆分后重试"),
-            format!("The file is too large: attachments are at most {mb:.1} MB; compress or split it and try again"),
-        )],
-    }
+    AppError::Invalid { problems: vec![FileRefusal::TooLarge { max: max as u64 }.problem(AttachmentKind::Voucher)] }
 }
 
 impl IntoResponse for UploadError {
@@ -142,8 +134,8 @@ pub struct TempUpload {
     head: Vec<u8>,
 }
 
-/// The first bytes kept of an upload, for reading its type.
-const HEAD_BYTES: usize = 8 * 1024;
+/// The first bytes kept of an upload, for reading its type (the browser reads as many).
+const HEAD_BYTES: usize = app::domain::attachment::SNIFF_BYTES;
 
 static TEMP_COUNTER: AtomicU64 = AtomicU64::new(0);
 
@@ -323,10 +315,10 @@ pub async fn accept_upload(
 ) -> Result<Recorded, UploadError> {
     // A userid sheet is read whole (the sheet reader needs it, within its own limits and
     // MAX_UPLOAD_BYTES); a voucher's type is read from its first bytes only.
-    let whole: Option<Bytes> = match (&file.body, kind) {
-        (FileBody::Memory(b), _) => Some(b.clone()),
-        (FileBody::Temp(t), AttachmentKind::UseridSheet) => Some(Bytes::from(tokio::fs::read(&t.path).await?)),
-        (FileBody::Temp(_), AttachmentKind::Voucher) => None,
+    let whole: Option<Bytes> = match &file.body {
+        FileBody::Memory(b) => Some(b.clone()),
+        FileBody::Temp(t) if kind.sniffs_whole_file() => Some(Bytes::from(tokio::fs::read(&t.path).await?)),
+        FileBody::Temp(_) => None,
     };
     let sniffed: &[u8] = match (&whole, &file.body) {
         (Some(b), _) => b,
@@ -431,13 +423,16 @@ pub async fn upload(
     let contract = service::upload_target(&state.db, &user, contract_id).await?;
     let file = read_form(&headers, multipart, state.max_upload_bytes, &state.upload_dir).await?;
     let kind = file.kind.as_deref().and_then(AttachmentKind::from_code).ok_or_else(|| {
-        bad_form("附件类型应为 voucher（付款凭证）或 userid_sheet（userid 表）", "kind must be voucher or userid_sheet")
+        bad_form(
+            "附件类型应为 voucher（付款凭证）、userid_sheet（userid 表）或 other（其他附件）",
+            "kind must be voucher, userid_sheet or other",
+        )
     })?;
     let Recorded { row, contract_version } =
         accept_upload(&state.db, &state.store, &contract, kind, file, Uploader::User(user.id)).await?;
     let userids = match kind {
         AttachmentKind::UseridSheet => Some(service::stored_userids(&state.db, contract_id).await?),
-        AttachmentKind::Voucher => None,
+        AttachmentKind::Voucher | AttachmentKind::Other => None,
     };
     Ok((
         StatusCode::CREATED,

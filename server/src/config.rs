@@ -49,7 +49,7 @@ pub enum StorageChoice {
 }
 
 /// The default of `MAX_UPLOAD_BYTES`.
-pub const DEFAULT_MAX_UPLOAD_BYTES: usize = 20 * 1024 * 1024;
+pub const DEFAULT_MAX_UPLOAD_BYTES: usize = app::domain::attachment::DEFAULT_MAX_UPLOAD_BYTES as usize;
 
 /// The defaults of `PAYMENT_LINK_MAX_VOUCHERS` and `PAYMENT_LINK_MAX_BYTES`.
 pub const DEFAULT_PAYMENT_LINK_MAX_VOUCHERS: u64 = 5;

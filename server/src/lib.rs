@@ -52,7 +52,10 @@ pub fn router_with_store(config: &Config, db: DatabaseConnection, store: storage
         leptos_options: config.leptos.clone(),
         db,
         routes: routes.clone(),
-        settings: app::functions::ctx::ServerSettings { cookie_secure: config.cookie_secure },
+        settings: app::functions::ctx::ServerSettings {
+            cookie_secure: config.cookie_secure,
+            max_upload_bytes: config.max_upload_bytes as u64,
+        },
         trust_proxy: config.trust_proxy,
         store,
         max_upload_bytes: config.max_upload_bytes,

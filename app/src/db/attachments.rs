@@ -61,13 +61,24 @@ pub async fn storage_key_in_use(db: &impl ConnectionTrait, key: &str) -> Result<
 }
 
 /// Replaces a contract's stored userids with a checked sheet's.
+/// Deletes an attachment's row (its blob, no longer referenced, is swept later).
+pub async fn delete(db: &impl ConnectionTrait, id: i64) -> Result<(), DbErr> {
+    attachment::Entity::delete_by_id(id).exec(db).await.map(|_| ())
+}
+
+/// Forgets a contract's stored userids (its userid sheet was removed).
+pub async fn clear_userids(db: &impl ConnectionTrait, contract_id: i64) -> Result<(), DbErr> {
+    contract_userid::Entity::delete_many().filter(contract_userid::Column::ContractId.eq(contract_id)).exec(db).await?;
+    Ok(())
+}
+
 pub async fn replace_userids(
     db: &impl ConnectionTrait,
     contract_id: i64,
     corp_id: &str,
     entries: &[SheetUserid],
 ) -> Result<(), DbErr> {
-    contract_userid::Entity::delete_many().filter(contract_userid::Column::ContractId.eq(contract_id)).exec(db).await?;
+    clear_userids(db, contract_id).await?;
     // Chunked: SQLite limits the number of bind parameters per statement.
     for chunk in entries.chunks(500) {
         let rows = chunk.iter().map(|e| contract_userid::ActiveModel {

@@ -23,6 +23,9 @@ pub struct Detail {
 /// The action of an upload's event; its detail is an [`UploadDetail`].
 pub const UPLOAD: &str = "attachment.upload";
 
+/// The action of a removal's event (移除); its detail has the same `kind` and `file_name`.
+pub const REMOVE_ATTACHMENT: &str = "attachment.removed";
+
 /// What an upload's event stores besides the common [`Detail`] (size, hash and the userid count
 /// are there too; the timeline needs these).
 #[derive(Clone, Debug, Default, Deserialize)]
@@ -84,7 +87,9 @@ pub async fn entries<C: ConnectionTrait>(db: &C, events: &[audit_event::Model]) 
             // A detail that is not ours (older or hand-written) still shows, as its comment.
             let d: Detail = serde_json::from_str(&e.detail)
                 .unwrap_or_else(|_| Detail { comment: e.detail.clone(), ..Detail::default() });
-            let file = (e.action == UPLOAD).then(|| serde_json::from_str::<UploadDetail>(&e.detail).ok()).flatten();
+            let file = (e.action == UPLOAD || e.action == REMOVE_ATTACHMENT)
+                .then(|| serde_json::from_str::<UploadDetail>(&e.detail).ok())
+                .flatten();
             TimelineEntry {
                 at: e.at,
                 actor: e.actor_user_id.and_then(|id| names.get(&id).cloned()),
@@ -95,6 +100,7 @@ pub async fn entries<C: ConnectionTrait>(db: &C, events: &[audit_event::Model]) 
                     kind: f.kind,
                     file_name: f.file_name,
                     via_payment_link: f.via_payment_link.is_some(),
+                    removed: e.action == REMOVE_ATTACHMENT,
                 }),
             }
         })

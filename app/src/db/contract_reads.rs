@@ -87,6 +87,7 @@ pub async fn detail<C: ConnectionTrait>(db: &C, l: &Loaded) -> Result<ContractDt
                     content_type: a.content_type,
                     size: a.size,
                     uploaded_at: a.created_at,
+                    via_payment_link: a.via_payment_link.is_some(),
                 })
             })
             .collect(),

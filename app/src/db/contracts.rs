@@ -22,8 +22,8 @@ use crate::error::AppError;
 use chrono::{DateTime, NaiveDate, SubsecRound, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
-    Statement,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    QueryTrait, Set, Statement,
 };
 
 /// The audit subject type of contracts.
@@ -230,21 +230,24 @@ pub async fn sheet_facts<C: ConnectionTrait>(db: &C, contract_id: i64) -> Result
     ))
 }
 
-/// Makes a just-uploaded attachment the contract's voucher or userid sheet (the latest upload of
-/// its kind replaces the reference), inside the upload's transaction, while the contract is
-/// editable. The version goes up, so a save made from before the upload is refused as stale
-/// rather than silently dropping the new reference. Returns the new version, or `None` when the
-/// contract is not editable (then nothing changed).
-pub async fn link_attachment<C: ConnectionTrait>(
+/// Makes an attachment the contract's voucher or userid sheet (the latest upload of its kind
+/// replaces the reference), or with `None` names none, inside the caller's transaction, while the
+/// contract is editable. The version goes up, so a save made from before the change is refused as
+/// stale rather than silently undoing it. Returns the new version, or `None` when the contract is
+/// not editable, or not at `expected_version` when one is given (then nothing changed).
+pub async fn name_attachment<C: ConnectionTrait>(
     db: &C,
     id: i64,
     kind: AttachmentKind,
-    attachment_id: i64,
+    attachment_id: Option<i64>,
+    expected_version: Option<i64>,
 ) -> Result<Option<i64>, DbErr> {
     let mut am = blank_update();
     match kind {
-        AttachmentKind::Voucher => am.payment_voucher_id = Set(Some(attachment_id)),
-        AttachmentKind::UseridSheet => am.userid_sheet_id = Set(Some(attachment_id)),
+        AttachmentKind::Voucher => am.payment_voucher_id = Set(attachment_id),
+        AttachmentKind::UseridSheet => am.userid_sheet_id = Set(attachment_id),
+        // Not named by the contract: a new one still changes it (its version goes up).
+        AttachmentKind::Other => {}
     }
     am.updated_at = Set(Utc::now().trunc_subsecs(6));
     let res = contract::Entity::update_many()
@@ -252,6 +255,7 @@ pub async fn link_attachment<C: ConnectionTrait>(
         .col_expr(contract::Column::Version, Expr::col(contract::Column::Version).add(1))
         .filter(contract::Column::Id.eq(id))
         .filter(contract::Column::Status.is_in(ContractStatus::EDITABLE.map(ContractStatus::code)))
+        .apply_if(expected_version, |q, v| q.filter(contract::Column::Version.eq(v)))
         .exec(db)
         .await?;
     if res.rows_affected != 1 {

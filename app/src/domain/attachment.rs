@@ -3,6 +3,10 @@
 //!
 //! - 付款凭证 payment voucher: PNG, JPEG or PDF.
 //! - 企业微信使用接口人员userid sheet: .xlsx, .xls, .ods or .csv.
+//! - 其他附件 other attachments (附件信息: a signed contract scan, …): PNG, JPEG or PDF, any number.
+//!
+//! The browser runs [`precheck`] on a dropped file before it sends a byte (type from the first
+//! bytes, size against the server's limit); the server runs the same checks again.
 //!
 //! A file whose name claims another type than its content (a PDF named `凭证.png`, a program
 //! named `.xlsx`) is refused: the name is what the approver will trust when opening it.
@@ -18,6 +22,8 @@ pub enum AttachmentKind {
     Voucher,
     /// 企业微信使用接口人员userid
     UseridSheet,
+    /// 附件信息: any other file kept with the contract (a signed contract scan, …).
+    Other,
 }
 
 impl AttachmentKind {
@@ -25,6 +31,7 @@ impl AttachmentKind {
         match self {
             AttachmentKind::Voucher => "voucher",
             AttachmentKind::UseridSheet => "userid_sheet",
+            AttachmentKind::Other => "other",
         }
     }
 
@@ -32,6 +39,7 @@ impl AttachmentKind {
         match text.trim() {
             "voucher" => Some(AttachmentKind::Voucher),
             "userid_sheet" => Some(AttachmentKind::UseridSheet),
+            "other" => Some(AttachmentKind::Other),
             _ => None,
         }
     }
@@ -40,6 +48,7 @@ impl AttachmentKind {
         match self {
             AttachmentKind::Voucher => "付款凭证",
             AttachmentKind::UseridSheet => "userid 表",
+            AttachmentKind::Other => "其他附件",
         }
     }
 
@@ -47,13 +56,25 @@ impl AttachmentKind {
         match self {
             AttachmentKind::Voucher => "payment voucher",
             AttachmentKind::UseridSheet => "userid sheet",
+            AttachmentKind::Other => "other attachment",
         }
     }
 
     /// The file types this kind accepts.
+    /// Whether its type can only be read from the whole file (a spreadsheet's zip directory is at
+    /// its end); the others are read from their first [`SNIFF_BYTES`].
+    pub fn sniffs_whole_file(self) -> bool {
+        self == AttachmentKind::UseridSheet
+    }
+
+    /// Whether a contract has one file of this kind (the draft names it) or any number.
+    pub fn is_single(self) -> bool {
+        self != AttachmentKind::Other
+    }
+
     pub fn accepts(self) -> &'static [FileType] {
         match self {
-            AttachmentKind::Voucher => &[FileType::Png, FileType::Jpeg, FileType::Pdf],
+            AttachmentKind::Voucher | AttachmentKind::Other => &[FileType::Png, FileType::Jpeg, FileType::Pdf],
             AttachmentKind::UseridSheet => &[FileType::Xlsx, FileType::Xls, FileType::Ods, FileType::Csv],
         }
     }
@@ -105,6 +126,13 @@ impl FileType {
             FileType::Ods => "application/vnd.oasis.opendocument.spreadsheet",
             FileType::Csv => "text/csv",
         }
+    }
+
+    /// The type stored with a `Content-Type` (see [`FileType::mime`]).
+    pub fn from_mime(mime: &str) -> Option<FileType> {
+        [FileType::Png, FileType::Jpeg, FileType::Pdf, FileType::Xlsx, FileType::Xls, FileType::Ods, FileType::Csv]
+            .into_iter()
+            .find(|t| t.mime() == mime)
     }
 
     /// File name extensions that honestly name this type, the usual one first.
@@ -179,10 +207,20 @@ fn extension(name: &str) -> Option<String> {
     (!stem.is_empty() && !ext.is_empty()).then(|| ext.to_ascii_lowercase())
 }
 
+/// How many first bytes of a file are read for its type (except [`AttachmentKind::sniffs_whole_file`]).
+pub const SNIFF_BYTES: usize = 8 * 1024;
+
+/// The default of the largest attachment accepted (`MAX_UPLOAD_BYTES`): 20 MiB.
+pub const DEFAULT_MAX_UPLOAD_BYTES: u64 = 20 * 1024 * 1024;
+
 /// Why a file is refused for an attachment kind.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum FileRefusal {
     Empty,
+    /// Over the server's limit (413).
+    TooLarge {
+        max: u64,
+    },
     /// The content is none of the kind's types (415).
     WrongType,
     /// The name's extension claims another type than the content (415).
@@ -198,6 +236,17 @@ impl FileRefusal {
         match self {
             FileRefusal::Empty => {
                 Problem::error("file", "file_empty", "文件是空的（0 字节）", "The file is empty (0 bytes)")
+            }
+            FileRefusal::TooLarge { max } => {
+                let mb = *max as f64 / 1_048_576.0;
+                Problem::error(
+                    "file",
+                    "file_too_large",
+                    format!("文件过大：附件最大 {mb:.1} MB，请压缩或拆分后重试"),
+                    format!(
+                        "The file is too large: attachments are at most {mb:.1} MB; compress or split it and try again"
+                    ),
+                )
             }
             FileRefusal::WrongType => Problem::error(
                 "file",
@@ -222,6 +271,19 @@ impl FileRefusal {
             ),
         }
     }
+}
+
+/// What the browser checks before uploading a file of `size` bytes named `name`, whose first
+/// bytes (all of them for [`AttachmentKind::sniffs_whole_file`]) are `head`: the server's size
+/// limit `max`, then [`check_file`]. The server checks both again.
+pub fn precheck(kind: AttachmentKind, name: &str, size: u64, max: u64, head: &[u8]) -> Result<FileType, FileRefusal> {
+    if size > max {
+        return Err(FileRefusal::TooLarge { max });
+    }
+    if size == 0 {
+        return Err(FileRefusal::Empty);
+    }
+    check_file(kind, name, head)
 }
 
 /// Checks a file for an attachment kind: its content must be one of the kind's types and its
@@ -328,6 +390,24 @@ mod tests {
         assert_eq!(check_file(AttachmentKind::UseridSheet, "users.xlsx", PDF), Err(FileRefusal::WrongType));
         assert_eq!(check_file(AttachmentKind::Voucher, "empty.png", b""), Err(FileRefusal::Empty));
         assert!(matches!(check_file(AttachmentKind::Voucher, "noext", PNG), Err(FileRefusal::Disguised { .. })));
+    }
+
+    #[test]
+    fn the_browser_precheck_refuses_size_emptiness_and_disguise_before_any_request() {
+        let max = 1024;
+        assert_eq!(precheck(AttachmentKind::Voucher, "凭证.png", 100, max, PNG), Ok(FileType::Png));
+        assert_eq!(precheck(AttachmentKind::Other, "合同扫描.png", 100, max, PNG), Ok(FileType::Png));
+        assert_eq!(precheck(AttachmentKind::Voucher, "big.png", max + 1, max, PNG), Err(FileRefusal::TooLarge { max }));
+        assert_eq!(precheck(AttachmentKind::Voucher, "empty.png", 0, max, b""), Err(FileRefusal::Empty));
+        // A Windows program renamed .png: "MZ" is none of the voucher's types.
+        assert_eq!(
+            precheck(AttachmentKind::Voucher, "setup.png", 100, max, b"MZ\x90\0\x03"),
+            Err(FileRefusal::WrongType)
+        );
+        assert_eq!(precheck(AttachmentKind::Other, "sheet.csv", 10, max, b"a,b\n"), Err(FileRefusal::WrongType));
+        let p = FileRefusal::TooLarge { max: 20 * 1024 * 1024 }.problem(AttachmentKind::Voucher);
+        assert_eq!(p.code, "file_too_large");
+        assert!(p.zh.contains("20.0 MB") && p.en.contains("20.0 MB"), "{p:?}");
     }
 
     #[test]

@@ -67,6 +67,27 @@ impl<'de> Deserialize<'de> for CorpId {
 #[derive(Clone, Debug, Eq, PartialOrd, Ord)]
 pub struct UserId(String);
 
+/// A character as a problem names it: whitespace and invisible characters by their name (a
+/// reader cannot see “ ” or “\u{200B}”), with the code point where the name alone is ambiguous;
+/// any other character quoted.
+pub fn char_name(c: char) -> (String, String) {
+    let named = |zh: &str, en: &str| (zh.to_owned(), en.to_owned());
+    let code = |zh: &str, en: &str| (format!("{zh}（U+{:04X}）", c as u32), format!("{en} (U+{:04X})", c as u32));
+    match c {
+        ' ' => named("空格", "a space"),
+        '\u{3000}' => named("全角空格", "a full-width space"),
+        '\t' => named("制表符", "a tab"),
+        '\n' | '\r' => named("换行符", "a line break"),
+        '\u{A0}' => named("不换行空格", "a no-break space"),
+        '\u{200B}' => named("零宽空格", "a zero-width space"),
+        '\u{FEFF}' => named("零宽不换行空格（BOM）", "a zero-width no-break space (BOM)"),
+        c if c.is_control() => code("控制字符", "a control character"),
+        c if c.is_whitespace() => code("空白字符", "a whitespace character"),
+        c if crate::domain::attachment::is_invisible_format(c) => code("不可见字符", "an invisible character"),
+        c => (format!("“{c}”"), format!("'{c}'")),
+    }
+}
+
 /// Longest userid WeCom accepts, in bytes.
 pub const USER_ID_MAX_BYTES: usize = 64;
 
@@ -94,11 +115,12 @@ impl UserId {
             ));
         }
         if let Some(bad) = text.chars().find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '@' | '.'))) {
+            let (zh, en) = char_name(bad);
             return Err(Problem::error(
                 field,
                 "user_id_bad_char",
-                format!("UserID 只能包含字母、数字和 _ - @ . ，“{text}”中有“{bad}”"),
-                format!("A UserID may only contain letters, digits and _ - @ . ; \"{text}\" contains '{bad}'"),
+                format!("UserID 只能包含字母、数字和 _ - @ . ，“{text}”中有{zh}"),
+                format!("A UserID may only contain letters, digits and _ - @ . ; \"{text}\" contains {en}"),
             ));
         }
         Ok(UserId(text.to_owned()))
@@ -158,6 +180,20 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
     use std::collections::HashSet;
+
+    #[test]
+    fn an_invisible_bad_character_is_named_not_shown() {
+        let zh = |t: &str| UserId::parse("u", t).unwrap_err().zh;
+        assert!(zh("zhang san").contains("中有空格"), "{}", zh("zhang san"));
+        assert!(zh("zhang\u{3000}san").contains("全角空格"));
+        assert!(zh("zhang\tsan").contains("制表符"));
+        assert!(zh("zhang\u{200B}san").contains("零宽空格"));
+        assert!(zh("zhang\u{2060}san").contains("不可见字符（U+2060）"));
+        assert!(zh("张三").contains("须以字母或数字开头"));
+        assert!(zh("zhang三").contains("中有“三”"));
+        let en = UserId::parse("u", "li\u{A0}si").unwrap_err().en;
+        assert!(en.contains("contains a no-break space"), "{en}");
+    }
 
     #[test]
     fn corp_id_is_normalised_to_lower_case() {

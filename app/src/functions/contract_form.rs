@@ -15,6 +15,9 @@ pub struct ContractFormChoices {
     pub installed_apps: Vec<String>,
     /// Today in China, by the server's clock.
     pub today: NaiveDate,
+    /// The largest attachment the server accepts (`MAX_UPLOAD_BYTES`), so a larger file is
+    /// refused before it is sent.
+    pub max_upload_bytes: u64,
 }
 
 /// The form's choices for any signed-in user (they hold nothing private).
@@ -26,7 +29,11 @@ pub async fn contract_form_options() -> Result<ContractFormChoices, AppError> {
             let db = ctx::db()?;
             ctx::require_user().await?;
             let installed_apps = crate::services::contracts::installed_apps(&db).await?;
-            Ok(ContractFormChoices { installed_apps, today: crate::domain::calendar::china_date(chrono::Utc::now()) })
+            Ok(ContractFormChoices {
+                installed_apps,
+                today: crate::domain::calendar::china_date(chrono::Utc::now()),
+                max_upload_bytes: ctx::settings().upload_limit(),
+            })
         }
         .await,
     )

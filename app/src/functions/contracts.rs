@@ -39,6 +39,21 @@ pub async fn save_contract(id: i64, version: i64, draft: ContractDraft) -> Resul
     )
 }
 
+/// Removes a file from an editable contract (移除; see `services::attachments::remove`) and answers
+/// with the contract as it now is.
+#[server(endpoint = "contracts/remove_attachment", input = Json)]
+pub async fn remove_attachment(id: i64, version: i64, attachment: i64) -> Result<ContractDto, AppError> {
+    use super::ctx;
+    ctx::respond(
+        async {
+            let (db, user) = (ctx::db()?, ctx::require_user().await?);
+            crate::services::attachments::remove(&db, &user, id, version, attachment).await?;
+            crate::services::contracts::get(&db, &user, id).await
+        }
+        .await,
+    )
+}
+
 /// One contract with its lines, prices, approvers and timeline.
 #[server(endpoint = "contracts/get", input = Json)]
 pub async fn get_contract(id: i64) -> Result<ContractDto, AppError> {

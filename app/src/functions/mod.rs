@@ -45,6 +45,7 @@ pub const ENDPOINTS: &[(&str, Door)] = &[
     ("contracts/fulfil", Door::SignedIn),
     ("contracts/flow", Door::SignedIn),
     ("contracts/form_options", Door::SignedIn),
+    ("contracts/remove_attachment", Door::SignedIn),
     ("approvals/inbox", Door::SignedIn),
     ("approvals/waiting_count", Door::SignedIn),
     ("desk/counts", Door::SignedIn),
@@ -127,6 +128,20 @@ pub mod ctx {
     pub struct ServerSettings {
         /// Mark cookies `Secure` (the site is served over HTTPS).
         pub cookie_secure: bool,
+        /// `MAX_UPLOAD_BYTES`, told to the contract form so it refuses a larger file before
+        /// sending it; 0 means the default.
+        pub max_upload_bytes: u64,
+    }
+
+    impl ServerSettings {
+        /// The largest attachment accepted.
+        pub fn upload_limit(&self) -> u64 {
+            if self.max_upload_bytes == 0 {
+                crate::domain::attachment::DEFAULT_MAX_UPLOAD_BYTES
+            } else {
+                self.max_upload_bytes
+            }
+        }
     }
 
     /// The client's address as the server determined it (peer, or the proxy's header when

@@ -139,7 +139,7 @@ pub async fn record_upload(
         },
     )
     .await?;
-    let contract_version = db_contracts::link_attachment(&txn, new.contract_id, new.kind, row.id).await?;
+    let contract_version = db_contracts::name_attachment(&txn, new.contract_id, new.kind, Some(row.id), None).await?;
     if let Some(parsed) = &userids {
         if contract_version.is_none() {
             let contract = db_contracts::row(&txn, new.contract_id).await?;
@@ -147,19 +147,81 @@ pub async fn record_upload(
         }
         db_att::replace_userids(&txn, new.contract_id, &parsed.corp_id, &parsed.entries).await?;
     }
-    let detail = serde_json::json!({
+    let mut detail = file_detail(&row);
+    detail["via_payment_link"] = serde_json::json!(row.via_payment_link);
+    detail["userids"] = serde_json::json!(userids.as_ref().map(|u| u.entries.len()));
+    detail["linked"] = serde_json::json!(contract_version.is_some());
+    audit::record(&txn, now, new.uploaded_by, audit::UPLOAD, db_contracts::SUBJECT, new.contract_id, &detail).await?;
+    txn.commit().await?;
+    Ok(Recorded { row, contract_version })
+}
+
+/// Removes a file from an editable contract at `version` (移除): a voucher or userid sheet the
+/// draft names is no longer named (the file stays on record; a userid sheet's stored userids go
+/// with it), another attachment is deleted (its blob is swept later). Either way the contract's
+/// version goes up and the audit trail says who removed which file. Returns the new version.
+pub async fn remove(
+    db: &DatabaseConnection,
+    actor: &SessionUser,
+    contract_id: i64,
+    version: i64,
+    attachment_id: i64,
+) -> Result<i64, AppError> {
+    let l = load_for(db, actor, contract_id, Action::Edit).await?;
+    let status = l.status();
+    if !status.is_editable() {
+        return Err(not_editable(status));
+    }
+    if l.row.version != version {
+        return Err(super::stale());
+    }
+    let not_found = || AppError::not_found("附件", "Attachment");
+    let row = db_att::find(db, attachment_id).await?.filter(|a| a.contract_id == contract_id).ok_or_else(not_found)?;
+    let kind = AttachmentKind::from_code(&row.kind).ok_or_else(not_found)?;
+    let named = match kind {
+        AttachmentKind::Voucher => l.row.payment_voucher_id,
+        AttachmentKind::UseridSheet => l.row.userid_sheet_id,
+        AttachmentKind::Other => Some(row.id),
+    };
+    if named != Some(row.id) {
+        // An earlier voucher or sheet the contract no longer names: nothing to remove.
+        return Err(AppError::conflict(
+            &format!("“{}”不是本合同当前的{}，无需移除", row.file_name, kind.zh()),
+            &format!("\"{}\" is not this contract's current {}; nothing to remove", row.file_name, kind.en()),
+        ));
+    }
+    let txn = db.begin().await?;
+    let new_version =
+        db_contracts::name_attachment(&txn, contract_id, kind, None, Some(version)).await?.ok_or_else(super::stale)?;
+    match kind {
+        AttachmentKind::Other => db_att::delete(&txn, row.id).await?,
+        AttachmentKind::UseridSheet => db_att::clear_userids(&txn, contract_id).await?,
+        AttachmentKind::Voucher => {}
+    }
+    let detail = file_detail(&row);
+    audit::record(
+        &txn,
+        Utc::now(),
+        Some(actor.id),
+        audit::REMOVE_ATTACHMENT,
+        db_contracts::SUBJECT,
+        contract_id,
+        &detail,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(new_version)
+}
+
+/// What the audit trail keeps of a file an event is about.
+fn file_detail(row: &attachment::Model) -> serde_json::Value {
+    serde_json::json!({
         "attachment_id": row.id,
         "kind": row.kind,
         "file_name": row.file_name,
         "size": row.size,
         "sha256": row.sha256,
-        "via_payment_link": row.via_payment_link,
-        "userids": userids.as_ref().map(|u| u.entries.len()),
-        "linked": contract_version.is_some(),
-    });
-    audit::record(&txn, now, new.uploaded_by, audit::UPLOAD, db_contracts::SUBJECT, new.contract_id, &detail).await?;
-    txn.commit().await?;
-    Ok(Recorded { row, contract_version })
+    })
 }
 
 /// The link check of [`record_upload`], inside its transaction: the link's row is locked before

@@ -206,3 +206,122 @@ async fn submission_checks_the_stored_userid_sheet_against_the_form() {
     assert_eq!(s["draft"]["userid_count_matches"], true, "computed from the stored sheet");
     w.done().await;
 }
+
+#[tokio::test]
+async fn other_attachments_are_kept_beside_the_draft_and_removing_a_file_is_an_audited_edit() {
+    let w = World::new().await;
+    let (c, d) = w.ready(w.valid_draft()).await;
+    let cid = id(&c);
+    let voucher = d.payment_voucher.unwrap();
+    // 其他附件: any number of PDFs / images, not named by the draft, each a new version.
+    let (scan, v) = w.upload("alice", cid, "other", "合同扫描件.pdf", PDF).await;
+    assert_eq!(v, Some(version(&c) + 1));
+    let (photo, v) = w.upload("amy", cid, "other", "签字页.png", PNG).await;
+    assert_eq!(v, Some(version(&c) + 2));
+    let now = w.get("alice", cid).await;
+    let kinds: Vec<(i64, &str)> = now["attachments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| (a["id"].as_i64().unwrap(), a["kind"].as_str().unwrap()))
+        .collect();
+    assert!(kinds.contains(&(scan, "other")) && kinds.contains(&(photo, "other")), "{kinds:?}");
+    assert_eq!(now["draft"]["payment_voucher"].as_i64(), Some(voucher), "the voucher is untouched");
+
+    // A spreadsheet or a program renamed .png is not an other attachment.
+    let cookie = w.cookie(Some("alice")).unwrap();
+    let sheet = userid_xlsx_of(CORP, &["u1"], AccountKind::Interop);
+    let res = support::uploads::upload(&w.app, cid, "other", "u.xlsx", &sheet, &cookie).await;
+    assert_eq!(res.status.as_u16(), 415, "{}", res.text());
+    let res = support::uploads::upload(&w.app, cid, "other", "setup.png", b"MZ\x90\x00\x03\x00\x00\x00", &cookie).await;
+    assert_eq!(res.status.as_u16(), 415, "{}", res.text());
+
+    let remove = |version: i64, attachment: i64, user: &'static str| {
+        let w = &w;
+        async move {
+            w.call(
+                Some(user),
+                "contracts/remove_attachment",
+                json!({"id": cid, "version": version, "attachment": attachment}),
+            )
+            .await
+        }
+    };
+    // A stale form cannot remove; another organisation cannot even see the file.
+    let stale = remove(version(&c), scan, "alice").await;
+    assert_eq!(stale.status.as_u16(), 409, "{}", stale.text());
+    let v = version(&now);
+    assert_eq!(remove(v, scan, "bob").await.status.as_u16(), 404);
+    // An attachment of another contract is not found on this one.
+    let other = w.create("alice", &w.valid_draft()).await;
+    let (foreign, _) = w.upload("alice", id(&other), "other", "x.pdf", PDF).await;
+    assert_eq!(remove(v, foreign, "alice").await.status.as_u16(), 404);
+
+    // Removing another attachment deletes it; removing the voucher un-names it (kept on record).
+    let after = remove(v, scan, "alice").await;
+    assert_eq!(after.status.as_u16(), 200, "{}", after.text());
+    let after = after.json();
+    assert_eq!(version(&after), v + 1);
+    assert!(app::db::attachments::find(&w.db, scan).await.unwrap().is_none());
+    let after =
+        w.ok("alice", "contracts/remove_attachment", json!({"id": cid, "version": v + 1, "attachment": voucher})).await;
+    assert_eq!(after["draft"]["payment_voucher"], Value::Null);
+    assert_eq!(stored(&w, cid).await.payment_voucher_id, None);
+    assert!(app::db::attachments::find(&w.db, voucher).await.unwrap().is_some(), "the voucher stays on record");
+    // Removing it again: it is no longer the contract's voucher.
+    let again = remove(version(&after), voucher, "alice").await;
+    assert_eq!(again.status.as_u16(), 409, "{}", again.text());
+
+    // Both removals are in the trail, in words.
+    let removed: Vec<&Value> =
+        after["timeline"].as_array().unwrap().iter().filter(|e| e["action"] == "attachment.removed").collect();
+    assert_eq!(removed.len(), 2, "{removed:?}");
+    assert_eq!(removed[0]["file"]["file_name"], "合同扫描件.pdf");
+    assert_eq!(removed[0]["file"]["removed"], true);
+
+    // A submitted contract's files are not removed.
+    let s = w.submitted().await;
+    let voucher = s["draft"]["payment_voucher"].as_i64().unwrap();
+    let res = w
+        .call(
+            Some("alice"),
+            "contracts/remove_attachment",
+            json!({"id": s["id"], "version": s["version"], "attachment": voucher}),
+        )
+        .await;
+    assert_eq!(res.status.as_u16(), 409, "{}", res.text());
+    w.done().await;
+}
+
+#[tokio::test]
+async fn removing_the_userid_sheet_forgets_its_userids() {
+    let w = World::new().await;
+    let c = w.create("alice", &w.valid_draft()).await;
+    let sheet = userid_xlsx_of(CORP, &["u1", "u2"], AccountKind::Interop);
+    let (sheet_id, v) = w.upload("alice", id(&c), "userid_sheet", "u.xlsx", &sheet).await;
+    assert_eq!(app::db::attachments::userids_of(&w.db, id(&c)).await.unwrap().len(), 2);
+    let after = w
+        .ok(
+            "alice",
+            "contracts/remove_attachment",
+            json!({"id": id(&c), "version": v.unwrap(), "attachment": sheet_id}),
+        )
+        .await;
+    assert_eq!(after["draft"]["userid_sheet"], Value::Null);
+    assert!(app::db::attachments::userids_of(&w.db, id(&c)).await.unwrap().is_empty());
+    w.done().await;
+}
+
+#[tokio::test]
+async fn the_form_is_told_the_servers_upload_limit() {
+    let t = support::TestDb::new().await;
+    let db = t.open().await;
+    let mut config = t.config();
+    config.max_upload_bytes = 12_345;
+    let app = server::router_with_store(&config, db.clone(), t.store());
+    support::make_user(&db, "灵当渠道", "alice", app::models::Role::Partner).await;
+    let cookie = support::sign_in(&app, "alice").await;
+    let res = contract_world::call_json(&app, "/api/contracts/form_options", &json!({}), Some(&cookie)).await;
+    assert_eq!(res.json()["max_upload_bytes"].as_u64(), Some(12_345), "{}", res.text());
+    t.cleanup(db).await;
+}

@@ -190,14 +190,21 @@ impl ContractDraft {
         match kind {
             AttachmentKind::Voucher => self.payment_voucher,
             AttachmentKind::UseridSheet => self.userid_sheet,
+            AttachmentKind::Other => None,
         }
     }
 
-    /// Makes `id` the draft's file of `kind`.
+    /// Makes `id` the draft's file of `kind` (other attachments are not named by the draft).
     pub fn set_attachment(&mut self, kind: AttachmentKind, id: AttachmentId) {
+        self.name_attachment(kind, Some(id));
+    }
+
+    /// Names `id` (or nothing) as the draft's file of `kind`.
+    pub fn name_attachment(&mut self, kind: AttachmentKind, id: Option<AttachmentId>) {
         match kind {
-            AttachmentKind::Voucher => self.payment_voucher = Some(id),
-            AttachmentKind::UseridSheet => self.userid_sheet = Some(id),
+            AttachmentKind::Voucher => self.payment_voucher = id,
+            AttachmentKind::UseridSheet => self.userid_sheet = id,
+            AttachmentKind::Other => {}
         }
     }
 

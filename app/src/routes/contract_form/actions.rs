@@ -19,12 +19,63 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::NavigateOptions;
 use leptos_router::hooks::use_navigate;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+static CREATING: AtomicBool = AtomicBool::new(false);
+
+/// Creates the contract of a form not yet saved from its draft (for a renewal, with the renewed
+/// contract's userids as its sheet: `upload::copy_userid_sheet`) and answers its id and version;
+/// for a saved form, those of the contract. Used by the buttons and by the first file dropped on a
+/// new form, which stays on its page: the address becomes the contract's own.
+pub(super) async fn ensure_created(f: Form) -> Result<(i64, i64), AppError> {
+    if let Some(c) = f.saved.with_untracked(|c| c.as_ref().map(|c| (c.id, c.version))) {
+        return Ok(c);
+    }
+    if let Some(p) = f.save_problems.with_untracked(|ps| ps.first().cloned()) {
+        return Err(AppError::Invalid { problems: vec![p] });
+    }
+    // One creation at a time: a second drop while the first creates the draft waits for nothing
+    // and would make a second contract.
+    if CREATING.swap(true, Ordering::SeqCst) {
+        return Err(AppError::conflict("正在保存草稿，请稍候再试", "The draft is being saved; try again in a moment"));
+    }
+    let was_busy = f.busy.get_untracked();
+    f.busy.set(true);
+    let result = create_with_sheet(f).await;
+    if !was_busy {
+        f.busy.set(false);
+    }
+    CREATING.store(false, Ordering::SeqCst);
+    let dto = result?;
+    let created = (dto.id, dto.version);
+    stash::clear(None);
+    f.baseline.set(dto.draft.clone());
+    f.draft.update(|d| d.userid_sheet = dto.draft.userid_sheet);
+    f.saved.set(Some(dto));
+    #[cfg(target_arch = "wasm32")]
+    if let Some(history) = web_sys::window().and_then(|w| w.history().ok()) {
+        let _ =
+            history.replace_state_with_url(&leptos::wasm_bindgen::JsValue::NULL, "", Some(&contract_href(created.0)));
+    }
+    Ok(created)
+}
+
+/// Creates the contract and, for a renewal, copies the renewed contract's userid sheet to it.
+async fn create_with_sheet(f: Form) -> Result<ContractDto, AppError> {
+    let c = create_contract(f.draft.get_untracked()).await?;
+    #[cfg(target_arch = "wasm32")]
+    if let Some(source) = f.renew_source {
+        // The renewed contract's userids become this one's sheet, before a submission checks
+        // the userid counts against the purchase.
+        super::upload::copy_userid_sheet(source, c.id).await?;
+        return get_saved(c.id).await;
+    }
+    Ok(c)
+}
 
 /// The buttons, as the status and the policy allow, and the answer of the last one.
-/// `renew_sheet`: for a renewal not yet saved, the contract it renews, whose userids become this
-/// contract's userid sheet once it is created (`upload::copy_userid_sheet`).
 #[component]
-pub(super) fn Actions(f: Form, renew_sheet: Option<i64>) -> impl IntoView {
+pub(super) fn Actions(f: Form) -> impl IntoView {
     let (lang, locale) = (f.lang, f.locale);
     // The router's navigate function is not `Send`; a thread-local `StoredValue` holding it panicked
     // on the server when the render's owner was dropped on another worker thread ("Dropped
@@ -33,6 +84,7 @@ pub(super) fn Actions(f: Form, renew_sheet: Option<i64>) -> impl IntoView {
     let owner = StoredValue::new(Owner::current().expect("rendered inside the app"));
     let comment = RwSignal::new(String::new());
     let comment_problem = RwSignal::new(None::<String>);
+    let stale = RwSignal::new(None::<super::guard::StaleOffer>);
     let status = move || f.status();
     let exists = move || f.saved.with(Option::is_some);
     let show_save = move || f.editable.get();
@@ -65,31 +117,12 @@ pub(super) fn Actions(f: Form, renew_sheet: Option<i64>) -> impl IntoView {
         comment_problem.set(None);
         f.busy.set(true);
         spawn_local(async move {
-            #[cfg_attr(not(target_arch = "wasm32"), allow(unused_mut))]
-            let mut draft = f.draft.get_untracked();
             let current = f.saved.get_untracked().map(|c| (c.id, c.version));
             let note = comment.get_untracked();
             let created = current.is_none();
             let result: Result<ContractDto, AppError> = async {
-                let (id, version) = match current {
-                    Some(c) => c,
-                    None => {
-                        let c = create_contract(draft.clone()).await?;
-                        #[cfg_attr(not(target_arch = "wasm32"), allow(unused_mut))]
-                        let mut version = c.version;
-                        #[cfg(target_arch = "wasm32")]
-                        if let Some(source) = renew_sheet {
-                            // The renewed contract's userids become this one's sheet, before a
-                            // submission checks the userid counts against the purchase.
-                            let u = super::upload::copy_userid_sheet(source, c.id).await?;
-                            draft.userid_sheet = Some(u.id);
-                            version = u.contract_version.unwrap_or(version);
-                        }
-                        #[cfg(not(target_arch = "wasm32"))]
-                        let _ = renew_sheet;
-                        (c.id, version)
-                    }
-                };
+                let (id, version) = ensure_created(f).await?;
+                let draft = f.draft.get_untracked();
                 match act {
                     Action::Edit if created => get_saved(id).await,
                     Action::Edit => save_contract(id, version, draft).await,
@@ -123,6 +156,13 @@ pub(super) fn Actions(f: Form, renew_sheet: Option<i64>) -> impl IntoView {
                     if let AppError::Invalid { problems } = &e {
                         f.server_problems.set(problems.clone());
                     }
+                    // Refused as stale: keep the typing and offer it on the newer version.
+                    if matches!(e, AppError::Conflict { .. })
+                        && matches!(act, Action::Edit | Action::Submit)
+                        && let Some(o) = super::guard::stale_offer(f).await
+                    {
+                        stale.set(Some(o));
+                    }
                     f.notice.set(Some(Notice::Error(e.message(lang))));
                 }
             }
@@ -137,6 +177,7 @@ pub(super) fn Actions(f: Form, renew_sheet: Option<i64>) -> impl IntoView {
     };
     view! {
         <div class="form-actions card">
+            <super::guard::StaleDialog f offer=stale />
             <NoticeBanner f />
             <ProblemSummary f />
             <Show when=show_comment>

@@ -55,7 +55,24 @@ pub fn ContractForm(inputs: FormInputs) -> impl IntoView {
     let is_new = contract.is_none();
     let installed_apps = options.installed_apps;
     let panel_book = StoredValue::new(book.clone());
-    let f = Form::new(user.clone(), book, installed_apps.clone(), contract, draft, lang);
+    let mut f = Form::new(user.clone(), book, installed_apps.clone(), contract, draft, lang);
+    f.upload_limit = options.max_upload_bytes;
+    f.renew_source = from_renewal.as_ref().filter(|r| r.userids > 0).map(|r| r.source_id);
+    let f = f;
+
+    super::guard::guard_leaving(f);
+
+    // A file dropped beside a drop zone would otherwise replace the form with the file.
+    #[cfg(target_arch = "wasm32")]
+    {
+        let guard = |ev: leptos::ev::DragEvent| ev.prevent_default();
+        let over = window_event_listener(leptos::ev::dragover, guard);
+        let dropped = window_event_listener(leptos::ev::drop, guard);
+        on_cleanup(move || {
+            over.remove();
+            dropped.remove();
+        });
+    }
 
     // 获取暂存信息: offer what this browser kept of unsaved input, and keep typing safe from now on.
     let offer = RwSignal::new(None::<stash::Stashed>);
@@ -69,8 +86,10 @@ pub fn ContractForm(inputs: FormInputs) -> impl IntoView {
     });
     Effect::new(move |first_done: Option<()>| {
         let d = f.draft.get();
+        // The contract's own key once it exists (a drop saves a new draft without leaving the page).
+        let key = f.contract_id();
         if first_done.is_some() && f.editable.get_untracked() {
-            if d == f.baseline.get_untracked() { stash::clear(stash_id) } else { stash::store(stash_id, &d) }
+            if d == f.baseline.get_untracked() { stash::clear(key) } else { stash::store(key, &d) }
         }
     });
 
@@ -240,7 +259,7 @@ pub fn ContractForm(inputs: FormInputs) -> impl IntoView {
                 <Lines f />
                 <ApprovalSection f flow />
                 <FulfilmentCard f />
-                <Actions f renew_sheet={from_renewal.as_ref().filter(|r| r.userids > 0).map(|r| r.source_id)} />
+                <Actions f />
             </form>
         </section>
     }

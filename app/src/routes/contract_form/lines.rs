@@ -32,7 +32,7 @@ pub(super) fn Lines(f: Form) -> impl IntoView {
             <legend>{td_string!(locale, contract_form.lines.legend)}</legend>
             <p class="hint">{td_string!(locale, contract_form.lines.currency)}</p>
             <Problems f path=paths::LINES />
-            <table class="contract-lines">
+            <table class="contract-lines stack-on-phone">
                 <thead>
                     <tr>
                         <th scope="col">"#"</th>
@@ -55,10 +55,16 @@ pub(super) fn Lines(f: Form) -> impl IntoView {
                 <tfoot>
                     <tr>
                         <th scope="row" colspan="6">{td_string!(locale, contract_form.lines.subtotal)}</th>
-                        <td class="num" data-testid="subtotal">{move || total(|q| q.subtotal)}</td>
+                        <td class="num" data-label=td_string!(locale, contract_form.lines.subtotal) data-testid="subtotal">
+                            {move || total(|q| q.subtotal)}
+                        </td>
                         <td></td>
-                        <td class="num" data-testid="tax">{move || total(|q| q.tax)}</td>
-                        <td class="num" data-testid="total">{move || total(|q| q.total)}</td>
+                        <td class="num" data-label=td_string!(locale, contract_form.lines.tax) data-testid="tax">
+                            {move || total(|q| q.tax)}
+                        </td>
+                        <td class="num" data-label=td_string!(locale, contract_form.lines.line_total) data-testid="total">
+                            {move || total(|q| q.total)}
+                        </td>
                         <td colspan="2"></td>
                     </tr>
                 </tfoot>
@@ -124,8 +130,8 @@ fn line_row(f: Form, i: usize) -> impl IntoView {
     };
     view! {
         <tr data-line=i.to_string()>
-            <td>{i + 1}</td>
-            <td>
+            <td data-label="#">{i + 1}</td>
+            <td data-label=td_string!(locale, contract_form.lines.product)>
                 {cell_label(paths::KIND, td_string!(locale, contract_form.lines.product))}
                 {select_input(
                     f,
@@ -136,17 +142,17 @@ fn line_row(f: Form, i: usize) -> impl IntoView {
                 )}
                 <Problems f path=path(paths::KIND) />
             </td>
-            <td>
+            <td data-label=td_string!(locale, contract_form.lines.quantity)>
                 {cell_label(paths::QUANTITY, td_string!(locale, contract_form.lines.quantity))}
                 {text_input(f, path(paths::QUANTITY), move |d| line(d).quantity, move |d, v| if let Some(l) = d.lines.get_mut(i) { l.quantity = v })}
                 <Problems f path=path(paths::QUANTITY) />
             </td>
-            <td>
+            <td data-label=td_string!(locale, contract_form.lines.service_start)>
                 {cell_label(paths::SERVICE_START, td_string!(locale, contract_form.lines.service_start))}
                 {text_input(f, path(paths::SERVICE_START), move |d| line(d).service_start, move |d, v| if let Some(l) = d.lines.get_mut(i) { l.service_start = v })}
                 <Problems f path=path(paths::SERVICE_START) />
             </td>
-            <td>
+            <td data-label=td_string!(locale, contract_form.lines.months)>
                 <input
                     type="text"
                     inputmode="numeric"
@@ -169,12 +175,12 @@ fn line_row(f: Form, i: usize) -> impl IntoView {
                     }
                 />
             </td>
-            <td>
+            <td data-label=td_string!(locale, contract_form.lines.service_end)>
                 {cell_label(paths::SERVICE_END, td_string!(locale, contract_form.lines.service_end))}
                 {text_input(f, path(paths::SERVICE_END), move |d| line(d).service_end, move |d, v| if let Some(l) = d.lines.get_mut(i) { l.service_end = v })}
                 <Problems f path=path(paths::SERVICE_END) />
             </td>
-            <td class="num" data-testid=format!("line-{i}-amount")>
+            <td class="num" data-label=td_string!(locale, contract_form.lines.amount) data-testid=format!("line-{i}-amount")>
                 {cell_money(|l| l.amount)}
                 <Show when=negotiated>
                     <label class="hint" for=path(paths::NEGOTIATED_AMOUNT)>{td_string!(locale, contract_form.lines.negotiated_amount)}</label>
@@ -182,7 +188,7 @@ fn line_row(f: Form, i: usize) -> impl IntoView {
                     <Problems f path=path(paths::NEGOTIATED_AMOUNT) />
                 </Show>
             </td>
-            <td>
+            <td data-label=td_string!(locale, contract_form.lines.invoice)>
                 {cell_label(paths::INVOICE, td_string!(locale, contract_form.lines.invoice))}
                 {select_input(
                     f,
@@ -193,17 +199,19 @@ fn line_row(f: Form, i: usize) -> impl IntoView {
                 )}
                 <Problems f path=path(paths::INVOICE) />
             </td>
-            <td class="num">{cell_money(|l| l.tax)}</td>
-            <td class="num" data-testid=format!("line-{i}-total")>{cell_money(|l| l.total)}</td>
-            <td>
+            <td class="num" data-label=td_string!(locale, contract_form.lines.tax)>{cell_money(|l| l.tax)}</td>
+            <td class="num" data-label=td_string!(locale, contract_form.lines.line_total) data-testid=format!("line-{i}-total")>
+                {cell_money(|l| l.total)}
+            </td>
+            <td data-label=td_string!(locale, contract_form.lines.description)>
                 {cell_label(paths::DESCRIPTION, td_string!(locale, contract_form.lines.description))}
                 {text_input(f, path(paths::DESCRIPTION), move |d| line(d).description, move |d, v| if let Some(l) = d.lines.get_mut(i) { l.description = v })}
                 <Problems f path=path(paths::DESCRIPTION) />
             </td>
-            <td>
+            <td class="row-actions">
                 <button
                     type="button"
-                    class="link"
+                    class="link-button danger"
                     disabled=move || !f.editable.get()
                     on:click=move |_| f.draft.update(|d| {
                         if i < d.lines.len() {

@@ -11,16 +11,20 @@
 //! widgets bound to a draft field), `attachments`, `sheet` (the userid sheet and 导入明细, read in
 //! the browser), `lines` (产品管理), `approval` (选择审批流程, steps, timeline), `decision` (the approver's panel: everything a
 //! decision needs, approve / reject), `fulfilment` (开通),
-//! `actions` (the buttons and their answers), `stash` (unsaved input kept in the browser) and
-//! `upload`.
+//! `actions` (the buttons and their answers), `stash` (unsaved input kept in the browser),
+//! `dropzone` (a drop zone per attachment kind: checked in the browser, uploaded with progress)
+//! `upload` (the uploads, one at a time, through `XMLHttpRequest`) and `guard` (asking before
+//! unsaved input is left; a stale save's dialog that applies the input to the newer version).
 
 mod actions;
 mod approval;
 mod attachments;
 mod decision;
+mod dropzone;
 mod fields;
 mod form;
 mod fulfilment;
+mod guard;
 mod lines;
 mod sheet;
 mod stash;

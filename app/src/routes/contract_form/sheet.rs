@@ -9,7 +9,7 @@
 //! function for both sheets, loaded from its own WASM chunk the first time a sheet is chosen
 //! (build with `cargo leptos build --split`), so the quote page does not carry it.
 
-use super::attachments::AttachmentField;
+use super::dropzone::DropZone;
 use super::state::Form;
 #[cfg(target_arch = "wasm32")]
 use super::state::Notice;
@@ -19,7 +19,7 @@ use crate::domain::problem::Problem;
 #[cfg(target_arch = "wasm32")]
 use crate::domain::sheet::add_imported_lines;
 use crate::domain::sheet::{ImportedLines, SheetSummary};
-use crate::i18n::{Locale, td_string};
+use crate::i18n::td_string;
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -110,63 +110,38 @@ async fn read_picked(
     read.map(|r| (name, r))
 }
 
+/// The userid sheet's drop zone: a dropped sheet is read and checked here first (its summary and
+/// every row's problem show at once, and its counts feed the contract rules), and uploaded only
+/// without errors; the server reads it again.
 #[component]
 pub(super) fn UseridSheetField(f: Form) -> impl IntoView {
     let locale = f.locale;
-    let preview = RwSignal::new(None::<SheetPreview>);
-    let reading = RwSignal::new(false);
-    let on_pick = move |ev: leptos::ev::Event| {
-        #[cfg(target_arch = "wasm32")]
-        {
-            let corp_id = f.draft.with_untracked(|d| d.corp_id.clone());
-            leptos::task::spawn_local(async move {
-                if let Some((_, SheetRead::Userids(p))) =
-                    read_picked(f, reading, &ev, SheetJob::Userids { corp_id }).await
-                {
-                    f.sheet.set((!p.has_errors()).then(|| p.facts.clone()));
-                    preview.set(Some(p));
-                }
-            });
-        }
-        #[cfg(not(target_arch = "wasm32"))]
-        let _ = (ev, f, preview);
-    };
     view! {
-        <div class="field wide" data-field="userid_sheet_preview">
-            <label for="sheet-preview-file">
-                {td_string!(locale, contract_form.sheet.choose)}
-            </label>
-            <input
-                id="sheet-preview-file"
-                type="file"
-                accept=".xlsx,.xls,.ods,.csv"
-                on:change=on_pick
-                disabled=move || !f.editable.get()
-            />
-            <a href="/templates/userid-sheet.xlsx" rel="external" download data-testid="sheet-template">
-                {td_string!(locale, contract_form.sheet.template)}
-            </a>
-            {super::fields::field_help(
-                td_string!(locale, contract_form.help.userid_question),
-                td_string!(locale, contract_form.help.userid_answer),
-            )}
-            {move || reading.get().then(|| view! { <p class="loading">{td_string!(locale, contract_form.sheet.reading)}</p> })}
-            {move || preview.get().map(|p| view! { <PreviewView locale p /> })}
-        </div>
-        <AttachmentField
+        <DropZone
             f
             kind=crate::domain::attachment::AttachmentKind::UseridSheet
             path=paths::USERID_SHEET
             label={td_string!(locale, contract_form.sheet.label)}
             required=false
-            accept=".xlsx,.xls,.ods,.csv"
             hint={td_string!(locale, contract_form.sheet.hint)}
-        />
+        >
+            <p class="sheet-links">
+                <a href="/templates/userid-sheet.xlsx" rel="external" download data-testid="sheet-template">
+                    {td_string!(locale, contract_form.sheet.template)}
+                </a>
+            </p>
+            {super::fields::field_help(
+                td_string!(locale, contract_form.help.userid_question),
+                td_string!(locale, contract_form.help.userid_answer),
+            )}
+            {move || f.sheet_preview.get().map(|p| view! { <PreviewView f p /> })}
+        </DropZone>
     }
 }
 
 #[component]
-fn PreviewView(locale: Locale, p: SheetPreview) -> impl IntoView {
+fn PreviewView(f: Form, p: SheetPreview) -> impl IntoView {
+    let (lang, locale) = (f.lang, f.locale);
     let s = &p.summary;
     let summary = td_string!(
         locale,
@@ -180,11 +155,20 @@ fn PreviewView(locale: Locale, p: SheetPreview) -> impl IntoView {
         errors = s.errors,
         warnings = s.warnings
     );
+    // A userid in both kinds counts once in the total and once in each kind: say so, or the
+    // numbers do not add up.
+    let both = p.facts.overlapping_userids;
+    let both = (both > 0).then(|| match lang {
+        crate::domain::problem::Lang::Zh => format!("（其中 {both} 个 userid 同时有基础和互通账号，各计一次）"),
+        crate::domain::problem::Lang::En => {
+            format!(" ({both} userids have both a basic and an interop account, counted in each)")
+        }
+    });
     let corp = p.facts.corp_ids.first().map(|c| c.as_str().to_owned());
     let ok = !p.has_errors();
     view! {
         <div class="sheet-preview" data-testid="sheet-preview" data-ok=ok.to_string()>
-            <p class=if ok { "notice ok" } else { "notice error" }>{summary}</p>
+            <p class=if ok { "notice ok" } else { "notice error" }>{summary}{both}</p>
             {corp.map(|c| view! { <p class="hint">{td_string!(locale, contract_form.sheet.corp_id, corp_id = c)}</p> })}
             <ul class="field-errors">{problem_items(locale.into(), &p.problems)}</ul>
         </div>

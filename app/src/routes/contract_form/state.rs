@@ -33,6 +33,16 @@ pub(super) struct Form {
     /// The userid sheet as read in this browser (before or after upload).
     #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
     pub sheet: RwSignal<Option<SheetFacts>>,
+    /// The userid sheet last read in this browser, shown with its summary and problems until
+    /// another is read (it stays after a submission the server refused).
+    pub sheet_preview: RwSignal<Option<super::sheet::SheetPreview>>,
+    /// Files dropped on the attachment zones, from their check until stored or dismissed.
+    pub uploads: RwSignal<Vec<super::dropzone::UploadItem>>,
+    /// The largest attachment the server accepts.
+    pub upload_limit: u64,
+    /// For a renewal not yet saved: the contract it renews, whose userids become this contract's
+    /// userid sheet once it is created.
+    pub renew_source: Option<i64>,
     pub editable: Memo<bool>,
     pub busy: RwSignal<bool>,
     pub notice: RwSignal<Option<Notice>>,
@@ -98,6 +108,10 @@ impl Form {
             submit_problems,
             priced,
             sheet,
+            sheet_preview: RwSignal::new(None),
+            uploads: RwSignal::new(Vec::new()),
+            upload_limit: crate::domain::attachment::DEFAULT_MAX_UPLOAD_BYTES,
+            renew_source: None,
             editable,
             busy: RwSignal::new(false),
             notice: RwSignal::new(None),
