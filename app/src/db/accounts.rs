@@ -3,7 +3,7 @@
 //! `services::accounts`. Sessions live in the database so several server processes share them.
 
 use crate::db::entities::{login_attempt, organisation, session, user};
-use crate::models::{Role, SessionUser};
+use crate::models::{PersonDto, Role, SessionUser};
 use chrono::{Duration, Utc};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
@@ -119,6 +119,21 @@ pub async fn session_user_by_id(db: &impl ConnectionTrait, user_id: i64) -> Resu
         organisation_id: o.id,
         organisation_name: o.name,
     }))
+}
+
+/// The active partner users of an organisation, by display name: who may own its contracts.
+pub async fn partners_of(db: &impl ConnectionTrait, organisation_id: i64) -> Result<Vec<PersonDto>, DbErr> {
+    Ok(user::Entity::find()
+        .filter(user::Column::OrganisationId.eq(organisation_id))
+        .filter(user::Column::Role.eq(Role::Partner.code()))
+        .filter(user::Column::Active.eq(true))
+        .order_by_asc(user::Column::DisplayName)
+        .order_by_asc(user::Column::Id)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|u| PersonDto { id: u.id, display_name: u.display_name })
+        .collect())
 }
 
 /// Ends a session.

@@ -39,6 +39,19 @@ pub async fn save_contract(id: i64, version: i64, draft: ContractDraft) -> Resul
     )
 }
 
+/// 负责人: the people who may own the contract `id` (or a new one: `None`).
+#[server(endpoint = "contracts/owner_choices", input = Json)]
+pub async fn owner_choices(id: Option<i64>) -> Result<Vec<crate::models::PersonDto>, AppError> {
+    use super::ctx;
+    ctx::respond(
+        async {
+            let (db, user) = (ctx::db()?, ctx::require_user().await?);
+            crate::services::contracts::owner_choices(&db, &user, id).await
+        }
+        .await,
+    )
+}
+
 /// Removes a file from an editable contract (移除; see `services::attachments::remove`) and answers
 /// with the contract as it now is.
 #[server(endpoint = "contracts/remove_attachment", input = Json)]

@@ -46,6 +46,7 @@ pub const ENDPOINTS: &[(&str, Door)] = &[
     ("contracts/flow", Door::SignedIn),
     ("contracts/form_options", Door::SignedIn),
     ("contracts/remove_attachment", Door::SignedIn),
+    ("contracts/owner_choices", Door::SignedIn),
     ("approvals/inbox", Door::SignedIn),
     ("approvals/waiting_count", Door::SignedIn),
     ("desk/counts", Door::SignedIn),

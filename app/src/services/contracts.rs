@@ -147,6 +147,30 @@ async fn references_for_save<C: ConnectionTrait>(
     Ok(approvers)
 }
 
+/// 负责人: who may own the contract `id` (the active partners of its organisation), or, before it
+/// exists, a new contract of the actor's organisation. Only for someone who may edit it.
+pub async fn owner_choices(
+    db: &DatabaseConnection,
+    actor: &SessionUser,
+    id: Option<i64>,
+) -> Result<Vec<crate::models::PersonDto>, AppError> {
+    let organisation = match id {
+        Some(id) => load_for(db, actor, id, Action::Edit).await?.row.organisation_id,
+        None => {
+            let facts = ContractFacts {
+                organisation_id: actor.organisation_id,
+                owner_user_id: actor.id,
+                ..ContractFacts::default()
+            };
+            if !allows(Some(actor), Action::Edit, &facts) {
+                return Err(AppError::Forbidden);
+            }
+            actor.organisation_id
+        }
+    };
+    Ok(crate::db::accounts::partners_of(db, organisation).await?)
+}
+
 /// Creates a draft contract in the actor's organisation. Returns its id.
 pub async fn create(db: &DatabaseConnection, actor: &SessionUser, mut draft: ContractDraft) -> Result<i64, AppError> {
     let org = actor.organisation_id;

@@ -42,6 +42,8 @@ fn rows() -> Vec<(&'static str, [u16; 6])> {
         ("contracts/form_options", [401, 200, 200, 200, 200, 200]),
         // Removing a file is editing the draft.
         ("contracts/remove_attachment", [401, 200, 404, 404, 404, 200]),
+        // Who may own a contract: asked by those who may edit it.
+        ("contracts/owner_choices", [401, 200, 404, 404, 404, 200]),
         ("quotes/save", [200, 200, 200, 200, 200, 200]),
         ("quotes/get", [200, 200, 200, 200, 200, 200]),
         ("payment/create_link", [401, 200, 404, 404, 404, 200]),
@@ -116,6 +118,7 @@ fn spec(path: &str) -> Spec {
             |_, c| json!({"id": c["id"], "version": c["version"], "wecom_order_id": "WX-1", "activation_date": "2027-01-02", "api_expiry_date": ""}),
         ),
         "contracts/flow" | "contracts/form_options" => json(NoContract, |_, _| json!({})),
+        "contracts/owner_choices" => json(Draft, |_, c| json!({"id": c["id"]})),
         "contracts/remove_attachment" => json(
             Ready,
             |_, c| json!({"id": c["id"], "version": c["version"], "attachment": c["draft"]["payment_voucher"]}),

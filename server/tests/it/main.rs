@@ -22,6 +22,7 @@ mod demo;
 mod desk;
 mod hardening;
 mod notified;
+mod order_desk;
 mod outbox;
 mod parallel_routers;
 mod payment_links;

@@ -271,3 +271,56 @@ pub(super) fn SourceOrderField(f: Form) -> impl IntoView {
         </div>
     }
 }
+
+/// 负责人: the owner, picked among the organisation's partners once the page is interactive
+/// (`contracts/owner_choices`); the creator until someone else is picked. Read-only, it shows the
+/// owner's name.
+#[component]
+pub(super) fn OwnerField(f: Form, current: crate::models::PersonDto) -> impl IntoView {
+    let locale = f.locale;
+    let choices = RwSignal::new(None::<Vec<crate::models::PersonDto>>);
+    let id = f.contract_id();
+    Effect::new(move |_| {
+        if f.editable.get() && choices.with_untracked(Option::is_none) {
+            leptos::task::spawn_local(async move {
+                if let Ok(people) = crate::functions::contracts::owner_choices(id).await {
+                    choices.set(Some(people));
+                }
+            });
+        }
+    });
+    let selected = move || f.draft.with(|d| d.owner).unwrap_or(current.id);
+    let name = current.display_name.clone();
+    view! {
+        <div class="field" data-field="owner">
+            {move || match choices.get().filter(|_| f.editable.get()) {
+                Some(people) => view! {
+                    <label for="owner">{td_string!(locale, contract_form.basic.owner)}</label>
+                    <select
+                        id="owner"
+                        name="owner"
+                        on:change=move |ev| {
+                            let v = event_target_value(&ev);
+                            f.draft.update(|d| d.owner = v.parse().ok());
+                        }
+                    >
+                        {people
+                            .into_iter()
+                            .map(|p| {
+                                let id = p.id;
+                                view! { <option value=id.to_string() selected=move || selected() == id>{p.display_name}</option> }
+                            })
+                            .collect_view()}
+                    </select>
+                    <Problems f path="owner" />
+                }
+                    .into_any(),
+                None => view! {
+                    <span class="label">{td_string!(locale, contract_form.basic.owner)}</span>
+                    <span class="value" data-testid="owner">{name.clone()}</span>
+                }
+                    .into_any(),
+            }}
+        </div>
+    }
+}

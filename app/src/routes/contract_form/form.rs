@@ -7,7 +7,8 @@ use super::approval::ApprovalSection;
 use super::attachments::Attachments;
 use super::decision::{DecisionPanel, deciding};
 use super::fields::{
-    Problems, SheetCountAnswer, SourceOrderField, choice_field, text_field, text_field_with_help, yes_no_field,
+    OwnerField, Problems, SheetCountAnswer, SourceOrderField, choice_field, text_field, text_field_with_help,
+    yes_no_field,
 };
 use super::fulfilment::FulfilmentCard;
 use super::lines::Lines;
@@ -95,8 +96,9 @@ pub fn ContractForm(inputs: FormInputs) -> impl IntoView {
 
     let organisation = f.saved.with_untracked(|c| c.as_ref().map(|c| c.organisation.display_name.clone()));
     let organisation = organisation.unwrap_or_else(|| user.organisation_name.clone());
-    let owner = f.saved.with_untracked(|c| c.as_ref().map(|c| c.owner.display_name.clone()));
-    let owner = owner.unwrap_or_else(|| user.display_name.clone());
+    let owner = f.saved.with_untracked(|c| c.as_ref().map(|c| c.owner.clone()));
+    let owner =
+        owner.unwrap_or_else(|| crate::models::PersonDto { id: user.id, display_name: user.display_name.clone() });
     let heading = move || {
         f.saved.with(|c| match c.as_ref() {
             Some(c) => match &c.document_number {
@@ -165,10 +167,7 @@ pub fn ContractForm(inputs: FormInputs) -> impl IntoView {
                             </span>
                         </div>
                         {text_field(f, paths::END_CUSTOMER, td_string!(locale, contract_form.basic.end_customer), true, |d| d.end_customer.clone(), |d, v| d.end_customer = v)}
-                        <div class="field">
-                            <span class="label">{td_string!(locale, contract_form.basic.owner)}</span>
-                            <span class="value">{owner}</span>
-                        </div>
+                        <OwnerField f current=owner />
                         <SourceOrderField f />
                         {text_field_with_help(
                             f,
