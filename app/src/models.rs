@@ -351,3 +351,11 @@ pub struct AuditPage {
     pub items: Vec<AuditEntry>,
     pub next_cursor: Option<String>,
 }
+
+/// The enterprise's accounts active on a day, by kind, from its earlier orders: what
+/// 已有基础账号数 / 已有互通账号数 suggest (`domain::contract::history`).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ActiveAccountsDto {
+    pub basic: crate::domain::contract::history::ActiveAccounts,
+    pub interop: crate::domain::contract::history::ActiveAccounts,
+}

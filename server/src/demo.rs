@@ -49,6 +49,14 @@ pub const ACCOUNTS: &[DemoAccount] = &[
         organisation: PARTNER_A_ORG,
         password: PARTNER_PASSWORD,
     },
+    // A colleague at the same partner: 负责人 can be handed over.
+    DemoAccount {
+        username: "partner.a2",
+        display_name: "甲渠道 · 陈专员",
+        role: Role::Partner,
+        organisation: PARTNER_A_ORG,
+        password: PARTNER_PASSWORD,
+    },
     DemoAccount {
         username: "partner.b",
         display_name: "乙渠道 · 李经理",

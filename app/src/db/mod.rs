@@ -8,6 +8,7 @@ pub mod contract_reads;
 pub mod contracts;
 pub mod entities;
 pub mod flows;
+pub mod history;
 pub mod inbox;
 pub mod migration;
 pub mod notifications;

@@ -52,6 +52,24 @@ pub async fn owner_choices(id: Option<i64>) -> Result<Vec<crate::models::PersonD
     )
 }
 
+/// The enterprise's accounts active on `start` by kind, from its earlier approved or fulfilled
+/// orders (PRODUCT.md §2), other than contract `except`: what 已有基础/互通账号数 suggests.
+#[server(endpoint = "contracts/active_accounts", input = Json)]
+pub async fn active_accounts(
+    corp_id: String,
+    start: String,
+    except: Option<i64>,
+) -> Result<crate::models::ActiveAccountsDto, AppError> {
+    use super::ctx;
+    ctx::respond(
+        async {
+            let (db, user) = (ctx::db()?, ctx::require_user().await?);
+            crate::services::history::active_accounts(&db, &user, &corp_id, &start, except).await
+        }
+        .await,
+    )
+}
+
 /// Removes a file from an editable contract (移除; see `services::attachments::remove`) and answers
 /// with the contract as it now is.
 #[server(endpoint = "contracts/remove_attachment", input = Json)]

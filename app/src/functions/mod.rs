@@ -47,6 +47,7 @@ pub const ENDPOINTS: &[(&str, Door)] = &[
     ("contracts/form_options", Door::SignedIn),
     ("contracts/remove_attachment", Door::SignedIn),
     ("contracts/owner_choices", Door::SignedIn),
+    ("contracts/active_accounts", Door::SignedIn),
     ("approvals/inbox", Door::SignedIn),
     ("approvals/waiting_count", Door::SignedIn),
     ("desk/counts", Door::SignedIn),

@@ -19,6 +19,7 @@ pub mod approvals;
 pub mod attachments;
 pub mod audit;
 pub mod contracts;
+pub mod history;
 pub mod notifications;
 pub mod payment_links;
 pub mod quotes;

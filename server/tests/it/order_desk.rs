@@ -34,3 +34,57 @@ async fn the_owner_is_picked_among_the_organisations_partners() {
     assert_eq!(res.json()["problems"][0]["code"], "owner_not_in_organisation");
     w.done().await;
 }
+
+/// Approves a submitted contract at the three levels.
+async fn approved(w: &World, c: Value) -> Value {
+    let mut c = c;
+    for who in ["ap1", "ap2", "ap3"] {
+        c = w.ok(who, "contracts/approve", json!({"id": c["id"], "version": c["version"], "comment": ""})).await;
+    }
+    c
+}
+
+#[tokio::test]
+async fn active_accounts_are_suggested_from_the_enterprises_approved_orders_covering_the_start() {
+    let w = World::new().await;
+    // Approved: 8 interop accounts for 2027. Still in approval: 100 more, not counted.
+    let first = approved(&w, w.submitted().await).await;
+    w.submitted().await;
+    let ask = |user: &'static str, start: &'static str| {
+        let w = &w;
+        async move {
+            w.ok(
+                user,
+                "contracts/active_accounts",
+                json!({"corp_id": crate::contract_world::CORP, "start": start, "except": null}),
+            )
+            .await
+        }
+    };
+    let s = ask("alice", "2027-06-01").await;
+    assert_eq!((s["interop"]["count"].clone(), s["basic"]["count"].clone()), (json!(8), json!(0)));
+    assert_eq!(s["interop"]["from"][0]["document_number"], first["document_number"], "with the order it came from");
+    assert_eq!(ask("alice", "2027-12-31").await["interop"]["count"], 8, "the last day still counts");
+    assert_eq!(ask("alice", "2028-01-01").await["interop"]["count"], 0, "expired by then");
+    // Only what the asker may read: another organisation learns nothing of this enterprise.
+    assert_eq!(ask("bob", "2027-06-01").await["interop"]["count"], 0);
+    assert_eq!(ask("root", "2027-06-01").await["interop"]["count"], 8);
+    // The contract being written does not count itself.
+    let own = w
+        .ok(
+            "alice",
+            "contracts/active_accounts",
+            json!({"corp_id": crate::contract_world::CORP, "start": "2027-06-01", "except": first["id"]}),
+        )
+        .await;
+    assert_eq!(own["interop"]["count"], 0);
+    // A bad corp ID or date is named.
+    let res = w
+        .call(Some("alice"), "contracts/active_accounts", json!({"corp_id": "ww12", "start": "明天", "except": null}))
+        .await;
+    assert_eq!(res.status.as_u16(), 422, "{}", res.text());
+    let body = res.json();
+    let fields: Vec<&str> = body["problems"].as_array().unwrap().iter().map(|p| p["field"].as_str().unwrap()).collect();
+    assert_eq!(fields, ["corp_id", "service_start"]);
+    w.done().await;
+}

@@ -20,6 +20,7 @@ pub mod attachments;
 pub mod draft;
 pub mod fields;
 pub mod fulfilment;
+pub mod history;
 pub mod merge;
 pub mod pricing;
 pub mod remark;

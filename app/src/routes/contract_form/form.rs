@@ -224,6 +224,7 @@ pub fn ContractForm(inputs: FormInputs) -> impl IntoView {
                         {text_field(f, paths::API_EXPIRY_DATE, td_string!(locale, contract_form.basic.api_expiry_date), false, |d| d.api_expiry_date.clone(), |d, v| d.api_expiry_date = v)}
                         {text_field(f, paths::EXISTING_BASIC, td_string!(locale, contract_form.basic.existing_basic), false, |d| d.existing_basic.clone(), |d, v| d.existing_basic = v)}
                         {text_field(f, paths::EXISTING_INTEROP, td_string!(locale, contract_form.basic.existing_interop), false, |d| d.existing_interop.clone(), |d, v| d.existing_interop = v)}
+                        <super::history::ActiveAccountsHint f />
                     </div>
                 </fieldset>
                 <fieldset class="card">

@@ -25,6 +25,7 @@ mod fields;
 mod form;
 mod fulfilment;
 mod guard;
+mod history;
 mod lines;
 mod sheet;
 mod stash;

@@ -1,0 +1,36 @@
+//! Active accounts suggested from the enterprise's history (PRODUCT.md §2): the same
+//! `domain::contract::history::active_on` the form's hint shows, over the earlier orders the
+//! caller may read.
+
+use crate::db::history;
+use crate::domain::AccountKind;
+use crate::domain::CorpId;
+use crate::domain::contract::history::active_on;
+use crate::domain::contract::paths;
+use crate::domain::period::parse_date_field;
+use crate::domain::policy::visibility;
+use crate::error::AppError;
+use crate::models::{ActiveAccountsDto, SessionUser};
+use sea_orm::DatabaseConnection;
+
+/// The accounts of the enterprise `corp_id` active on `start` (a date as typed), by kind, from its
+/// approved and fulfilled orders other than `except`, as far as `actor` may read them.
+pub async fn active_accounts(
+    db: &DatabaseConnection,
+    actor: &SessionUser,
+    corp_id: &str,
+    start: &str,
+    except: Option<i64>,
+) -> Result<ActiveAccountsDto, AppError> {
+    let corp = CorpId::parse(paths::CORP_ID, corp_id);
+    let day = parse_date_field("service_start", start, "服务开始日期", "service start date");
+    let (corp, day) = match (corp, day) {
+        (Ok(c), Ok(d)) => (c, d),
+        (c, d) => return Err(AppError::Invalid { problems: c.err().into_iter().chain(d.err()).collect() }),
+    };
+    let past = history::past_lines(db, visibility(Some(actor)), corp.as_str(), except).await?;
+    Ok(ActiveAccountsDto {
+        basic: active_on(AccountKind::Basic, day, &past),
+        interop: active_on(AccountKind::Interop, day, &past),
+    })
+}
