@@ -49,14 +49,6 @@ pub const ACCOUNTS: &[DemoAccount] = &[
         organisation: PARTNER_A_ORG,
         password: PARTNER_PASSWORD,
     },
-    // A colleague at the same partner: 负责人 can be handed over.
-    DemoAccount {
-        username: "partner.a2",
-        display_name: "甲渠道 · 陈专员",
-        role: Role::Partner,
-        organisation: PARTNER_A_ORG,
-        password: PARTNER_PASSWORD,
-    },
     DemoAccount {
         username: "partner.b",
         display_name: "乙渠道 · 李经理",
@@ -84,6 +76,14 @@ pub const ACCOUNTS: &[DemoAccount] = &[
         role: Role::Approver,
         organisation: OPERATOR_ORG,
         password: APPROVER_PASSWORD,
+    },
+    // A colleague at the same partner: 负责人 can be handed over.
+    DemoAccount {
+        username: "partner.a2",
+        display_name: "甲渠道 · 陈专员",
+        role: Role::Partner,
+        organisation: PARTNER_A_ORG,
+        password: PARTNER_PASSWORD,
     },
 ];
 

@@ -15,7 +15,7 @@ async fn demo_load_is_idempotent_and_accounts_sign_in() {
     assert_eq!(first.contracts_created, server::demo::CONTRACTS.len());
     let users = app::db::entities::user::Entity::find().count(&db).await.unwrap();
     let orgs = app::db::entities::organisation::Entity::find().count(&db).await.unwrap();
-    assert_eq!((users, orgs), (6, 3));
+    assert_eq!((users, orgs), (7, 3), "admin, three partners (two at 甲渠道), three approvers");
 
     let second = server::demo::load(&db, &store).await.expect("second demo load");
     assert_eq!(second, server::demo::DemoReport::default());

@@ -66,26 +66,18 @@ pub(super) fn ActiveAccountsHint(f: Form) -> impl IntoView {
     };
     move || {
         let (start, a) = answer.get().filter(|(_, a)| a.basic.count + a.interop.count > 0)?;
+        let from = [sources(lang, &a.basic), sources(lang, &a.interop)]
+            .into_iter()
+            .filter(|s| !s.is_empty())
+            .collect::<Vec<_>>()
+            .join(lang.pick("；", "; "));
+        let (basic, interop) = (a.basic.count, a.interop.count);
         let text = match lang {
-            Lang::Zh => format!(
-                "按历史订单，该企业 {start} 有效的基础账号 {} 个、互通账号 {} 个（来自 {}）",
-                a.basic.count,
-                a.interop.count,
-                [sources(lang, &a.basic), sources(lang, &a.interop)]
-                    .into_iter()
-                    .filter(|s| !s.is_empty())
-                    .collect::<Vec<_>>()
-                    .join("；")
-            ),
+            Lang::Zh => {
+                format!("按历史订单，该企业 {start} 有效的基础账号 {basic} 个、互通账号 {interop} 个（来自 {from}）")
+            }
             Lang::En => format!(
-                "From earlier orders, the enterprise has {} basic and {} interop accounts active on {start} (from {})",
-                a.basic.count,
-                a.interop.count,
-                [sources(lang, &a.basic), sources(lang, &a.interop)]
-                    .into_iter()
-                    .filter(|s| !s.is_empty())
-                    .collect::<Vec<_>>()
-                    .join("; ")
+                "From earlier orders, the enterprise has {basic} basic and {interop} interop accounts active on {start} (from {from})"
             ),
         };
         Some(view! {
