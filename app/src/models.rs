@@ -359,3 +359,15 @@ pub struct ActiveAccountsDto {
     pub basic: crate::domain::contract::history::ActiveAccounts,
     pub interop: crate::domain::contract::history::ActiveAccounts,
 }
+
+/// 选择源单: an approved or fulfilled contract a new one can start from.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SourceCandidate {
+    pub id: i64,
+    pub document_number: Option<String>,
+    pub end_customer: String,
+    pub corp_id: String,
+    pub status: crate::domain::contract::ContractStatus,
+    /// Its API expiry date, else the last day its lines run to.
+    pub service_end: Option<chrono::NaiveDate>,
+}

@@ -48,3 +48,31 @@ test("负责人 is picked among the organisation's partners", async ({ page }) =
   await hydrated(page);
   await expect(page.locator("select#owner option:checked")).toHaveText("甲渠道 · 陈专员");
 });
+
+test("a fulfilled demo contract is renewed through 选择源单: lines, dates and userids prefilled", async ({ page }) => {
+  await signIn(page, "partner.a", "demo-partner-2026");
+  await page.goto("/contracts/new");
+  await hydrated(page);
+  await page.locator('select[name="order_type"]').selectOption("renewal");
+  await page.locator('select[name="source_order"]').selectOption("contract");
+  const picker = page.getByTestId("source-picker");
+  await picker.locator("#source-search").fill("南湖");
+  const result = picker.getByTestId("source-pick").filter({ hasText: "演示·南湖连锁酒店" });
+  await expect(result).toHaveCount(1);
+  const text = (await result.textContent())!;
+  const end = text.match(/到期 (\d{4}-\d{2}-\d{2})/)![1];
+  await result.click();
+  await expect(page.getByTestId("notice")).toContainText("40 个 userid");
+  await expect(picker.getByTestId("source-chosen")).toContainText(`到期 ${end}`);
+  await expect(page.locator('input[name="end_customer"]')).toHaveValue("演示·南湖连锁酒店");
+  await expect(page.locator('input[name="corp_id"]')).toHaveValue("ww69c04360d53da8b6");
+  await expect(page.locator('input[name="lines[0].quantity"]')).toHaveValue("40");
+  const start = new Date(`${end}T00:00:00Z`);
+  start.setUTCDate(start.getUTCDate() + 1);
+  await expect(page.locator('input[name="lines[0].service_start"]')).toHaveValue(start.toISOString().slice(0, 10));
+  // Saved, the source's 40 userids are this contract's userid sheet.
+  await page.getByTestId("save").click();
+  await expect(page).toHaveURL(/\/contracts\/\d+$/);
+  await hydrated(page);
+  await expect(page.getByTestId("stored-userid_sheet")).toContainText("续期自合同");
+});

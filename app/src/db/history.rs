@@ -7,7 +7,9 @@ use crate::domain::AccountKind;
 use crate::domain::contract::ContractStatus;
 use crate::domain::contract::history::PastLine;
 use crate::domain::policy::Visibility;
-use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder};
+use crate::models::SourceCandidate;
+use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::{ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 
 /// The priced lines of approved or fulfilled contracts of `corp_id` that `visibility` lets the
 /// caller read, except contract `except` (the one being written).
@@ -38,6 +40,52 @@ pub async fn past_lines<C: ConnectionTrait>(
                     service_end: l.service_end?,
                 })
             })
+        })
+        .collect())
+}
+
+/// 选择源单: the approved and fulfilled contracts `visibility` lets the caller read whose document
+/// number, end customer or corp ID contains `q` (all of them for an empty `q`), newest first, at
+/// most `limit`, each with the last day its lines run to.
+pub async fn source_candidates<C: ConnectionTrait>(
+    db: &C,
+    visibility: Visibility,
+    q: &str,
+    limit: u64,
+) -> Result<Vec<SourceCandidate>, DbErr> {
+    let mut cond = visible(visibility)
+        .add(contract::Column::Status.is_in([ContractStatus::Approved.code(), ContractStatus::Fulfilled.code()]));
+    let q = q.trim();
+    if !q.is_empty() {
+        let like = |col: contract::Column, text: &str| Expr::col(col).like(super::contains(text));
+        cond = cond.add(
+            Condition::any()
+                .add(like(contract::Column::DocumentNumber, &q.to_uppercase()))
+                .add(like(contract::Column::CorpId, &q.to_lowercase()))
+                .add(like(contract::Column::EndCustomer, q)),
+        );
+    }
+    let rows = contract::Entity::find()
+        .filter(cond)
+        .order_by_desc(contract::Column::UpdatedAt)
+        .order_by_desc(contract::Column::Id)
+        .limit(limit)
+        .all(db)
+        .await?;
+    let lines = contract_line::Entity::find()
+        .filter(contract_line::Column::ContractId.is_in(rows.iter().map(|c| c.id)))
+        .all(db)
+        .await?;
+    let end_of = |id: i64| lines.iter().filter(|l| l.contract_id == id).filter_map(|l| l.service_end).max();
+    Ok(rows
+        .into_iter()
+        .map(|c| SourceCandidate {
+            id: c.id,
+            status: super::contracts::status_of(&c),
+            service_end: c.api_expiry_date.or_else(|| end_of(c.id)),
+            document_number: c.document_number,
+            end_customer: c.end_customer,
+            corp_id: c.corp_id,
         })
         .collect())
 }

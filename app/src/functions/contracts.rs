@@ -70,6 +70,19 @@ pub async fn active_accounts(
     )
 }
 
+/// 选择源单: approved and fulfilled contracts matching `q` that a new one can start from.
+#[server(endpoint = "contracts/source_candidates", input = Json)]
+pub async fn source_candidates(q: String) -> Result<Vec<crate::models::SourceCandidate>, AppError> {
+    use super::ctx;
+    ctx::respond(
+        async {
+            let (db, user) = (ctx::db()?, ctx::require_user().await?);
+            crate::services::history::source_candidates(&db, &user, &q).await
+        }
+        .await,
+    )
+}
+
 /// Removes a file from an editable contract (移除; see `services::attachments::remove`) and answers
 /// with the contract as it now is.
 #[server(endpoint = "contracts/remove_attachment", input = Json)]

@@ -48,6 +48,7 @@ pub const ENDPOINTS: &[(&str, Door)] = &[
     ("contracts/remove_attachment", Door::SignedIn),
     ("contracts/owner_choices", Door::SignedIn),
     ("contracts/active_accounts", Door::SignedIn),
+    ("contracts/source_candidates", Door::SignedIn),
     ("approvals/inbox", Door::SignedIn),
     ("approvals/waiting_count", Door::SignedIn),
     ("desk/counts", Door::SignedIn),

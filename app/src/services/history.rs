@@ -34,3 +34,23 @@ pub async fn active_accounts(
         interop: active_on(AccountKind::Interop, day, &past),
     })
 }
+
+/// 选择源单: the approved and fulfilled contracts the actor may read that match `q` (document
+/// number, end customer or corp ID), newest first, at most 10.
+pub async fn source_candidates(
+    db: &DatabaseConnection,
+    actor: &SessionUser,
+    q: &str,
+) -> Result<Vec<crate::models::SourceCandidate>, AppError> {
+    if q.chars().count() > 100 {
+        return Err(AppError::Invalid {
+            problems: vec![crate::domain::problem::Problem::error(
+                "q",
+                "too_long",
+                "搜索词最多100个字符",
+                "Search at most 100 characters",
+            )],
+        });
+    }
+    Ok(history::source_candidates(db, visibility(Some(actor)), q, 10).await?)
+}

@@ -46,6 +46,7 @@ fn rows() -> Vec<(&'static str, [u16; 6])> {
         ("contracts/owner_choices", [401, 200, 404, 404, 404, 200]),
         // Anyone signed in; the history counted is what they may read.
         ("contracts/active_accounts", [401, 200, 200, 200, 200, 200]),
+        ("contracts/source_candidates", [401, 200, 200, 200, 200, 200]),
         ("quotes/save", [200, 200, 200, 200, 200, 200]),
         ("quotes/get", [200, 200, 200, 200, 200, 200]),
         ("payment/create_link", [401, 200, 404, 404, 404, 200]),
@@ -121,6 +122,7 @@ fn spec(path: &str) -> Spec {
         ),
         "contracts/flow" | "contracts/form_options" => json(NoContract, |_, _| json!({})),
         "contracts/owner_choices" => json(Draft, |_, c| json!({"id": c["id"]})),
+        "contracts/source_candidates" => json(Approved, |_, _| json!({"q": ""})),
         "contracts/active_accounts" => {
             json(NoContract, |_, _| json!({"corp_id": contract_world::CORP, "start": "2027-01-01", "except": null}))
         }

@@ -88,3 +88,29 @@ async fn active_accounts_are_suggested_from_the_enterprises_approved_orders_cove
     assert_eq!(fields, ["corp_id", "service_start"]);
     w.done().await;
 }
+
+#[tokio::test]
+async fn source_orders_are_searched_among_the_approved_and_fulfilled_contracts_one_may_read() {
+    let w = World::new().await;
+    let done = approved(&w, w.submitted().await).await;
+    let pending = w.submitted().await;
+    w.create("alice", &w.valid_draft()).await;
+    let ids = |v: &Value| v.as_array().unwrap().iter().map(|c| c["id"].as_i64().unwrap()).collect::<Vec<_>>();
+    let all = w.ok("amy", "contracts/source_candidates", json!({"q": ""})).await;
+    assert_eq!(ids(&all), [done["id"].as_i64().unwrap()], "neither the draft nor the one in approval");
+    assert_eq!(all[0]["service_end"], "2027-12-31", "its lines' end");
+    assert!(all[0]["status"].to_string().to_lowercase().contains("approved"), "{}", all[0]["status"]);
+    let number = done["document_number"].as_str().unwrap();
+    for q in [number, &number.to_lowercase(), crate::contract_world::CORP, "雪碧"] {
+        assert_eq!(ids(&w.ok("alice", "contracts/source_candidates", json!({"q": q})).await).len(), 1, "{q}");
+    }
+    assert!(ids(&w.ok("alice", "contracts/source_candidates", json!({"q": "没有这个客户"})).await).is_empty());
+    assert!(
+        ids(&w.ok("bob", "contracts/source_candidates", json!({"q": ""})).await).is_empty(),
+        "another organisation"
+    );
+    let res = w.call(Some("alice"), "contracts/source_candidates", json!({"q": "长".repeat(101)})).await;
+    assert_eq!(res.status.as_u16(), 422, "{}", res.text());
+    assert!(!ids(&all).contains(&pending["id"].as_i64().unwrap()));
+    w.done().await;
+}

@@ -64,7 +64,7 @@ pub(super) async fn ensure_created(f: Form) -> Result<(i64, i64), AppError> {
 async fn create_with_sheet(f: Form) -> Result<ContractDto, AppError> {
     let c = create_contract(f.draft.get_untracked()).await?;
     #[cfg(target_arch = "wasm32")]
-    if let Some(source) = f.renew_source {
+    if let Some(source) = f.renew_source.get_untracked() {
         // The renewed contract's userids become this one's sheet, before a submission checks
         // the userid counts against the purchase.
         super::upload::copy_userid_sheet(source, c.id).await?;

@@ -4,12 +4,8 @@
 use super::dropzone::DropZone;
 use super::state::Form;
 use crate::domain::attachment::AttachmentKind;
-use crate::domain::contract::paths;
 use crate::i18n::td_string;
 use leptos::prelude::*;
-
-/// Where other attachments' problems show (they belong to no draft field).
-const OTHER_FILES: &str = "other_attachments";
 
 /// 附件信息: the payment voucher, the userid sheet and other files.
 #[component]
@@ -21,7 +17,6 @@ pub(super) fn Attachments(f: Form) -> impl IntoView {
             <DropZone
                 f
                 kind=AttachmentKind::Voucher
-                path=paths::PAYMENT_VOUCHER
                 label={td_string!(locale, contract_form.attachments.voucher)}
                 required=true
                 hint={td_string!(locale, contract_form.attachments.voucher_hint)}
@@ -30,7 +25,6 @@ pub(super) fn Attachments(f: Form) -> impl IntoView {
             <DropZone
                 f
                 kind=AttachmentKind::Other
-                path=OTHER_FILES
                 label=lang.pick("其他附件", "Other attachments")
                 required=false
                 hint=lang.pick("如已签署的合同扫描件；可上传多个 PDF 或图片", "E.g. a scan of the signed contract; any number of PDFs or images")

@@ -63,6 +63,15 @@ pub fn file_size(bytes: u64) -> String {
     }
 }
 
+/// Where a kind's problems show (the draft field naming it; other attachments have none).
+pub(super) fn field_path(kind: AttachmentKind) -> &'static str {
+    match kind {
+        AttachmentKind::Voucher => crate::domain::contract::paths::PAYMENT_VOUCHER,
+        AttachmentKind::UseridSheet => crate::domain::contract::paths::USERID_SHEET,
+        AttachmentKind::Other => "other_attachments",
+    }
+}
+
 /// The `accept` attribute of a kind's file input: its types' extensions and MIME types.
 fn accept_attribute(kind: AttachmentKind) -> String {
     let mut parts: Vec<String> = Vec::new();
@@ -104,7 +113,6 @@ fn stored_files(f: Form, kind: AttachmentKind) -> Vec<AttachmentDto> {
 pub(super) fn DropZone(
     f: Form,
     kind: AttachmentKind,
-    path: &'static str,
     label: &'static str,
     required: bool,
     hint: &'static str,
@@ -113,6 +121,7 @@ pub(super) fn DropZone(
     children: Option<Children>,
 ) -> impl IntoView {
     let lang = f.lang;
+    let path = field_path(kind);
     let input_id = format!("upload-{}", kind.code());
     let input = NodeRef::<leptos::html::Input>::new();
     let over = RwSignal::new(false);
@@ -120,9 +129,9 @@ pub(super) fn DropZone(
     let items = move || f.uploads.with(|us| us.iter().filter(|u| u.kind == kind).cloned().collect::<Vec<_>>());
     let on_change = move |ev: leptos::ev::Event| {
         #[cfg(target_arch = "wasm32")]
-        browser::chosen(f, kind, path, &ev);
+        browser::chosen(f, kind, &ev);
         #[cfg(not(target_arch = "wasm32"))]
-        let _ = (ev, path);
+        let _ = ev;
     };
     let on_drag = move |ev: leptos::ev::DragEvent| {
         ev.prevent_default();
@@ -140,7 +149,7 @@ pub(super) fn DropZone(
             return;
         }
         #[cfg(target_arch = "wasm32")]
-        browser::dropped(f, kind, path, &ev);
+        browser::dropped(f, kind, &ev);
     };
     let choose_again = move || {
         if let Some(i) = input.get_untracked() {
@@ -338,6 +347,9 @@ fn StoredFile(
 }
 
 #[cfg(target_arch = "wasm32")]
+pub use browser::adopt_upload;
+
+#[cfg(target_arch = "wasm32")]
 mod browser {
     use super::super::state::{Form, Notice};
     use super::super::upload::{self, UploadFailure, Uploaded};
@@ -351,17 +363,17 @@ mod browser {
     static NEXT_KEY: AtomicU32 = AtomicU32::new(1);
 
     /// Files chosen with the zone's input (click or keyboard).
-    pub fn chosen(f: Form, kind: AttachmentKind, path: &'static str, ev: &leptos::ev::Event) {
+    pub fn chosen(f: Form, kind: AttachmentKind, ev: &leptos::ev::Event) {
         use leptos::wasm_bindgen::JsCast;
         let Some(input) = ev.target().and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok()) else { return };
-        accept_files(f, kind, path, files_of(input.files()));
+        accept_files(f, kind, files_of(input.files()));
         // Choosing the same file again (after fixing it) reads it again.
         input.set_value("");
     }
 
     /// Files dropped on the zone.
-    pub fn dropped(f: Form, kind: AttachmentKind, path: &'static str, ev: &leptos::ev::DragEvent) {
-        accept_files(f, kind, path, files_of(ev.data_transfer().and_then(|d| d.files())));
+    pub fn dropped(f: Form, kind: AttachmentKind, ev: &leptos::ev::DragEvent) {
+        accept_files(f, kind, files_of(ev.data_transfer().and_then(|d| d.files())));
     }
 
     fn files_of(list: Option<web_sys::FileList>) -> Vec<web_sys::File> {
@@ -382,7 +394,7 @@ mod browser {
 
     /// Files dropped or chosen on the zone of `kind`: check each, save a new draft once if
     /// needed, then queue the good ones for upload.
-    fn accept_files(f: Form, kind: AttachmentKind, path: &'static str, files: Vec<web_sys::File>) {
+    fn accept_files(f: Form, kind: AttachmentKind, files: Vec<web_sys::File>) {
         let lang = f.lang;
         if files.is_empty() {
             return;
@@ -442,7 +454,7 @@ mod browser {
                     });
                 }
                 set_state(f, key, UploadState::Waiting);
-                upload::enqueue(send_one(f, kind, path, contract, key, file));
+                upload::enqueue(send_one(f, kind, contract, key, file));
             }
         });
     }
@@ -496,7 +508,7 @@ mod browser {
 
     /// Uploads one checked file (when it was not cancelled while waiting) and puts the answer
     /// into the form.
-    async fn send_one(f: Form, kind: AttachmentKind, path: &'static str, contract: i64, key: u32, file: web_sys::File) {
+    async fn send_one(f: Form, kind: AttachmentKind, contract: i64, key: u32, file: web_sys::File) {
         if state_of(f, key) != Some(UploadState::Waiting) {
             return;
         }
@@ -512,13 +524,13 @@ mod browser {
         match result {
             Ok(u) => {
                 f.uploads.update(|us| us.retain(|x| x.key != key));
-                adopt(f, kind, path, u);
+                adopt_upload(f, kind, u);
             }
             Err(UploadFailure::Cancelled) => set_state(f, key, UploadState::Cancelled),
             Err(UploadFailure::Error(e)) => {
                 if let AppError::Invalid { problems } = &e {
                     let ps = problems.iter().cloned().map(|mut p| {
-                        p.field = path.to_owned();
+                        p.field = super::field_path(kind).to_owned();
                         p
                     });
                     f.server_problems.update(|s| s.extend(ps));
@@ -541,7 +553,8 @@ mod browser {
     /// when this form was at the version just before, it is still current and takes the new
     /// version (and the stored link) so the next save is not refused as stale. Otherwise someone
     /// else changed the contract too, and the save says so.
-    fn adopt(f: Form, kind: AttachmentKind, path: &'static str, u: Uploaded) {
+    pub fn adopt_upload(f: Form, kind: AttachmentKind, u: Uploaded) {
+        let path = super::field_path(kind);
         let lang = f.lang;
         let link = |d: &mut crate::domain::contract::ContractDraft| d.set_attachment(kind, u.id);
         let mut adopted = false;

@@ -257,15 +257,7 @@ pub(super) fn SourceOrderField(f: Form) -> impl IntoView {
                 </div>
             </Show>
             <Show when=contract>
-                <div class="inline-fields">
-                    {field_label("source_order.contract_id".to_owned(), td_string!(locale, contract_form.source_order.contract_id), false)}
-                    {text_input(
-                        f,
-                        "source_order.contract_id".to_owned(),
-                        |d| match &d.source_order { SourceOrder::Contract { contract_id, .. } if *contract_id > 0 => contract_id.to_string(), _ => String::new() },
-                        |d, v| if let SourceOrder::Contract { contract_id, .. } = &mut d.source_order { *contract_id = v.trim().parse().unwrap_or(0) },
-                    )}
-                </div>
+                <super::source::SourcePicker f />
             </Show>
             <Problems f path=paths::SOURCE_ORDER />
         </div>

@@ -58,7 +58,7 @@ pub fn ContractForm(inputs: FormInputs) -> impl IntoView {
     let panel_book = StoredValue::new(book.clone());
     let mut f = Form::new(user.clone(), book, installed_apps.clone(), contract, draft, lang);
     f.upload_limit = options.max_upload_bytes;
-    f.renew_source = from_renewal.as_ref().filter(|r| r.userids > 0).map(|r| r.source_id);
+    f.renew_source.set(from_renewal.as_ref().filter(|r| r.userids > 0).map(|r| r.source_id));
     let f = f;
 
     super::guard::guard_leaving(f);

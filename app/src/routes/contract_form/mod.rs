@@ -28,6 +28,7 @@ mod guard;
 mod history;
 mod lines;
 mod sheet;
+mod source;
 mod stash;
 mod state;
 mod upload;

@@ -120,7 +120,6 @@ pub(super) fn UseridSheetField(f: Form) -> impl IntoView {
         <DropZone
             f
             kind=crate::domain::attachment::AttachmentKind::UseridSheet
-            path=paths::USERID_SHEET
             label={td_string!(locale, contract_form.sheet.label)}
             required=false
             hint={td_string!(locale, contract_form.sheet.hint)}

@@ -42,7 +42,7 @@ pub(super) struct Form {
     pub upload_limit: u64,
     /// For a renewal not yet saved: the contract it renews, whose userids become this contract's
     /// userid sheet once it is created.
-    pub renew_source: Option<i64>,
+    pub renew_source: RwSignal<Option<i64>>,
     pub editable: Memo<bool>,
     pub busy: RwSignal<bool>,
     pub notice: RwSignal<Option<Notice>>,
@@ -111,7 +111,7 @@ impl Form {
             sheet_preview: RwSignal::new(None),
             uploads: RwSignal::new(Vec::new()),
             upload_limit: crate::domain::attachment::DEFAULT_MAX_UPLOAD_BYTES,
-            renew_source: None,
+            renew_source: RwSignal::new(None),
             editable,
             busy: RwSignal::new(false),
             notice: RwSignal::new(None),
