@@ -5,6 +5,9 @@
 /// of its own, fetched when the route is first shown (and before hydration when a visitor lands
 /// on it), so the quote page's first load does not carry the signed-in pages. Without `split` it
 /// is an ordinary route in the one bundle. Use it as `view=Lazy::<RouteType>::new()`.
+///
+/// Each such page also takes the signed-in pages' stylesheet (`/desk.css`, from
+/// `style/assets/desk.css`), which the quote page does without.
 macro_rules! lazy_page {
     ($path:literal: $route:ident => $page:ident) => {
         #[doc = concat!("The route ", $path, ", loaded lazily (see `routes::lazy_page!`).")]
@@ -19,15 +22,21 @@ macro_rules! lazy_page {
 
             #[cfg(feature = "split")]
             fn view(_this: Self) -> leptos::prelude::AnyView {
-                leptos::prelude::IntoAny::into_any($page())
+                leptos::prelude::IntoAny::into_any(($crate::routes::DeskStyle(), $page()))
             }
 
             #[cfg(not(feature = "split"))]
             async fn view(_this: Self) -> leptos::prelude::AnyView {
-                leptos::prelude::IntoAny::into_any($page())
+                leptos::prelude::IntoAny::into_any(($crate::routes::DeskStyle(), $page()))
             }
         }
     };
+}
+
+/// The signed-in pages' stylesheet, `/desk.css` (see `lazy_page!`).
+#[leptos::component]
+pub fn DeskStyle() -> impl leptos::IntoView {
+    leptos::view! { <leptos_meta::Stylesheet id="desk" href="/desk.css" /> }
 }
 
 pub mod approvals;

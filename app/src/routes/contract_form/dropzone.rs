@@ -159,31 +159,33 @@ pub(super) fn DropZone(
     view! {
         <div class="field wide attachment" data-field=path>
             {field_label(input_id.clone(), label, required)}
-            <div
-                class="dropzone"
-                class:over=move || over.get()
-                class:disabled=disabled
-                data-testid=format!("dropzone-{}", kind.code())
-                on:dragenter=on_drag
-                on:dragover=on_drag
-                on:dragleave=move |_| over.set(false)
-                on:drop=on_drop
-            >
-                <input
-                    node_ref=input
-                    id=input_id
-                    class="dropzone-input"
-                    type="file"
-                    accept=accept_attribute(kind)
-                    multiple=!kind.is_single()
-                    on:change=on_change
-                    disabled=disabled
-                />
-                <span class="dropzone-call" aria-hidden="true">
-                    {lang.pick("拖放文件到这里，或点击选择文件", "Drop files here, or click to choose")}
-                </span>
-                <span class="hint">{move || accepts_text(lang, kind, f.upload_limit)}</span>
-            </div>
+            // Only while the files can change: a contract past its draft shows what it holds.
+            <Show when=move || !disabled()>
+                <div
+                    class="dropzone"
+                    class:over=move || over.get()
+                    data-testid=format!("dropzone-{}", kind.code())
+                    on:dragenter=on_drag
+                    on:dragover=on_drag
+                    on:dragleave=move |_| over.set(false)
+                    on:drop=on_drop
+                >
+                    <input
+                        node_ref=input
+                        id=input_id.clone()
+                        class="dropzone-input"
+                        type="file"
+                        accept=accept_attribute(kind)
+                        multiple=!kind.is_single()
+                        on:change=on_change
+                        disabled=disabled
+                    />
+                    <span class="dropzone-call" aria-hidden="true">
+                        {lang.pick("拖放文件到这里，或点击选择文件", "Drop files here, or click to choose")}
+                    </span>
+                    <span class="hint">{move || accepts_text(lang, kind, f.upload_limit)}</span>
+                </div>
+            </Show>
             {children.map(|c| c())}
             <ul class="upload-items" aria-live="polite">
                 <For each=items key=|u| u.key let:item>
