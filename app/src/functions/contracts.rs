@@ -6,7 +6,7 @@
 
 use crate::domain::contract::ContractDraft;
 use crate::error::AppError;
-use crate::models::{ContractDto, ContractFilter, ContractPage, FlowDto};
+use crate::models::{ContractDto, ContractFilter, ContractPage, FlowDto, ListChoices};
 use leptos::prelude::*;
 use leptos::server_fn::codec::Json;
 
@@ -52,7 +52,7 @@ pub async fn get_contract(id: i64) -> Result<ContractDto, AppError> {
     )
 }
 
-/// The contracts the caller may see, filtered and paged.
+/// The contracts the caller may see, filtered, sorted and paged, with the filter's totals.
 #[server(endpoint = "contracts/list", input = Json)]
 pub async fn list_contracts(filter: ContractFilter) -> Result<ContractPage, AppError> {
     use super::ctx;
@@ -60,6 +60,19 @@ pub async fn list_contracts(filter: ContractFilter) -> Result<ContractPage, AppE
         async {
             let (db, user) = (ctx::db()?, ctx::require_user().await?);
             crate::services::contracts::list(&db, &user, &filter).await
+        }
+        .await,
+    )
+}
+
+/// What the list's owner and organisation filters offer the caller.
+#[server(endpoint = "contracts/list_choices", input = Json)]
+pub async fn contract_list_choices() -> Result<ListChoices, AppError> {
+    use super::ctx;
+    ctx::respond(
+        async {
+            let (db, user) = (ctx::db()?, ctx::require_user().await?);
+            crate::services::contract_list::choices(&db, &user).await
         }
         .await,
     )

@@ -32,6 +32,7 @@ fn rows() -> Vec<(&'static str, [u16; 6])> {
         ("contracts/save", [401, 200, 404, 404, 404, 200]),
         ("contracts/get", [401, 200, 404, 404, 200, 200]),
         ("contracts/list", [401, 200, 200, 200, 200, 200]),
+        ("contracts/list_choices", [401, 200, 200, 200, 200, 200]),
         ("contracts/submit", [401, 200, 404, 404, 404, 200]),
         ("contracts/withdraw", [401, 200, 404, 404, 403, 200]),
         ("contracts/cancel", [401, 200, 404, 404, 404, 200]),
@@ -113,7 +114,7 @@ fn spec(path: &str) -> Spec {
             Approved,
             |_, c| json!({"id": c["id"], "version": c["version"], "wecom_order_id": "WX-1", "activation_date": "2027-01-02", "api_expiry_date": ""}),
         ),
-        "contracts/flow" | "contracts/form_options" => json(NoContract, |_, _| json!({})),
+        "contracts/flow" | "contracts/form_options" | "contracts/list_choices" => json(NoContract, |_, _| json!({})),
         "quotes/save" => Spec {
             state: NoContract,
             body: Body::Form(|_| {
