@@ -250,7 +250,7 @@ impl ContractSheet {
     /// The finished file as a response body, zipped on a blocking thread straight into the
     /// response (a small channel between them: the file is never whole in memory).
     fn finish(mut self) -> Body {
-        let (tx, rx) = tokio::sync::mpsc::channel::<Result<Bytes, std::io::Error>>(4);
+        let (tx, mut rx) = tokio::sync::mpsc::channel::<Result<Bytes, std::io::Error>>(4);
         tokio::task::spawn_blocking(move || {
             let mut out = ChunkSender { tx, buf: Vec::with_capacity(CHUNK) };
             let saved =
@@ -261,7 +261,9 @@ impl ContractSheet {
                 let _ = out.tx.blocking_send(Err(e));
             }
         });
-        Body::from_stream(futures_util::stream::unfold(rx, |mut rx| async move { rx.recv().await.map(|c| (c, rx)) }))
+        // `poll_fn`, not `unfold`: the compression layer may poll once more after the end, and a
+        // closed channel keeps answering "no more" where `unfold` would panic.
+        Body::from_stream(futures_util::stream::poll_fn(move |cx| rx.poll_recv(cx)))
     }
 }
 

@@ -455,6 +455,14 @@ async fn the_export_holds_the_lists_rows_for_the_same_query_and_nothing_it_may_n
         assert!(!names.contains(&"别家客户".to_owned()), "{query}: never another organisation's contract");
     }
     assert_eq!(sheet_rows(&get(&w, Some("alice"), "/contracts/export.xlsx").await.body).len(), 1 + 1_005);
+    // Through the compression layer, as a browser asks for it: the stream ends cleanly (the
+    // layer polls once more after the end, which once panicked the stream).
+    let req = axum::http::Request::get("/contracts/export.xlsx")
+        .header("cookie", w.cookie(Some("alice")).unwrap())
+        .header("accept-encoding", "gzip, br");
+    let zipped = support::send(&w.app, req.body(axum::body::Body::empty()).unwrap()).await;
+    assert_eq!(zipped.status.as_u16(), 200);
+    assert!(zipped.headers.contains_key("content-encoding") && !zipped.body.is_empty());
 
     // Bob sees his one; an approver only what reached them; nobody signed out gets anything.
     let bob = sheet_rows(&get(&w, Some("bob"), "/contracts/export.xlsx").await.body);
