@@ -32,10 +32,6 @@ pub enum AppError {
     /// The input breaks rules; each problem names its field.
     #[error("{}", summary(problems))]
     Invalid { problems: Vec<Problem> },
-    /// A query (a list's filters, sort or page position) cannot be read; each problem names its
-    /// parameter. Unlike `Invalid`, nothing was submitted: the request itself is bad (400).
-    #[error("{}", summary(problems))]
-    BadQuery { problems: Vec<Problem> },
     /// Someone else changed the record since the caller loaded it.
     #[error("{zh} / {en}")]
     Conflict { zh: String, en: String },
@@ -81,7 +77,7 @@ impl AppError {
             AppError::TooLarge { .. } => 413,
             AppError::Invalid { .. } => 422,
             AppError::RateLimited { .. } => 429,
-            AppError::Transport { .. } | AppError::BadQuery { .. } => 400,
+            AppError::Transport { .. } => 400,
             AppError::Internal => 500,
         }
     }
@@ -90,7 +86,7 @@ impl AppError {
     pub fn message(&self, lang: Lang) -> String {
         let both = self.to_string();
         match (self, lang) {
-            (AppError::Invalid { problems } | AppError::BadQuery { problems }, _) if !problems.is_empty() => {
+            (AppError::Invalid { problems }, _) if !problems.is_empty() => {
                 problems.iter().map(|p| p.message(lang).to_owned()).collect::<Vec<_>>().join("；")
             }
             (AppError::Transport { message }, _) => message.clone(),
@@ -137,9 +133,6 @@ mod tests {
             AppError::TooLarge { max_kib: 2048 },
             AppError::Invalid {
                 problems: vec![Problem::error("corp_id", "corp_id_invalid", "企业ID有误", "Bad corp ID")],
-            },
-            AppError::BadQuery {
-                problems: vec![Problem::error("cursor", "invalid_cursor", "翻页位置无效", "Bad page cursor")],
             },
             AppError::conflict("已被他人修改", "Changed by someone else"),
             AppError::CrossSite,

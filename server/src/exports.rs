@@ -179,7 +179,14 @@ pub async fn contracts_xlsx(
     Query(query): Query<Vec<(String, String)>>,
     headers: HeaderMap,
 ) -> Response {
-    contracts_export(&state, &query, &headers).await.unwrap_or_else(|e| error_response(&e))
+    contracts_export(&state, &query, &headers).await.unwrap_or_else(|e| {
+        let mut res = error_response(&e);
+        // A query the list cannot read is a bad request, as the list call answers it.
+        if matches!(e, AppError::Invalid { .. }) {
+            *res.status_mut() = axum::http::StatusCode::BAD_REQUEST;
+        }
+        res
+    })
 }
 
 async fn contracts_export(state: &AppState, query: &[(String, String)], req: &HeaderMap) -> Result<Response, AppError> {

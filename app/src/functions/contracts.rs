@@ -56,13 +56,23 @@ pub async fn get_contract(id: i64) -> Result<ContractDto, AppError> {
 #[server(endpoint = "contracts/list", input = Json)]
 pub async fn list_contracts(filter: ContractFilter) -> Result<ContractPage, AppError> {
     use super::ctx;
-    ctx::respond(
+    let page = ctx::respond(
         async {
             let (db, user) = (ctx::db()?, ctx::require_user().await?);
             crate::services::contracts::list(&db, &user, &filter).await
         }
         .await,
-    )
+    );
+    // A filter, sort or cursor that cannot be read makes the request itself bad: 400, not 422.
+    // (A status of its own, not a new `AppError` variant: every variant weighs on the quote
+    // page's first load, where the error type is decoded.)
+    if matches!(page, Err(AppError::Invalid { .. }))
+        && !ctx::accepts_html()
+        && let Some(res) = use_context::<leptos_axum::ResponseOptions>()
+    {
+        res.set_status(http::StatusCode::BAD_REQUEST);
+    }
+    page
 }
 
 /// What the list's owner and organisation filters offer the caller.

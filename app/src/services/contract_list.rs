@@ -16,9 +16,10 @@ use sea_orm::ConnectionTrait;
 /// Rows read from the database at a time for an export.
 pub const EXPORT_PAGE: u64 = 1_000;
 
-/// The filter read for `actor`; a filter that cannot be read is a 400 naming each problem.
+/// The filter read for `actor`; a filter that cannot be read names each problem (the list call
+/// and the export answer it with 400: the query as a whole is bad, nothing was submitted).
 fn query_for(actor: &SessionUser, f: &ContractFilter) -> Result<ListQuery, AppError> {
-    list::parse(f, is_admin(Some(actor))).map_err(|problems| AppError::BadQuery { problems })
+    list::parse(f, is_admin(Some(actor))).map_err(|problems| AppError::Invalid { problems })
 }
 
 /// The contracts the actor may see (the policy's [`visibility`]), filtered, sorted and paged, with
