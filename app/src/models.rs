@@ -157,7 +157,7 @@ pub struct ContractDto {
     pub sheet: Option<crate::domain::contract::SheetFacts>,
 }
 
-/// One row of the contract list.
+/// One row of the contract list (and of its export).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ContractSummary {
     pub id: i64,
@@ -166,34 +166,36 @@ pub struct ContractSummary {
     pub end_customer: String,
     pub corp_id: String,
     pub corp_name: String,
-    pub owner_user_id: i64,
-    pub organisation_id: i64,
+    pub order_type: Option<crate::domain::OrderType>,
+    pub owner: PersonDto,
+    pub organisation: PersonDto,
     pub total: Option<crate::domain::Money>,
     pub version: i64,
+    pub created_at: chrono::DateTime<chrono::Utc>,
     pub updated_at: chrono::DateTime<chrono::Utc>,
 }
 
-/// Filters of the contract list; all optional. `search` matches the document number, corp ID or
-/// end customer. `cursor` is the `next_cursor` of the previous page.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct ContractFilter {
-    /// A `ContractStatus::code()`.
-    pub status: Option<String>,
-    pub owner: Option<i64>,
-    pub organisation: Option<i64>,
-    pub corp_id: Option<String>,
-    pub search: Option<String>,
-    pub cursor: Option<String>,
-    /// Page size, 1–100 (default 20).
-    pub limit: Option<u32>,
-}
+/// The list's filters, sort and page, as text (the URL's query); see `domain::contract::list`.
+pub use crate::domain::contract::list::ContractFilter;
 
-/// One page of the contract list, newest change first.
+/// One page of the contract list, in the filter's sort, with the totals of every row the filter
+/// admits (all pages).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ContractPage {
     pub items: Vec<ContractSummary>,
     pub next_cursor: Option<String>,
+    /// How many contracts the filter admits.
+    pub count: u64,
+    /// The sum of their totals (unpriced drafts count nothing).
+    pub sum: crate::domain::Money,
+}
+
+/// What the list's owner and organisation filters offer: the owners of the contracts the caller
+/// may see, and (for an admin) their organisations.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ListChoices {
+    pub owners: Vec<PersonDto>,
+    pub organisations: Vec<PersonDto>,
 }
 
 /// A level of an approval flow as the form offers it (更换 picks from `candidates`).

@@ -76,6 +76,7 @@ pub fn router_with_store(config: &Config, db: DatabaseConnection, store: storage
         .route("/api/v1/quote", post(api::quote::quote))
         .route("/lang/{tag}", get(language::switch))
         .route("/attachments/{id}", get(attachments::download))
+        .route("/contracts/export.xlsx", get(exports::contracts_xlsx))
         .route("/contracts/{id}/timeline.xlsx", get(exports::timeline_xlsx))
         .route("/contracts/{id}/timeline.csv", get(exports::timeline_csv))
         .route("/contracts/{id}/userids.xlsx", get(exports::userids_xlsx))

@@ -1,5 +1,6 @@
 //! Reading contracts: the detail DTO of one, and the list (the policy's visibility as SQL plus the
-//! filters). Queries only; the services decide who may read what.
+//! filters of a `ListQuery`, in its sort, one keyset page at a time, and its totals). Queries only;
+//! the services decide who may read what.
 
 use super::audit;
 use super::contracts::{Loaded, SUBJECT, draft_of, status_of};
@@ -7,15 +8,14 @@ use super::entities::{approval_step, contract, contract_approver, organisation};
 use super::{attachments as db_att, flows};
 use crate::domain::attachment::AttachmentKind;
 use crate::domain::contract::ContractStatus;
+use crate::domain::contract::DocumentNumber;
+use crate::domain::contract::list::{Cursor, ListQuery, RowKeys, SortKey, SortValue, UNNUMBERED, UNPRICED};
 use crate::domain::money::Money;
 use crate::domain::policy::Visibility;
-use crate::domain::problem::Problem;
-use crate::error::AppError;
-use crate::models::{
-    ApproverDto, AttachmentDto, ContractDto, ContractFilter, ContractPage, ContractSummary, LinePriceDto, PersonDto,
-};
+use crate::domain::quote::OrderType;
+use crate::models::{ApproverDto, AttachmentDto, ContractDto, ContractSummary, LinePriceDto, PersonDto};
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::{Expr, ExprTrait, Query};
+use sea_orm::sea_query::{Expr, ExprTrait, Order, Query};
 use sea_orm::{ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 
 /// The detail DTO of a loaded contract, with `allowed` empty (what the caller may do is the
@@ -101,9 +101,6 @@ pub async fn detail<C: ConnectionTrait>(db: &C, l: &Loaded) -> Result<ContractDt
     })
 }
 
-const DEFAULT_PAGE: u64 = 20;
-const MAX_PAGE: u64 = 100;
-
 /// A keyset cursor: the last row's time (microseconds) and id, `1733390000000000_42`.
 pub fn cursor_of(at: DateTime<Utc>, id: i64) -> String {
     format!("{}_{}", at.timestamp_micros(), id)
@@ -169,34 +166,25 @@ pub fn visible(v: Visibility) -> Condition {
     }
 }
 
-/// The contracts `visibility` admits, filtered, newest change first, one page after `cursor`.
-/// A filter that cannot be read is a field problem.
-pub async fn list<C: ConnectionTrait>(
-    db: &C,
-    visibility: Visibility,
-    f: &ContractFilter,
-) -> Result<ContractPage, AppError> {
+/// The list's filters on top of the policy's visibility (not the page's start).
+fn admitted(visibility: Visibility, q: &ListQuery) -> Condition {
     let mut cond = visible(visibility);
-    let mut problems = Vec::new();
-    if let Some(s) = f.status.as_deref().filter(|s| !s.is_empty()) {
-        if ContractStatus::from_parts(s, Some(1)).is_none() {
-            problems.push(Problem::error("status", "unknown_status", "未知的合同状态", "Unknown contract status"));
-        }
+    if let Some(s) = q.status {
         cond = cond.add(contract::Column::Status.eq(s));
     }
-    if let Some(o) = f.owner {
+    if let Some(t) = q.order_type {
+        cond = cond.add(contract::Column::OrderType.eq(t.code()));
+    }
+    if let Some(o) = q.owner {
         cond = cond.add(contract::Column::OwnerUserId.eq(o));
     }
-    if let Some(o) = f.organisation {
+    if let Some(o) = q.organisation {
         cond = cond.add(contract::Column::OrganisationId.eq(o));
     }
-    if let Some(c) = f.corp_id.as_deref().map(str::trim).filter(|c| !c.is_empty()) {
-        cond = cond.add(contract::Column::CorpId.eq(c.to_lowercase()));
+    if let Some(c) = &q.corp_id {
+        cond = cond.add(contract::Column::CorpId.eq(c.as_str()));
     }
-    if let Some(q) = f.search.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
-        if q.chars().count() > 100 {
-            problems.push(Problem::error("search", "too_long", "搜索词最多100个字符", "Search at most 100 characters"));
-        }
+    if let Some(q) = &q.search {
         let like = |col: contract::Column, text: &str| Expr::col(col).like(super::contains(text));
         cond = cond.add(
             Condition::any()
@@ -206,56 +194,152 @@ pub async fn list<C: ConnectionTrait>(
                 .add(like(contract::Column::CorpName, q)),
         );
     }
-    if let Some(c) = f.cursor.as_deref().filter(|c| !c.is_empty()) {
-        match parse_cursor(c) {
-            Some((at, id)) => {
-                cond = cond.add(
-                    Condition::any()
-                        .add(contract::Column::UpdatedAt.lt(at))
-                        .add(Condition::all().add(contract::Column::UpdatedAt.eq(at)).add(contract::Column::Id.lt(id))),
-                )
-            }
-            None => problems.push(Problem::error(
-                "cursor",
-                "invalid",
-                "翻页标记无效，请从第一页开始",
-                "Invalid page cursor; start from the first page",
-            )),
+    for (col, span) in [(contract::Column::CreatedAt, q.created), (contract::Column::UpdatedAt, q.updated)] {
+        if let Some(from) = span.from {
+            cond = cond.add(col.gte(from));
+        }
+        if let Some(before) = span.before {
+            cond = cond.add(col.lt(before));
         }
     }
-    if !problems.is_empty() {
-        return Err(AppError::Invalid { problems });
+    cond
+}
+
+/// A sort key as SQL: a column, or an expression that gives a contract without a total or a
+/// document number its place (`list::UNPRICED`, `list::UNNUMBERED`), so every row has a key.
+fn sort_key(key: SortKey) -> Expr {
+    match key {
+        SortKey::Updated => Expr::col((contract::Entity, contract::Column::UpdatedAt)),
+        SortKey::Created => Expr::col((contract::Entity, contract::Column::CreatedAt)),
+        SortKey::Total => Expr::cust(format!("COALESCE(contracts.total_fen, {UNPRICED})")),
+        SortKey::Number => Expr::cust(format!(
+            "COALESCE(CAST(SUBSTR(contracts.document_number, {}) AS BIGINT), {UNNUMBERED})",
+            DocumentNumber::PREFIX.len() + 1
+        )),
     }
-    let limit = f.limit.map_or(DEFAULT_PAGE, u64::from).clamp(1, MAX_PAGE);
+}
+
+/// The rows after `c` in its sort: a later key, or the same key and a later id.
+fn after(c: &Cursor) -> Condition {
+    let key = sort_key(c.sort.key);
+    let value = match c.value {
+        SortValue::At(t) => Expr::val(t),
+        SortValue::Int(n) => Expr::val(n),
+    };
+    let id = Expr::col((contract::Entity, contract::Column::Id));
+    let (beyond, same) = if c.sort.descending {
+        (key.clone().lt(value.clone()), id.lt(c.id))
+    } else {
+        (key.clone().gt(value.clone()), id.gt(c.id))
+    };
+    Condition::any().add(beyond).add(Condition::all().add(key.eq(value)).add(same))
+}
+
+/// One page of the contracts `visibility` admits that the query's filters admit, in its sort,
+/// after its cursor; with the cursor after the page's last row when there are more.
+pub async fn page<C: ConnectionTrait>(
+    db: &C,
+    visibility: Visibility,
+    q: &ListQuery,
+) -> Result<(Vec<ContractSummary>, Option<Cursor>), DbErr> {
+    let mut cond = admitted(visibility, q);
+    if let Some(c) = &q.after {
+        cond = cond.add(after(c));
+    }
+    let order = if q.sort.descending { Order::Desc } else { Order::Asc };
     let mut rows = contract::Entity::find()
         .filter(cond)
-        .order_by_desc(contract::Column::UpdatedAt)
-        .order_by_desc(contract::Column::Id)
-        .limit(limit + 1)
+        .order_by(sort_key(q.sort.key), order.clone())
+        .order_by(contract::Column::Id, order)
+        .limit(q.limit + 1)
         .all(db)
         .await?;
-    let more = rows.len() as u64 > limit;
-    rows.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
-    let next_cursor = if more { rows.last().map(|r| cursor_of(r.updated_at, r.id)) } else { None };
-    Ok(ContractPage {
-        items: rows
-            .into_iter()
-            .map(|r| ContractSummary {
-                status: status_of(&r),
-                id: r.id,
-                document_number: r.document_number,
-                end_customer: r.end_customer,
-                corp_id: r.corp_id,
-                corp_name: r.corp_name,
-                owner_user_id: r.owner_user_id,
-                organisation_id: r.organisation_id,
-                total: r.total_fen.map(Money::from_fen),
-                version: r.version,
-                updated_at: r.updated_at,
-            })
-            .collect(),
-        next_cursor,
-    })
+    let more = rows.len() as u64 > q.limit;
+    rows.truncate(usize::try_from(q.limit).unwrap_or(usize::MAX));
+    let next = rows.last().filter(|_| more).map(|r| {
+        let keys = RowKeys {
+            id: r.id,
+            updated_at: r.updated_at,
+            created_at: r.created_at,
+            total_fen: r.total_fen,
+            document_number: r.document_number.as_deref(),
+        };
+        Cursor::after(q.sort, &keys)
+    });
+    let people = audit::people(db, rows.iter().map(|r| r.owner_user_id)).await?;
+    let mut org_ids: Vec<i64> = rows.iter().map(|r| r.organisation_id).collect();
+    org_ids.sort_unstable();
+    org_ids.dedup();
+    let orgs: std::collections::HashMap<i64, String> = organisation::Entity::find()
+        .filter(organisation::Column::Id.is_in(org_ids))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|o| (o.id, o.name))
+        .collect();
+    let person = |id: i64, name: Option<String>| PersonDto { id, display_name: name.unwrap_or_default() };
+    let items = rows
+        .into_iter()
+        .map(|r| ContractSummary {
+            status: status_of(&r),
+            id: r.id,
+            document_number: r.document_number,
+            end_customer: r.end_customer,
+            corp_id: r.corp_id,
+            corp_name: r.corp_name,
+            order_type: r.order_type.as_deref().and_then(OrderType::from_code),
+            owner: person(r.owner_user_id, people.get(&r.owner_user_id).map(|p| p.display_name.clone())),
+            organisation: person(r.organisation_id, orgs.get(&r.organisation_id).cloned()),
+            total: r.total_fen.map(Money::from_fen),
+            version: r.version,
+            created_at: r.created_at,
+            updated_at: r.updated_at,
+        })
+        .collect();
+    Ok((items, next))
+}
+
+/// How many contracts the query's filters admit (all pages) and the sum of their totals in fen.
+pub async fn totals<C: ConnectionTrait>(db: &C, visibility: Visibility, q: &ListQuery) -> Result<(u64, i64), DbErr> {
+    // PostgreSQL sums BIGINTs as NUMERIC: cast back, the same on both databases.
+    let row: Option<(i64, i64)> = contract::Entity::find()
+        .select_only()
+        .expr_as(Expr::cust("COUNT(*)"), "n")
+        .expr_as(Expr::cust("CAST(COALESCE(SUM(contracts.total_fen), 0) AS BIGINT)"), "sum")
+        .filter(admitted(visibility, q))
+        .into_tuple()
+        .one(db)
+        .await?;
+    let (n, sum) = row.unwrap_or((0, 0));
+    Ok((u64::try_from(n).unwrap_or(0), sum))
+}
+
+/// The owners and organisations of the contracts `visibility` admits, by name: what the list's
+/// owner and organisation filters offer.
+pub async fn owners_and_organisations<C: ConnectionTrait>(
+    db: &C,
+    visibility: Visibility,
+) -> Result<(Vec<PersonDto>, Vec<PersonDto>), DbErr> {
+    let pairs: Vec<(i64, i64)> = contract::Entity::find()
+        .select_only()
+        .column(contract::Column::OwnerUserId)
+        .column(contract::Column::OrganisationId)
+        .distinct()
+        .filter(visible(visibility))
+        .into_tuple()
+        .all(db)
+        .await?;
+    let mut owners: Vec<PersonDto> = audit::people(db, pairs.iter().map(|(o, _)| *o)).await?.into_values().collect();
+    owners.sort_by(|a, b| a.display_name.cmp(&b.display_name).then(a.id.cmp(&b.id)));
+    let orgs = organisation::Entity::find()
+        .filter(organisation::Column::Id.is_in(pairs.iter().map(|(_, o)| *o)))
+        .order_by_asc(organisation::Column::Name)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|o| PersonDto { id: o.id, display_name: o.name })
+        .collect();
+    Ok((owners, orgs))
 }
 
 /// The document number (`None` before submission) and 最终用户 of these contracts, by id.

@@ -99,7 +99,7 @@ pub fn reached_level(status: ContractStatus, levels: u32, highest_decided: u32) 
 }
 
 /// Which contracts someone may read, as a rule a query can apply to every contract at once: the
-/// contract list turns it into SQL (`db::contracts::list`), [`allows`] applies it to one contract.
+/// contract list turns it into SQL (`db::contract_reads::visible`), [`allows`] applies it to one contract.
 /// `server/tests/it/visibility.rs` checks, on generated contracts and actors, that both agree.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Visibility {

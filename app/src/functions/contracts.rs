@@ -6,7 +6,7 @@
 
 use crate::domain::contract::ContractDraft;
 use crate::error::AppError;
-use crate::models::{ContractDto, ContractFilter, ContractPage, FlowDto};
+use crate::models::{ContractDto, ContractFilter, ContractPage, FlowDto, ListChoices};
 use leptos::prelude::*;
 use leptos::server_fn::codec::Json;
 
@@ -111,14 +111,37 @@ pub async fn get_contract(id: i64) -> Result<ContractDto, AppError> {
     )
 }
 
-/// The contracts the caller may see, filtered and paged.
+/// The contracts the caller may see, filtered, sorted and paged, with the filter's totals.
 #[server(endpoint = "contracts/list", input = Json)]
 pub async fn list_contracts(filter: ContractFilter) -> Result<ContractPage, AppError> {
+    use super::ctx;
+    let page = ctx::respond(
+        async {
+            let (db, user) = (ctx::db()?, ctx::require_user().await?);
+            crate::services::contracts::list(&db, &user, &filter).await
+        }
+        .await,
+    );
+    // A filter, sort or cursor that cannot be read makes the request itself bad: 400, not 422.
+    // (A status of its own, not a new `AppError` variant: every variant weighs on the quote
+    // page's first load, where the error type is decoded.)
+    if matches!(page, Err(AppError::Invalid { .. }))
+        && !ctx::accepts_html()
+        && let Some(res) = use_context::<leptos_axum::ResponseOptions>()
+    {
+        res.set_status(http::StatusCode::BAD_REQUEST);
+    }
+    page
+}
+
+/// What the list's owner and organisation filters offer the caller.
+#[server(endpoint = "contracts/list_choices", input = Json)]
+pub async fn contract_list_choices() -> Result<ListChoices, AppError> {
     use super::ctx;
     ctx::respond(
         async {
             let (db, user) = (ctx::db()?, ctx::require_user().await?);
-            crate::services::contracts::list(&db, &user, &filter).await
+            crate::services::contract_list::choices(&db, &user).await
         }
         .await,
     )

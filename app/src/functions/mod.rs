@@ -37,6 +37,7 @@ pub const ENDPOINTS: &[(&str, Door)] = &[
     ("contracts/save", Door::SignedIn),
     ("contracts/get", Door::SignedIn),
     ("contracts/list", Door::SignedIn),
+    ("contracts/list_choices", Door::SignedIn),
     ("contracts/submit", Door::SignedIn),
     ("contracts/withdraw", Door::SignedIn),
     ("contracts/cancel", Door::SignedIn),

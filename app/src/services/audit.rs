@@ -4,23 +4,18 @@
 use super::invalid;
 use crate::db::audit::{self as db, AuditQuery};
 use crate::db::contract_reads::{self, cursor_of, parse_cursor};
-use crate::domain::calendar::china_offset;
+use crate::domain::calendar::china_day_start as day_start;
 use crate::domain::contract::DocumentNumber;
 use crate::domain::period::parse_date;
 use crate::domain::policy::is_admin;
 use crate::domain::problem::Problem;
 use crate::error::AppError;
 use crate::models::{AuditEntry, AuditFilter, AuditPage, SessionUser};
-use chrono::{DateTime, Days, NaiveDate, Utc};
+use chrono::Days;
 use sea_orm::DatabaseConnection;
 
 /// Events per page.
 pub const PAGE: u64 = 50;
-
-/// The start of a China calendar day, as an instant.
-fn day_start(d: NaiveDate) -> Option<DateTime<Utc>> {
-    d.and_hms_opt(0, 0, 0)?.and_local_timezone(china_offset()).single().map(|t| t.with_timezone(&Utc))
-}
 
 pub async fn search(db: &DatabaseConnection, actor: &SessionUser, f: &AuditFilter) -> Result<AuditPage, AppError> {
     if !is_admin(Some(actor)) {

@@ -14,10 +14,10 @@ use crate::domain::contract::{
     ContractAction, ContractDraft, ContractStatus, DocumentNumber, SourceOrder, SubmitContext, TypedDraft, TypedSource,
     UploadedFile, check_attachment_refs, paths, submit as submit_rules, validate_save,
 };
-use crate::domain::policy::{Action, ContractFacts, allows, visibility};
+use crate::domain::policy::{Action, ContractFacts, allows};
 use crate::domain::problem::{Lang, Problem};
 use crate::error::AppError;
-use crate::models::{ContractDto, ContractFilter, ContractPage, FlowDto, SessionUser};
+use crate::models::{ContractDto, FlowDto, SessionUser};
 use sea_orm::{ConnectionTrait, DatabaseConnection, Set, TransactionTrait};
 
 pub use crate::db::contracts::Loaded;
@@ -342,7 +342,5 @@ pub async fn userid_list(
     Ok(Some((corp, rows.into_iter().map(|r| (r.userid, r.kind)).collect())))
 }
 
-/// The contracts the actor may see (the policy's [`visibility`]), filtered and paged.
-pub async fn list(db: &DatabaseConnection, actor: &SessionUser, f: &ContractFilter) -> Result<ContractPage, AppError> {
-    contract_reads::list(db, visibility(Some(actor)), f).await
-}
+/// The contracts the actor may see, filtered, sorted and paged (`services::contract_list`).
+pub use super::contract_list::list;

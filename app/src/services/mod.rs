@@ -5,7 +5,8 @@
 //! downloads, the payment page, the JSON API) call these and map the result; they never reach
 //! `db` themselves.
 //!
-//! - [`contracts`]: create, save, submit, read and list contracts.
+//! - [`contracts`]: create, save, submit and read contracts.
+//! - [`contract_list`]: the contract list with its filters, sorts and totals, and its export.
 //! - [`approvals`]: the moves after submission (withdraw, cancel, approve, reject, fulfil) and the
 //!   approval flow the form offers; the approver's inbox.
 //! - [`attachments`]: who may upload and download a contract's files; recording an upload.
@@ -18,6 +19,7 @@ pub mod accounts;
 pub mod approvals;
 pub mod attachments;
 pub mod audit;
+pub mod contract_list;
 pub mod contracts;
 pub mod history;
 pub mod notifications;

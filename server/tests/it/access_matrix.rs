@@ -32,6 +32,7 @@ fn rows() -> Vec<(&'static str, [u16; 6])> {
         ("contracts/save", [401, 200, 404, 404, 404, 200]),
         ("contracts/get", [401, 200, 404, 404, 200, 200]),
         ("contracts/list", [401, 200, 200, 200, 200, 200]),
+        ("contracts/list_choices", [401, 200, 200, 200, 200, 200]),
         ("contracts/submit", [401, 200, 404, 404, 404, 200]),
         ("contracts/withdraw", [401, 200, 404, 404, 403, 200]),
         ("contracts/cancel", [401, 200, 404, 404, 404, 200]),
@@ -120,7 +121,7 @@ fn spec(path: &str) -> Spec {
             Approved,
             |_, c| json!({"id": c["id"], "version": c["version"], "wecom_order_id": "WX-1", "activation_date": "2027-01-02", "api_expiry_date": ""}),
         ),
-        "contracts/flow" | "contracts/form_options" => json(NoContract, |_, _| json!({})),
+        "contracts/flow" | "contracts/form_options" | "contracts/list_choices" => json(NoContract, |_, _| json!({})),
         "contracts/owner_choices" => json(Draft, |_, c| json!({"id": c["id"]})),
         "contracts/source_candidates" => json(Approved, |_, _| json!({"q": ""})),
         "contracts/active_accounts" => {
@@ -280,6 +281,34 @@ async fn every_role_gets_exactly_the_allowed_answer_from_the_attachment_routes()
         }
         let got = support::send(&w.app, req.body(axum::body::Body::empty()).unwrap()).await.status.as_u16();
         assert_eq!(got, want, "download by {who:?}");
+    }
+    w.done().await;
+}
+
+/// The list's export (`GET /contracts/export.xlsx`) is a route, not a server function: anonymous
+/// is refused, and each role's file holds exactly the contracts its list shows (a contract pending
+/// at level 1: its organisation, its level-1 approver and the admin; never the others).
+#[tokio::test]
+async fn every_role_exports_exactly_the_contracts_it_may_read() {
+    let w = World::new().await;
+    let pending = w.submitted().await;
+    let number = pending["document_number"].as_str().unwrap().to_owned();
+    let expected = [(401, false), (200, true), (200, false), (200, false), (200, true), (200, true)];
+    for (who, (status, holds)) in ROLES.iter().zip(expected) {
+        let mut req = axum::http::Request::get("/contracts/export.xlsx");
+        if let Some(c) = w.cookie(World::name_of(*who)) {
+            req = req.header("cookie", c);
+        }
+        let res = support::send(&w.app, req.body(axum::body::Body::empty()).unwrap()).await;
+        assert_eq!(res.status.as_u16(), status, "export by {who:?}");
+        if status == 200 {
+            use calamine::Reader;
+            let mut book: calamine::Xlsx<_> =
+                calamine::open_workbook_from_rs(std::io::Cursor::new(res.body.clone())).expect("a workbook");
+            let sheet = book.worksheet_range_at(0).expect("a sheet").expect("readable");
+            let numbers: Vec<String> = sheet.rows().skip(1).map(|r| r[0].to_string()).collect();
+            assert_eq!(numbers.contains(&number), holds, "export by {who:?}: {numbers:?}");
+        }
     }
     w.done().await;
 }

@@ -16,6 +16,7 @@ mod audit_trail;
 mod cli;
 mod connections;
 mod contract_attachments;
+mod contract_list;
 mod contracts;
 mod decision;
 mod demo;

@@ -12,6 +12,7 @@
 //! - [`remark`]: what counts as the remark explaining something (备注说明).
 //! - [`status`]: [`ContractStatus`] and its moves, and the approvers' comment and reason rules.
 //! - [`fulfilment`]: [`check_fulfilment`], what an admin records at 开通.
+//! - [`list`]: the contract list's filters, sorts and keyset cursors, read from text.
 //!
 //! Plain Rust, shared by the browser (instant feedback) and the server (the authority).
 
@@ -21,6 +22,7 @@ pub mod draft;
 pub mod fields;
 pub mod fulfilment;
 pub mod history;
+pub mod list;
 pub mod merge;
 pub mod pricing;
 pub mod remark;

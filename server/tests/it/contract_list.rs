@@ -1,0 +1,475 @@
+//! The contract list as a tool (issue #14, point 6): each filter, each sort paged by keyset
+//! cursor (no row twice, none skipped), the totals of every filtered row, days in Beijing time,
+//! the admin's organisation filter, bad input as a 400 naming the problem, and the .xlsx export:
+//! the same rows as the list for the same query, within the reader's visibility. SQLite and (with
+//! `TEST_DATABASE_URL`) PostgreSQL.
+
+use crate::contract_world::{World, problem_fields};
+use crate::support::{self, TestResponse};
+use app::db::entities::contract;
+use app::domain::contract::ContractStatus;
+use app::domain::contract::list::{Sort, SortKey};
+use app::domain::problem::Lang;
+use app::domain::{Money, OrderType};
+use app::models::{ContractPage, ContractSummary};
+use calamine::{Data, Reader, Xlsx};
+use chrono::{DateTime, NaiveDate, Utc};
+use sea_orm::{ActiveModelTrait, DatabaseConnection, EntityTrait, Set};
+use serde_json::{Value, json};
+use std::collections::BTreeSet;
+
+fn at(s: &str) -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
+}
+
+/// One contract as a test wants it, written straight into the table.
+#[derive(Clone)]
+struct Row {
+    org: i64,
+    owner: i64,
+    status: ContractStatus,
+    number: Option<u64>,
+    customer: String,
+    corp: String,
+    order: Option<OrderType>,
+    total: Option<i64>,
+    created: DateTime<Utc>,
+    updated: DateTime<Utc>,
+}
+
+impl Row {
+    fn new(org: i64, owner: i64) -> Row {
+        Row {
+            org,
+            owner,
+            status: ContractStatus::Draft,
+            number: None,
+            customer: "客户".into(),
+            corp: "ww0000000000000000".into(),
+            order: Some(OrderType::New),
+            total: Some(100_00),
+            created: at("2026-12-01T02:00:00Z"),
+            updated: at("2026-12-01T02:00:00Z"),
+        }
+    }
+
+    async fn insert(&self, db: &DatabaseConnection) -> i64 {
+        let m: contract::Model = self.model().insert(db).await.expect("insert contract");
+        m.id
+    }
+
+    fn model(&self) -> contract::ActiveModel {
+        let mut am = support::contract_row(self.org, self.owner, self.status);
+        am.document_number = Set(self.number.map(|n| format!("QYWXHT-{n}")));
+        am.end_customer = Set(self.customer.clone());
+        am.corp_id = Set(self.corp.clone());
+        am.corp_name = Set(format!("{}企业", self.customer));
+        am.order_type = Set(self.order.map(|o| o.code().to_owned()));
+        am.total_fen = Set(self.total);
+        am.created_at = Set(self.created);
+        am.updated_at = Set(self.updated);
+        am
+    }
+}
+
+async fn org_of(w: &World, name: &str) -> i64 {
+    app::db::accounts::ensure_organisation(&w.db, name).await.unwrap()
+}
+
+/// `contracts/list` as `who` with `filter`.
+async fn list(w: &World, who: &str, filter: Value) -> ContractPage {
+    serde_json::from_value(w.ok(who, "contracts/list", json!({ "filter": filter })).await).expect("a page")
+}
+
+fn ids(p: &ContractPage) -> Vec<i64> {
+    p.items.iter().map(|c| c.id).collect()
+}
+
+fn set(ids: impl IntoIterator<Item = i64>) -> BTreeSet<i64> {
+    ids.into_iter().collect()
+}
+
+/// Every row over all pages of `filter` (pages of `limit`), checking no row comes twice.
+async fn all_pages(w: &World, who: &str, filter: Value, limit: u32) -> Vec<ContractSummary> {
+    let mut out: Vec<ContractSummary> = Vec::new();
+    let mut cursor = Value::Null;
+    for _ in 0..1000 {
+        let mut f = filter.clone();
+        f["limit"] = json!(limit);
+        f["cursor"] = cursor;
+        let page = list(w, who, f).await;
+        for c in &page.items {
+            assert!(!out.iter().any(|o| o.id == c.id), "contract {} listed twice", c.id);
+        }
+        out.extend(page.items);
+        match page.next_cursor {
+            Some(c) => cursor = json!(c),
+            None => return out,
+        }
+    }
+    panic!("more than 1000 pages");
+}
+
+async fn get(w: &World, who: Option<&str>, uri: &str) -> TestResponse {
+    let mut req = axum::http::Request::get(uri).header("accept", "text/html");
+    if let Some(c) = w.cookie(who) {
+        req = req.header("cookie", c);
+    }
+    support::send(&w.app, req.body(axum::body::Body::empty()).unwrap()).await
+}
+
+/// The export's cells, row by row (the header row first).
+fn sheet_rows(bytes: &[u8]) -> Vec<Vec<Data>> {
+    let mut book: Xlsx<_> = calamine::open_workbook_from_rs(std::io::Cursor::new(bytes.to_vec())).expect("an .xlsx");
+    let range = book.worksheet_range_at(0).expect("a sheet").expect("readable");
+    range.rows().map(<[Data]>::to_vec).collect()
+}
+
+/// An instant as Excel's serial date in Beijing time, to the second.
+fn excel_seconds(t: DateTime<Utc>) -> i64 {
+    let local = t.with_timezone(&app::domain::calendar::china_offset()).naive_local();
+    (local - NaiveDate::from_ymd_opt(1899, 12, 30).unwrap().and_hms_opt(0, 0, 0).unwrap()).num_seconds()
+}
+
+/// What a row of the export must hold for a contract of the list.
+fn expected_cells(c: &ContractSummary) -> Vec<Data> {
+    let text = |s: &str| if s.is_empty() { Data::Empty } else { Data::String(s.to_owned()) };
+    vec![
+        text(c.document_number.as_deref().unwrap_or("")),
+        text(&c.end_customer),
+        text(&c.corp_name),
+        text(&c.corp_id),
+        text(c.order_type.map_or("", |o| o.zh())),
+        text(&c.status.label(Lang::Zh)),
+        text(&c.owner.display_name),
+        text(&c.organisation.display_name),
+    ]
+}
+
+/// Checks the export's rows equal `list` (texts, the total as a number, times as dates).
+fn assert_export_equals(bytes: &[u8], list: &[ContractSummary]) {
+    let rows = sheet_rows(bytes);
+    let heading: Vec<String> = rows[0].iter().map(|d| d.to_string()).collect();
+    let want = "单据编号|最终用户|企业名称|企业微信ID|订单类型|状态|负责人|渠道伙伴|价格合计（元）|创建时间（北京时间）|更新时间（北京时间）";
+    assert_eq!(heading.join("|"), want, "Chinese headers");
+    assert_eq!(rows.len() - 1, list.len(), "one row per contract of the list");
+    for (i, (row, c)) in rows[1..].iter().zip(list).enumerate() {
+        let mut row = row.clone();
+        row.resize(11, Data::Empty);
+        assert_eq!(row[..8], expected_cells(c)[..], "row {}", i + 1);
+        match (c.total, &row[8]) {
+            (Some(t), Data::Float(f)) => assert_eq!(Money::from_fen((f * 100.0).round() as i64), t, "row {}", i + 1),
+            (None, Data::Empty) => {}
+            (t, cell) => panic!("row {}: total {t:?} written as {cell:?}", i + 1),
+        }
+        for (col, t) in [(9, c.created_at), (10, c.updated_at)] {
+            match &row[col] {
+                Data::DateTime(d) => {
+                    assert_eq!((d.as_f64() * 86_400.0).round() as i64, excel_seconds(t), "row {} col {col}", i + 1)
+                }
+                other => panic!("row {} col {col}: a date, not {other:?}", i + 1),
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn each_filter_narrows_the_list_and_the_totals_count_every_filtered_row() {
+    let w = World::new().await;
+    let (mine, theirs) = (org_of(&w, "灵当渠道").await, org_of(&w, "另一渠道").await);
+    let base = Row::new(mine, w.alice);
+    let a = Row { customer: "星河".into(), total: Some(120_50), ..base.clone() }.insert(&w.db).await;
+    let b = Row {
+        owner: w.amy,
+        status: ContractStatus::Approved,
+        number: Some(5),
+        order: Some(OrderType::Renewal),
+        corp: "wwaaaaaaaaaaaaaaaa".into(),
+        total: Some(1_000_00),
+        ..base.clone()
+    }
+    .insert(&w.db)
+    .await;
+    let c = Row { status: ContractStatus::Rejected, order: Some(OrderType::Addon), total: None, ..base.clone() }
+        .insert(&w.db)
+        .await;
+    let d = Row {
+        status: ContractStatus::InApproval { level: 2 },
+        number: Some(7),
+        created: at("2026-11-20T02:00:00Z"),
+        updated: at("2026-12-03T02:00:00Z"),
+        ..base.clone()
+    }
+    .insert(&w.db)
+    .await;
+    let bobs = Row { corp: "wwaaaaaaaaaaaaaaaa".into(), ..Row::new(theirs, w.bob) }.insert(&w.db).await;
+
+    let everything = list(&w, "alice", json!({})).await;
+    assert_eq!(set(ids(&everything)), set([a, b, c, d]), "visibility: never bob's");
+    assert_eq!((everything.count, everything.sum), (4, Money::from_fen(120_50 + 1_000_00 + 100_00)));
+
+    let cases = [
+        (json!({"status": "approved"}), vec![b]),
+        (json!({"status": "in_approval"}), vec![d]),
+        (json!({"order_type": "renewal"}), vec![b]),
+        (json!({"order_type": "addon"}), vec![c]),
+        (json!({"owner": w.amy}), vec![b]),
+        (json!({"owner": w.alice.to_string()}), vec![a, c, d]),
+        (json!({"owner": w.bob}), vec![]),
+        (json!({"corp_id": "WWAAAAAAAAAAAAAAAA"}), vec![b]),
+        (json!({"search": "星河"}), vec![a]),
+        (json!({"created_to": "2026-11-30"}), vec![d]),
+        (json!({"created_from": "2026-12-01"}), vec![a, b, c]),
+        (json!({"updated_from": "2026-12-02", "updated_to": "2026-12-03"}), vec![d]),
+        (json!({"order_type": "new", "owner": w.alice, "status": "draft"}), vec![a]),
+    ];
+    for (filter, want) in cases {
+        let page = list(&w, "alice", filter.clone()).await;
+        assert_eq!(set(ids(&page)), set(want.clone()), "{filter}");
+        assert_eq!(page.count, want.len() as u64, "{filter}: the count");
+    }
+    // The totals are of every filtered row, not the page shown.
+    let first = list(&w, "alice", json!({"owner": w.alice, "limit": 1})).await;
+    assert_eq!(first.items.len(), 1);
+    assert_eq!((first.count, first.sum), (3, Money::from_fen(120_50 + 100_00)));
+    // The admin sees both organisations; the corp ID filter finds bob's too.
+    let root = list(&w, "root", json!({"corp_id": "wwaaaaaaaaaaaaaaaa"})).await;
+    assert_eq!(set(ids(&root)), set([b, bobs]));
+    w.done().await;
+}
+
+#[tokio::test]
+async fn every_sort_pages_through_every_row_once_in_its_order() {
+    let w = World::new().await;
+    let org = org_of(&w, "灵当渠道").await;
+    let mut made = Vec::new();
+    // Ties on every key (same times, same totals, no total, no number), so the id decides.
+    for i in 0..13u64 {
+        let r = Row {
+            number: (i % 4 != 0).then_some([3, 12, 100, 7, 25, 9, 1000, 2, 11, 4, 30, 8, 60][i as usize]),
+            total: (i % 5 != 0).then_some([500, 0, 700, 500, 123_456][(i % 5) as usize]),
+            created: at("2026-12-01T00:00:00Z") + chrono::Duration::hours((i % 3) as i64),
+            updated: at("2026-12-02T00:00:00Z")
+                + chrono::Duration::minutes((i % 4) as i64)
+                + chrono::Duration::microseconds(7),
+            ..Row::new(org, w.alice)
+        };
+        let id = r.insert(&w.db).await;
+        made.push((id, r));
+    }
+    for sort in Sort::ALL {
+        let key = |r: &Row| -> i64 {
+            match sort.key {
+                SortKey::Updated => r.updated.timestamp_micros(),
+                SortKey::Created => r.created.timestamp_micros(),
+                SortKey::Total => r.total.unwrap_or(-1),
+                SortKey::Number => r.number.map_or(0, |n| n as i64),
+            }
+        };
+        let mut want: Vec<(i64, i64)> = made.iter().map(|(id, r)| (key(r), *id)).collect();
+        want.sort();
+        if sort.descending {
+            want.reverse();
+        }
+        let want: Vec<i64> = want.into_iter().map(|(_, id)| id).collect();
+        for limit in [1, 3, 5] {
+            let got: Vec<i64> =
+                all_pages(&w, "alice", json!({"sort": sort.code()}), limit).await.iter().map(|c| c.id).collect();
+            assert_eq!(got, want, "{} in pages of {limit}", sort.code());
+        }
+    }
+    // The default is the newest change first.
+    let default: Vec<i64> = all_pages(&w, "alice", json!({}), 4).await.iter().map(|c| c.id).collect();
+    let updated: Vec<i64> =
+        all_pages(&w, "alice", json!({"sort": "updated_desc"}), 4).await.iter().map(|c| c.id).collect();
+    assert_eq!(default, updated);
+    w.done().await;
+}
+
+#[tokio::test]
+async fn dates_are_beijing_days_from_midnight_through_the_last_second() {
+    let w = World::new().await;
+    let org = org_of(&w, "灵当渠道").await;
+    let base = Row::new(org, w.alice);
+    // 2026-12-05 in Beijing runs from 2026-12-04T16:00Z up to 2026-12-05T16:00Z.
+    let mut by_time = Vec::new();
+    for t in ["2026-12-04T15:59:59Z", "2026-12-04T16:00:00Z", "2026-12-05T15:59:59.999999Z", "2026-12-05T16:00:00Z"] {
+        let id = Row { created: at(t), updated: at(t), ..base.clone() }.insert(&w.db).await;
+        by_time.push(id);
+    }
+    let [before, first, last, after] = by_time[..] else { unreachable!() };
+    let days = |pairs: &[(String, &str)]| Value::Object(pairs.iter().map(|(k, v)| (k.clone(), json!(v))).collect());
+    for field in ["created", "updated"] {
+        let (from, to) = (format!("{field}_from"), format!("{field}_to"));
+        let day = list(&w, "alice", days(&[(from.clone(), "2026-12-05"), (to.clone(), "2026-12-05")])).await;
+        assert_eq!(set(ids(&day)), set([first, last]), "{field}: the Beijing day 2026-12-05");
+        let from = list(&w, "alice", days(&[(from, "2026-12-06")])).await;
+        assert_eq!(ids(&from), [after], "{field}: from the next day's 00:00 +08:00");
+        let to = list(&w, "alice", days(&[(to, "2026-12-04")])).await;
+        assert_eq!(ids(&to), [before], "{field}: to the day before, through 23:59:59 +08:00");
+    }
+    w.done().await;
+}
+
+#[tokio::test]
+async fn only_an_admin_filters_by_organisation() {
+    let w = World::new().await;
+    let (mine, theirs) = (org_of(&w, "灵当渠道").await, org_of(&w, "另一渠道").await);
+    let a = Row::new(mine, w.alice).insert(&w.db).await;
+    let b = Row::new(theirs, w.bob).insert(&w.db).await;
+    assert_eq!(ids(&list(&w, "root", json!({"organisation": theirs})).await), [b]);
+    assert_eq!(ids(&list(&w, "root", json!({"organisation": mine.to_string()})).await), [a]);
+    for who in ["alice", "bob", "ap1"] {
+        let refused = w.call(Some(who), "contracts/list", json!({"filter": {"organisation": theirs}})).await;
+        assert_eq!(refused.status.as_u16(), 400, "{who}: {}", refused.text());
+        assert_eq!(problem_fields(&refused.json()), ["organisation"]);
+        let export = get(&w, Some(who), &format!("/contracts/export.xlsx?organisation={theirs}")).await;
+        assert_eq!(export.status.as_u16(), 400, "{who} exports by organisation");
+    }
+    // What the filters offer: the owners a caller can see; organisations for the admin only.
+    let alice = w.ok("alice", "contracts/list_choices", json!({})).await;
+    assert_eq!(alice["owners"], json!([{"id": w.alice, "display_name": "alice"}]));
+    assert_eq!(alice["organisations"], json!([]));
+    let root = w.ok("root", "contracts/list_choices", json!({})).await;
+    let orgs: BTreeSet<i64> =
+        root["organisations"].as_array().unwrap().iter().map(|o| o["id"].as_i64().unwrap()).collect();
+    assert_eq!(orgs, set([mine, theirs]));
+    assert_eq!(root["owners"].as_array().unwrap().len(), 2);
+    w.done().await;
+}
+
+#[tokio::test]
+async fn bad_input_is_a_400_that_names_the_problem_on_the_page_the_call_and_the_export() {
+    let w = World::new().await;
+    let cases = [
+        (json!({"cursor": "nonsense"}), "cursor", "cursor=nonsense"),
+        (
+            json!({"sort": "total_desc", "cursor": "updated_desc~1~1"}),
+            "cursor",
+            "sort=total_desc&cursor=updated_desc~1~1",
+        ),
+        (
+            json!({"created_from": "2026-12-31", "created_to": "2026-12-01"}),
+            "created_to",
+            "created_from=2026-12-31&created_to=2026-12-01",
+        ),
+        (json!({"updated_from": "2026-02-30"}), "updated_from", "updated_from=2026-02-30"),
+        (json!({"sort": "price"}), "sort", "sort=price"),
+        (json!({"status": "nope"}), "status", "status=nope"),
+        (json!({"order_type": "gift"}), "order_type", "order_type=gift"),
+        (json!({"owner": "abc"}), "owner", "owner=abc"),
+    ];
+    for (filter, field, query) in cases {
+        let res = w.call(Some("alice"), "contracts/list", json!({ "filter": filter })).await;
+        assert_eq!(res.status.as_u16(), 400, "{filter}: {}", res.text());
+        assert_eq!(problem_fields(&res.json()), [field], "{filter}");
+        let export = get(&w, Some("alice"), &format!("/contracts/export.xlsx?{query}")).await;
+        if field == "cursor" {
+            // The export is every page: it has no use for a page's position and ignores it.
+            assert_eq!(export.status.as_u16(), 200, "export ?{query}");
+            continue;
+        }
+        assert_eq!(export.status.as_u16(), 400, "export ?{query}: {}", export.text());
+        assert_eq!(problem_fields(&export.json()), [field], "export ?{query}");
+    }
+    // The page says what is wrong, in the page's language.
+    let html = get(&w, Some("alice"), "/contracts?created_from=2026-12-31&created_to=2026-12-01").await.text();
+    assert!(html.contains("创建日期的开始日期 2026-12-31 晚于结束日期 2026-12-01"), "{html}");
+    let html = get(&w, Some("alice"), "/contracts?sort=price").await.text();
+    assert!(html.contains("未知的排序方式“price”"), "{html}");
+    w.done().await;
+}
+
+#[tokio::test]
+async fn the_page_keeps_every_filter_in_its_form_and_its_links() {
+    let w = World::new().await;
+    let org = org_of(&w, "灵当渠道").await;
+    for i in 0..25 {
+        Row { customer: format!("客户{i}"), order: Some(OrderType::Addon), ..Row::new(org, w.alice) }
+            .insert(&w.db)
+            .await;
+    }
+    let q = "q=%E5%AE%A2%E6%88%B7&order_type=addon&owner={owner}&created_from=2026-12-01&sort=total_asc";
+    let q = q.replace("{owner}", &w.alice.to_string());
+    let html = get(&w, Some("alice"), &format!("/contracts?{q}")).await.text();
+    assert!(html.contains(r#"<option value="addon" selected"#), "order type kept");
+    assert!(html.contains(r#"<option value="total_asc" selected"#), "sort kept");
+    assert!(html.contains(&format!(r#"<option value="{}" selected"#, w.alice)), "owner kept");
+    assert!(html.contains(r#"value="2026-12-01""#), "date kept");
+    assert!(html.contains("共 25 份合同"), "totals above the table");
+    // Links in HTML write `&` as `&amp;`.
+    let q = q.replace('&', "&amp;");
+    assert!(html.contains(&format!("/contracts/export.xlsx?{q}\"")), "the export carries the query: {html}");
+    assert!(html.contains(&format!("/contracts?{q}&amp;cursor=total_asc~")), "the pager carries the query");
+    assert!(!html.contains("filter-organisation"), "no organisation filter for a partner");
+    let admin = get(&w, Some("root"), "/contracts").await.text();
+    assert!(admin.contains("filter-organisation"), "the admin's organisation filter");
+    w.done().await;
+}
+
+#[tokio::test]
+async fn the_export_holds_the_lists_rows_for_the_same_query_and_nothing_it_may_not_read() {
+    let w = World::new().await;
+    let (mine, theirs) = (org_of(&w, "灵当渠道").await, org_of(&w, "另一渠道").await);
+    // More rows than one export page (1,000), so the export's own keyset paging is crossed.
+    let mut rows = Vec::new();
+    for i in 0..1_005u64 {
+        rows.push(Row {
+            owner: if i % 3 == 0 { w.amy } else { w.alice },
+            number: (i % 2 == 0).then_some(i + 1),
+            status: if i % 7 == 0 { ContractStatus::InApproval { level: 1 } } else { ContractStatus::Draft },
+            customer: format!("客户{i}"),
+            corp: format!("ww{:016x}", i % 50),
+            order: [Some(OrderType::New), Some(OrderType::Addon), None][(i % 3) as usize],
+            total: (i % 11 != 0).then_some((i as i64 * 7_919) % 100_000),
+            created: at("2026-11-01T00:00:00Z") + chrono::Duration::minutes((i % 400) as i64),
+            updated: at("2026-12-01T08:30:15Z") + chrono::Duration::seconds((i % 97) as i64),
+            ..Row::new(mine, w.alice)
+        });
+    }
+    for chunk in rows.chunks(100) {
+        contract::Entity::insert_many(chunk.iter().map(Row::model)).exec(&w.db).await.expect("insert contracts");
+    }
+    let secret = Row { customer: "别家客户".into(), corp: format!("ww{:016x}", 3), ..Row::new(theirs, w.bob) };
+    secret.insert(&w.db).await;
+
+    for (query, filter) in [
+        ("", json!({})),
+        ("sort=total_desc", json!({"sort": "total_desc"})),
+        ("sort=number_asc&order_type=addon", json!({"sort": "number_asc", "order_type": "addon"})),
+        (
+            "status=draft&owner={amy}&created_from=2026-11-01&sort=created_asc",
+            json!({"status": "draft", "owner": w.amy, "created_from": "2026-11-01", "sort": "created_asc"}),
+        ),
+    ] {
+        let query = query.replace("{amy}", &w.amy.to_string());
+        let listed = all_pages(&w, "alice", filter.clone(), 100).await;
+        let res = get(&w, Some("alice"), &format!("/contracts/export.xlsx?{query}")).await;
+        assert_eq!(res.status.as_u16(), 200, "{query}: {}", res.text());
+        assert_eq!(res.headers["content-type"], "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet");
+        assert!(res.headers["content-disposition"].to_str().unwrap().starts_with("attachment;"));
+        assert_eq!(res.headers["cache-control"], "private, no-store");
+        assert!(listed.len() > 50, "{query}: a real test ({} rows)", listed.len());
+        assert_export_equals(&res.body, &listed);
+        let names: Vec<String> = sheet_rows(&res.body).iter().map(|r| r[1].to_string()).collect();
+        assert!(!names.contains(&"别家客户".to_owned()), "{query}: never another organisation's contract");
+    }
+    assert_eq!(sheet_rows(&get(&w, Some("alice"), "/contracts/export.xlsx").await.body).len(), 1 + 1_005);
+    // Through the compression layer, as a browser asks for it: the stream ends cleanly (the
+    // layer polls once more after the end, which once panicked the stream).
+    let req = axum::http::Request::get("/contracts/export.xlsx")
+        .header("cookie", w.cookie(Some("alice")).unwrap())
+        .header("accept-encoding", "gzip, br");
+    let zipped = support::send(&w.app, req.body(axum::body::Body::empty()).unwrap()).await;
+    assert_eq!(zipped.status.as_u16(), 200);
+    assert!(zipped.headers.contains_key("content-encoding") && !zipped.body.is_empty());
+
+    // Bob sees his one; an approver only what reached them; nobody signed out gets anything.
+    let bob = sheet_rows(&get(&w, Some("bob"), "/contracts/export.xlsx").await.body);
+    assert_eq!(bob.len(), 2);
+    assert_eq!(bob[1][1].to_string(), "别家客户");
+    assert_eq!(sheet_rows(&get(&w, Some("apx"), "/contracts/export.xlsx").await.body).len(), 1, "only the header");
+    assert_eq!(get(&w, None, "/contracts/export.xlsx").await.status.as_u16(), 401);
+    assert_eq!(sheet_rows(&get(&w, Some("root"), "/contracts/export.xlsx").await.body).len(), 1 + 1_006);
+    w.done().await;
+}
