@@ -240,6 +240,7 @@ pub fn ContractForm(inputs: FormInputs) -> impl IntoView {
                 <Lines f />
                 <ApprovalSection f flow />
                 <FulfilmentCard f />
+                <super::payment::PaymentCard f />
                 <Actions f renew_sheet={from_renewal.as_ref().filter(|r| r.userids > 0).map(|r| r.source_id)} />
             </form>
         </section>

@@ -22,6 +22,7 @@ mod fields;
 mod form;
 mod fulfilment;
 mod lines;
+mod payment;
 mod sheet;
 mod stash;
 mod state;
