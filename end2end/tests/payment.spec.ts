@@ -85,6 +85,7 @@ test("a partner sends a payment link; the customer pays without an account and w
     const links = card.getByTestId("payment-link");
     await expect(links).toHaveCount(1);
     await expect(links.first().getByTestId("payment-link-state")).toHaveText("有效");
+    await card.screenshot({ path: test.info().outputPath("payment-card-1280.png") });
 
     // The customer, in a browser of their own: the app's page, styled, no CSP violation.
     const customer = await browser.newContext({ locale: "zh-CN" });
@@ -102,8 +103,10 @@ test("a partner sends a payment link; the customer pays without an account and w
     await expect(pay.locator("html")).toHaveAttribute("lang", "en");
     await expect(pay.getByRole("heading", { name: "Way 1: scan with WeChat" })).toBeVisible();
     await expect(pay.getByText("(Beijing time)")).toBeVisible();
+    await pay.screenshot({ path: test.info().outputPath("payment-page-en-1280.png"), fullPage: true });
     await pay.setViewportSize({ width: 390, height: 844 });
     await noSidewaysScroll(pay);
+    await pay.screenshot({ path: test.info().outputPath("payment-page-en-390.png"), fullPage: true });
     const axe = await new AxeBuilder({ page: pay }).analyze();
     expect(axe.violations.map((v) => `${v.id}: ${v.help}`)).toEqual([]);
     expect(problems).toEqual([]);
@@ -122,6 +125,7 @@ test("a partner sends a payment link; the customer pays without an account and w
     await plain.getByRole("button", { name: "上传凭证" }).click();
     await expect(plain.getByTestId("voucher-received")).toContainText("回单.png");
     await noSidewaysScroll(plain);
+    await plain.screenshot({ path: test.info().outputPath("payment-page-nojs-390.png"), fullPage: true });
     await nojs.close();
 
     // Back on the contract: the customer's voucher, the link's upload; revoke it.

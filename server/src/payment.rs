@@ -20,7 +20,7 @@ use crate::state::AppState;
 use app::domain::Lang;
 use app::domain::attachment::AttachmentKind;
 use app::domain::money::Money;
-use app::domain::payment_link::{LinkRefusal, PaymentWays};
+use app::domain::payment_link::{LinkRefusal, PaymentWays, TRANSFER_REFERENCE};
 use app::error::AppError;
 use app::html::escape as esc;
 use app::services::payment_links::{self as links, ContractRow, Opened, PaymentLink};
@@ -271,10 +271,7 @@ fn bank_section(lang: Lang, ways: &PaymentWays) -> String {
             format!("<dt>{}</dt><dd class=\"pay-value\">{}</dd>", lang.pick(zh, en), esc(v.unwrap_or(unset)))
         })
         .collect();
-    format!(
-        "<dl class=\"facts\">{items}</dl>\n<p>{}</p>",
-        lang.pick("转账时请在附言中写明单据编号。", "Put the document number in the transfer's reference.")
-    )
+    format!("<dl class=\"facts\">{items}</dl>\n<p>{}</p>", lang.pick(TRANSFER_REFERENCE.0, TRANSFER_REFERENCE.1))
 }
 
 /// A refused upload or a failure, as a page with the error's status: what went wrong in both

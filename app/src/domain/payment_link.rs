@@ -160,6 +160,12 @@ impl BankAccount {
     }
 }
 
+/// What a bank transfer's reference names (Chinese, English): a draft has no document number yet.
+pub const TRANSFER_REFERENCE: (&str, &str) = (
+    "转账时请在附言中写明单据编号（尚未分配时写购买企业名称）。",
+    "Put the document number in the transfer's reference (before it has one, the buying organisation).",
+);
+
 /// Only images from our own site, https, or inline image data: never `javascript:` and the like.
 pub fn is_safe_image_url(u: &str) -> bool {
     u.starts_with("https://") || (u.starts_with('/') && !u.starts_with("//")) || u.starts_with("data:image/")

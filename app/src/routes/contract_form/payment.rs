@@ -11,7 +11,7 @@
 
 use super::state::Form;
 use crate::domain::AccountKind;
-use crate::domain::payment_link::{PaymentWays, check_link_days, wechat_remark};
+use crate::domain::payment_link::{PaymentWays, TRANSFER_REFERENCE, check_link_days, wechat_remark};
 use crate::domain::policy::Action;
 use crate::domain::problem::Lang;
 use crate::error::AppError;
@@ -62,22 +62,28 @@ fn PaymentDesk(f: Form) -> impl IntoView {
     view! {
         <fieldset class="card pay-desk" data-testid="payment-card">
             <legend>{lang.pick("付款", "Payment")}</legend>
-            <Suspense fallback=loading>
+            // Transitions: a refetch after a link is made or revoked keeps what is shown until the
+            // answer is in, and the new link's address (outside them) stays.
+            <Transition fallback=loading>
                 {move || Suspend::new(async move {
                     match data.await {
-                        Ok(Some(ContractPayment { ways, links })) => {
-                            view! {
-                                <Ways lang ways remark />
-                                <NewLink f on_created=move || data.refetch() />
-                                <Links lang links on_revoked=move || data.refetch() />
-                            }
-                                .into_any()
-                        }
+                        Ok(Some(ContractPayment { ways, .. })) => view! { <Ways lang ways remark /> }.into_any(),
                         Ok(None) => ().into_any(),
                         Err(e) => view! { <p class="error" role="alert">{e.message(lang)}</p> }.into_any(),
                     }
                 })}
-            </Suspense>
+            </Transition>
+            <NewLink f on_created=move || data.refetch() />
+            <Transition>
+                {move || Suspend::new(async move {
+                    match data.await {
+                        Ok(Some(ContractPayment { links, .. })) => {
+                            view! { <Links lang links on_revoked=move || data.refetch() /> }.into_any()
+                        }
+                        _ => ().into_any(),
+                    }
+                })}
+            </Transition>
         </fieldset>
     }
 }
@@ -119,7 +125,7 @@ fn Ways(lang: Lang, ways: PaymentWays, remark: Signal<String>) -> impl IntoView 
                 .collect_view();
             view! {
                 <dl class="facts pay-facts">{rows}</dl>
-                <p class="hint">{lang.pick("转账时请在附言中写明单据编号。", "Put the document number in the transfer's reference.")}</p>
+                <p class="hint">{lang.pick(TRANSFER_REFERENCE.0, TRANSFER_REFERENCE.1)}</p>
             }
             .into_any()
         }
@@ -156,9 +162,20 @@ fn Ways(lang: Lang, ways: PaymentWays, remark: Signal<String>) -> impl IntoView 
     }
 }
 
-/// A value to type elsewhere, with its copy button ("已复制" once copied).
+/// A value to type elsewhere, with its copy button.
 #[component]
 fn CopyValue(lang: Lang, what: &'static str, value: Signal<String>) -> impl IntoView {
+    view! {
+        <span class="pay-copy">
+            <span class="pay-value">{move || value.get()}</span>
+            <CopyButton lang what value />
+        </span>
+    }
+}
+
+/// Copies `value` ("已复制" once copied, also said to a screen reader).
+#[component]
+fn CopyButton(lang: Lang, what: &'static str, value: Signal<String>) -> impl IntoView {
     let copied = RwSignal::new(false);
     let copy = move |_| {
         if copy_text(&value.get_untracked()) {
@@ -167,20 +184,17 @@ fn CopyValue(lang: Lang, what: &'static str, value: Signal<String>) -> impl Into
         }
     };
     view! {
-        <span class="pay-copy">
-            <span class="pay-value">{move || value.get()}</span>
-            <button
-                type="button"
-                class="copy"
-                data-testid="copy"
-                aria-label=format!("{}{}", lang.pick("复制", "Copy "), what)
-                on:click=copy
-            >
-                {move || if copied.get() { lang.pick("已复制", "Copied") } else { lang.pick("复制", "Copy") }}
-            </button>
-            <span class="visually-hidden" role="status">
-                {move || copied.get().then(|| lang.pick("已复制", "Copied"))}
-            </span>
+        <button
+            type="button"
+            class="copy"
+            data-testid="copy"
+            aria-label=format!("{}{}", lang.pick("复制", "Copy "), what)
+            on:click=copy
+        >
+            {move || if copied.get() { lang.pick("已复制", "Copied") } else { lang.pick("复制", "Copy") }}
+        </button>
+        <span class="visually-hidden" role="status">
+            {move || copied.get().then(|| lang.pick("已复制", "Copied"))}
         </span>
     }
 }
@@ -258,7 +272,9 @@ fn NewLink(f: Form, on_created: impl Fn() + Copy + Send + Sync + 'static) -> imp
                     <a class="pay-url" href=move || url.get() target="_blank" rel="noopener noreferrer" data-testid="payment-link-url">
                         {move || url.get()}
                     </a>
-                    <CopyValue lang what=lang.pick("付款链接", "payment link") value=url />
+                    <span class="pay-copy">
+                        <CopyButton lang what=lang.pick("付款链接", "payment link") value=url />
+                    </span>
                 </div>
             }
         })
