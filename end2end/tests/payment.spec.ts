@@ -58,6 +58,7 @@ test("a partner sends a payment link; the customer pays without an account and w
 
     // The ways to pay, as the seed shows them.
     const card = page.getByTestId("payment-card");
+    await expect(card.locator(".pay-ways")).toHaveAttribute("data-interactive", "true");
     const wechat = card.getByTestId("pay-wechat");
     await expect(wechat).toContainText("微信扫码付款");
     await expect(wechat).toContainText("不提供发票");
@@ -133,6 +134,8 @@ test("a partner sends a payment link; the customer pays without an account and w
     await hydrated(page);
     await expect(page.getByTestId("attached-voucher")).toContainText("回单.png");
     await expect(links.first().getByTestId("payment-link-uploads")).toHaveText("已上传凭证 1 份");
+    // The card's parts hydrate after the form (their data resolves asynchronously).
+    await expect(card.getByTestId("payment-links")).toHaveAttribute("data-interactive", "true");
     page.once("dialog", (d) => d.accept());
     await links.first().getByTestId("revoke-payment-link").click();
     await expect(links.first().getByTestId("payment-link-state")).toContainText("已撤销");
