@@ -91,9 +91,6 @@ fn PaymentDesk(f: Form) -> impl IntoView {
 /// WeChat scan and bank transfer, as the admin set them.
 #[component]
 fn Ways(lang: Lang, ways: PaymentWays, remark: Signal<String>) -> impl IntoView {
-    // Set once hydrated, like the list of links.
-    let interactive = RwSignal::new(false);
-    Effect::new(move |_| interactive.set(true));
     let qr = match ways.wechat_qr {
         Some(src) => view! {
             <img class="pay-qr" src=src alt=lang.pick("微信收款码", "WeChat payment code") width="160" height="160" />
@@ -140,7 +137,7 @@ fn Ways(lang: Lang, ways: PaymentWays, remark: Signal<String>) -> impl IntoView 
         .into_any(),
     };
     view! {
-        <div class="pay-ways" data-interactive=move || interactive.get().to_string()>
+        <div class="pay-ways">
             <section class="pay-way" data-testid="pay-wechat">
                 <h3>{lang.pick("微信扫码付款", "Scan with WeChat")}</h3>
                 {qr}
@@ -340,9 +337,6 @@ fn Links(
     links: Vec<PaymentLinkDto>,
     on_revoked: impl Fn() + Copy + Send + Sync + 'static,
 ) -> impl IntoView {
-    // Set once hydrated (effects run only in the browser): the buttons below answer from then on.
-    let interactive = RwSignal::new(false);
-    Effect::new(move |_| interactive.set(true));
     let error = RwSignal::new(None::<String>);
     if links.is_empty() {
         return view! { <p class="hint" data-testid="no-payment-links">{lang.pick("尚未生成付款链接。", "No payment link yet.")}</p> }
@@ -400,9 +394,7 @@ fn Links(
         .collect_view();
     view! {
         <h3>{lang.pick("已生成的链接", "Links made")}</h3>
-        <ul class="pay-links" data-testid="payment-links" data-interactive=move || interactive.get().to_string()>
-            {items}
-        </ul>
+        <ul class="pay-links" data-testid="payment-links">{items}</ul>
         {move || error.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}
     }
     .into_any()
