@@ -142,6 +142,18 @@ pub fn order_type_name(lang: Lang, t: OrderType) -> &'static str {
     lang.pick(t.zh(), t.en())
 }
 
+/// The header's brand and tagline, and the language switch's label (the other language's name,
+/// in that language), for a page the server writes by hand: the payment page.
+#[cfg(feature = "ssr")]
+pub fn header_texts(lang: Lang) -> (String, String, String) {
+    let (locale, other) = (Locale::from(lang), Locale::from(lang.other()));
+    (
+        td_string!(locale, app.brand).to_string(),
+        td_string!(locale, app.tagline).to_string(),
+        td_string!(other, language.name).to_string(),
+    )
+}
+
 /// Percent-encodes a value for a URL query: everything but unreserved characters and `/` (which a
 /// query may hold as is). The language switch's `back=`, the contract list's filter links, the
 /// saved quote's form values.
@@ -160,10 +172,7 @@ pub fn encode_query_value(s: &str) -> String {
 /// (`rel="external"`), so the server renders the new language from the start.
 #[component]
 pub fn LangSwitch() -> impl IntoView {
-    let target = match use_lang() {
-        Lang::Zh => Lang::En,
-        Lang::En => Lang::Zh,
-    };
+    let target = use_lang().other();
     // The other language's name, in that language.
     let label = td_string!(Locale::from(target), language.name);
     let location = leptos_router::hooks::use_location();

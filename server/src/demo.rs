@@ -126,6 +126,28 @@ pub const VOUCHER_PDF: &[u8] = b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>e
 3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 200 100]>>endobj\n\
 trailer<</Root 1 0 R>>\n%%EOF\n";
 
+/// The demo's payment instructions (PRODUCT.md §7): the seed's bank account and a stand-in
+/// WeChat code, unless an admin set them.
+async fn payment_settings(db: &DatabaseConnection) -> Result<(), AppError> {
+    use app::db::attachments::payment_settings as k;
+    use app::domain::seller::BANK_TRANSFER as bank;
+    // A stand-in for the real code: a frame and a label, inline (the CSP allows `data:` images).
+    let qr = "<svg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 120 120'><rect width='120' height='120' fill='white'/>\
+              <rect x='8' y='8' width='104' height='104' fill='none' stroke='black' stroke-width='6'/>\
+              <text x='60' y='66' font-size='14' text-anchor='middle'>演示收款码</text></svg>";
+    let values = [
+        (k::WECHAT_QR, format!("data:image/svg+xml,{}", app::i18n::encode_query_value(qr))),
+        (k::BANK_ACCOUNT_NAME, bank.account_name.to_owned()),
+        (k::BANK_ACCOUNT_NUMBER, bank.account_number.to_owned()),
+        (k::BANK_NAME, bank.bank.to_owned()),
+        (k::BANK_CODE, bank.bank_code.to_owned()),
+    ];
+    for (key, value) in values {
+        app::db::settings::set_if_absent(db, key, &value).await?;
+    }
+    Ok(())
+}
+
 /// Loads the demo data, with attachment bytes in `store`; safe to run on every start.
 pub async fn load(db: &DatabaseConnection, store: &Store) -> Result<DemoReport, AppError> {
     let mut report = DemoReport::default();
@@ -137,6 +159,7 @@ pub async fn load(db: &DatabaseConnection, store: &Store) -> Result<DemoReport, 
         app::services::accounts::create_user(db, org, a.username, a.display_name, a.role, a.password).await?;
         report.accounts_created += 1;
     }
+    payment_settings(db).await?;
     let flow = app::db::flows::default_flow(db).await?;
     let approvers = [id_of(db, "approver1").await?, id_of(db, "approver2").await?, id_of(db, "approver3").await?];
     for (i, a) in approvers.iter().enumerate() {

@@ -236,6 +236,47 @@ pub async fn revoke_links_of_contract(
     Ok(res.rows_affected)
 }
 
+/// A contract's payment links, newest first, with the vouchers each has taken (few: the cap keeps
+/// them few).
+pub async fn links_of_contract(
+    db: &impl ConnectionTrait,
+    contract_id: i64,
+) -> Result<Vec<(payment_link::Model, u64)>, DbErr> {
+    let links = payment_link::Entity::find()
+        .filter(payment_link::Column::ContractId.eq(contract_id))
+        .order_by_desc(payment_link::Column::Id)
+        .all(db)
+        .await?;
+    let via: Vec<Option<i64>> = attachment::Entity::find()
+        .select_only()
+        .column(attachment::Column::ViaPaymentLink)
+        .filter(attachment::Column::ContractId.eq(contract_id))
+        .filter(attachment::Column::ViaPaymentLink.is_not_null())
+        .into_tuple()
+        .all(db)
+        .await?;
+    Ok(links
+        .into_iter()
+        .map(|l| {
+            let n = via.iter().filter(|v| **v == Some(l.id)).count() as u64;
+            (l, n)
+        })
+        .collect())
+}
+
+/// The kind codes a contract's lines name (the payment note names the interfaces bought).
+pub async fn line_kinds(db: &impl ConnectionTrait, contract_id: i64) -> Result<Vec<String>, DbErr> {
+    use crate::db::entities::contract_line;
+    let kinds: Vec<Option<String>> = contract_line::Entity::find()
+        .select_only()
+        .column(contract_line::Column::Kind)
+        .filter(contract_line::Column::ContractId.eq(contract_id))
+        .into_tuple()
+        .all(db)
+        .await?;
+    Ok(kinds.into_iter().flatten().collect())
+}
+
 /// Admin settings (the `settings` table) shown on the payment page (PRODUCT.md §7).
 pub mod payment_settings {
     /// The WeChat QR image: an `https://` URL, a path on this site, or a `data:image/…` URL.

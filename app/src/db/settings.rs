@@ -1,7 +1,7 @@
 //! Settings (key → value) the app reads at run time.
 
 use super::entities::setting;
-use sea_orm::{ConnectionTrait, DbErr, EntityTrait};
+use sea_orm::{ActiveModelTrait, ConnectionTrait, DbErr, EntityTrait, Set};
 
 pub use super::attachments::settings_values as values;
 
@@ -15,4 +15,18 @@ pub async fn installed_apps<C: ConnectionTrait>(db: &C) -> Result<Vec<String>, D
         .await?
         .and_then(|s| serde_json::from_str::<Vec<String>>(&s.value).ok())
         .unwrap_or_default())
+}
+
+/// Sets `key` to `value` unless it has a value already (defaults never overwrite an admin's).
+pub async fn set_if_absent<C: ConnectionTrait>(db: &C, key: &str, value: &str) -> Result<(), DbErr> {
+    if setting::Entity::find_by_id(key.to_owned()).one(db).await?.is_none() {
+        setting::ActiveModel {
+            key: Set(key.to_owned()),
+            value: Set(value.to_owned()),
+            updated_at: Set(chrono::Utc::now()),
+        }
+        .insert(db)
+        .await?;
+    }
+    Ok(())
 }

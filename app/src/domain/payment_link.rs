@@ -3,6 +3,7 @@
 //! all (the server's configuration); past either it refuses and keeps nothing.
 
 use crate::domain::problem::Problem;
+use serde::{Deserialize, Serialize};
 
 /// The most one link takes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -109,6 +110,87 @@ pub fn check_link_days(days: Option<u32>) -> Result<u32, Problem> {
     }
 }
 
+/// How to pay, as the admin set it (PRODUCT.md §7, the seed's 付款方式): what the contract page's
+/// 付款 card and the customer's payment page both show, read from the same settings.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PaymentWays {
+    /// The WeChat QR image, only a URL a page may show ([`is_safe_image_url`]).
+    pub wechat_qr: Option<String>,
+    /// The admin's extra text under the QR code.
+    pub wechat_note: Option<String>,
+    /// 对公转账: `None` when none of its values is set.
+    pub bank: Option<BankAccount>,
+}
+
+/// 对公转账: account name, number, bank and bank code, each as set (blank ones `None`).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BankAccount {
+    pub account_name: Option<String>,
+    pub account_number: Option<String>,
+    pub bank_name: Option<String>,
+    pub bank_code: Option<String>,
+}
+
+impl PaymentWays {
+    /// The ways from the admin's values (`qr`, `note`, then the bank's four): blanks are unset,
+    /// an unsafe QR URL is dropped.
+    pub fn from_values(qr: Option<&str>, note: Option<&str>, bank: [Option<&str>; 4]) -> PaymentWays {
+        fn set(v: Option<&str>) -> Option<String> {
+            v.map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned)
+        }
+        let [account_name, account_number, bank_name, bank_code] = bank.map(set);
+        let bank = BankAccount { account_name, account_number, bank_name, bank_code };
+        PaymentWays {
+            wechat_qr: set(qr).filter(|u| is_safe_image_url(u)),
+            wechat_note: set(note),
+            bank: bank.rows().iter().any(|(_, _, v)| v.is_some()).then_some(bank),
+        }
+    }
+}
+
+impl BankAccount {
+    /// Its rows as the seed lists them: (Chinese label, English label, value).
+    pub fn rows(&self) -> [(&'static str, &'static str, Option<&str>); 4] {
+        [
+            ("户名", "Account name", self.account_name.as_deref()),
+            ("账号", "Account number", self.account_number.as_deref()),
+            ("开户行", "Bank", self.bank_name.as_deref()),
+            ("联行号", "Bank code", self.bank_code.as_deref()),
+        ]
+    }
+}
+
+/// What a bank transfer's reference names (Chinese, English): a draft has no document number yet.
+pub const TRANSFER_REFERENCE: (&str, &str) = (
+    "转账时请在附言中写明单据编号（尚未分配时写购买企业名称）。",
+    "Put the document number in the transfer's reference (before it has one, the buying organisation).",
+);
+
+/// Only images from our own site, https, or inline image data: never `javascript:` and the like.
+pub fn is_safe_image_url(u: &str) -> bool {
+    u.starts_with("https://") || (u.starts_with('/') && !u.starts_with("//")) || u.starts_with("data:image/")
+}
+
+/// The interface a contract buys, as the payer names it in the WeChat payment's note: from the
+/// kinds of its lines (企业微信基础接口 / 互通接口), or the licence in general before any is chosen.
+pub fn interface_name(kinds: &[crate::domain::AccountKind]) -> &'static str {
+    use crate::domain::AccountKind::{Basic, Interop};
+    match (kinds.contains(&Basic), kinds.contains(&Interop)) {
+        (true, true) => "企业微信基础接口、互通接口",
+        (true, false) => "企业微信基础接口",
+        (false, true) => "企业微信互通接口",
+        (false, false) => "企业微信接口许可",
+    }
+}
+
+/// What the payer writes in the WeChat payment's note (the seed: 付款时请备注购买单位名称及购买接口
+/// 名称): the buying organisation and the interface, in Chinese for the seller who reads it.
+pub fn wechat_remark(corp_name: &str, kinds: &[crate::domain::AccountKind]) -> String {
+    let corp = corp_name.trim();
+    let corp = if corp.is_empty() { "（购买企业名称）" } else { corp };
+    format!("{corp} {}", interface_name(kinds))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -147,5 +229,25 @@ mod tests {
         assert_eq!(check_link_days(Some(30)), Ok(30));
         assert_eq!(check_link_days(Some(0)).unwrap_err().field, "days");
         assert_eq!(check_link_days(Some(31)).unwrap_err().code, "payment_link_days_out_of_range");
+    }
+
+    #[test]
+    fn the_ways_to_pay_keep_what_is_set_and_drop_an_unsafe_qr() {
+        let w = PaymentWays::from_values(Some("javascript:alert(1)"), Some("  "), [None, Some(" 6222 "), None, None]);
+        assert_eq!(w.wechat_qr, None);
+        assert_eq!(w.wechat_note, None);
+        let bank = w.bank.expect("one bank value is set");
+        assert_eq!(bank.account_number.as_deref(), Some("6222"));
+        assert_eq!(bank.rows()[0].2, None);
+        let none = PaymentWays::from_values(Some("/qr.png"), None, [None, Some(""), None, None]);
+        assert_eq!((none.wechat_qr.as_deref(), none.bank), (Some("/qr.png"), None));
+        assert!(is_safe_image_url("data:image/png;base64,AA") && !is_safe_image_url("//evil.example/x.png"));
+    }
+
+    #[test]
+    fn the_wechat_note_names_the_buyer_and_the_interface() {
+        use crate::domain::AccountKind::{Basic, Interop};
+        assert_eq!(wechat_remark("甲公司", &[Interop, Basic]), "甲公司 企业微信基础接口、互通接口");
+        assert_eq!(wechat_remark(" ", &[]), "（购买企业名称） 企业微信接口许可");
     }
 }

@@ -62,6 +62,14 @@ impl Lang {
         })
     }
 
+    /// The language the switch offers from this one.
+    pub fn other(self) -> Lang {
+        match self {
+            Lang::Zh => Lang::En,
+            Lang::En => Lang::Zh,
+        }
+    }
+
     pub fn tag(self) -> &'static str {
         match self {
             Lang::Zh => "zh-CN",

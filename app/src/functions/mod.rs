@@ -33,6 +33,7 @@ pub const ENDPOINTS: &[(&str, Door)] = &[
     ("quotes/get", Door::Public),
     ("payment/create_link", Door::SignedIn),
     ("payment/revoke_link", Door::SignedIn),
+    ("payment/links", Door::SignedIn),
     ("contracts/create", Door::SignedIn),
     ("contracts/save", Door::SignedIn),
     ("contracts/get", Door::SignedIn),

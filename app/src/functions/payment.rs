@@ -51,3 +51,51 @@ pub async fn revoke_payment_link(link_id: i64) -> Result<(), AppError> {
         .await,
     )
 }
+
+/// One of a contract's payment links as its partner sees it (never its token: that exists only
+/// in the URL handed out at creation).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PaymentLinkDto {
+    pub id: i64,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+    pub expires_at: chrono::DateTime<chrono::Utc>,
+    pub revoked_at: Option<chrono::DateTime<chrono::Utc>>,
+    /// Vouchers the customer uploaded through it so far.
+    pub uploads: u64,
+    /// Neither revoked nor expired when read (the contract's status closes it too).
+    pub open: bool,
+}
+
+/// How a contract is paid: the ways the admin set (the payment page shows the same) and its links.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ContractPayment {
+    pub ways: crate::domain::payment_link::PaymentWays,
+    pub links: Vec<PaymentLinkDto>,
+}
+
+/// A contract's payment links, newest first, and the ways to pay (JSON arguments:
+/// `contract_id`). Whoever may read the contract; 404 otherwise, like the contract.
+#[server(endpoint = "payment/links", input = Json)]
+pub async fn list_payment_links(contract_id: i64) -> Result<ContractPayment, AppError> {
+    use super::ctx;
+    ctx::respond(
+        async {
+            let user = ctx::require_user().await?;
+            let (ways, links) = crate::services::payment_links::of_contract(&ctx::db()?, &user, contract_id).await?;
+            let now = chrono::Utc::now();
+            let links = links
+                .into_iter()
+                .map(|(l, uploads)| PaymentLinkDto {
+                    id: l.id,
+                    created_at: l.created_at,
+                    expires_at: l.expires_at,
+                    revoked_at: l.revoked_at,
+                    uploads,
+                    open: l.revoked_at.is_none() && l.expires_at > now,
+                })
+                .collect();
+            Ok(ContractPayment { ways, links })
+        }
+        .await,
+    )
+}

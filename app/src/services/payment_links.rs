@@ -5,7 +5,8 @@
 use super::contracts::load_for;
 use crate::db::attachments::{self as db_att, LinkState};
 use crate::db::{contracts as db_contracts, settings};
-use crate::domain::payment_link::{LinkUsage, check_link_days};
+use crate::domain::AccountKind;
+use crate::domain::payment_link::{LinkUsage, PaymentWays, check_link_days, wechat_remark};
 use crate::domain::policy::Action;
 use crate::error::AppError;
 use crate::models::SessionUser;
@@ -81,4 +82,38 @@ pub async fn usage(db: &DatabaseConnection, link_id: i64) -> Result<LinkUsage, D
 /// The admin's payment instructions shown on the page (see [`payment_settings`]).
 pub async fn page_settings(db: &DatabaseConnection) -> Result<HashMap<String, String>, DbErr> {
     settings::values(db, &payment_settings::ALL).await
+}
+
+/// How to pay, as the admin set it: the one source of the contract page's 付款 card and the
+/// customer's payment page.
+pub async fn ways(db: &DatabaseConnection) -> Result<PaymentWays, DbErr> {
+    use payment_settings as k;
+    let s = page_settings(db).await?;
+    let get = |key: &str| s.get(key).map(String::as_str);
+    Ok(PaymentWays::from_values(
+        get(k::WECHAT_QR),
+        get(k::WECHAT_NOTE),
+        [get(k::BANK_ACCOUNT_NAME), get(k::BANK_ACCOUNT_NUMBER), get(k::BANK_NAME), get(k::BANK_CODE)],
+    ))
+}
+
+/// What the customer behind a link reads about paying: the ways, and the note a WeChat payment
+/// carries (the buying organisation and the interfaces its stored lines buy).
+pub async fn page_ways(db: &DatabaseConnection, contract: &ContractRow) -> Result<(PaymentWays, String), DbErr> {
+    let kinds: Vec<AccountKind> =
+        db_att::line_kinds(db, contract.id).await?.iter().filter_map(|k| AccountKind::from_code(k)).collect();
+    Ok((ways(db).await?, wechat_remark(&contract.corp_name, &kinds)))
+}
+
+/// A contract's payment links, newest first, each with the vouchers it has taken; and how to pay.
+/// Whoever may read the contract (404 otherwise, like the contract itself). Never a token: it
+/// exists only in the URL handed out at creation.
+pub async fn of_contract(
+    db: &DatabaseConnection,
+    user: &SessionUser,
+    contract_id: i64,
+) -> Result<(PaymentWays, Vec<(PaymentLink, u64)>), AppError> {
+    load_for(db, user, contract_id, Action::Read).await?;
+    let links = db_att::links_of_contract(db, contract_id).await?;
+    Ok((ways(db).await?, links))
 }

@@ -52,6 +52,8 @@ fn rows() -> Vec<(&'static str, [u16; 6])> {
         ("quotes/get", [200, 200, 200, 200, 200, 200]),
         ("payment/create_link", [401, 200, 404, 404, 404, 200]),
         ("payment/revoke_link", [401, 200, 404, 404, 404, 200]),
+        // Read like the contract: its level-1 approver sees it once pending.
+        ("payment/links", [401, 200, 404, 404, 200, 200]),
         ("approvals/inbox", [401, 200, 200, 200, 200, 200]),
         ("approvals/waiting_count", [401, 200, 200, 200, 200, 200]),
         ("desk/counts", [401, 200, 200, 200, 200, 200]),
@@ -140,6 +142,7 @@ fn spec(path: &str) -> Spec {
         "quotes/get" => Spec { state: NoContract, body: Body::Form(|_| vec![("token", "0".repeat(64))]) },
         "payment/create_link" => json(Draft, |_, c| json!({"contract_id": c["id"]})),
         "payment/revoke_link" => json(DraftWithLink, |_, c| json!({"link_id": c["link_id"]})),
+        "payment/links" => json(Pending, |_, c| json!({"contract_id": c["id"]})),
         "approvals/inbox"
         | "approvals/waiting_count"
         | "desk/counts"

@@ -501,3 +501,182 @@ async fn links_close_once_the_contract_no_longer_awaits_payment_and_none_are_mad
     assert_eq!(payment_link::Entity::find().all(&w.db).await.unwrap().len(), 1, "no link made");
     t.cleanup(w.db).await;
 }
+
+/// Calls `payment/links`.
+async fn links_as(w: &World, cookie: Option<&str>, contract: i64) -> TestResponse {
+    call_fn(w, cookie, "payment/links", serde_json::json!({ "contract_id": contract })).await
+}
+
+/// The admin's payment instructions, every one set.
+async fn set_payment_settings(db: &DatabaseConnection) {
+    use app::db::attachments::payment_settings as keys;
+    for (key, value) in [
+        (keys::WECHAT_QR, QR),
+        (keys::WECHAT_NOTE, "仅限本合同付款"),
+        (keys::BANK_ACCOUNT_NAME, "某某科技有限公司"),
+        (keys::BANK_ACCOUNT_NUMBER, "31001518000050010918"),
+        (keys::BANK_NAME, "中国建设银行上海黄浦支行"),
+        (keys::BANK_CODE, "105290070006"),
+    ] {
+        set_setting(db, key, value).await;
+    }
+}
+
+const QR: &str = "data:image/png;base64,iVBORw0KGgo=";
+
+#[tokio::test]
+async fn the_contract_page_lists_its_links_with_their_uploads_and_the_ways_to_pay_to_whom_may_read_it() {
+    let t = TestDb::new().await;
+    let w = world(&t).await;
+    let (other, approver, admin) = others(&w).await;
+    set_payment_settings(&w.db).await;
+    let first = link_url(&w).await;
+    let res = create_link(&w, &w.partner, w.contract, Some(3)).await;
+    let (second, second_id) = (res.json()["url"].as_str().unwrap().to_owned(), res.json()["id"].as_i64().unwrap());
+    assert_eq!(upload_via(&w, &first, "回单.pdf", PDF, true).await.status, StatusCode::CREATED);
+    assert_eq!(revoke_link_as(&w, Some(&w.partner), second_id).await.status, StatusCode::OK);
+
+    for who in [&w.partner, &admin] {
+        let res = links_as(&w, Some(who), w.contract).await;
+        assert_eq!(res.status, StatusCode::OK, "{}", res.text());
+        let text = res.text();
+        for url in [&first, &second] {
+            assert!(!text.contains(url.trim_start_matches("/pay/")), "never a token: {text}");
+        }
+        assert!(!text.contains("token"), "{text}");
+        let body = res.json();
+        let links = body["links"].as_array().unwrap();
+        assert_eq!(links.len(), 2, "{text}");
+        // Newest first: the revoked one, then the one that took the voucher.
+        assert_eq!((links[0]["id"].as_i64(), links[0]["open"].as_bool()), (Some(second_id), Some(false)));
+        assert!(links[0]["revoked_at"].is_string() && links[0]["expires_at"].is_string());
+        assert_eq!((links[0]["uploads"].as_u64(), links[1]["uploads"].as_u64()), (Some(0), Some(1)));
+        assert_eq!((links[1]["open"].as_bool(), links[1]["revoked_at"].is_null()), (Some(true), true));
+        assert!(links[1]["created_at"].is_string());
+        // The same ways to pay the customer's page shows.
+        assert_eq!(body["ways"]["wechat_qr"], QR);
+        assert_eq!(body["ways"]["bank"]["account_number"], "31001518000050010918");
+        assert_eq!(body["ways"]["bank"]["bank_code"], "105290070006");
+    }
+    // Like the contract: another organisation, an approver it never reached, nobody.
+    assert_eq!(links_as(&w, Some(&other), w.contract).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(links_as(&w, Some(&approver), w.contract).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(links_as(&w, Some(&w.partner), w.other_contract).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(links_as(&w, Some(&w.partner), 999_999).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(links_as(&w, None, w.contract).await.status, StatusCode::UNAUTHORIZED);
+
+    // Nothing set: no ways, said as such by the page (`null`), and no links on the other contract.
+    let res = links_as(&w, Some(&admin), w.other_contract).await;
+    assert_eq!(res.json()["links"].as_array().map(Vec::len), Some(0));
+    t.cleanup(w.db).await;
+}
+
+/// A GET as a browser without JavaScript sends it, with the `lang` cookie when given.
+async fn page_in(w: &World, url: &str, lang: Option<&str>) -> TestResponse {
+    let mut req = axum::http::Request::get(url).header("accept", "text/html");
+    if let Some(l) = lang {
+        req = req.header("cookie", format!("lang={l}"));
+    }
+    send(&w.app, req.body(axum::body::Body::empty()).unwrap()).await
+}
+
+/// What makes a page of the app without a script: the stylesheet, the header, nothing inline.
+fn assert_app_page(html: &str, what: &str) {
+    assert!(html.contains(r#"<link rel="stylesheet" href="/pkg/"#) && html.contains(r#".css">"#), "{what}: {html}");
+    assert!(html.contains(r#"<link rel="stylesheet" href="/desk.css">"#), "{what}: the 付款 rules: {html}");
+    assert!(html.contains(r#"<header class="site-header"><a class="brand" href="/">"#), "{what}: the app's header");
+    for blocked in ["<style", " style=", "<script", "javascript:", "onclick", "onload"] {
+        assert!(!html.contains(blocked), "{what}: {blocked} would be blocked by the CSP: {html}");
+    }
+}
+
+#[tokio::test]
+async fn the_payment_page_is_a_page_of_the_app_with_its_stylesheet_a_labelled_file_input_and_a_language_switch() {
+    let t = TestDb::new().await;
+    let w = world(&t).await;
+    set_payment_settings(&w.db).await;
+    let url = link_url(&w).await;
+    let link = payment_link::Entity::find().one(&w.db).await.unwrap().unwrap();
+    let until = app::i18n::date_time(link.expires_at);
+
+    let page = page_in(&w, &url, None).await;
+    assert_eq!(page.status, StatusCode::OK);
+    let csp = page.headers["content-security-policy"].to_str().unwrap().to_owned();
+    assert!(csp.contains("style-src 'self'") && !csp.contains("unsafe-inline"), "{csp}");
+    let html = page.text();
+    assert_app_page(&html, "payment page");
+    assert!(html.contains(r#"<html lang="zh-CN">"#), "Chinese by default");
+    // Every input has a visible label, the file input too.
+    assert!(html.contains(r#"<label for="voucher-file">"#) && html.contains(r#"<input id="voucher-file" type="file""#));
+    assert!(html.contains(&format!(
+        r#"<form class="pay-upload" method="post" action="{url}/voucher" enctype="multipart/form-data">"#
+    )));
+    // The switch comes back to this page.
+    assert!(html.contains(&format!(r#"href="/lang/en?back={url}""#)), "{html}");
+    // The ways to pay as the admin set them, the QR where WeChat is offered, the note to write.
+    let wechat = &html[html.find("pay-wechat").unwrap()..html.find("pay-bank").unwrap()];
+    assert!(wechat.contains(&format!(r#"<img class="pay-qr" src="{QR}""#)), "{wechat}");
+    assert!(
+        wechat.contains("购买企业甲 企业微信接口许可")
+            && wechat.contains("不提供发票")
+            && wechat.contains("仅限本合同付款")
+    );
+    for value in ["某某科技有限公司", "31001518000050010918", "中国建设银行上海黄浦支行", "105290070006"]
+    {
+        assert!(html.contains(value), "{value}");
+    }
+    assert!(html.contains(&format!("{until}（北京时间）")), "the expiry in Beijing time: {html}");
+
+    let en = page_in(&w, &url, Some("en")).await.text();
+    assert_app_page(&en, "payment page in English");
+    assert!(en.contains(r#"<html lang="en">"#));
+    for expected in
+        ["scan with WeChat", "bank transfer", "no invoice", "(Beijing time)", "Voucher file", "CNY 12,345.67"]
+    {
+        assert!(en.contains(expected), "{expected}: {en}");
+    }
+    assert!(en.contains(&format!(r#"href="/lang/zh-CN?back={url}""#)) && en.contains(">中文</a>"), "{en}");
+
+    // The pages of a dead or unknown link and of a refused upload are the app's too.
+    let refused = upload_via(&w, &url, "v.exe", EXE, true).await;
+    assert!(refused.status.is_client_error());
+    assert_app_page(&refused.text(), "refused upload");
+    assert!(refused.text().contains(&format!(r#"href="{url}""#)), "the way back is a plain link");
+    assert_app_page(&page_in(&w, &format!("/pay/{}", "0".repeat(64)), None).await.text(), "unknown link");
+    t.cleanup(w.db).await;
+}
+
+#[tokio::test]
+async fn a_voucher_sent_by_the_plain_form_answers_with_the_page_and_shows_on_the_partners_contract() {
+    let t = TestDb::new().await;
+    let w = world(&t).await;
+    let url = link_url(&w).await;
+    // Nothing set: each way says so plainly.
+    let html = page_in(&w, &url, None).await.text();
+    assert!(html.contains("管理员尚未设置微信收款码") && html.contains("管理员尚未设置对公账户信息"), "{html}");
+
+    let res = post_multipart(
+        &w.app,
+        &format!("{url}/voucher"),
+        &[Part::File("file", "receipt.png", PNG)],
+        Sent { cookie: Some("lang=en"), ..OURS },
+    )
+    .await;
+    assert_eq!(res.status, StatusCode::CREATED, "{}", res.text());
+    let html = res.text();
+    assert_app_page(&html, "after the upload");
+    assert!(
+        html.contains("Voucher “receipt.png” received") && html.contains(r#"<label for="voucher-file">"#),
+        "{html}"
+    );
+
+    let res = call_fn(&w, Some(&w.partner), "contracts/get", serde_json::json!({ "id": w.contract })).await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.text());
+    let c = res.json();
+    let files = c["attachments"].as_array().unwrap();
+    assert!(files.iter().any(|a| a["file_name"] == "receipt.png" && a["kind"] == "voucher"), "{files:?}");
+    assert_eq!(c["draft"]["payment_voucher"], files[0]["id"], "the customer's voucher is the contract's voucher");
+    let links = links_as(&w, Some(&w.partner), w.contract).await.json();
+    assert_eq!(links["links"][0]["uploads"], 1);
+    t.cleanup(w.db).await;
+}

@@ -259,6 +259,7 @@ pub fn ContractForm(inputs: FormInputs) -> impl IntoView {
                 <Lines f />
                 <ApprovalSection f flow />
                 <FulfilmentCard f />
+                <super::payment::PaymentCard f />
                 <Actions f />
             </form>
         </section>

@@ -27,6 +27,7 @@ mod fulfilment;
 mod guard;
 mod history;
 mod lines;
+mod payment;
 mod sheet;
 mod source;
 mod stash;
