@@ -135,7 +135,7 @@ test("a partner sends a payment link; the customer pays without an account and w
     // Back on the contract: the customer's voucher, the link's upload; revoke it.
     await page.reload();
     await hydrated(page);
-    await expect(page.getByTestId("attached-voucher")).toContainText("回单.png");
+    await expect(page.getByTestId("stored-voucher")).toContainText("回单.png");
     await expect(links.first().getByTestId("payment-link-uploads")).toHaveText("已上传凭证 1 份");
     await expect(async () => {
       const revoke = links.first().getByTestId("revoke-payment-link");
