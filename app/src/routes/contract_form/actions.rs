@@ -25,8 +25,9 @@ static CREATING: AtomicBool = AtomicBool::new(false);
 
 /// Creates the contract of a form not yet saved from its draft (for a renewal, with the renewed
 /// contract's userids as its sheet: `upload::copy_userid_sheet`) and answers its id and version;
-/// for a saved form, those of the contract. Used by the buttons and by the first file dropped on a
-/// new form, which stays on its page: the address becomes the contract's own.
+/// for a saved form, those of the contract. Used by the buttons (whose first save then opens the
+/// contract's page) and by the first file dropped on a new form, which stays on its page
+/// ([`show_address_of`]).
 pub(super) async fn ensure_created(f: Form) -> Result<(i64, i64), AppError> {
     if let Some(c) = f.saved.with_untracked(|c| c.as_ref().map(|c| (c.id, c.version))) {
         return Ok(c);
@@ -49,15 +50,24 @@ pub(super) async fn ensure_created(f: Form) -> Result<(i64, i64), AppError> {
     let dto = result?;
     let created = (dto.id, dto.version);
     stash::clear(None);
+    // The form now shows the contract as stored (the server fills in what a new draft leaves
+    // open), so nothing reads as unsaved that was just saved.
     f.baseline.set(dto.draft.clone());
-    f.draft.update(|d| d.userid_sheet = dto.draft.userid_sheet);
+    f.draft.set(dto.draft.clone());
     f.saved.set(Some(dto));
+    Ok(created)
+}
+
+/// The address becomes the new contract's own, without leaving the page (a file dropped on a new
+/// form keeps uploading): a reload or a shared link opens the contract.
+#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+pub(super) fn show_address_of(id: i64) {
     #[cfg(target_arch = "wasm32")]
     if let Some(history) = web_sys::window().and_then(|w| w.history().ok()) {
-        let _ =
-            history.replace_state_with_url(&leptos::wasm_bindgen::JsValue::NULL, "", Some(&contract_href(created.0)));
+        let _ = history.replace_state_with_url(&leptos::wasm_bindgen::JsValue::NULL, "", Some(&contract_href(id)));
     }
-    Ok(created)
+    #[cfg(not(target_arch = "wasm32"))]
+    let _ = id;
 }
 
 /// Creates the contract and, for a renewal, copies the renewed contract's userid sheet to it.

@@ -437,8 +437,14 @@ mod browser {
             if good.is_empty() {
                 return;
             }
+            let was_new = f.contract_id().is_none();
             let contract = match super::super::actions::ensure_created(f).await {
-                Ok((id, _)) => id,
+                Ok((id, _)) => {
+                    if was_new {
+                        super::super::actions::show_address_of(id);
+                    }
+                    id
+                }
                 Err(e) => {
                     for (key, _) in good {
                         set_state(f, key, UploadState::Refused(e.message(lang)));
