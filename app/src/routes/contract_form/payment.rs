@@ -28,8 +28,13 @@ use leptos::task::spawn_local;
 pub(super) fn PaymentCard(f: Form) -> impl IntoView {
     let shown =
         move || f.saved.with(|c| c.is_some()) && f.status().awaits_payment() && f.may(Action::CreatePaymentLink);
+    // Rendered in the browser only, once the form is hydrated: its buttons then work as soon as
+    // they show (rendered on the server, the card hydrated only when its data came in again, and
+    // a click before that was lost). Nothing on it is for a visitor without JavaScript.
+    let mounted = RwSignal::new(false);
+    Effect::new(move |_| mounted.set(true));
     view! {
-        <Show when=shown>
+        <Show when=move || mounted.get() && shown()>
             <PaymentDesk f />
         </Show>
     }
