@@ -111,3 +111,23 @@ pub static DUMMY_HASH: std::sync::LazyLock<String> = std::sync::LazyLock::new(||
     OsRng.fill_bytes(&mut bytes);
     hash_password(&hex(&bytes)).unwrap_or_default()
 });
+
+/// A one-time temporary password an admin hands over: 12 letters and digits in three groups of
+/// four (`Kx7p-3Hq9-Wm4t`), without the look-alikes 0 O 1 l I; about 70 bits.
+pub fn temporary_password() -> String {
+    const ALPHABET: &[u8] = b"abcdefghijkmnopqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+    let mut out = String::with_capacity(14);
+    let mut bytes = [0u8; 1];
+    while out.chars().filter(|c| *c != '-').count() < 12 {
+        OsRng.fill_bytes(&mut bytes);
+        // Rejection sampling keeps every character equally likely.
+        if usize::from(bytes[0]) >= 256 - 256 % ALPHABET.len() {
+            continue;
+        }
+        if !out.is_empty() && out.chars().filter(|c| *c != '-').count() % 4 == 0 && !out.ends_with('-') {
+            out.push('-');
+        }
+        out.push(char::from(ALPHABET[usize::from(bytes[0]) % ALPHABET.len()]));
+    }
+    out
+}

@@ -75,6 +75,21 @@ impl TimelineEntry {
             "fulfilled" => ("开通", "recorded the fulfilment"),
             "payment_link.created" => ("创建了付款链接", "created a payment link"),
             "payment_link.revoked" => ("撤销了付款链接", "revoked a payment link"),
+            "organisation.created" => ("新建机构", "created an organisation"),
+            "user.created" => ("新建用户", "created a user"),
+            "user.created_admin" => ("新建管理员（命令行）", "created an administrator (command line)"),
+            "user.updated" => ("修改用户", "changed a user"),
+            "user.deactivated" => ("停用用户", "deactivated a user"),
+            "user.reactivated" => ("重新启用用户", "reactivated a user"),
+            "user.password_reset" => ("重置密码", "reset a password"),
+            "user.password_changed" => ("修改了自己的密码", "changed their password"),
+            "price_book.created" => ("新建价格表版本", "created a price book version"),
+            "price_book.updated" => ("修改价格表版本", "changed a price book version"),
+            "price_book.deleted" => ("删除价格表版本", "deleted a price book version"),
+            "flow.updated" => ("修改审批流程", "changed an approval flow"),
+            "settings.updated" => ("修改系统设置", "changed the settings"),
+            "settings.wechat_qr" => ("更新微信收款码", "changed the WeChat QR code"),
+            "settings.robot_test" => ("发送群机器人测试消息", "sent the group robot a test message"),
             _ => ("操作", "acted"),
         };
         lang.pick(zh, en).to_owned()
@@ -372,4 +387,125 @@ pub struct SourceCandidate {
     pub status: crate::domain::contract::ContractStatus,
     /// Its API expiry date, else the last day its lines run to.
     pub service_end: Option<chrono::NaiveDate>,
+}
+
+// ---- The admin console (管理后台) ----------------------------------------------------------------
+
+/// A user as the admin's list shows them.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AdminUser {
+    pub id: i64,
+    pub username: String,
+    pub display_name: String,
+    pub role: Role,
+    pub organisation_id: i64,
+    pub organisation_name: String,
+    pub active: bool,
+    pub must_change_password: bool,
+    pub wecom_userid: Option<String>,
+    /// When the account was made, Beijing time (`YYYY-MM-DD HH:MM`).
+    pub created_at: String,
+}
+
+/// An organisation (机构: a channel partner, or the seller's own team) with its user count.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AdminOrganisation {
+    pub id: i64,
+    pub name: String,
+    pub users: u64,
+}
+
+/// The users page: the users matching the search, and every organisation.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AdminUsersPage {
+    pub users: Vec<AdminUser>,
+    pub organisations: Vec<AdminOrganisation>,
+}
+
+/// A new user as the admin types it. The password is made by the server and shown once.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NewUserInput {
+    pub username: String,
+    pub display_name: String,
+    pub role: Option<Role>,
+    pub organisation_id: Option<i64>,
+    /// Their WeCom userid, for the group robot's mentions; blank: none.
+    pub wecom_userid: String,
+}
+
+/// A user's editable details: display name, role, WeCom userid.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserEdit {
+    pub id: i64,
+    pub display_name: String,
+    pub role: Role,
+    pub wecom_userid: String,
+}
+
+/// A one-time temporary password, shown to the admin once; the user must replace it at sign-in.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TemporaryPassword {
+    pub user: AdminUser,
+    pub password: String,
+}
+
+/// Where an approver about to be deactivated is a flow level's default (they need a replacement).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DefaultAt {
+    pub flow_id: i64,
+    pub flow_name: String,
+    pub level: u32,
+    pub level_name: String,
+}
+
+/// One stored price book version with what may be done to it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PriceBookVersion {
+    pub id: i64,
+    pub book: crate::domain::PriceBook,
+    /// The version in effect today.
+    pub in_effect: bool,
+    /// Not in effect yet: it may still be changed or deleted. Versions in effect or past are
+    /// read-only.
+    pub editable: bool,
+}
+
+/// The price book page: every version (oldest first) and today's date in Beijing.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PriceBooksPage {
+    pub versions: Vec<PriceBookVersion>,
+    pub today: chrono::NaiveDate,
+}
+
+/// The flows page: every flow with its levels, and who may stand in a level.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FlowsPage {
+    pub flows: Vec<FlowDto>,
+    /// Active approvers and admins.
+    pub approvers: Vec<PersonDto>,
+}
+
+/// The settings page: the form's values as stored (or their defaults), and what cannot be typed.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SettingsPage {
+    /// The values; `robot_webhook` is `None` (a secret the page never receives back).
+    pub form: crate::domain::admin::SettingsForm,
+    /// The robot's webhook with its key hidden, and whether it comes from the admin or the
+    /// environment (`WECOM_ROBOT_WEBHOOK`); `None`: no robot.
+    pub robot_webhook_masked: Option<String>,
+    pub robot_webhook_from_env: bool,
+    /// The WeChat QR image's address, when one is set.
+    pub wechat_qr: Option<String>,
+    /// The largest QR image accepted, in bytes.
+    pub max_qr_bytes: u64,
+    /// The tax rate lives with the price book (it is versioned with the prices): today's.
+    pub tax_rate: rust_decimal::Decimal,
+}
+
+/// The answer to "send a test message" to the group robot.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RobotTestResult {
+    pub ok: bool,
+    /// What WeCom (or the network) answered, in words.
+    pub detail: String,
 }

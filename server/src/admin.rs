@@ -77,3 +77,109 @@ pub fn describe(e: &AppError) -> String {
         other => other.to_string(),
     }
 }
+
+/// `GET /settings/wechat-qr`: the WeChat payment QR image the admin uploaded (public: payers see
+/// it on the payment page and on saved quotes). Its address carries `?v=<digest>`, so it may be
+/// cached for good.
+pub async fn wechat_qr(
+    axum::extract::State(state): axum::extract::State<crate::state::AppState>,
+) -> axum::response::Response {
+    use axum::http::{StatusCode, header};
+    use axum::response::IntoResponse;
+    match app::services::admin::wechat_qr_image(&state.db).await {
+        Ok(Some((mime, bytes))) => (
+            [
+                (header::CONTENT_TYPE, mime),
+                (header::CACHE_CONTROL, "public, max-age=31536000, immutable".to_owned()),
+                (header::X_CONTENT_TYPE_OPTIONS, "nosniff".to_owned()),
+            ],
+            bytes,
+        )
+            .into_response(),
+        Ok(None) => StatusCode::NOT_FOUND.into_response(),
+        Err(e) => crate::error_response(&e),
+    }
+}
+
+/// `POST /admin/wechat-qr` (multipart, field `file`): an admin uploads the WeChat payment QR image
+/// (PNG or JPEG, checked from its bytes). A plain form post is sent back to the settings page with
+/// the outcome in the address; a script gets JSON (`{}` or the error with its status).
+pub async fn upload_wechat_qr(
+    axum::extract::State(state): axum::extract::State<crate::state::AppState>,
+    headers: axum::http::HeaderMap,
+    multipart: Result<axum::extract::Multipart, axum::extract::multipart::MultipartRejection>,
+) -> axum::response::Response {
+    use axum::response::{IntoResponse, Redirect};
+    let html =
+        headers.get(axum::http::header::ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|v| v.contains("text/html"));
+    let answer = |result: Result<(), AppError>| match (result, html) {
+        (Ok(()), true) => Redirect::to("/admin/settings?qr=saved").into_response(),
+        (Ok(()), false) => axum::Json(serde_json::json!({})).into_response(),
+        (Err(e), true) => {
+            let code = match &e {
+                AppError::Invalid { problems } => problems.first().map_or("invalid", |p| p.code.as_str()).to_owned(),
+                other => serde_json::to_value(other)
+                    .ok()
+                    .and_then(|v| v["code"].as_str().map(str::to_owned))
+                    .unwrap_or_default(),
+            };
+            Redirect::to(&format!("/admin/settings?qr_error={code}")).into_response()
+        }
+        (Err(e), false) => crate::error_response(&e),
+    };
+    if !crate::same_origin(&headers) {
+        return answer(Err(AppError::CrossSite));
+    }
+    let token = crate::cookie_value(&headers, app::functions::ctx::SESSION_COOKIE);
+    let user = match app::services::accounts::current(&state.db, token.as_deref()).await {
+        Ok(Some(u)) if u.role == Role::Admin && !u.must_change_password => u,
+        Ok(_) => return answer(Err(AppError::Forbidden)),
+        Err(e) => return answer(Err(AppError::internal("reading the session", e))),
+    };
+    let mut multipart = match multipart {
+        Ok(m) => m,
+        Err(_) => return answer(Err(no_image())),
+    };
+    let limit = app::domain::admin::MAX_QR_BYTES;
+    let mut image = None;
+    loop {
+        match multipart.next_field().await {
+            Ok(Some(mut field)) if field.name() == Some("file") => {
+                let mut bytes = Vec::new();
+                loop {
+                    match field.chunk().await {
+                        Ok(Some(chunk)) => {
+                            bytes.extend_from_slice(&chunk);
+                            // One byte past the limit is enough for the service to refuse it.
+                            if bytes.len() > limit {
+                                break;
+                            }
+                        }
+                        Ok(None) => break,
+                        Err(_) => return answer(Err(no_image())),
+                    }
+                }
+                image = Some(bytes);
+                break;
+            }
+            Ok(Some(_)) => continue,
+            Ok(None) => break,
+            Err(_) => return answer(Err(no_image())),
+        }
+    }
+    match image.filter(|b| !b.is_empty()) {
+        Some(bytes) => answer(app::services::admin::set_wechat_qr(&state.db, &user, Some(&bytes)).await),
+        None => answer(Err(no_image())),
+    }
+}
+
+fn no_image() -> AppError {
+    AppError::Invalid {
+        problems: vec![Problem::error(
+            "file",
+            "qr_missing",
+            "请选择收款码图片（PNG 或 JPEG）",
+            "Choose the QR code image (PNG or JPEG)",
+        )],
+    }
+}

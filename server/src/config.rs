@@ -243,7 +243,7 @@ mod tests {
         let webhook = "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=k1";
         let on = config(&[("WECOM_ROBOT_WEBHOOK", webhook), ("PUBLIC_BASE_URL", "https://desk.example.com/")]).unwrap();
         let robot = on.robot.expect("robot");
-        assert_eq!(robot.webhook.as_str(), webhook);
+        assert_eq!(robot.webhook.as_ref().map(|u| u.as_str()), Some(webhook));
         assert_eq!(
             (robot.base_url.as_str(), on.public_base_url.as_str()),
             ("https://desk.example.com", "https://desk.example.com")

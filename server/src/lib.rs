@@ -55,7 +55,16 @@ pub fn router_with_store(config: &Config, db: DatabaseConnection, store: storage
         settings: app::functions::ctx::ServerSettings {
             cookie_secure: config.cookie_secure,
             max_upload_bytes: config.max_upload_bytes as u64,
+            env_defaults: app::services::admin::EnvDefaults {
+                quote_valid_days: app::functions::quotes::valid_days(),
+                robot_webhook_masked: config
+                    .robot
+                    .as_ref()
+                    .and_then(|r| r.webhook.as_ref())
+                    .map(outbox::robot::redacted),
+            },
         },
+        robot_tester: robot_tester(config.robot.as_ref().and_then(|r| r.webhook.clone())),
         trust_proxy: config.trust_proxy,
         store,
         max_upload_bytes: config.max_upload_bytes,
@@ -69,6 +78,7 @@ pub fn router_with_store(config: &Config, db: DatabaseConnection, store: storage
     let uploads = Router::new()
         .route("/contracts/{id}/attachments", post(attachments::upload))
         .route("/pay/{token}/voucher", post(payment::upload_voucher))
+        .route("/admin/wechat-qr", post(admin::upload_wechat_qr))
         .layer(axum::middleware::map_request(attachments::one_frame_at_a_time))
         .layer(axum::extract::DefaultBodyLimit::disable());
     Router::new()
@@ -81,6 +91,7 @@ pub fn router_with_store(config: &Config, db: DatabaseConnection, store: storage
         .route("/contracts/{id}/timeline.csv", get(exports::timeline_csv))
         .route("/contracts/{id}/userids.xlsx", get(exports::userids_xlsx))
         .route("/pay/{token}", get(payment::page))
+        .route(app::domain::admin::WECHAT_QR_PATH, get(admin::wechat_qr))
         .route("/templates/userid-sheet.xlsx", get(template::userid_sheet))
         .merge(uploads)
         .route("/api/{*fn_name}", get(server_fn_handler).post(server_fn_handler))
@@ -89,6 +100,19 @@ pub fn router_with_store(config: &Config, db: DatabaseConnection, store: storage
         .with_state(state)
         .layer(axum::middleware::from_fn(security::headers))
         .layer(tower_http::compression::CompressionLayer::new().gzip(true).br(true))
+}
+
+/// The admin's "send a test message": to the admin's webhook, else the environment's.
+fn robot_tester(env_webhook: Option<reqwest::Url>) -> app::functions::ctx::RobotTester {
+    app::functions::ctx::RobotTester(std::sync::Arc::new(move |admin: Option<String>, text: String| {
+        let target = admin.or_else(|| env_webhook.as_ref().map(|u| u.to_string()));
+        Box::pin(async move {
+            match target {
+                Some(url) => outbox::robot::send_test(&url, &text).await,
+                None => Err("尚未设置群机器人地址 / No group robot webhook is set".to_owned()),
+            }
+        })
+    }))
 }
 
 /// The app's page routes, generated once per process.
@@ -129,14 +153,25 @@ async fn server_fn_handler(State(state): State<AppState>, request: Request<Body>
         return error_response(&app::error::AppError::CrossSite);
     }
     let address = client_address(&request, state.trust_proxy);
-    if door == app::functions::Door::SignedIn {
+    if door != app::functions::Door::Public {
         let token = cookie_value(request.headers(), app::functions::ctx::SESSION_COOKIE);
-        let signed_in = match token {
-            Some(t) => app::db::accounts::session_user(&state.db, &t).await.ok().flatten().is_some(),
-            None => false,
+        let user = match token {
+            Some(t) => app::services::accounts::current(&state.db, Some(&t)).await.ok().flatten(),
+            None => None,
         };
-        if !signed_in {
-            return error_response(&app::error::AppError::Unauthenticated);
+        match (door, &user) {
+            // Admin doors answer anyone else alike, signed in or not: 403.
+            (app::functions::Door::Admin, u) if !u.as_ref().is_some_and(|u| u.role == app::models::Role::Admin) => {
+                return error_response(&app::error::AppError::Forbidden);
+            }
+            (_, None) => return error_response(&app::error::AppError::Unauthenticated),
+            // A temporary password: nothing but choosing one's own until then.
+            (_, Some(u))
+                if u.must_change_password && path.trim_start_matches("/api/") != app::functions::CHANGE_PASSWORD =>
+            {
+                return error_response(&app::error::AppError::Forbidden);
+            }
+            _ => {}
         }
     }
     let request = match buffered(request).await {
@@ -144,10 +179,12 @@ async fn server_fn_handler(State(state): State<AppState>, request: Request<Body>
         Err(refusal) => return refusal,
     };
     let settings = state.settings.clone();
+    let tester = state.robot_tester.clone();
     let response = handle_server_fns_with_context(
         move || {
             provide_context(state.db.clone());
             provide_context(settings.clone());
+            provide_context(tester.clone());
             provide_context(app::functions::ctx::ClientAddress(address.clone()));
         },
         request,

@@ -89,7 +89,12 @@ async fn serve(demo: bool) -> Result<(), Failure> {
     server::storage::sweep::spawn(db.clone(), store.clone(), upload_dir);
     // Side effects of committed changes (notifications, the WeCom group robot): handled in the
     // background, never in the request that wrote them.
-    let outbox = server::outbox::start(&db, &config.outbox, config.robot.as_ref());
+    // The robot runs even without WECOM_ROBOT_WEBHOOK: an admin may set a webhook in the console.
+    let robot = config
+        .robot
+        .clone()
+        .unwrap_or_else(|| server::outbox::robot::RobotConfig::without_webhook(&config.public_base_url));
+    let outbox = server::outbox::start(&db, &config.outbox, Some(&robot));
     // Renewal reminders 30 and 7 days before an API expiry date, into that outbox.
     server::renewals::spawn(db.clone());
     let addr = config.leptos.site_addr;

@@ -21,4 +21,6 @@ pub struct AppState {
     pub upload_dir: std::path::PathBuf,
     /// What one payment link takes at most (`PAYMENT_LINK_MAX_VOUCHERS`, `PAYMENT_LINK_MAX_BYTES`).
     pub link_cap: app::domain::payment_link::LinkCap,
+    /// The admin's "send a test message" to the group robot.
+    pub robot_tester: app::functions::ctx::RobotTester,
 }

@@ -118,6 +118,7 @@ pub async fn session_user_by_id(db: &impl ConnectionTrait, user_id: i64) -> Resu
         role,
         organisation_id: o.id,
         organisation_name: o.name,
+        must_change_password: u.must_change_password,
     }))
 }
 
@@ -173,4 +174,113 @@ pub async fn set_wecom_userid(db: &impl ConnectionTrait, user_id: i64, userid: O
         .exec(db)
         .await?;
     Ok(result.rows_affected == 1)
+}
+
+/// A user by id.
+pub async fn user_by_id(db: &impl ConnectionTrait, id: i64) -> Result<Option<user::Model>, DbErr> {
+    user::Entity::find_by_id(id).one(db).await
+}
+
+/// The users whose username, display name, WeCom userid or organisation contains `text` (any case;
+/// blank: everyone), with their organisation, by organisation then username; at most `limit`.
+pub async fn search_users(
+    db: &impl ConnectionTrait,
+    text: &str,
+    limit: u64,
+) -> Result<Vec<(user::Model, Option<organisation::Model>)>, DbErr> {
+    use sea_orm::sea_query::{Expr, ExprTrait, Func};
+    let mut q = user::Entity::find().find_also_related(organisation::Entity);
+    let text = text.trim().to_lowercase();
+    if !text.is_empty() {
+        let like = |col: Expr| Expr::expr(Func::lower(col)).like(super::contains(&text));
+        q = q.filter(
+            sea_orm::Condition::any()
+                .add(like(Expr::col((user::Entity, user::Column::Username))))
+                .add(like(Expr::col((user::Entity, user::Column::DisplayName))))
+                .add(like(Expr::col((user::Entity, user::Column::WecomUserid))))
+                .add(like(Expr::col((organisation::Entity, organisation::Column::Name)))),
+        );
+    }
+    q.order_by_asc(organisation::Column::Name).order_by_asc(user::Column::Username).limit(limit).all(db).await
+}
+
+/// Every organisation by name, with how many users it has.
+pub async fn organisations(db: &impl ConnectionTrait) -> Result<Vec<(organisation::Model, u64)>, DbErr> {
+    let orgs = organisation::Entity::find().order_by_asc(organisation::Column::Name).all(db).await?;
+    let counts: Vec<(i64, i64)> = user::Entity::find()
+        .select_only()
+        .column(user::Column::OrganisationId)
+        .column_as(user::Column::Id.count(), "n")
+        .group_by(user::Column::OrganisationId)
+        .into_tuple()
+        .all(db)
+        .await?;
+    let count = |id: i64| counts.iter().find(|(o, _)| *o == id).map_or(0, |(_, n)| u64::try_from(*n).unwrap_or(0));
+    Ok(orgs.into_iter().map(|o| (count(o.id), o)).map(|(n, o)| (o, n)).collect())
+}
+
+/// An organisation by id.
+pub async fn organisation_by_id(db: &impl ConnectionTrait, id: i64) -> Result<Option<organisation::Model>, DbErr> {
+    organisation::Entity::find_by_id(id).one(db).await
+}
+
+/// An organisation whose name equals `name` ignoring case, if any.
+pub async fn organisation_named(db: &impl ConnectionTrait, name: &str) -> Result<Option<organisation::Model>, DbErr> {
+    use sea_orm::sea_query::{Expr, ExprTrait, Func};
+    organisation::Entity::find()
+        .filter(Expr::expr(Func::lower(Expr::col(organisation::Column::Name))).eq(Expr::val(name.to_lowercase())))
+        .one(db)
+        .await
+}
+
+/// Inserts an organisation the service checked.
+pub async fn insert_organisation(db: &impl ConnectionTrait, name: &str) -> Result<organisation::Model, DbErr> {
+    organisation::ActiveModel { name: Set(name.to_owned()), created_at: Set(Utc::now()), ..Default::default() }
+        .insert(db)
+        .await
+}
+
+/// How many active admins there are.
+pub async fn active_admins(db: &impl ConnectionTrait) -> Result<u64, DbErr> {
+    use sea_orm::PaginatorTrait;
+    user::Entity::find()
+        .filter(user::Column::Role.eq(Role::Admin.code()))
+        .filter(user::Column::Active.eq(true))
+        .count(db)
+        .await
+}
+
+/// Ends every session of a user (deactivated, or their password reset).
+pub async fn end_sessions_of(db: &impl ConnectionTrait, user_id: i64) -> Result<(), DbErr> {
+    session::Entity::delete_many().filter(session::Column::UserId.eq(user_id)).exec(db).await?;
+    Ok(())
+}
+
+/// Stores a user's changed row.
+pub async fn update_user(db: &impl ConnectionTrait, am: user::ActiveModel) -> Result<user::Model, DbErr> {
+    am.update(db).await
+}
+
+/// The active approvers and admins: who may stand in a flow's level.
+pub async fn approvers(db: &impl ConnectionTrait) -> Result<Vec<PersonDto>, DbErr> {
+    Ok(user::Entity::find()
+        .filter(user::Column::Role.is_in([Role::Approver.code(), Role::Admin.code()]))
+        .filter(user::Column::Active.eq(true))
+        .order_by_asc(user::Column::DisplayName)
+        .order_by_asc(user::Column::Id)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|u| PersonDto { id: u.id, display_name: u.display_name })
+        .collect())
+}
+
+/// Ends every session of a user but the one behind `keep` (a token).
+pub async fn end_sessions_except(db: &impl ConnectionTrait, user_id: i64, keep: &str) -> Result<(), DbErr> {
+    session::Entity::delete_many()
+        .filter(session::Column::UserId.eq(user_id))
+        .filter(session::Column::Id.ne(token_hash(keep)))
+        .exec(db)
+        .await?;
+    Ok(())
 }

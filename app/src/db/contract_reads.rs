@@ -28,7 +28,9 @@ pub async fn detail<C: ConnectionTrait>(db: &C, l: &Loaded) -> Result<ContractDt
     };
     let names = audit::people(db, l.approvers.iter().map(|(_, u)| *u).chain([r.owner_user_id])).await?;
     let person = |id: i64| names.get(&id).cloned().unwrap_or(PersonDto { id, display_name: String::new() });
+    // The names kept at submission; a draft (or a row from before they were kept) shows the flow's.
     let level_names = match r.flow_id {
+        _ if !l.kept_level_names.is_empty() => l.kept_level_names.clone(),
         Some(f) => flows::level_names(db, f).await?,
         None => Vec::new(),
     };

@@ -37,6 +37,8 @@ pub struct Loaded {
     pub row: contract::Model,
     pub lines: Vec<contract_line::Model>,
     pub approvers: Vec<(u32, i64)>,
+    /// The levels' names kept at submission (a draft has none: it shows the flow's own).
+    pub kept_level_names: Vec<(u32, String)>,
     /// The highest level anyone decided at, in any round (0: none).
     pub highest_decided: u32,
 }
@@ -83,14 +85,15 @@ pub async fn load<C: ConnectionTrait>(db: &C, id: i64) -> Result<Option<Loaded>,
         .order_by_asc(contract_line::Column::Position)
         .all(db)
         .await?;
-    let approvers = contract_approver::Entity::find()
+    let approver_rows = contract_approver::Entity::find()
         .filter(contract_approver::Column::ContractId.eq(id))
         .order_by_asc(contract_approver::Column::Level)
         .all(db)
-        .await?
-        .into_iter()
-        .map(|a| (u32::try_from(a.level).unwrap_or(0), a.approver_user_id))
-        .collect();
+        .await?;
+    let level = |a: &contract_approver::Model| u32::try_from(a.level).unwrap_or(0);
+    let kept_level_names =
+        approver_rows.iter().filter_map(|a| a.level_name.clone().map(|name| (level(a), name))).collect();
+    let approvers = approver_rows.iter().map(|a| (level(a), a.approver_user_id)).collect();
     let decided: Vec<i32> = approval_step::Entity::find()
         .select_only()
         .column(approval_step::Column::Level)
@@ -99,7 +102,7 @@ pub async fn load<C: ConnectionTrait>(db: &C, id: i64) -> Result<Option<Loaded>,
         .all(db)
         .await?;
     let highest_decided = decided.into_iter().max().and_then(|l| u32::try_from(l).ok()).unwrap_or(0);
-    Ok(Some(Loaded { row, lines, approvers, highest_decided }))
+    Ok(Some(Loaded { row, lines, approvers, kept_level_names, highest_decided }))
 }
 
 /// Stores a typed draft's values in the columns of `am` (the lines and approvers are
@@ -300,9 +303,23 @@ pub async fn replace_children<C: ConnectionTrait>(
             contract_id: Set(id),
             level: Set(i32::try_from(*level).unwrap_or(i32::MAX)),
             approver_user_id: Set(*user_id),
+            level_name: Set(None),
         }
         .insert(db)
         .await?;
+    }
+    Ok(())
+}
+
+/// Keeps each level's name (from the flow as it is now) on the contract's approvers.
+pub async fn keep_level_names<C: ConnectionTrait>(db: &C, id: i64, names: &[(u32, String)]) -> Result<(), DbErr> {
+    for (level, name) in names {
+        contract_approver::Entity::update_many()
+            .col_expr(contract_approver::Column::LevelName, sea_orm::sea_query::Expr::value(name.clone()))
+            .filter(contract_approver::Column::ContractId.eq(id))
+            .filter(contract_approver::Column::Level.eq(i32::try_from(*level).unwrap_or(i32::MAX)))
+            .exec(db)
+            .await?;
     }
     Ok(())
 }

@@ -117,3 +117,125 @@ pub async fn set_level<C: ConnectionTrait>(
     }
     Ok(())
 }
+
+/// Every flow with its levels, default first.
+pub async fn all<C: ConnectionTrait>(db: &C) -> Result<Vec<FlowDto>, DbErr> {
+    let flows = approval_flow::Entity::find()
+        .order_by_desc(approval_flow::Column::IsDefault)
+        .order_by_asc(approval_flow::Column::Id)
+        .all(db)
+        .await?;
+    let mut out = Vec::with_capacity(flows.len());
+    for f in flows {
+        out.push(flow_dto(db, f).await?);
+    }
+    Ok(out)
+}
+
+/// Replaces a flow's name and levels (checked by `domain::admin::check_flow`): level `i + 1` takes
+/// `levels[i]`, levels past the end go. Contracts keep the approvers (and level names) they were
+/// submitted with, so this changes only what later submissions resolve.
+pub async fn replace<C: ConnectionTrait>(
+    db: &C,
+    flow_id: i64,
+    name: &str,
+    levels: &[crate::domain::admin::LevelEdit],
+) -> Result<(), DbErr> {
+    let flow = approval_flow::Entity::find_by_id(flow_id)
+        .one(db)
+        .await?
+        .ok_or_else(|| DbErr::RecordNotFound(format!("no flow {flow_id}")))?;
+    let mut am: approval_flow::ActiveModel = flow.into();
+    am.name = Set(name.to_owned());
+    am.update(db).await?;
+    let existing = self::levels(db, flow_id).await?;
+    for (i, edit) in levels.iter().enumerate() {
+        let number = i32::try_from(i + 1).unwrap_or(i32::MAX);
+        let level_id = match existing.iter().find(|l| l.level == number) {
+            Some(row) => {
+                let mut am: approval_level::ActiveModel = row.clone().into();
+                am.name = Set(edit.name.clone());
+                am.default_approver_user_id = Set(edit.default_approver);
+                am.update(db).await?;
+                row.id
+            }
+            None => {
+                approval_level::ActiveModel {
+                    flow_id: Set(flow_id),
+                    level: Set(number),
+                    name: Set(edit.name.clone()),
+                    default_approver_user_id: Set(edit.default_approver),
+                    ..Default::default()
+                }
+                .insert(db)
+                .await?
+                .id
+            }
+        };
+        approval_level_candidate::Entity::delete_many()
+            .filter(approval_level_candidate::Column::LevelId.eq(level_id))
+            .exec(db)
+            .await?;
+        for user_id in &edit.candidates {
+            approval_level_candidate::ActiveModel { level_id: Set(level_id), user_id: Set(*user_id) }
+                .insert(db)
+                .await?;
+        }
+    }
+    let gone: Vec<i64> = existing.iter().filter(|l| l.level as usize > levels.len()).map(|l| l.id).collect();
+    if !gone.is_empty() {
+        approval_level_candidate::Entity::delete_many()
+            .filter(approval_level_candidate::Column::LevelId.is_in(gone.clone()))
+            .exec(db)
+            .await?;
+        approval_level::Entity::delete_many().filter(approval_level::Column::Id.is_in(gone)).exec(db).await?;
+    }
+    Ok(())
+}
+
+/// The levels where `user_id` is the default approver: (flow id, flow name, level, level name).
+pub async fn defaults_of<C: ConnectionTrait>(db: &C, user_id: i64) -> Result<Vec<(i64, String, u32, String)>, DbErr> {
+    let rows = approval_level::Entity::find()
+        .filter(approval_level::Column::DefaultApproverUserId.eq(user_id))
+        .order_by_asc(approval_level::Column::FlowId)
+        .order_by_asc(approval_level::Column::Level)
+        .all(db)
+        .await?;
+    let mut out = Vec::new();
+    for l in rows {
+        let name = approval_flow::Entity::find_by_id(l.flow_id).one(db).await?.map(|f| f.name).unwrap_or_default();
+        out.push((l.flow_id, name, level_no(l.level), l.name));
+    }
+    Ok(out)
+}
+
+/// Takes `user_id` out of every flow: `replacement` becomes the default (and a candidate) where
+/// they were the default, and they stop being a candidate anywhere.
+pub async fn replace_approver<C: ConnectionTrait>(db: &C, user_id: i64, replacement: Option<i64>) -> Result<(), DbErr> {
+    let rows = approval_level::Entity::find()
+        .filter(approval_level::Column::DefaultApproverUserId.eq(user_id))
+        .all(db)
+        .await?;
+    for l in rows {
+        let id = l.id;
+        let mut am: approval_level::ActiveModel = l.into();
+        am.default_approver_user_id = Set(replacement);
+        am.update(db).await?;
+        if let Some(r) = replacement {
+            let present = approval_level_candidate::Entity::find()
+                .filter(approval_level_candidate::Column::LevelId.eq(id))
+                .filter(approval_level_candidate::Column::UserId.eq(r))
+                .one(db)
+                .await?
+                .is_some();
+            if !present {
+                approval_level_candidate::ActiveModel { level_id: Set(id), user_id: Set(r) }.insert(db).await?;
+            }
+        }
+    }
+    approval_level_candidate::Entity::delete_many()
+        .filter(approval_level_candidate::Column::UserId.eq(user_id))
+        .exec(db)
+        .await?;
+    Ok(())
+}

@@ -4,7 +4,7 @@ use super::entities::{price_book, price_book_tier};
 use crate::domain::{Money, PriceBook, Tier};
 use chrono::{NaiveDate, Utc};
 use rust_decimal::Decimal;
-use sea_orm::{ActiveModelTrait, ConnectionTrait, DbErr, EntityTrait, QueryOrder, Set};
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, Set};
 
 /// Stores a new price book version with its tiers. Run it inside a transaction (migrations are;
 /// admin edits open one) so a book is never stored without its tiers.
@@ -89,4 +89,35 @@ fn into_price_book(book: price_book::Model, tiers: Vec<price_book_tier::Model>) 
 
 fn to_i32(v: u32) -> Result<i32, DbErr> {
     i32::try_from(v).map_err(|_| DbErr::Custom(format!("{v} out of range")))
+}
+
+/// Every stored version with its row id, oldest first.
+pub async fn all_with_ids<C: ConnectionTrait>(db: &C) -> Result<Vec<(i64, PriceBook)>, DbErr> {
+    let rows = price_book::Entity::find()
+        .order_by_asc(price_book::Column::EffectiveFrom)
+        .find_with_related(price_book_tier::Entity)
+        .order_by_asc(price_book_tier::Column::PositionFrom)
+        .all(db)
+        .await?;
+    rows.into_iter().map(|(book, tiers)| Ok((i64::from(book.id), into_price_book(book, tiers)?))).collect()
+}
+
+/// The stored version labelled `version`, if any.
+pub async fn by_version<C: ConnectionTrait>(db: &C, version: &str) -> Result<Option<PriceBook>, DbErr> {
+    Ok(all(db).await?.into_iter().find(|b| b.version == version))
+}
+
+/// Deletes a version and its tiers (the service allows it only before it takes effect).
+pub async fn delete<C: ConnectionTrait>(db: &C, id: i64) -> Result<(), DbErr> {
+    let id = i32::try_from(id).map_err(|_| DbErr::RecordNotFound(format!("no price book {id}")))?;
+    price_book_tier::Entity::delete_many().filter(price_book_tier::Column::PriceBookId.eq(id)).exec(db).await?;
+    price_book::Entity::delete_by_id(id).exec(db).await?;
+    Ok(())
+}
+
+/// Replaces a stored version by `book` (deleted and inserted again, tiers and all, in the caller's
+/// transaction). Returns the new row id.
+pub async fn replace<C: ConnectionTrait>(db: &C, id: i64, book: &PriceBook) -> Result<i32, DbErr> {
+    delete(db, id).await?;
+    insert(db, book).await
 }

@@ -30,3 +30,30 @@ pub async fn set_if_absent<C: ConnectionTrait>(db: &C, key: &str, value: &str) -
     }
     Ok(())
 }
+
+/// Sets `key` to `value`, or removes it when `value` is blank (its default applies again).
+pub async fn set<C: ConnectionTrait>(db: &C, key: &str, value: &str) -> Result<(), DbErr> {
+    let found = setting::Entity::find_by_id(key.to_owned()).one(db).await?;
+    match (found, value.is_empty()) {
+        (Some(_), true) => {
+            setting::Entity::delete_by_id(key.to_owned()).exec(db).await?;
+        }
+        (None, true) => {}
+        (Some(s), false) => {
+            let mut am: setting::ActiveModel = s.into();
+            am.value = Set(value.to_owned());
+            am.updated_at = Set(chrono::Utc::now());
+            am.update(db).await?;
+        }
+        (None, false) => {
+            setting::ActiveModel {
+                key: Set(key.to_owned()),
+                value: Set(value.to_owned()),
+                updated_at: Set(chrono::Utc::now()),
+            }
+            .insert(db)
+            .await?;
+        }
+    }
+    Ok(())
+}

@@ -5,6 +5,7 @@
 
 pub mod account;
 pub mod actor;
+pub mod admin;
 pub mod attachment;
 pub mod calendar;
 pub mod contract;

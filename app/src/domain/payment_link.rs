@@ -96,10 +96,18 @@ impl LinkRefusal {
 
 /// The validity a partner may choose, in days (default 7, 1–30). Checked on both sides.
 pub fn check_link_days(days: Option<u32>) -> Result<u32, Problem> {
+    check_link_days_or(days, DEFAULT_LINK_DAYS)
+}
+
+/// A link's validity unless the admin set another default (系统设置 → 付款链接默认有效期).
+pub const DEFAULT_LINK_DAYS: u32 = 7;
+
+/// [`check_link_days`] with the admin's default for a link whose validity was not chosen.
+pub fn check_link_days_or(days: Option<u32>, default: u32) -> Result<u32, Problem> {
     const MIN: u32 = 1;
     const MAX: u32 = 30;
     match days {
-        None => Ok(7),
+        None => Ok(default.clamp(MIN, MAX)),
         Some(d) if (MIN..=MAX).contains(&d) => Ok(d),
         Some(d) => Err(Problem::error(
             "days",

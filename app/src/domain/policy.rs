@@ -182,6 +182,7 @@ mod tests {
             role,
             organisation_id: org,
             organisation_name: String::new(),
+            must_change_password: false,
         }
     }
 

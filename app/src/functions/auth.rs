@@ -54,3 +54,31 @@ fn session_cookie(token: &str, max_age: i64) -> String {
     let secure = if super::ctx::settings().cookie_secure { "; Secure" } else { "" };
     format!("{}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}", super::ctx::SESSION_COOKIE)
 }
+
+/// Changes the signed-in user's password: the current one, then the new one (at least 10
+/// characters, not the current one). Ends their other sessions; clears a temporary password's
+/// must-change mark. The one call allowed while that mark is set.
+#[server(endpoint = "auth/change_password")]
+pub async fn change_password(current: String, new_password: String) -> Result<SessionUser, AppError> {
+    use super::ctx;
+    ctx::respond(
+        async {
+            let db = ctx::db()?;
+            let user = ctx::require_session().await?;
+            let token = ctx::cookie(ctx::SESSION_COOKIE).unwrap_or_default();
+            let user = crate::services::accounts::change_password(
+                &db,
+                &user,
+                &current,
+                &new_password,
+                &token,
+                &ctx::client_address(),
+            )
+            .await?;
+            // A plain form post goes on to the contracts.
+            leptos_axum::redirect("/contracts");
+            Ok(user)
+        }
+        .await,
+    )
+}

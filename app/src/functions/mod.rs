@@ -5,6 +5,7 @@
 //! refuses to start a function that is not listed, and the access-matrix test checks the list
 //! against every registered function, so a new function without a policy fails the tests.
 
+pub mod admin;
 pub mod auth;
 pub mod contract_form;
 pub mod contracts;
@@ -21,6 +22,8 @@ pub enum Door {
     Public,
     /// Any signed-in user; the function checks the record-level policy itself.
     SignedIn,
+    /// Signed-in admins only (the admin console); everyone else, signed in or not, gets 403.
+    Admin,
 }
 
 /// Every server function's path (below `/api/`) and its door.
@@ -29,6 +32,8 @@ pub const ENDPOINTS: &[(&str, Door)] = &[
     ("auth/sign_in", Door::Public),
     ("auth/sign_out", Door::Public),
     ("auth/me", Door::Public),
+    ("auth/change_password", Door::SignedIn),
+    ("price_book/version", Door::Public),
     ("quotes/save", Door::Public),
     ("quotes/get", Door::Public),
     ("payment/create_link", Door::SignedIn),
@@ -60,7 +65,27 @@ pub const ENDPOINTS: &[(&str, Door)] = &[
     ("renewals/due", Door::SignedIn),
     ("renewals/start", Door::SignedIn),
     ("audit/search", Door::SignedIn),
+    ("admin/users", Door::Admin),
+    ("admin/create_organisation", Door::Admin),
+    ("admin/create_user", Door::Admin),
+    ("admin/update_user", Door::Admin),
+    ("admin/defaults_of", Door::Admin),
+    ("admin/set_active", Door::Admin),
+    ("admin/reset_password", Door::Admin),
+    ("admin/price_books", Door::Admin),
+    ("admin/save_price_book", Door::Admin),
+    ("admin/delete_price_book", Door::Admin),
+    ("admin/flows", Door::Admin),
+    ("admin/save_flow", Door::Admin),
+    ("admin/settings", Door::Admin),
+    ("admin/save_settings", Door::Admin),
+    ("admin/remove_wechat_qr", Door::Admin),
+    ("admin/test_robot", Door::Admin),
 ];
+
+/// The one call someone signed in with a temporary password may make (besides signing out and
+/// asking who they are): choosing their own.
+pub const CHANGE_PASSWORD: &str = "auth/change_password";
 
 /// The door of a server function path like `/api/auth/me`, if it is listed.
 pub fn door_of(path: &str) -> Option<Door> {
@@ -128,9 +153,24 @@ pub mod ctx {
     /// The session cookie's name.
     pub const SESSION_COOKIE: &str = "wld_session";
 
+    /// Sends the WeCom group robot a message now: given the admin's webhook (`None`: the
+    /// environment's) and the text, answers WeCom's reply in words. The server provides it (it owns
+    /// the HTTP client); the secret webhook never reaches a page.
+    pub type RobotTest = std::sync::Arc<
+        dyn Fn(Option<String>, String) -> std::pin::Pin<Box<dyn Future<Output = Result<String, String>> + Send>>
+            + Send
+            + Sync,
+    >;
+
+    /// The robot tester in the request's context.
+    #[derive(Clone)]
+    pub struct RobotTester(pub RobotTest);
+
     /// Per-process settings the server functions need.
     #[derive(Clone, Debug, Default)]
     pub struct ServerSettings {
+        /// What the environment sets where the admin has not (the settings page's defaults).
+        pub env_defaults: crate::services::admin::EnvDefaults,
         /// Mark cookies `Secure` (the site is served over HTTPS).
         pub cookie_secure: bool,
         /// `MAX_UPLOAD_BYTES`, told to the contract form so it refuses a larger file before
@@ -227,8 +267,18 @@ pub mod ctx {
         Ok(crate::services::accounts::current(&db()?, cookie(SESSION_COOKIE).as_deref()).await?)
     }
 
-    /// The signed-in user, or `Unauthenticated`.
+    /// The signed-in user, or `Unauthenticated`; someone who signed in with a temporary password
+    /// and has not chosen their own yet is refused (403) everything but that.
     pub async fn require_user() -> Result<SessionUser, AppError> {
+        match current_user().await? {
+            Some(u) if u.must_change_password => Err(AppError::Forbidden),
+            Some(u) => Ok(u),
+            None => Err(AppError::Unauthenticated),
+        }
+    }
+
+    /// The signed-in user even with a temporary password (only for changing it).
+    pub async fn require_session() -> Result<SessionUser, AppError> {
         current_user().await?.ok_or(AppError::Unauthenticated)
     }
 

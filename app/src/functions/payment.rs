@@ -71,6 +71,13 @@ pub struct PaymentLinkDto {
 pub struct ContractPayment {
     pub ways: crate::domain::payment_link::PaymentWays,
     pub links: Vec<PaymentLinkDto>,
+    /// The validity a new link gets unless the partner picks another (系统设置), in days.
+    #[serde(default = "default_link_days")]
+    pub default_days: u32,
+}
+
+fn default_link_days() -> u32 {
+    crate::domain::payment_link::DEFAULT_LINK_DAYS
 }
 
 /// A contract's payment links, newest first, and the ways to pay (JSON arguments:
@@ -81,7 +88,9 @@ pub async fn list_payment_links(contract_id: i64) -> Result<ContractPayment, App
     ctx::respond(
         async {
             let user = ctx::require_user().await?;
-            let (ways, links) = crate::services::payment_links::of_contract(&ctx::db()?, &user, contract_id).await?;
+            let db = ctx::db()?;
+            let (ways, links) = crate::services::payment_links::of_contract(&db, &user, contract_id).await?;
+            let default_days = crate::services::payment_links::default_days(&db).await?;
             let now = chrono::Utc::now();
             let links = links
                 .into_iter()
@@ -94,7 +103,7 @@ pub async fn list_payment_links(contract_id: i64) -> Result<ContractPayment, App
                     open: l.revoked_at.is_none() && l.expires_at > now,
                 })
                 .collect();
-            Ok(ContractPayment { ways, links })
+            Ok(ContractPayment { ways, links, default_days })
         }
         .await,
     )

@@ -121,7 +121,9 @@ pub async fn save_quote(
         signed_in,
         address: &address,
         per_hour: saves_per_hour(),
-        valid_days: valid_days(),
+        valid_days: crate::services::quotes::valid_days(&db, valid_days())
+            .await
+            .map_err(|e| internal("reading the quote validity", &e))?,
     };
     let saved = crate::services::quotes::save(&db, &form, &saver).await.map_err(|e| internal("saving a quote", &e))?;
     let token = match saved {
@@ -192,8 +194,8 @@ fn internal(what: &str, e: &dyn std::fmt::Display) -> ServerFnError {
 }
 
 /// `QUOTE_VALID_DAYS` (0 to 3650; 0 makes a link that is already expired, for demonstrations and
-/// tests), or 30 days.
+/// tests), or 30 days: the default where the admin set none (系统设置 → 报价有效期).
 #[cfg(feature = "ssr")]
-fn valid_days() -> i64 {
+pub fn valid_days() -> i64 {
     env_number("QUOTE_VALID_DAYS", 0..=3650, DEFAULT_VALID_DAYS)
 }

@@ -118,3 +118,74 @@ pub async fn current(db: &impl ConnectionTrait, token: Option<&str>) -> Result<O
         None => Ok(None),
     }
 }
+
+/// Changes a user's own password: the current one must match; the new one follows the password
+/// rule and differs from it. Clears the temporary password's must-change mark, ends the user's other
+/// sessions (`keep_session` stays), and is audited. Wrong current passwords count against the
+/// sign-in limits, so this is no way around them.
+pub async fn change_password(
+    db: &sea_orm::DatabaseConnection,
+    actor: &SessionUser,
+    current: &str,
+    new_password: &str,
+    keep_session: &str,
+    address: &str,
+) -> Result<SessionUser, AppError> {
+    use sea_orm::{Set, TransactionTrait};
+    let mut problems = Vec::new();
+    if new_password.chars().count() < 10 {
+        problems.push(Problem::error(
+            "new_password",
+            "password_too_short",
+            "新密码至少 10 个字符",
+            "The new password needs at least 10 characters",
+        ));
+    } else if new_password == current {
+        problems.push(Problem::error(
+            "new_password",
+            "password_unchanged",
+            "新密码不能与当前密码相同",
+            "The new password must differ from the current one",
+        ));
+    }
+    let user = match authenticate(db, &actor.username, current, address).await {
+        Ok(u) if u.id == actor.id => u,
+        Err(AppError::RateLimited { retry_after_minutes }) => {
+            return Err(AppError::RateLimited { retry_after_minutes });
+        }
+        _ => {
+            problems.insert(
+                0,
+                Problem::error(
+                    "current",
+                    "current_password_wrong",
+                    "当前密码不正确",
+                    "The current password is not right",
+                ),
+            );
+            return Err(AppError::Invalid { problems });
+        }
+    };
+    if !problems.is_empty() {
+        return Err(AppError::Invalid { problems });
+    }
+    let hash = hash_password(new_password)?;
+    let txn = db.begin().await?;
+    let mut am: user::ActiveModel = user.into();
+    am.password_hash = Set(hash);
+    am.must_change_password = Set(false);
+    db_accounts::update_user(&txn, am).await?;
+    db_accounts::end_sessions_except(&txn, actor.id, keep_session).await?;
+    crate::db::audit::record(
+        &txn,
+        super::now(),
+        Some(actor.id),
+        "user.password_changed",
+        "user",
+        actor.id,
+        &crate::db::audit::Detail::default(),
+    )
+    .await?;
+    txn.commit().await?;
+    db_accounts::session_user_by_id(db, actor.id).await?.ok_or(AppError::Unauthenticated)
+}

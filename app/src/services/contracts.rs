@@ -294,6 +294,10 @@ pub async fn submit(
         }
     };
     db::replace_children(&txn, id, &typed.lines, Some(&submission.quote), &approvers).await?;
+    // The levels' names as they are now: a later change to the flow leaves this round alone.
+    if let Some(flow_id) = draft.approval.flow_id {
+        db::keep_level_names(&txn, id, &flows::level_names(&txn, flow_id).await?).await?;
+    }
     let detail =
         audit::Detail { to: Some(next.code().to_owned()), from: Some(l.row.status.clone()), ..Default::default() };
     audit::record(&txn, at, Some(actor.id), "submitted", db::SUBJECT, id, &detail).await?;

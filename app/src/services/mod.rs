@@ -16,6 +16,7 @@
 //! - [`accounts`]: users, sign-in and sessions.
 
 pub mod accounts;
+pub mod admin;
 pub mod approvals;
 pub mod attachments;
 pub mod audit;

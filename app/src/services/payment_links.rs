@@ -6,7 +6,7 @@ use super::contracts::load_for;
 use crate::db::attachments::{self as db_att, LinkState};
 use crate::db::{contracts as db_contracts, settings};
 use crate::domain::AccountKind;
-use crate::domain::payment_link::{LinkUsage, PaymentWays, check_link_days, wechat_remark};
+use crate::domain::payment_link::{DEFAULT_LINK_DAYS, LinkUsage, PaymentWays, check_link_days_or, wechat_remark};
 use crate::domain::policy::Action;
 use crate::error::AppError;
 use crate::models::SessionUser;
@@ -31,7 +31,8 @@ pub async fn create(
         let p = contract.status().payment_closed();
         return Err(AppError::Conflict { zh: p.zh, en: p.en });
     }
-    let days = check_link_days(days).map_err(|p| AppError::Invalid { problems: vec![p] })?;
+    let days =
+        check_link_days_or(days, default_days(db).await?).map_err(|p| AppError::Invalid { problems: vec![p] })?;
     let (link, token) = db_att::create_payment_link(db, contract_id, user.id, days).await?;
     Ok((link, token, days))
 }
@@ -77,6 +78,12 @@ pub async fn open(db: &DatabaseConnection, token: &str) -> Result<Opened, DbErr>
 /// What a link has taken so far.
 pub async fn usage(db: &DatabaseConnection, link_id: i64) -> Result<LinkUsage, DbErr> {
     db_att::link_usage(db, link_id).await
+}
+
+/// The validity a new link gets when none is chosen: the admin's setting, else 7 days.
+pub async fn default_days(db: &DatabaseConnection) -> Result<u32, DbErr> {
+    let key = crate::domain::admin::keys::PAYMENT_LINK_DAYS;
+    Ok(settings::values(db, &[key]).await?.get(key).and_then(|v| v.parse().ok()).unwrap_or(DEFAULT_LINK_DAYS))
 }
 
 /// The admin's payment instructions shown on the page (see [`payment_settings`]).

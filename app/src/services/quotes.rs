@@ -15,6 +15,21 @@ pub async fn current_price_book<C: ConnectionTrait>(db: &C) -> Result<PriceBook,
     price_books::current(db).await
 }
 
+/// A stored price book version by its label.
+pub async fn price_book_version<C: ConnectionTrait>(
+    db: &C,
+    version: &str,
+) -> Result<Option<PriceBook>, crate::error::AppError> {
+    Ok(price_books::by_version(db, version).await?)
+}
+
+/// The days a saved quote stays valid: the admin's setting (系统设置), else `env_default`
+/// (`QUOTE_VALID_DAYS`, or 30).
+pub async fn valid_days<C: ConnectionTrait>(db: &C, env_default: i64) -> Result<i64, DbErr> {
+    let key = crate::domain::admin::keys::QUOTE_VALID_DAYS;
+    Ok(crate::db::settings::values(db, &[key]).await?.get(key).and_then(|v| v.parse().ok()).unwrap_or(env_default))
+}
+
 /// How a save went.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Saved {

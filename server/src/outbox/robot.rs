@@ -1,6 +1,8 @@
 //! The WeCom group robot (企业微信群机器人): one markdown message in Chinese to a group per
 //! contract event (submitted, a level's turn, rejected, approved, fulfilled), posted to the
-//! webhook an admin set (`WECOM_ROBOT_WEBHOOK`). The text is `app::domain::robot::message`.
+//! webhook an admin set (系统设置 in the admin console, else `WECOM_ROBOT_WEBHOOK`), read at each
+//! post so a change applies at once; with neither, nothing is posted. The text is
+//! `app::domain::robot::message`.
 //!
 //! WeCom's contract: `POST <webhook>` with `{"msgtype":"markdown","markdown":{"content":…}}`
 //! (content ≤ 4,096 bytes), answered `{"errcode":0,"errmsg":"ok"}`; a robot takes at most 20
@@ -51,8 +53,9 @@ pub const FREQUENCY_LIMIT: i64 = 45009;
 /// Where and how the robot posts.
 #[derive(Clone, PartialEq, Eq)]
 pub struct RobotConfig {
-    /// `WECOM_ROBOT_WEBHOOK`: the full webhook URL, key included (a secret: never logged).
-    pub webhook: reqwest::Url,
+    /// `WECOM_ROBOT_WEBHOOK`: the full webhook URL, key included (a secret: never logged); the
+    /// default when the admin set none. `None`: only the admin's.
+    pub webhook: Option<reqwest::Url>,
     /// `PUBLIC_BASE_URL`, without a trailing `/`: links point to `<base>/contracts/<id>`.
     pub base_url: String,
     /// `WECOM_ROBOT_WINDOW_SECS`: the length of the rate window. Default 60 s (WeCom's minute);
@@ -67,8 +70,13 @@ pub struct RobotConfig {
 impl RobotConfig {
     /// A robot posting to `webhook` (an http(s) URL) with links to `base_url`, WeCom's limits.
     pub fn new(webhook: reqwest::Url, base_url: &str) -> RobotConfig {
+        RobotConfig { webhook: Some(webhook), ..RobotConfig::without_webhook(base_url) }
+    }
+
+    /// A robot that posts only once an admin sets a webhook in the console.
+    pub fn without_webhook(base_url: &str) -> RobotConfig {
         RobotConfig {
-            webhook,
+            webhook: None,
             base_url: base_url.trim_end_matches('/').to_owned(),
             window: Duration::from_secs(60),
             per_window: PER_MINUTE,
@@ -78,14 +86,52 @@ impl RobotConfig {
 
     /// The webhook without its query (where the key is), for logs.
     pub fn redacted_webhook(&self) -> String {
-        let mut url = self.webhook.clone();
-        if url.query().is_some() {
-            url.set_query(Some("key=***"));
-        }
-        url.set_password(None).ok();
-        url.to_string()
+        self.webhook.as_ref().map_or_else(|| "none (the admin's setting only)".to_owned(), redacted)
     }
 }
+
+/// A webhook without its query (where the key is) or password, for logs.
+pub fn redacted(url: &reqwest::Url) -> String {
+    let mut url = url.clone();
+    if url.query().is_some() {
+        url.set_query(Some("key=***"));
+    }
+    url.set_password(None).ok();
+    url.to_string()
+}
+
+/// Sends one plain-text test message to `webhook` now and says what came back, in words (never
+/// the key). For the admin's "send a test message" button.
+pub async fn send_test(webhook: &str, text: &str) -> Result<String, String> {
+    let url =
+        reqwest::Url::parse(webhook).map_err(|_| "群机器人地址无效 / The webhook address is not a URL".to_owned())?;
+    let client = reqwest::Client::builder()
+        .timeout(TIMEOUT)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .map_err(|e| e.to_string())?;
+    let body = serde_json::json!({ "msgtype": "text", "text": { "content": text } });
+    let response = client.post(url).json(&body).send().await.map_err(|e| {
+        if e.is_timeout() {
+            format!("{} 秒内没有应答 / no answer within {} s", TIMEOUT.as_secs(), TIMEOUT.as_secs())
+        } else {
+            format!("无法连接 / cannot connect: {}", e.without_url())
+        }
+    })?;
+    let status = response.status();
+    if !status.is_success() {
+        return Err(format!("HTTP {status}"));
+    }
+    let answer: Answer =
+        response.json().await.map_err(|e| format!("应答无法读取 / unreadable answer: {}", e.without_url()))?;
+    let errmsg: String = answer.errmsg.chars().take(300).collect();
+    match answer.errcode {
+        0 => Ok(format!("errcode 0: {errmsg}")),
+        code => Err(format!("errcode {code}: {errmsg}")),
+    }
+}
+
+impl RobotConfig {}
 
 impl std::fmt::Debug for RobotConfig {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -158,11 +204,20 @@ impl Robot {
         }
     }
 
+    /// Where to post: the admin's webhook (系统设置), else the environment's; `None`: nowhere.
+    async fn webhook(&self) -> Result<Option<reqwest::Url>, HandlerError> {
+        match app::services::admin::robot_webhook(&self.db).await? {
+            // The console checked it is an http(s) URL; one that still does not parse is skipped
+            // like none (and never logged: it holds the key).
+            Some(admin) => Ok(reqwest::Url::parse(&admin).ok()),
+            None => Ok(self.config.webhook.clone()),
+        }
+    }
+
     /// Posts one markdown message; `Ok` when WeCom answered `errcode` 0.
-    async fn post(&self, content: &str) -> Result<(), HandlerError> {
+    async fn post(&self, webhook: reqwest::Url, content: &str) -> Result<(), HandlerError> {
         let body = serde_json::json!({ "msgtype": "markdown", "markdown": { "content": content } });
-        let response =
-            self.client.post(self.config.webhook.clone()).json(&body).send().await.map_err(|e| self.transport(e))?;
+        let response = self.client.post(webhook).json(&body).send().await.map_err(|e| self.transport(e))?;
         let status = response.status();
         if !status.is_success() {
             return Err(HandlerError::Retry(format!("webhook answered HTTP {status}")));
@@ -225,8 +280,11 @@ impl Handler for Robot {
         let Some(content) = robot::message(&delivery.event, &self.config.base_url, &recipients) else {
             return Ok(());
         };
+        let Some(webhook) = self.webhook().await? else {
+            return Ok(());
+        };
         let slot = self.slot(delivery.outbox_id).await?;
-        let posted = self.post(&content).await;
+        let posted = self.post(webhook, &content).await;
         drop(slot);
         posted?;
         lock(&self.sent).insert(delivery.outbox_id);

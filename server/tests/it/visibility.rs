@@ -89,6 +89,7 @@ async fn populate(w: &World, specs: &[Spec]) -> Vec<(i64, ContractFacts)> {
                 contract_id: Set(row.id),
                 level: Set(level as i32),
                 approver_user_id: Set(user),
+                level_name: Set(None),
             }
             .insert(&w.db)
             .await

@@ -10,6 +10,8 @@ pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
     pub level: i32,
     pub approver_user_id: i64,
+    /// The level's name when the approvers were set (`None` on rows from before it was kept).
+    pub level_name: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -20,6 +20,9 @@ pub struct Model {
     pub created_at: DateTimeUtc,
     /// Their WeCom userid, if on file: the group robot mentions them with it (`<@userid>`).
     pub wecom_userid: Option<String>,
+    /// Set with a one-time temporary password (an admin made the account or reset it): every
+    /// request but changing it is refused until the user chooses their own.
+    pub must_change_password: bool,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

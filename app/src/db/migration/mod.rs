@@ -13,6 +13,7 @@ mod m20261205_000011_throttles;
 mod m20261205_000012_outbox;
 mod m20261205_000013_user_wecom_userid;
 mod m20261205_000014_renewal_reminders;
+mod m20261206_000015_admin_console;
 
 pub struct Migrator;
 
@@ -30,6 +31,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261205_000012_outbox::Migration),
             Box::new(m20261205_000013_user_wecom_userid::Migration),
             Box::new(m20261205_000014_renewal_reminders::Migration),
+            Box::new(m20261206_000015_admin_console::Migration),
         ]
     }
 }
