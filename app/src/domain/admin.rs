@@ -56,8 +56,10 @@ pub const MAX_QR_BYTES: usize = 512 * 1024;
 pub const QUOTE_VALID_DAYS: std::ops::RangeInclusive<u32> = 1..=365;
 pub const PAYMENT_LINK_DAYS: std::ops::RangeInclusive<u32> = 1..=30;
 
-/// The settings page as typed: every value a text, as the form holds it.
+/// The settings page as typed: every value a text, as the form holds it (a field left out is
+/// blank).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct SettingsForm {
     /// 卖方名称, printed on quotes.
     pub seller_name: String,

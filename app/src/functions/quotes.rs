@@ -26,6 +26,9 @@ pub struct SavedQuote {
     pub created_at: DateTime<Utc>,
     pub expires_at: DateTime<Utc>,
     pub expired: bool,
+    /// Who sells, and how to pay: as the admin set them today (the same as the payment page).
+    pub seller: crate::domain::seller::Seller,
+    pub ways: crate::domain::payment_link::PaymentWays,
 }
 
 /// One product line of a saved quote, in the shape a contract's product lines (产品管理) take.
@@ -172,7 +175,11 @@ pub async fn get_saved_quote(token: String) -> Result<Option<SavedQuote>, Server
     else {
         return Ok(None);
     };
+    let seller = crate::services::quotes::seller(&db).await.map_err(|e| internal("reading the seller", &e))?;
+    let ways = crate::services::payment_links::ways(&db).await.map_err(|e| internal("reading the payment ways", &e))?;
     Ok(Some(SavedQuote {
+        seller,
+        ways,
         number: quote_number(stored.id),
         expired: Utc::now() >= stored.expires_at,
         form: stored.form,

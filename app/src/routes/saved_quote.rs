@@ -4,7 +4,6 @@
 
 use crate::components::quote_result::QuoteSummary;
 use crate::components::user_menu::use_auth;
-use crate::domain::seller::{BANK_TRANSFER, SELLER_NAME};
 use crate::functions::quotes::{SavedQuote, get_saved_quote};
 use crate::i18n::{Locale, date, td_string, use_lang, use_locale};
 use crate::models::Role;
@@ -81,7 +80,10 @@ fn SavedQuoteView(saved: SavedQuote, token: String) -> impl IntoView {
             <section class="parties">
                 <dl>
                     <dt>{td_string!(locale, saved_quote.seller)}</dt>
-                    <dd>{SELLER_NAME}</dd>
+                    <dd data-testid="seller">
+                        {saved.seller.name.clone()}
+                        {saved.seller.contact.clone().map(|c| view! { <br /><small>{c}</small> })}
+                    </dd>
                     <dt>{td_string!(locale, saved_quote.customer)}</dt>
                     <dd class="blank"></dd>
                     <dt>{td_string!(locale, saved_quote.corp_id)}</dt>
@@ -93,7 +95,7 @@ fn SavedQuoteView(saved: SavedQuote, token: String) -> impl IntoView {
             <section class="quote-result">
                 <QuoteSummary quote=saved.quote.clone() book=None />
             </section>
-            <PaymentMethods />
+            <PaymentMethods ways=saved.ways.clone() />
             <p class="no-print actions">
                 // An inline `onclick` would be blocked by the page's CSP: the handler comes with the WASM.
                 <button type="button" class="primary" on:click=print data-testid="print">
@@ -110,26 +112,33 @@ fn SavedQuoteView(saved: SavedQuote, token: String) -> impl IntoView {
     }
 }
 
-/// 付款方式, as the seed gives them.
+/// 付款方式: the WeChat QR code and the bank account the admin set — what the payment page shows.
 #[component]
-fn PaymentMethods() -> impl IntoView {
-    let locale = use_locale();
+fn PaymentMethods(ways: crate::domain::payment_link::PaymentWays) -> impl IntoView {
+    let lang = use_lang();
+    let locale = Locale::from(lang);
+    let unset = lang.pick("（未设置）", "(not set)");
     view! {
         <section class="payment">
             <h2>{td_string!(locale, saved_quote.payment.heading)}</h2>
             <h3>{td_string!(locale, saved_quote.payment.wechat)}</h3>
+            {ways.wechat_qr.clone().map(|src| view! {
+                <img class="wechat-qr" src=src alt=lang.pick("微信收款码", "WeChat payment QR code") width="160" height="160" data-testid="quote-wechat-qr" />
+            })}
             <p>{td_string!(locale, saved_quote.payment.wechat_note)}</p>
+            {ways.wechat_note.clone().map(|n| view! { <p>{n}</p> })}
             <h3>{td_string!(locale, saved_quote.payment.bank_transfer)}</h3>
-            <dl class="bank">
-                <dt>{td_string!(locale, saved_quote.payment.account_name)}</dt>
-                <dd>{BANK_TRANSFER.account_name}</dd>
-                <dt>{td_string!(locale, saved_quote.payment.account_number)}</dt>
-                <dd>{BANK_TRANSFER.account_number}</dd>
-                <dt>{td_string!(locale, saved_quote.payment.bank)}</dt>
-                <dd>{BANK_TRANSFER.bank}</dd>
-                <dt>{td_string!(locale, saved_quote.payment.bank_code)}</dt>
-                <dd>{BANK_TRANSFER.bank_code}</dd>
-            </dl>
+            {match ways.bank {
+                Some(bank) => view! {
+                    <dl class="bank" data-testid="quote-bank">
+                        {bank.rows().into_iter().map(|(zh, en, v)| view! {
+                            <dt>{lang.pick(zh, en).to_owned()}</dt>
+                            <dd>{v.map_or_else(|| unset.to_owned(), str::to_owned)}</dd>
+                        }).collect_view()}
+                    </dl>
+                }.into_any(),
+                None => view! { <p>{lang.pick("管理员尚未设置对公账户信息", "The administrator has not set the bank account yet")}</p> }.into_any(),
+            }}
         </section>
     }
 }

@@ -30,6 +30,18 @@ pub async fn valid_days<C: ConnectionTrait>(db: &C, env_default: i64) -> Result<
     Ok(crate::db::settings::values(db, &[key]).await?.get(key).and_then(|v| v.parse().ok()).unwrap_or(env_default))
 }
 
+/// The seller printed on saved quotes, as the admin set it (the seed's by default).
+pub async fn seller<C: ConnectionTrait>(db: &C) -> Result<crate::domain::seller::Seller, DbErr> {
+    use crate::domain::admin::keys;
+    let s = crate::db::settings::values(db, &[keys::SELLER_NAME, keys::SELLER_CONTACT, keys::SALES_EMAIL]).await?;
+    let get = |k: &str| s.get(k).map(String::as_str);
+    Ok(crate::domain::seller::Seller::from_values(
+        get(keys::SELLER_NAME),
+        get(keys::SELLER_CONTACT),
+        get(keys::SALES_EMAIL),
+    ))
+}
+
 /// How a save went.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Saved {

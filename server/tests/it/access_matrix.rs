@@ -21,6 +21,9 @@ use std::collections::BTreeSet;
 const ROLES: [Who; 6] =
     [Who::Anonymous, Who::OwnPartner, Who::OtherPartner, Who::UnassignedApprover, Who::Approver1, Who::Admin];
 
+/// What every admin-console endpoint answers.
+const ADMIN_ONLY: [u16; 6] = [403, 403, 403, 403, 403, 200];
+
 /// Endpoint → expected status per role (order of [`ROLES`]).
 fn rows() -> Vec<(&'static str, [u16; 6])> {
     vec![
@@ -66,6 +69,26 @@ fn rows() -> Vec<(&'static str, [u16; 6])> {
         // Renewing needs reading the contract and making one in its organisation.
         ("renewals/start", [401, 200, 404, 404, 403, 200]),
         ("audit/search", [401, 403, 403, 403, 403, 200]),
+        // Anyone signed in changes their own password; here the current one is wrong: 422.
+        ("auth/change_password", [401, 422, 422, 422, 422, 422]),
+        ("price_book/version", [200, 200, 200, 200, 200, 200]),
+        // The admin console: admins only; everyone else, signed in or not, 403.
+        ("admin/users", ADMIN_ONLY),
+        ("admin/create_organisation", ADMIN_ONLY),
+        ("admin/create_user", ADMIN_ONLY),
+        ("admin/update_user", ADMIN_ONLY),
+        ("admin/defaults_of", ADMIN_ONLY),
+        ("admin/set_active", ADMIN_ONLY),
+        ("admin/reset_password", ADMIN_ONLY),
+        ("admin/price_books", ADMIN_ONLY),
+        ("admin/save_price_book", ADMIN_ONLY),
+        ("admin/delete_price_book", ADMIN_ONLY),
+        ("admin/flows", ADMIN_ONLY),
+        ("admin/save_flow", ADMIN_ONLY),
+        ("admin/settings", ADMIN_ONLY),
+        ("admin/save_settings", ADMIN_ONLY),
+        ("admin/remove_wechat_qr", ADMIN_ONLY),
+        ("admin/test_robot", ADMIN_ONLY),
     ]
 }
 
@@ -82,6 +105,10 @@ enum State {
     /// Submitted, at level 1.
     Pending,
     Approved,
+    /// A fresh partner user; the answer is `{"user_id", "organisation_id"}`.
+    Spare,
+    /// A price book version not yet in effect; the answer is `{"book_id"}`.
+    FutureBook,
 }
 
 enum Body {
@@ -152,6 +179,49 @@ fn spec(path: &str) -> Spec {
         "renewals/due" => json(NoContract, |_, _| json!({"days": 30})),
         "renewals/start" => json(Approved, |_, c| json!({"source_id": c["id"]})),
         "audit/search" => json(Draft, |_, c| json!({"filter": {"contract": c["id"].to_string()}})),
+        "auth/change_password" => Spec {
+            state: NoContract,
+            body: Body::Form(|_| {
+                vec![("current", "not the password".into()), ("new_password", "a-new-password-1".into())]
+            }),
+        },
+        "price_book/version" => {
+            Spec { state: NoContract, body: Body::Form(|_| vec![("version", "2022-05-16".into())]) }
+        }
+        "admin/users" => json(NoContract, |_, _| json!({"search": ""})),
+        "admin/create_organisation" => json(NoContract, |_, _| json!({"name": "矩阵机构"})),
+        "admin/create_user" => json(Spare, |_, c| {
+            json!({"input": {"username": "matrix.new", "display_name": "", "role": "partner",
+                "organisation_id": c["organisation_id"], "wecom_userid": ""}})
+        }),
+        "admin/update_user" => json(
+            Spare,
+            |_, c| json!({"edit": {"id": c["user_id"], "display_name": "改名", "role": "partner", "wecom_userid": ""}}),
+        ),
+        "admin/defaults_of" | "admin/reset_password" => json(Spare, |_, c| json!({"id": c["user_id"]})),
+        "admin/set_active" => json(Spare, |_, c| json!({"id": c["user_id"], "active": false, "replacement": null})),
+        "admin/price_books" | "admin/flows" | "admin/settings" | "admin/remove_wechat_qr" | "admin/test_robot" => {
+            json(NoContract, |_, _| json!({}))
+        }
+        "admin/save_price_book" => json(NoContract, |_, _| {
+            let mut book = app::domain::PriceBook::default_2022();
+            book.version = "2099-01-01".into();
+            book.effective_from = chrono::NaiveDate::from_ymd_opt(2099, 1, 1).unwrap();
+            json!({"id": null, "book": book})
+        }),
+        "admin/delete_price_book" => json(FutureBook, |_, c| json!({"id": c["book_id"]})),
+        "admin/save_flow" => json(NoContract, |w, _| {
+            let levels: Vec<Value> = ["一级", "二级", "三级"]
+                .iter()
+                .zip(w.approvers)
+                .map(|(name, a)| json!({"name": name, "default_approver": a, "candidates": [a]}))
+                .collect();
+            json!({"id": w.flow_id, "name": "默认三级审批", "levels": levels})
+        }),
+        "admin/save_settings" => json(
+            NoContract,
+            |_, _| json!({"form": {"seller_name": "矩阵", "quote_valid_days": "30", "payment_link_days": "7"}}),
+        ),
         other => panic!("no call spec for {other}: add an arm to spec() and a row to rows()"),
     }
 }
@@ -169,6 +239,25 @@ async fn prepare(w: &World, state: State) -> Value {
             c
         }
         State::Pending => w.submitted().await,
+        State::Spare => {
+            use std::sync::atomic::{AtomicU32, Ordering};
+            static N: AtomicU32 = AtomicU32::new(0);
+            let name = format!("spare{}", N.fetch_add(1, Ordering::Relaxed));
+            let id = support::make_user(&w.db, "备用渠道", &name, app::models::Role::Partner).await;
+            let org = app::db::accounts::user_by_id(&w.db, id).await.unwrap().unwrap().organisation_id;
+            json!({"user_id": id, "organisation_id": org})
+        }
+        State::FutureBook => {
+            use std::sync::atomic::{AtomicU32, Ordering};
+            static N: AtomicU32 = AtomicU32::new(0);
+            let n = N.fetch_add(1, Ordering::Relaxed);
+            let mut book = app::domain::PriceBook::default_2022();
+            book.version = format!("future-{n}");
+            book.effective_from =
+                chrono::NaiveDate::from_ymd_opt(2090, 1, 1).unwrap() + chrono::Days::new(u64::from(n));
+            let id = app::db::price_books::insert(&w.db, &book).await.unwrap();
+            json!({"book_id": id})
+        }
         State::Approved => {
             let mut c = w.submitted().await;
             for ap in ["ap1", "ap2", "ap3"] {
@@ -247,6 +336,7 @@ fn signed_in_doors_refuse_the_anonymous_and_public_doors_do_not() {
             "{path}: door {door:?} vs anonymous answer {}",
             expected[0]
         );
+        assert_eq!(door == Door::Admin, expected == ADMIN_ONLY, "{path}: door {door:?} vs answers {expected:?}");
     }
 }
 

@@ -11,6 +11,7 @@ mod support;
 
 mod access_matrix;
 mod accounts;
+mod admin;
 mod attachments;
 mod audit_trail;
 mod cli;
