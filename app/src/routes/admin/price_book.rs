@@ -18,8 +18,8 @@ use leptos::task::spawn_local;
 use rust_decimal::Decimal;
 use std::str::FromStr;
 
-/// The fields the editor shows problems under.
-const FIELDS: [&str; 6] = ["version", "effective_from", "min_months_new", "max_months", "tax_rate", "tiers"];
+/// The fields the editor shows problems under (a tier's, `tiers[<i>].<field>`, show in its row).
+const FIELDS: [&str; 5] = ["version", "effective_from", "min_months_new", "max_months", "tax_rate"];
 
 /// What the editor edits: a stored version (`Some(id)`) or a new one, starting from `book`.
 #[derive(Clone)]
@@ -341,7 +341,7 @@ fn Editor(
     view! {
         <form class="card admin-form price-book-editor" data-testid="price-book-editor" on:submit=save>
             <h2>{heading}</h2>
-            <TopProblems outcome inline=|f| under_any(f, &FIELDS) />
+            <TopProblems outcome inline=|f| under_any(f, &FIELDS) || f.starts_with("tiers[") />
             <div class="form-grid">
                 {input("pb-version", lang.pick("版本号", "Version label"), draft.version, "text", "version")}
                 {input("pb-effective-from", lang.pick("生效日期", "Effective from"), draft.effective_from, "date", "effective_from")}

@@ -34,6 +34,7 @@ pub fn UsersSection() -> impl IntoView {
     let row_outcome = Outcome::new();
     let editing = RwSignal::new(None::<AdminUser>);
     let replacing = RwSignal::new(None::<Replacing>);
+    let new_user = NewUserDraft::new();
 
     let toggle_active = move |u: AdminUser| {
         row_outcome.start();
@@ -116,7 +117,7 @@ pub fn UsersSection() -> impl IntoView {
                             {move || editing.get().map(|u| view! { <EditUser u editing on_saved=reload /> })}
                             <div class="admin-forms">
                                 <NewOrganisation on_created=reload />
-                                <NewUser organisations=orgs on_created=move |t| { shown_password.set(Some(t)); reload(); } />
+                                <NewUser organisations=orgs draft=new_user on_created=move |t| { shown_password.set(Some(t)); reload(); } />
                             </div>
                         }
                         .into_any()
@@ -359,18 +360,38 @@ fn NewOrganisation(on_created: impl Fn() + Copy + Send + Sync + 'static) -> impl
     }
 }
 
+/// The new user form's values, kept by the section so that reloading the list (after a new
+/// organisation) loses nothing typed.
+#[derive(Clone, Copy)]
+struct NewUserDraft {
+    username: RwSignal<String>,
+    display_name: RwSignal<String>,
+    role: RwSignal<Option<Role>>,
+    organisation: RwSignal<Option<i64>>,
+    wecom: RwSignal<String>,
+}
+
+impl NewUserDraft {
+    fn new() -> NewUserDraft {
+        NewUserDraft {
+            username: RwSignal::new(String::new()),
+            display_name: RwSignal::new(String::new()),
+            role: RwSignal::new(None),
+            organisation: RwSignal::new(None),
+            wecom: RwSignal::new(String::new()),
+        }
+    }
+}
+
 #[component]
 fn NewUser(
     organisations: Vec<AdminOrganisation>,
+    draft: NewUserDraft,
     on_created: impl Fn(TemporaryPassword) + Copy + Send + Sync + 'static,
 ) -> impl IntoView {
     let lang = use_lang();
     let outcome = Outcome::new();
-    let username = RwSignal::new(String::new());
-    let display_name = RwSignal::new(String::new());
-    let role = RwSignal::new(None::<Role>);
-    let organisation = RwSignal::new(None::<i64>);
-    let wecom = RwSignal::new(String::new());
+    let NewUserDraft { username, display_name, role, organisation, wecom } = draft;
     let save = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         outcome.start();
