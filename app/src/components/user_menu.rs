@@ -137,7 +137,10 @@ fn SignedIn(user: SessionUser, counts: DeskCounts) -> impl IntoView {
                 {badge(counts.waiting, "inbox-count", td_string!(locale, user_menu.inbox_count, n = counts.waiting))}
             </a>
         })}
-        {(user.role == Role::Admin).then(|| view! { <a href="/audit" data-testid="nav-audit">{td_string!(locale, user_menu.audit)}</a> })}
+        {(user.role == Role::Admin).then(|| view! {
+            <a href="/audit" data-testid="nav-audit">{td_string!(locale, user_menu.audit)}</a>
+            <a href="/admin" data-testid="nav-admin">{lang.pick("管理", "Admin")}</a>
+        })}
         <a href="/notifications" class="bell" data-testid="bell" title={td_string!(locale, user_menu.notifications)}>
             <svg class="bell-icon" viewBox="0 0 24 24" width="18" height="18" aria-hidden="true">
                 <path d="M12 22a2.5 2.5 0 0 0 2.45-2h-4.9A2.5 2.5 0 0 0 12 22zm7-6V11a7 7 0 0 0-5.5-6.84V3a1.5 1.5 0 0 0-3 0v1.16A7 7 0 0 0 5 11v5l-2 2v1h18v-1l-2-2z" />

@@ -24,7 +24,8 @@ use leptos_router::hooks::use_query_map;
 
 lazy_page!("/contracts": ContractsRoute => ContractsPage);
 
-/// Renders `signed_in` for a signed-in user, else the 请先登录 notice with a link to `/signin`.
+/// Renders `signed_in` for a signed-in user, else the 请先登录 notice with a link to `/signin`; a
+/// user who must change their temporary password goes to `/account/password` instead.
 #[component]
 pub fn RequireSignIn<F, V>(signed_in: F) -> impl IntoView
 where
@@ -40,6 +41,10 @@ where
                 let signed_in = signed_in.clone();
                 Suspend::new(async move {
                     match auth.user.await {
+                        // A temporary password must be replaced before anything else.
+                        Ok(Some(user)) if user.must_change_password => {
+                            view! { <leptos_router::components::Redirect path="/account/password" /> }.into_any()
+                        }
                         Ok(Some(user)) => signed_in(user).into_any(),
                         Ok(None) => view! { <SignInNotice /> }.into_any(),
                         Err(e) => view! { <p class="error" role="alert">{e.message(lang)}</p> }.into_any(),

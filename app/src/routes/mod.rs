@@ -39,6 +39,8 @@ pub fn DeskStyle() -> impl leptos::IntoView {
     leptos::view! { <leptos_meta::Stylesheet id="desk" href="/desk.css" /> }
 }
 
+pub mod account;
+pub mod admin;
 pub mod approvals;
 pub mod audit;
 pub mod contract_form;
