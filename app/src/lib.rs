@@ -95,12 +95,6 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/renewals") view={Lazy::<routes::renewals::RenewalsRoute>::new()} ssr=SsrMode::Async />
                     <Route path=path!("/audit") view={Lazy::<routes::audit::AuditRoute>::new()} ssr=SsrMode::Async />
                     <Route path=path!("/admin") view={Lazy::<routes::admin::AdminRoute>::new()} ssr=SsrMode::Async />
-                    <Route path=path!("/admin/:section") view={Lazy::<routes::admin::AdminRoute>::new()} ssr=SsrMode::Async />
-                    <Route
-                        path=path!("/account/password")
-                        view={Lazy::<routes::account::PasswordRoute>::new()}
-                        ssr=SsrMode::Async
-                    />
                     <Route
                         path=path!("/notifications")
                         view={Lazy::<routes::notifications::NotificationsRoute>::new()}

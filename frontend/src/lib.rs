@@ -25,4 +25,4 @@ pub fn hydrate() {
 /// from dropping them; they are not zero, so they sit in `.rodata` rather than `.bss`.
 #[cfg(all(target_arch = "wasm32", feature = "split"))]
 #[used]
-static WASM_SPLIT_DATA_SLACK: [u8; 4096] = [0xA5; 4096];
+static WASM_SPLIT_DATA_SLACK: [u8; 16384] = [0xA5; 16384];

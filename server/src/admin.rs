@@ -113,7 +113,7 @@ pub async fn upload_wechat_qr(
     let html =
         headers.get(axum::http::header::ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|v| v.contains("text/html"));
     let answer = |result: Result<(), AppError>| match (result, html) {
-        (Ok(()), true) => Redirect::to("/admin/settings?qr=saved").into_response(),
+        (Ok(()), true) => Redirect::to("/admin?section=settings&qr=saved").into_response(),
         (Ok(()), false) => axum::Json(serde_json::json!({})).into_response(),
         (Err(e), true) => {
             let code = match &e {
@@ -123,7 +123,7 @@ pub async fn upload_wechat_qr(
                     .and_then(|v| v["code"].as_str().map(str::to_owned))
                     .unwrap_or_default(),
             };
-            Redirect::to(&format!("/admin/settings?qr_error={code}")).into_response()
+            Redirect::to(&format!("/admin?section=settings&qr_error={code}")).into_response()
         }
         (Err(e), false) => crate::error_response(&e),
     };

@@ -57,6 +57,5 @@ pub struct SessionUser {
     pub organisation_id: i64,
     pub organisation_name: String,
     /// Signed in with a one-time temporary password: only changing it is allowed until they do.
-    #[serde(default)]
     pub must_change_password: bool,
 }

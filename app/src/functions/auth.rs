@@ -18,7 +18,8 @@ pub async fn sign_in(username: String, password: String) -> Result<SessionUser, 
             let (user, token) =
                 accounts::sign_in(&db, &username, &password, &ctx::client_address(), old.as_deref()).await?;
             ctx::set_cookie(session_cookie(&token, accounts::SESSION_HOURS * 3600));
-            // A plain form post is sent on to the contracts; the client follows the same hint.
+            // A plain form post is sent on to the contracts (with a temporary password, they say
+            // to choose one's own first); the client follows the same hint.
             leptos_axum::redirect("/contracts");
             Ok(user)
         }

@@ -36,6 +36,7 @@ pub const ENDPOINTS: &[(&str, Door)] = &[
     ("price_book/version", Door::Public),
     ("quotes/save", Door::Public),
     ("quotes/get", Door::Public),
+    ("quotes/seller", Door::Public),
     ("payment/create_link", Door::SignedIn),
     ("payment/revoke_link", Door::SignedIn),
     ("payment/links", Door::SignedIn),

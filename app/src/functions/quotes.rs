@@ -26,9 +26,20 @@ pub struct SavedQuote {
     pub created_at: DateTime<Utc>,
     pub expires_at: DateTime<Utc>,
     pub expired: bool,
-    /// Who sells, and how to pay: as the admin set them today (the same as the payment page).
-    pub seller: crate::domain::seller::Seller,
-    pub ways: crate::domain::payment_link::PaymentWays,
+}
+
+/// Who sells and how to pay, as a saved quote prints them: the admin's settings today, the same
+/// values the payment page shows. Flat and of its own (not `PaymentWays`), and read only by the
+/// saved quote's page: a type decoded by two lazy pages is decoded in the main module, which the
+/// quote page's first load carries.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SellerOnQuote {
+    pub name: String,
+    pub contact: Option<String>,
+    pub wechat_qr: Option<String>,
+    pub wechat_note: Option<String>,
+    /// 户名, 账号, 开户行, 联行号 (each `None` when blank); `None` when no bank account is set.
+    pub bank: Option<[Option<String>; 4]>,
 }
 
 /// One product line of a saved quote, in the shape a contract's product lines (产品管理) take.
@@ -175,11 +186,7 @@ pub async fn get_saved_quote(token: String) -> Result<Option<SavedQuote>, Server
     else {
         return Ok(None);
     };
-    let seller = crate::services::quotes::seller(&db).await.map_err(|e| internal("reading the seller", &e))?;
-    let ways = crate::services::payment_links::ways(&db).await.map_err(|e| internal("reading the payment ways", &e))?;
     Ok(Some(SavedQuote {
-        seller,
-        ways,
         number: quote_number(stored.id),
         expired: Utc::now() >= stored.expires_at,
         form: stored.form,
@@ -187,6 +194,21 @@ pub async fn get_saved_quote(token: String) -> Result<Option<SavedQuote>, Server
         created_at: stored.created_at,
         expires_at: stored.expires_at,
     }))
+}
+
+/// Who sells and how to pay, for a saved quote's page. Public, like the quote.
+#[server(endpoint = "quotes/seller")]
+pub async fn quote_seller() -> Result<SellerOnQuote, ServerFnError> {
+    let db = super::ctx::db()?;
+    let seller = crate::services::quotes::seller(&db).await.map_err(|e| internal("reading the seller", &e))?;
+    let ways = crate::services::payment_links::ways(&db).await.map_err(|e| internal("reading the payment ways", &e))?;
+    Ok(SellerOnQuote {
+        name: seller.name,
+        contact: seller.contact,
+        wechat_qr: ways.wechat_qr,
+        wechat_note: ways.wechat_note,
+        bank: ways.bank.map(|b| [b.account_name, b.account_number, b.bank_name, b.bank_code]),
+    })
 }
 
 /// The quote number shown to people (报价单号).

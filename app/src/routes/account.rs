@@ -1,6 +1,8 @@
-//! `/account/password` (修改密码): the signed-in user changes their password. A user who signed in
-//! with a one-time temporary password (from an admin) is sent here by `RequireSignIn` and may do
-//! nothing else until they choose their own; this page therefore does not use `RequireSignIn`.
+//! 修改密码, shown by the sign-in page at `/signin?change=password` (part of its chunk: a route of
+//! its own would weigh on the quote page's first load): the signed-in user changes their password.
+//! A user who signed in with a one-time temporary password (from an admin) is sent here by the
+//! sign-in and may do nothing else until they choose their own; this page therefore does not use
+//! `RequireSignIn`.
 //! The texts are written here in both languages (`Lang::pick`), not as locale keys (see
 //! `routes::admin`).
 
@@ -12,8 +14,6 @@ use crate::models::SessionUser;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_meta::Title;
-
-lazy_page!("/account/password": PasswordRoute => PasswordPage);
 
 /// The shortest password accepted (the server checks it too).
 const MIN_CHARS: usize = 10;

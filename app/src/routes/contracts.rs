@@ -25,7 +25,7 @@ use leptos_router::hooks::use_query_map;
 lazy_page!("/contracts": ContractsRoute => ContractsPage);
 
 /// Renders `signed_in` for a signed-in user, else the 请先登录 notice with a link to `/signin`; a
-/// user who must change their temporary password goes to `/account/password` instead.
+/// user who must change their temporary password is told to choose their own first (`/signin?change=password`).
 #[component]
 pub fn RequireSignIn<F, V>(signed_in: F) -> impl IntoView
 where
@@ -42,9 +42,14 @@ where
                 Suspend::new(async move {
                     match auth.user.await {
                         // A temporary password must be replaced before anything else.
-                        Ok(Some(user)) if user.must_change_password => {
-                            view! { <leptos_router::components::Redirect path="/account/password" /> }.into_any()
+                        // (Sign-in sends them to that page; this is for an address typed or kept.)
+                        Ok(Some(user)) if user.must_change_password => view! {
+                            <p class="notice" role="alert" data-testid="must-change-first">
+                                {lang.pick("管理员为您设置了临时密码，请先", "An administrator gave you a temporary password: first ")}
+                                <a href="/signin?change=password">{lang.pick("设置您自己的密码", "choose your own password")}</a>
+                            </p>
                         }
+                        .into_any(),
                         Ok(Some(user)) => signed_in(user).into_any(),
                         Ok(None) => view! { <SignInNotice /> }.into_any(),
                         Err(e) => view! { <p class="error" role="alert">{e.message(lang)}</p> }.into_any(),

@@ -4,7 +4,7 @@
 
 use crate::components::quote_result::QuoteSummary;
 use crate::components::user_menu::use_auth;
-use crate::functions::quotes::{SavedQuote, get_saved_quote};
+use crate::functions::quotes::{SavedQuote, SellerOnQuote, get_saved_quote, quote_seller};
 use crate::i18n::{Locale, date, td_string, use_lang, use_locale};
 use crate::models::Role;
 use crate::routes::not_found::NotFound;
@@ -18,15 +18,23 @@ lazy_page!("/q/<token>": SavedQuoteRoute => SavedQuotePage);
 pub fn SavedQuotePage() -> impl IntoView {
     let locale = use_locale();
     let params = use_params_map();
-    let quote =
-        Resource::new(move || params.with(|p| p.get("token").unwrap_or_default()), |token| get_saved_quote(token));
+    let quote = Resource::new(
+        move || params.with(|p| p.get("token").unwrap_or_default()),
+        |token| async move {
+            let saved = get_saved_quote(token).await?;
+            Ok::<_, ServerFnError>(match saved {
+                Some(saved) => Some((saved, quote_seller().await?)),
+                None => None,
+            })
+        },
+    );
     view! {
         <Suspense fallback=move || view! { <p class="loading">{td_string!(locale, saved_quote.loading)}</p> }>
             {move || Suspend::new(async move {
                 match quote.await {
-                    Ok(Some(saved)) => {
+                    Ok(Some((saved, seller))) => {
                         let token = params.with_untracked(|p| p.get("token").unwrap_or_default());
-                        view! { <SavedQuoteView saved token /> }.into_any()
+                        view! { <SavedQuoteView saved seller token /> }.into_any()
                     }
                     Ok(None) => view! { <NotFound /> }.into_any(),
                     Err(e) => view! { <p class="error" role="alert">{e.to_string()}</p> }.into_any(),
@@ -37,7 +45,7 @@ pub fn SavedQuotePage() -> impl IntoView {
 }
 
 #[component]
-fn SavedQuoteView(saved: SavedQuote, token: String) -> impl IntoView {
+fn SavedQuoteView(saved: SavedQuote, seller: SellerOnQuote, token: String) -> impl IntoView {
     let lang = use_lang();
     let locale = Locale::from(lang);
     let requote = saved.requote_href();
@@ -81,8 +89,8 @@ fn SavedQuoteView(saved: SavedQuote, token: String) -> impl IntoView {
                 <dl>
                     <dt>{td_string!(locale, saved_quote.seller)}</dt>
                     <dd data-testid="seller">
-                        {saved.seller.name.clone()}
-                        {saved.seller.contact.clone().map(|c| view! { <br /><small>{c}</small> })}
+                        {seller.name.clone()}
+                        {seller.contact.clone().map(|c| view! { <br /><small>{c}</small> })}
                     </dd>
                     <dt>{td_string!(locale, saved_quote.customer)}</dt>
                     <dd class="blank"></dd>
@@ -95,7 +103,7 @@ fn SavedQuoteView(saved: SavedQuote, token: String) -> impl IntoView {
             <section class="quote-result">
                 <QuoteSummary quote=saved.quote.clone() book=None />
             </section>
-            <PaymentMethods ways=saved.ways.clone() />
+            <PaymentMethods seller />
             <p class="no-print actions">
                 // An inline `onclick` would be blocked by the page's CSP: the handler comes with the WASM.
                 <button type="button" class="primary" on:click=print data-testid="print">
@@ -114,7 +122,7 @@ fn SavedQuoteView(saved: SavedQuote, token: String) -> impl IntoView {
 
 /// 付款方式: the WeChat QR code and the bank account the admin set — what the payment page shows.
 #[component]
-fn PaymentMethods(ways: crate::domain::payment_link::PaymentWays) -> impl IntoView {
+fn PaymentMethods(seller: SellerOnQuote) -> impl IntoView {
     let lang = use_lang();
     let locale = Locale::from(lang);
     let unset = lang.pick("（未设置）", "(not set)");
@@ -122,21 +130,24 @@ fn PaymentMethods(ways: crate::domain::payment_link::PaymentWays) -> impl IntoVi
         <section class="payment">
             <h2>{td_string!(locale, saved_quote.payment.heading)}</h2>
             <h3>{td_string!(locale, saved_quote.payment.wechat)}</h3>
-            {ways.wechat_qr.clone().map(|src| view! {
+            {seller.wechat_qr.clone().map(|src| view! {
                 <img class="wechat-qr" src=src alt=lang.pick("微信收款码", "WeChat payment QR code") width="160" height="160" data-testid="quote-wechat-qr" />
             })}
             <p>{td_string!(locale, saved_quote.payment.wechat_note)}</p>
-            {ways.wechat_note.clone().map(|n| view! { <p>{n}</p> })}
+            {seller.wechat_note.clone().map(|n| view! { <p>{n}</p> })}
             <h3>{td_string!(locale, saved_quote.payment.bank_transfer)}</h3>
-            {match ways.bank {
-                Some(bank) => view! {
+            {match seller.bank {
+                Some([account_name, account_number, bank_name, bank_code]) => {
+                    let bank = crate::domain::payment_link::BankAccount { account_name, account_number, bank_name, bank_code };
+                    view! {
                     <dl class="bank" data-testid="quote-bank">
                         {bank.rows().into_iter().map(|(zh, en, v)| view! {
                             <dt>{lang.pick(zh, en).to_owned()}</dt>
                             <dd>{v.map_or_else(|| unset.to_owned(), str::to_owned)}</dd>
                         }).collect_view()}
                     </dl>
-                }.into_any(),
+                }.into_any()
+                }
                 None => view! { <p>{lang.pick("管理员尚未设置对公账户信息", "The administrator has not set the bank account yet")}</p> }.into_any(),
             }}
         </section>

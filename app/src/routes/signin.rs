@@ -15,6 +15,14 @@ lazy_page!("/signin": SignInRoute => SignInPage);
 
 #[component]
 pub fn SignInPage() -> impl IntoView {
+    // `?change=password`: changing one's password (a temporary one first of all). Read once: the
+    // page is reached from another route (the contracts' notice), and following the address here
+    // would weigh on the quote page's first load.
+    let change =
+        leptos_router::hooks::use_query_map().with_untracked(|q| q.get("change").as_deref() == Some("password"));
+    if change {
+        return view! { <crate::routes::account::PasswordPage /> }.into_any();
+    }
     let auth = use_auth();
     let sign_in = ServerAction::<SignIn>::new();
     Effect::new(move |_| {
@@ -65,6 +73,7 @@ pub fn SignInPage() -> impl IntoView {
             </ActionForm>
         </section>
     }
+    .into_any()
 }
 
 /// What the sign-in form says for an error: the rate limit names the wait.

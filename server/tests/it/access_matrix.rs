@@ -53,6 +53,7 @@ fn rows() -> Vec<(&'static str, [u16; 6])> {
         ("contracts/source_candidates", [401, 200, 200, 200, 200, 200]),
         ("quotes/save", [200, 200, 200, 200, 200, 200]),
         ("quotes/get", [200, 200, 200, 200, 200, 200]),
+        ("quotes/seller", [200, 200, 200, 200, 200, 200]),
         ("payment/create_link", [401, 200, 404, 404, 404, 200]),
         ("payment/revoke_link", [401, 200, 404, 404, 404, 200]),
         // Read like the contract: its level-1 approver sees it once pending.
@@ -125,7 +126,9 @@ fn spec(path: &str) -> Spec {
     use State::*;
     let json = |state, f: fn(&World, &Value) -> Value| Spec { state, body: Body::Json(f) };
     match path {
-        "price_book/current" | "auth/sign_out" | "auth/me" => Spec { state: NoContract, body: Body::Form(|_| vec![]) },
+        "price_book/current" | "auth/sign_out" | "auth/me" | "quotes/seller" => {
+            Spec { state: NoContract, body: Body::Form(|_| vec![]) }
+        }
         "auth/sign_in" => Spec {
             state: NoContract,
             body: Body::Form(|user| {

@@ -1,4 +1,4 @@
-//! `/admin` and `/admin/<section>` (管理后台): the admin console, one lazily loaded chunk with four
+//! `/admin` and `/admin?section=<section>` (管理后台): the admin console, one lazily loaded chunk with four
 //! sections behind a tab bar: users (用户与机构), the price book (价格表), approval flows (审批流程)
 //! and settings (系统设置). Admins only; the server refuses anyone else whatever the page shows.
 //!
@@ -21,7 +21,7 @@ use crate::models::{Role, SessionUser};
 use crate::routes::contracts::RequireSignIn;
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::hooks::use_params_map;
+use leptos_router::hooks::use_query_map;
 
 lazy_page!("/admin": AdminRoute => AdminPage);
 
@@ -62,8 +62,10 @@ fn AdminsOnly() -> impl IntoView {
 #[component]
 fn Console() -> impl IntoView {
     let lang = use_lang();
-    let params = use_params_map();
-    let section = Memo::new(move |_| params.with(|p| p.get("section").unwrap_or_else(|| "users".to_owned())));
+    // `?section=`: a query rather than a path segment, so the console is one route (each route
+    // weighs on the quote page's first load).
+    let query = use_query_map();
+    let section = Memo::new(move |_| query.with(|q| q.get("section").unwrap_or_else(|| "users".to_owned())));
     view! {
         <section class="admin-page" data-testid="admin">
             <header class="page-head">
@@ -75,7 +77,7 @@ fn Console() -> impl IntoView {
                     .map(|(code, zh, en)| {
                         let current = move || (section.get() == code).then_some("page");
                         view! {
-                            <a href=format!("/admin/{code}") aria-current=current data-testid=format!("admin-tab-{code}")>
+                            <a href=format!("/admin?section={code}") aria-current=current data-testid=format!("admin-tab-{code}")>
                                 {lang.pick(zh, en)}
                             </a>
                         }

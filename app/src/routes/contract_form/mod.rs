@@ -41,7 +41,7 @@ use crate::functions::RequestContext;
 use crate::functions::contract_form::{ContractFormChoices, contract_form_options};
 use crate::functions::contracts::{approval_flow, get_contract};
 use crate::functions::desk::start_renewal;
-use crate::functions::price_book::current_price_book;
+use crate::functions::price_book::{current_price_book, price_book_version};
 use crate::functions::quotes::{QuotedLine, get_saved_quote};
 use crate::i18n::{Locale, td_string, use_lang, use_locale};
 use crate::models::{FlowDto, SessionUser};
@@ -183,7 +183,15 @@ fn ExistingContract(user: SessionUser) -> impl IntoView {
                 Err(AppError::NotFound { .. }) => return Ok(None),
                 Err(e) => return Err(e),
             };
-            Ok::<_, AppError>(Some((load_basics().await?, contract)))
+            let (mut book, options, flow) = load_basics().await?;
+            // A contract that can no longer be edited shows the price it was priced with: the
+            // version it records, not today's (a draft is repriced at every save, so today's).
+            if let Some(v) = contract.price_book_version.clone().filter(|v| *v != book.version)
+                && !contract.status.is_editable()
+            {
+                book = price_book_version(v).await?;
+            }
+            Ok::<_, AppError>(Some(((book, options, flow), contract)))
         })
     });
     view! {

@@ -64,6 +64,12 @@ fn PaymentDesk(f: Form) -> impl IntoView {
         })
     });
     let loading = move || view! { <p class="loading">{lang.pick("正在读取付款方式…", "Loading the ways to pay…")}</p> };
+    // The admin's default validity (系统设置), once the card's data is in.
+    let default_days = Signal::derive(move || {
+        data.get()
+            .and_then(|r| r.ok().flatten())
+            .map_or(crate::domain::payment_link::DEFAULT_LINK_DAYS, |p| p.default_days)
+    });
     view! {
         <fieldset class="card pay-desk" data-testid="payment-card">
             <legend>{lang.pick("付款", "Payment")}</legend>
@@ -78,7 +84,7 @@ fn PaymentDesk(f: Form) -> impl IntoView {
                     }
                 })}
             </Transition>
-            <NewLink f on_created=move || data.refetch() />
+            <NewLink f default_days on_created=move || data.refetch() />
             <Transition>
                 {move || Suspend::new(async move {
                     match data.await {
@@ -227,9 +233,11 @@ fn copy_text(text: &str) -> bool {
 
 /// Creates the customer's link for a number of days and shows its full URL to copy.
 #[component]
-fn NewLink(f: Form, on_created: impl Fn() + Copy + Send + Sync + 'static) -> impl IntoView {
+fn NewLink(f: Form, default_days: Signal<u32>, on_created: impl Fn() + Copy + Send + Sync + 'static) -> impl IntoView {
     let lang = f.lang;
-    let days = RwSignal::new("7".to_owned());
+    // What the partner typed; until then the admin's default.
+    let typed_days = RwSignal::new(None::<String>);
+    let days = Signal::derive(move || typed_days.get().unwrap_or_else(|| default_days.get().to_string()));
     let busy = RwSignal::new(false);
     let error = RwSignal::new(None::<String>);
     let created = RwSignal::new(None::<PaymentLinkCreated>);
@@ -302,7 +310,7 @@ fn NewLink(f: Form, on_created: impl Fn() + Copy + Send + Sync + 'static) -> imp
                     max="30"
                     inputmode="numeric"
                     prop:value=move || days.get()
-                    on:input=move |ev| days.set(event_target_value(&ev))
+                    on:input=move |ev| typed_days.set(Some(event_target_value(&ev)))
                     // Inside the contract's form: Enter here must not submit (save) the contract.
                     on:keydown=move |ev| {
                         if ev.key() == "Enter" {
