@@ -53,7 +53,9 @@ async fn saving_without_javascript_redirects_to_a_read_only_share_page() {
     assert!(html.contains("¥370.00"), "{html}");
     assert!(html.contains("6–8"), "the bands: {html}");
     assert!(html.contains("价格表版本：<!-- -->2022-05-16") || html.contains("2022-05-16"), "{html}");
-    assert!(html.contains("31001518000050010918"), "bank transfer details: {html}");
+    // The payment ways are the admin's (系统设置), as on the payment page: none set here.
+    assert!(html.contains("管理员尚未设置对公账户信息"), "no bank details until an admin sets them: {html}");
+    assert!(!html.contains("31001518000050010918"), "never fixed ones: {html}");
     assert!(!html.contains("data-testid=\"quote-expired\""), "{html}");
     assert!(!html.contains("<input"), "the shared page is read-only: {html}");
 
