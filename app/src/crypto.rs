@@ -97,7 +97,12 @@ pub fn random_token() -> String {
 
 /// The BLAKE2b-256 hash (hex) under which a bearer token (session, payment link) is stored.
 pub fn token_hash(token: &str) -> String {
-    hex(&Blake2b::<U32>::digest(token.as_bytes()))
+    digest_hex(token.as_bytes())
+}
+
+/// The BLAKE2b-256 hash of bytes, as hex.
+pub fn digest_hex(bytes: &[u8]) -> String {
+    hex(&Blake2b::<U32>::digest(bytes))
 }
 
 /// Lower-case hex of bytes.

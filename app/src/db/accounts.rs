@@ -124,9 +124,19 @@ pub async fn session_user_by_id(db: &impl ConnectionTrait, user_id: i64) -> Resu
 
 /// The active partner users of an organisation, by display name: who may own its contracts.
 pub async fn partners_of(db: &impl ConnectionTrait, organisation_id: i64) -> Result<Vec<PersonDto>, DbErr> {
+    active_people(
+        db,
+        sea_orm::Condition::all()
+            .add(user::Column::OrganisationId.eq(organisation_id))
+            .add(user::Column::Role.eq(Role::Partner.code())),
+    )
+    .await
+}
+
+/// The active users matching `condition`, by display name then id.
+async fn active_people(db: &impl ConnectionTrait, condition: sea_orm::Condition) -> Result<Vec<PersonDto>, DbErr> {
     Ok(user::Entity::find()
-        .filter(user::Column::OrganisationId.eq(organisation_id))
-        .filter(user::Column::Role.eq(Role::Partner.code()))
+        .filter(condition)
         .filter(user::Column::Active.eq(true))
         .order_by_asc(user::Column::DisplayName)
         .order_by_asc(user::Column::Id)
@@ -263,16 +273,11 @@ pub async fn update_user(db: &impl ConnectionTrait, am: user::ActiveModel) -> Re
 
 /// The active approvers and admins: who may stand in a flow's level.
 pub async fn approvers(db: &impl ConnectionTrait) -> Result<Vec<PersonDto>, DbErr> {
-    Ok(user::Entity::find()
-        .filter(user::Column::Role.is_in([Role::Approver.code(), Role::Admin.code()]))
-        .filter(user::Column::Active.eq(true))
-        .order_by_asc(user::Column::DisplayName)
-        .order_by_asc(user::Column::Id)
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|u| PersonDto { id: u.id, display_name: u.display_name })
-        .collect())
+    active_people(
+        db,
+        sea_orm::Condition::all().add(user::Column::Role.is_in([Role::Approver.code(), Role::Admin.code()])),
+    )
+    .await
 }
 
 /// Ends every session of a user but the one behind `keep` (a token).

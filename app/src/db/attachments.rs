@@ -277,16 +277,12 @@ pub async fn line_kinds(db: &impl ConnectionTrait, contract_id: i64) -> Result<V
     Ok(kinds.into_iter().flatten().collect())
 }
 
-/// Admin settings (the `settings` table) shown on the payment page (PRODUCT.md §7).
+/// Admin settings (the `settings` table) shown on the payment page (PRODUCT.md §7): the keys are
+/// the settings page's own (`domain::admin::keys`), one name for each.
 pub mod payment_settings {
-    /// The WeChat QR image: an `https://` URL, a path on this site, or a `data:image/…` URL.
-    pub const WECHAT_QR: &str = "payment.wechat_qr";
-    /// Extra text under the QR code.
-    pub const WECHAT_NOTE: &str = "payment.wechat_note";
-    pub const BANK_ACCOUNT_NAME: &str = "payment.bank_account_name";
-    pub const BANK_ACCOUNT_NUMBER: &str = "payment.bank_account_number";
-    pub const BANK_NAME: &str = "payment.bank_name";
-    pub const BANK_CODE: &str = "payment.bank_code";
+    pub use crate::domain::admin::keys::{
+        BANK_ACCOUNT_NAME, BANK_ACCOUNT_NUMBER, BANK_CODE, BANK_NAME, WECHAT_NOTE, WECHAT_QR,
+    };
     pub const ALL: [&str; 6] = [WECHAT_QR, WECHAT_NOTE, BANK_ACCOUNT_NAME, BANK_ACCOUNT_NUMBER, BANK_NAME, BANK_CODE];
 }
 

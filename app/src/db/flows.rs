@@ -201,12 +201,13 @@ pub async fn defaults_of<C: ConnectionTrait>(db: &C, user_id: i64) -> Result<Vec
         .order_by_asc(approval_level::Column::Level)
         .all(db)
         .await?;
-    let mut out = Vec::new();
-    for l in rows {
-        let name = approval_flow::Entity::find_by_id(l.flow_id).one(db).await?.map(|f| f.name).unwrap_or_default();
-        out.push((l.flow_id, name, level_no(l.level), l.name));
-    }
-    Ok(out)
+    // The flows' names in one query, not one per level.
+    let flows = approval_flow::Entity::find()
+        .filter(approval_flow::Column::Id.is_in(rows.iter().map(|l| l.flow_id)))
+        .all(db)
+        .await?;
+    let name = |id: i64| flows.iter().find(|f| f.id == id).map(|f| f.name.clone()).unwrap_or_default();
+    Ok(rows.into_iter().map(|l| (l.flow_id, name(l.flow_id), level_no(l.level), l.name)).collect())
 }
 
 /// Takes `user_id` out of every flow: `replacement` becomes the default (and a candidate) where

@@ -41,13 +41,7 @@ pub async fn insert<C: ConnectionTrait>(db: &C, book: &PriceBook) -> Result<i32,
 
 /// Every stored price book version, oldest first.
 pub async fn all<C: ConnectionTrait>(db: &C) -> Result<Vec<PriceBook>, DbErr> {
-    let rows = price_book::Entity::find()
-        .order_by_asc(price_book::Column::EffectiveFrom)
-        .find_with_related(price_book_tier::Entity)
-        .order_by_asc(price_book_tier::Column::PositionFrom)
-        .all(db)
-        .await?;
-    rows.into_iter().map(|(book, tiers)| into_price_book(book, tiers)).collect()
+    Ok(all_with_ids(db).await?.into_iter().map(|(_, book)| book).collect())
 }
 
 /// The price book in effect on `date`.

@@ -6,28 +6,37 @@ use sea_orm::{ActiveModelTrait, ConnectionTrait, DbErr, EntityTrait, Set};
 pub use super::attachments::settings_values as values;
 
 /// The settings key of the installed-app list (安装的应用, a JSON array of names).
-pub const INSTALLED_APPS_KEY: &str = "installed_apps";
+pub const INSTALLED_APPS_KEY: &str = crate::domain::admin::keys::INSTALLED_APPS;
+
+/// One setting's value, if it has one (a blank one counts as none: its default applies).
+pub async fn value<C: ConnectionTrait>(db: &C, key: &str) -> Result<Option<String>, DbErr> {
+    Ok(setting::Entity::find_by_id(key.to_owned()).one(db).await?.map(|s| s.value).filter(|v| !v.is_empty()))
+}
 
 /// The admin-kept list of apps a contract may name.
 pub async fn installed_apps<C: ConnectionTrait>(db: &C) -> Result<Vec<String>, DbErr> {
-    Ok(setting::Entity::find_by_id(INSTALLED_APPS_KEY.to_owned())
-        .one(db)
+    Ok(value(db, INSTALLED_APPS_KEY)
         .await?
-        .and_then(|s| serde_json::from_str::<Vec<String>>(&s.value).ok())
+        .and_then(|v| serde_json::from_str::<Vec<String>>(&v).ok())
         .unwrap_or_default())
 }
 
 /// Sets `key` to `value` unless it has a value already (defaults never overwrite an admin's).
 pub async fn set_if_absent<C: ConnectionTrait>(db: &C, key: &str, value: &str) -> Result<(), DbErr> {
     if setting::Entity::find_by_id(key.to_owned()).one(db).await?.is_none() {
-        setting::ActiveModel {
-            key: Set(key.to_owned()),
-            value: Set(value.to_owned()),
-            updated_at: Set(chrono::Utc::now()),
-        }
-        .insert(db)
-        .await?;
+        insert(db, key, value).await?;
     }
+    Ok(())
+}
+
+async fn insert<C: ConnectionTrait>(db: &C, key: &str, value: &str) -> Result<(), DbErr> {
+    setting::ActiveModel {
+        key: Set(key.to_owned()),
+        value: Set(value.to_owned()),
+        updated_at: Set(chrono::Utc::now()),
+    }
+    .insert(db)
+    .await?;
     Ok(())
 }
 
@@ -45,15 +54,7 @@ pub async fn set<C: ConnectionTrait>(db: &C, key: &str, value: &str) -> Result<(
             am.updated_at = Set(chrono::Utc::now());
             am.update(db).await?;
         }
-        (None, false) => {
-            setting::ActiveModel {
-                key: Set(key.to_owned()),
-                value: Set(value.to_owned()),
-                updated_at: Set(chrono::Utc::now()),
-            }
-            .insert(db)
-            .await?;
-        }
+        (None, false) => insert(db, key, value).await?,
     }
     Ok(())
 }

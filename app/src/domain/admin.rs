@@ -14,9 +14,11 @@ pub mod keys {
     pub const SELLER_NAME: &str = "seller.name";
     pub const SELLER_CONTACT: &str = "seller.contact";
     pub const SALES_EMAIL: &str = "seller.sales_email";
+    /// The WeChat QR image: an `https://` URL, a path on this site, or a `data:image/…` URL.
     pub const WECHAT_QR: &str = "payment.wechat_qr";
     /// The uploaded QR image itself (`<mime>;<base64>`), served at [`super::WECHAT_QR_PATH`].
     pub const WECHAT_QR_IMAGE: &str = "payment.wechat_qr_image";
+    /// Extra text under the QR code.
     pub const WECHAT_NOTE: &str = "payment.wechat_note";
     pub const BANK_ACCOUNT_NAME: &str = "payment.bank_account_name";
     pub const BANK_ACCOUNT_NUMBER: &str = "payment.bank_account_number";

@@ -485,24 +485,7 @@ pub async fn save_price_book(
         Box::pin(async move {
             let all = price_books::all_with_ids(txn).await?;
             let before = match id {
-                Some(id) => {
-                    let (_, b) = all
-                        .iter()
-                        .find(|(i, _)| *i == id)
-                        .ok_or_else(|| AppError::not_found("价格表版本", "Price book version"))?;
-                    if !admin::price_book_editable(b, today) {
-                        return Err(problem(
-                            "effective_from",
-                            "price_book_read_only",
-                            format!("版本“{}”已于 {} 生效，不可再修改：请新建版本", b.version, b.effective_from),
-                            format!(
-                                "Version “{}” took effect on {}; it is read-only: make a new version",
-                                b.version, b.effective_from
-                            ),
-                        ));
-                    }
-                    Some(b.clone())
-                }
+                Some(id) => Some(changeable_version(&all, id, today, "effective_from")?.clone()),
                 None => None,
             };
             let others: Vec<PriceBook> = all.iter().filter(|(i, _)| Some(*i) != id).map(|(_, b)| b.clone()).collect();
@@ -531,6 +514,27 @@ pub async fn save_price_book(
     .await
 }
 
+/// The stored version `id` of `all`, if it has not taken effect by `today` (else it is history:
+/// `price_book_read_only`, on `field`).
+fn changeable_version<'a>(
+    all: &'a [(i64, PriceBook)],
+    id: i64,
+    today: chrono::NaiveDate,
+    field: &str,
+) -> Result<&'a PriceBook, AppError> {
+    let (_, b) =
+        all.iter().find(|(i, _)| *i == id).ok_or_else(|| AppError::not_found("价格表版本", "Price book version"))?;
+    if !admin::price_book_editable(b, today) {
+        return Err(problem(
+            field,
+            "price_book_read_only",
+            format!("版本“{}”已于 {} 生效，不可再修改或删除：请新建版本", b.version, b.effective_from),
+            format!("Version “{}” took effect on {}; it is read-only: make a new version", b.version, b.effective_from),
+        ));
+    }
+    Ok(b)
+}
+
 /// Deletes a version that has not taken effect yet.
 pub async fn delete_price_book(db: &DatabaseConnection, actor: &SessionUser, id: i64) -> Result<(), AppError> {
     require_admin(actor)?;
@@ -539,18 +543,7 @@ pub async fn delete_price_book(db: &DatabaseConnection, actor: &SessionUser, id:
     in_txn(db, move |txn| {
         Box::pin(async move {
             let all = price_books::all_with_ids(txn).await?;
-            let (_, b) = all
-                .iter()
-                .find(|(i, _)| *i == id)
-                .ok_or_else(|| AppError::not_found("价格表版本", "Price book version"))?;
-            if !admin::price_book_editable(b, today) {
-                return Err(problem(
-                    "id",
-                    "price_book_read_only",
-                    format!("版本“{}”已生效，不可删除", b.version),
-                    format!("Version “{}” is in effect or past; it cannot be deleted", b.version),
-                ));
-            }
+            let b = changeable_version(&all, id, today, "id")?;
             price_books::delete(txn, id).await?;
             let comment = format!("删除未生效的价格表版本 {}（原定 {} 生效）", b.version, b.effective_from);
             record(txn, &actor, "price_book.deleted", ("price_book", id), comment, book_json(b), Value::Null).await?;
@@ -752,7 +745,7 @@ pub async fn set_wechat_qr(db: &DatabaseConnection, actor: &SessionUser, image: 
                     ));
                 }
             };
-            let digest = &crate::crypto::hex(&blake(bytes))[..16];
+            let digest = &crate::crypto::digest_hex(bytes)[..16];
             Some((format!("{mime};{}", base64_encode(bytes)), format!("{}?v={digest}", admin::WECHAT_QR_PATH)))
         }
         None => None,
@@ -775,15 +768,16 @@ pub async fn set_wechat_qr(db: &DatabaseConnection, actor: &SessionUser, image: 
 
 /// The uploaded WeChat QR image: (MIME type, bytes), if one is stored. Public: payers see it.
 pub async fn wechat_qr_image(db: &DatabaseConnection) -> Result<Option<(String, Vec<u8>)>, AppError> {
-    let s = settings::values(db, &[keys::WECHAT_QR_IMAGE]).await?;
-    Ok(s.get(keys::WECHAT_QR_IMAGE)
+    Ok(settings::value(db, keys::WECHAT_QR_IMAGE)
+        .await?
+        .as_deref()
         .and_then(|v| v.split_once(';'))
         .and_then(|(mime, data)| base64_decode(data).map(|b| (mime.to_owned(), b))))
 }
 
 /// The group robot's webhook an admin set, if any (else the environment's applies).
 pub async fn robot_webhook<C: ConnectionTrait>(db: &C) -> Result<Option<String>, sea_orm::DbErr> {
-    Ok(settings::values(db, &[keys::ROBOT_WEBHOOK]).await?.remove(keys::ROBOT_WEBHOOK).filter(|v| !v.is_empty()))
+    settings::value(db, keys::ROBOT_WEBHOOK).await
 }
 
 /// Records that an admin sent the robot a test message, and what came back.
@@ -802,11 +796,6 @@ pub async fn record_robot_test(
         })
     })
     .await
-}
-
-fn blake(bytes: &[u8]) -> Vec<u8> {
-    use blake2::{Blake2b, Digest, digest::consts::U32};
-    Blake2b::<U32>::digest(bytes).to_vec()
 }
 
 const B64: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";

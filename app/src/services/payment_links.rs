@@ -82,8 +82,8 @@ pub async fn usage(db: &DatabaseConnection, link_id: i64) -> Result<LinkUsage, D
 
 /// The validity a new link gets when none is chosen: the admin's setting, else 7 days.
 pub async fn default_days(db: &DatabaseConnection) -> Result<u32, DbErr> {
-    let key = crate::domain::admin::keys::PAYMENT_LINK_DAYS;
-    Ok(settings::values(db, &[key]).await?.get(key).and_then(|v| v.parse().ok()).unwrap_or(DEFAULT_LINK_DAYS))
+    let days = settings::value(db, crate::domain::admin::keys::PAYMENT_LINK_DAYS).await?;
+    Ok(days.and_then(|v| v.parse().ok()).unwrap_or(DEFAULT_LINK_DAYS))
 }
 
 /// The admin's payment instructions shown on the page (see [`payment_settings`]).

@@ -26,8 +26,8 @@ pub async fn price_book_version<C: ConnectionTrait>(
 /// The days a saved quote stays valid: the admin's setting (系统设置), else `env_default`
 /// (`QUOTE_VALID_DAYS`, or 30).
 pub async fn valid_days<C: ConnectionTrait>(db: &C, env_default: i64) -> Result<i64, DbErr> {
-    let key = crate::domain::admin::keys::QUOTE_VALID_DAYS;
-    Ok(crate::db::settings::values(db, &[key]).await?.get(key).and_then(|v| v.parse().ok()).unwrap_or(env_default))
+    let days = crate::db::settings::value(db, crate::domain::admin::keys::QUOTE_VALID_DAYS).await?;
+    Ok(days.and_then(|v| v.parse().ok()).unwrap_or(env_default))
 }
 
 /// The seller printed on saved quotes, as the admin set it (the seed's by default).
