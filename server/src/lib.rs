@@ -17,6 +17,7 @@ pub mod serve;
 pub mod state;
 pub mod storage;
 pub mod template;
+pub mod wecom_standin;
 
 use app::{App, shell};
 use axum::body::Body;
