@@ -509,3 +509,57 @@ pub struct RobotTestResult {
     /// What WeCom (or the network) answered, in words.
     pub detail: String,
 }
+
+/// The contract page's view of its fulfilment through WeCom's license API (`wecom/job`).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WecomJobDto {
+    /// The server is configured for WeCom's API (`WECOM_PROVIDER_*`); otherwise fulfilment is
+    /// manual only.
+    pub enabled: bool,
+    /// What the caller may do now: 向企业微信下单, 重试, 改为手动开通.
+    pub can_start: bool,
+    pub can_retry: bool,
+    pub can_manual: bool,
+    pub job: Option<WecomJobView>,
+}
+
+/// A job as shown: where it stands, WeCom's order and price beside ours, each userid's result.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WecomJobView {
+    /// `domain::wecom::JobState::code`, and in words.
+    pub state: String,
+    pub state_zh: String,
+    pub state_en: String,
+    pub order_id: Option<String>,
+    /// WeCom's order status in words (`待支付`, …), once read.
+    pub order_status_zh: Option<String>,
+    pub order_status_en: Option<String>,
+    pub wecom_price_fen: Option<i64>,
+    pub our_price_fen: Option<i64>,
+    /// WeCom's price is known and is not ours.
+    pub price_differs: bool,
+    /// Why it stopped, in words.
+    pub error_zh: Option<String>,
+    pub error_en: Option<String>,
+    pub started_at: chrono::DateTime<chrono::Utc>,
+    pub updated_at: chrono::DateTime<chrono::Utc>,
+    pub activated: u32,
+    pub failed: u32,
+    pub pending: u32,
+    pub accounts: Vec<WecomAccountView>,
+}
+
+/// One userid's result.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WecomAccountView {
+    pub userid: String,
+    /// `basic` or `interop`.
+    pub kind: String,
+    /// `pending`, `active` or `failed`.
+    pub state: String,
+    pub active_code: Option<String>,
+    /// The account's expiry day in Beijing time.
+    pub expire_date: Option<chrono::NaiveDate>,
+    pub reason_zh: Option<String>,
+    pub reason_en: Option<String>,
+}

@@ -30,6 +30,16 @@ pub enum Command {
         #[arg(long)]
         display_name: Option<String>,
     },
+    /// Run a local stand-in for WeCom's license API (订单、支付、激活), for demos: point the app's
+    /// `WECOM_API_BASE` at it. Its page (`/`) lists the orders with a button to pay each.
+    WecomStandin {
+        /// Listen address.
+        #[arg(long, default_value = "127.0.0.1:3300")]
+        addr: String,
+        /// Orders read as paid this many seconds after they are placed (no button needed).
+        #[arg(long)]
+        auto_pay_secs: Option<u64>,
+    },
 }
 
 impl Cli {

@@ -36,6 +36,8 @@ pub struct Config {
     /// `WECOM_ROBOT_WEBHOOK` (an http(s) URL; unset: no robot) and `WECOM_ROBOT_WINDOW_SECS`
     /// (default 60): the WeCom group robot (see `outbox::robot`).
     pub robot: Option<crate::outbox::robot::RobotConfig>,
+    /// WeCom's license API (`WECOM_*`, see `crate::wecom`); `None`: fulfilment by hand only.
+    pub wecom: Option<crate::wecom::WecomConfig>,
 }
 
 /// Where attachment blobs are kept.
@@ -137,6 +139,7 @@ impl Config {
             outbox: crate::outbox::WorkerConfig::from_lookup(&get).map_err(ConfigError::Invalid)?,
             public_base_url,
             robot,
+            wecom: crate::wecom::WecomConfig::from_lookup(&get).map_err(ConfigError::Invalid)?,
         })
     }
 }

@@ -17,6 +17,7 @@ pub mod serve;
 pub mod state;
 pub mod storage;
 pub mod template;
+pub mod wecom;
 pub mod wecom_standin;
 
 use app::{App, shell};
@@ -56,6 +57,7 @@ pub fn router_with_store(config: &Config, db: DatabaseConnection, store: storage
         settings: app::functions::ctx::ServerSettings {
             cookie_secure: config.cookie_secure,
             max_upload_bytes: config.max_upload_bytes as u64,
+            wecom: wecom::WecomConfig::switch(config.wecom.as_ref()),
             env_defaults: app::services::admin::EnvDefaults {
                 quote_valid_days: app::functions::quotes::valid_days(),
                 robot_webhook_masked: config

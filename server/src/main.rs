@@ -22,6 +22,7 @@ async fn main() -> ExitCode {
         Some(Command::CreateAdmin { username, organisation, display_name }) => {
             create_admin(username, organisation, display_name.as_deref()).await
         }
+        Some(Command::WecomStandin { addr, auto_pay_secs }) => wecom_standin(addr, *auto_pay_secs).await,
         None | Some(Command::Serve { .. }) => serve(cli.wants_demo(flag(std::env::var("WLD_DEMO").ok()))).await,
     };
     match result {
@@ -73,6 +74,23 @@ async fn create_admin(username: &str, organisation: &str, display_name: Option<&
     }
 }
 
+/// The WeCom stand-in, with the provider's corp ID and secret the app is given (so the two agree).
+async fn wecom_standin(addr: &str, auto_pay_secs: Option<u64>) -> Result<(), Failure> {
+    let mut options = server::wecom_standin::Options::default();
+    let env = |key: &str| std::env::var(key).ok().filter(|v| !v.trim().is_empty());
+    if let Some(corpid) = env("WECOM_PROVIDER_CORPID") {
+        options.provider_corpid = corpid;
+    }
+    if let Some(secret) = env("WECOM_PROVIDER_SECRET") {
+        options.provider_secret = secret;
+    }
+    options.auto_pay_after = auto_pay_secs.map(std::time::Duration::from_secs);
+    let listener = tokio::net::TcpListener::bind(addr).await.map_err(|e| format!("cannot listen on {addr}: {e}"))?;
+    println!("企业微信接口许可模拟服务 / WeCom license API stand-in: http://{addr}/");
+    server::wecom_standin::serve(listener, options).await?;
+    Ok(())
+}
+
 async fn serve(demo: bool) -> Result<(), Failure> {
     let config = Config::from_env()?;
     let db = open(&config).await?;
@@ -94,7 +112,7 @@ async fn serve(demo: bool) -> Result<(), Failure> {
         .robot
         .clone()
         .unwrap_or_else(|| server::outbox::robot::RobotConfig::without_webhook(&config.public_base_url));
-    let outbox = server::outbox::start(&db, &config.outbox, Some(&robot));
+    let outbox = server::outbox::start(&db, &config.outbox, Some(&robot), config.wecom.as_ref());
     // Renewal reminders 30 and 7 days before an API expiry date, into that outbox.
     server::renewals::spawn(db.clone());
     let addr = config.leptos.site_addr;

@@ -160,9 +160,15 @@ impl StandIn {
         }
     }
 
-    /// `batch_active_account` answers `errcode` for every item of this userid.
+    /// `batch_active_account` answers `errcode` for every item of this userid (0 clears it).
     pub fn refuse_userid(&self, userid: &str, errcode: i64) {
-        self.shared.lock().refused.insert(userid.to_owned(), errcode);
+        let mut world = self.shared.lock();
+        if errcode == 0 {
+            // 0: accepted again (the refusal was cleared in WeCom).
+            world.refused.remove(userid);
+        } else {
+            world.refused.insert(userid.to_owned(), errcode);
+        }
     }
 
     /// The next `n` license calls answer -1 "system busy".
@@ -864,8 +870,14 @@ async fn faults(State(shared): State<Shared>, body: Bytes) -> Response {
         world.tokens.values_mut().for_each(|t| t.expired = true);
     }
     for (userid, errcode) in args["refuse"].as_object().into_iter().flatten() {
-        if let Some(errcode) = errcode.as_i64() {
-            world.refused.insert(userid.clone(), errcode);
+        match errcode.as_i64() {
+            Some(0) => {
+                world.refused.remove(userid);
+            }
+            Some(errcode) => {
+                world.refused.insert(userid.clone(), errcode);
+            }
+            None => {}
         }
     }
     for (order_id, fen) in args["price"].as_object().into_iter().flatten() {

@@ -18,6 +18,7 @@ pub mod renewals;
 pub mod saved_quotes;
 pub mod settings;
 pub mod throttle;
+pub mod wecom;
 
 use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbErr};
 use sea_orm_migration::MigratorTrait;

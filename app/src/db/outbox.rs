@@ -31,13 +31,19 @@ pub const MAX_ERROR_CHARS: usize = 2000;
 /// event reports: the event then exists if and only if the change was committed. Returns the
 /// row's id.
 pub async fn enqueue<C: ConnectionTrait>(db: &C, event: &Event) -> Result<i64, DbErr> {
+    enqueue_at(db, event, Utc::now()).await
+}
+
+/// Writes `event` to the outbox, due at `due` (a step that must wait, such as the next look at
+/// whether an order was paid). Otherwise as [`enqueue`].
+pub async fn enqueue_at<C: ConnectionTrait>(db: &C, event: &Event, due: DateTime<Utc>) -> Result<i64, DbErr> {
     let now = Utc::now();
     let row = crate::db::entities::outbox::ActiveModel {
         kind: Set(event.kind().to_owned()),
         payload: Set(event.to_json()),
         created_at: Set(now),
         attempts: Set(0),
-        next_attempt_at: Set(now),
+        next_attempt_at: Set(std::cmp::max(due, now)),
         ..Default::default()
     }
     .insert(db)

@@ -62,10 +62,24 @@ pub enum Event {
     /// `threshold` (30 or 7 days) before it, sent once.
     #[serde(rename = "contract.renewal_due")]
     RenewalDue { header: Header, expiry: chrono::NaiveDate, days_left: u32, threshold: u32 },
+    /// The WeCom license job stopped on an error it cannot get past alone; `reason` in words
+    /// (Chinese / English). The owner and the admins are told.
+    #[serde(rename = "wecom.job_stopped")]
+    WecomJobStopped { header: Header, reason: String },
+    /// The WeCom license job finished: `activated` userids activated or renewed, `failed` refused.
+    #[serde(rename = "wecom.job_finished")]
+    WecomJobFinished { header: Header, activated: u32, failed: u32 },
+    /// The WeCom license job `job_id` has a step to run (due when the row is). Nobody is told: only
+    /// the job's handler takes it ([`JOB_STEP`], not in [`KINDS`]).
+    #[serde(rename = "wecom.job_step")]
+    WecomJobStep { header: Header, job_id: i64 },
 }
 
-/// Every kind code, in the order of the variants.
-pub const KINDS: [&str; 8] = [
+/// The kind of [`Event::WecomJobStep`]: work for the WeCom job's handler, never a notification.
+pub const JOB_STEP: &str = "wecom.job_step";
+
+/// Every kind code people are told of, in the order of the variants ([`JOB_STEP`] is not one).
+pub const KINDS: [&str; 10] = [
     "contract.submitted",
     "contract.level_reached",
     "contract.approved",
@@ -74,6 +88,8 @@ pub const KINDS: [&str; 8] = [
     "contract.cancelled",
     "contract.fulfilled",
     "contract.renewal_due",
+    "wecom.job_stopped",
+    "wecom.job_finished",
 ];
 
 impl Event {
@@ -89,6 +105,9 @@ impl Event {
             Event::ContractCancelled { .. } => KINDS[5],
             Event::ContractFulfilled { .. } => KINDS[6],
             Event::RenewalDue { .. } => KINDS[7],
+            Event::WecomJobStopped { .. } => KINDS[8],
+            Event::WecomJobFinished { .. } => KINDS[9],
+            Event::WecomJobStep { .. } => JOB_STEP,
         }
     }
 
@@ -101,7 +120,10 @@ impl Event {
             | Event::ContractWithdrawn { header, .. }
             | Event::ContractCancelled { header, .. }
             | Event::ContractFulfilled { header }
-            | Event::RenewalDue { header, .. } => header,
+            | Event::RenewalDue { header, .. }
+            | Event::WecomJobStopped { header, .. }
+            | Event::WecomJobFinished { header, .. }
+            | Event::WecomJobStep { header, .. } => header,
         }
     }
 
@@ -120,6 +142,8 @@ impl Event {
             Event::ContractRejected { reason, .. } => reason.clone(),
             Event::ContractWithdrawn { comment, .. } | Event::ContractCancelled { comment, .. } => comment.clone(),
             Event::RenewalDue { expiry, .. } => expiry.to_string(),
+            Event::WecomJobStopped { reason, .. } => reason.clone(),
+            Event::WecomJobFinished { activated, failed, .. } => format!("{activated}/{failed}"),
             _ => String::new(),
         }
     }
@@ -167,7 +191,17 @@ pub(crate) mod tests {
                 days_left: 29,
                 threshold: 30,
             },
+            Event::WecomJobStopped { header: header(), reason: "订单无效（701005）".into() },
+            Event::WecomJobFinished { header: header(), activated: 7, failed: 1 },
         ]
+    }
+
+    #[test]
+    fn the_job_step_is_work_not_news() {
+        let step = Event::WecomJobStep { header: header(), job_id: 3 };
+        assert_eq!(step.kind(), JOB_STEP);
+        assert!(!KINDS.contains(&JOB_STEP));
+        assert_eq!(Event::from_json(&step.to_json()).unwrap(), step);
     }
 
     #[test]
@@ -205,11 +239,11 @@ pub(crate) mod tests {
         let events = every_kind();
         assert_eq!(
             events.iter().map(Event::text).collect::<Vec<_>>(),
-            ["", "", "", "金额不符", "改期", "", "", "2027-12-31"]
+            ["", "", "", "金额不符", "改期", "", "", "2027-12-31", "订单无效（701005）", "7/1"]
         );
         assert_eq!(
             events.iter().map(Event::level).collect::<Vec<_>>(),
-            [None, Some(2), None, Some(1), None, None, None, None]
+            [None, Some(2), None, Some(1), None, None, None, None, None, None]
         );
     }
 }

@@ -22,6 +22,7 @@ pub mod quote_form;
 pub mod robot;
 pub mod seller;
 pub mod sheet;
+pub mod wecom;
 
 pub use ids::{CorpId, UserId};
 pub use money::Money;

@@ -42,7 +42,12 @@ pub fn message(event: &Event, base_url: &str, recipients: &[Recipient]) -> Optio
         Event::ContractApproved { .. } => ("合同审批通过".to_owned(), "审批通过".to_owned(), "info"),
         Event::ContractFulfilled { .. } => ("合同已开通".to_owned(), "已开通".to_owned(), "info"),
         // The group hears of decisions; a renewal reminder is the owner's own (in the app).
-        Event::ContractWithdrawn { .. } | Event::ContractCancelled { .. } | Event::RenewalDue { .. } => return None,
+        Event::ContractWithdrawn { .. }
+        | Event::ContractCancelled { .. }
+        | Event::RenewalDue { .. }
+        | Event::WecomJobStopped { .. }
+        | Event::WecomJobFinished { .. }
+        | Event::WecomJobStep { .. } => return None,
     };
     let number = header.document_number.as_deref().map(one_line).unwrap_or_else(|| "（未编号）".to_owned());
     let mut head = format!(

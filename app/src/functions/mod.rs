@@ -13,6 +13,7 @@ pub mod desk;
 pub mod payment;
 pub mod price_book;
 pub mod quotes;
+pub mod wecom;
 
 /// Who may call a server function at all (the first gate; the function then applies the
 /// fine-grained policy for the record it touches).
@@ -82,6 +83,10 @@ pub const ENDPOINTS: &[(&str, Door)] = &[
     ("admin/save_settings", Door::Admin),
     ("admin/remove_wechat_qr", Door::Admin),
     ("admin/test_robot", Door::Admin),
+    ("wecom/job", Door::SignedIn),
+    ("wecom/start", Door::Admin),
+    ("wecom/retry", Door::Admin),
+    ("wecom/manual", Door::Admin),
 ];
 
 /// The one call someone signed in with a temporary password may make (besides signing out and
@@ -177,6 +182,8 @@ pub mod ctx {
         /// `MAX_UPLOAD_BYTES`, told to the contract form so it refuses a larger file before
         /// sending it; 0 means the default.
         pub max_upload_bytes: u64,
+        /// Whether WeCom's license API is configured, and orders start at the final approval.
+        pub wecom: crate::services::wecom::WecomSwitch,
     }
 
     impl ServerSettings {

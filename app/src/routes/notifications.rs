@@ -42,6 +42,25 @@ pub fn notification_text(locale: Locale, n: &NotificationDto) -> String {
                 .unwrap_or(0);
             td_string!(locale, desk.notifications.renewal_due, contract = contract, date = &n.text, n = left)
         }
+        // The reason is stored as "中文 / English"; the counts as "activated/failed".
+        "wecom.job_stopped" => {
+            let (zh, en) = n.text.split_once(" / ").unwrap_or((&n.text, &n.text));
+            match crate::domain::problem::Lang::from(locale) {
+                crate::domain::problem::Lang::Zh => format!("{contract}的企业微信下单已停止：{zh}"),
+                crate::domain::problem::Lang::En => format!("The WeCom order of {contract} stopped: {en}"),
+            }
+        }
+        "wecom.job_finished" => {
+            let (activated, failed) = n.text.split_once('/').unwrap_or(("0", "0"));
+            match crate::domain::problem::Lang::from(locale) {
+                crate::domain::problem::Lang::Zh => {
+                    format!("{contract}已通过企业微信开通：已激活 {activated} 个账号，失败 {failed} 个")
+                }
+                crate::domain::problem::Lang::En => {
+                    format!("{contract} fulfilled through WeCom: {activated} accounts activated, {failed} failed")
+                }
+            }
+        }
         _ => td_string!(locale, desk.notifications.other, contract = contract),
     }
 }

@@ -125,6 +125,7 @@ async fn act(
             detail.comment = reason.trim().to_owned();
         }
         Said::Fulfilment { wecom_order_id, activation_date, api_expiry_date } => {
+            super::wecom::check_manual_fulfilment(db, id).await?;
             let done = check_fulfilment(&wecom_order_id, &activation_date, &api_expiry_date).map_err(invalid)?;
             am.wecom_order_id = Set(Some(done.wecom_order_id));
             am.activation_date = Set(Some(done.activation_date));

@@ -27,6 +27,7 @@ pub mod notifications;
 pub mod payment_links;
 pub mod quotes;
 pub mod renewals;
+pub mod wecom;
 
 use crate::domain::problem::Problem;
 use crate::error::AppError;

@@ -12,6 +12,8 @@
 //! [`Delivery::outbox_id`]). Effects are then exactly once; handling is at least once.
 //!
 //! - [`notify::Notifications`]: an in-app notification per recipient in the event's `notify`.
+//! - [`crate::wecom::job::Fulfilment`]: the WeCom license job's steps (`wecom.job_step`), when
+//!   WeCom's license API is configured.
 //! - [`robot::Robot`]: a markdown message to a WeCom group through its robot's webhook, when one is
 //!   configured (`WECOM_ROBOT_WEBHOOK`); rate-limited, and at least once (see the module).
 
@@ -78,14 +80,26 @@ pub fn default_handlers(db: &DatabaseConnection, robot: Option<&robot::RobotConf
     handlers
 }
 
-/// Starts the server's outbox worker with the default handlers (`serve` does, at start-up);
-/// [`OutboxHandle::stop`] it on shutdown.
-pub fn start(db: &DatabaseConnection, config: &WorkerConfig, robot: Option<&robot::RobotConfig>) -> OutboxHandle {
-    let worker = Worker::new(db.clone(), default_handlers(db, robot), config.clone());
+/// Starts the server's outbox worker with the default handlers and, when WeCom's license API is
+/// configured, the fulfilment job's (`serve` does, at start-up); [`OutboxHandle::stop`] it on
+/// shutdown.
+pub fn start(
+    db: &DatabaseConnection,
+    config: &WorkerConfig,
+    robot: Option<&robot::RobotConfig>,
+    wecom: Option<&crate::wecom::WecomConfig>,
+) -> OutboxHandle {
+    let mut handlers = default_handlers(db, robot);
+    if let Some(wecom) = wecom {
+        let client = Arc::new(crate::wecom::client::LicenseClient::new(wecom.clone()));
+        handlers.push(Arc::new(crate::wecom::job::Fulfilment::new(db.clone(), client)));
+    }
+    let worker = Worker::new(db.clone(), handlers, config.clone());
     tracing::info!(
         worker = worker.id(),
         poll_ms = config.poll.as_millis() as u64,
         wecom_robot = robot.map(|r| r.redacted_webhook()).unwrap_or_else(|| "off".into()),
+        wecom_license_api = wecom.map(|w| w.base.as_str()).unwrap_or("off"),
         "outbox worker started"
     );
     worker::spawn(worker)

@@ -70,6 +70,12 @@ fn rows() -> Vec<(&'static str, [u16; 6])> {
         // Renewing needs reading the contract and making one in its organisation.
         ("renewals/start", [401, 200, 404, 404, 403, 200]),
         ("audit/search", [401, 403, 403, 403, 403, 200]),
+        // The fulfilment card reads like the contract; the moves are an admin's. (Before the admin
+        // console's rows: those change the settings the contracts here are made with.)
+        ("wecom/job", [401, 200, 404, 404, 200, 200]),
+        ("wecom/start", ADMIN_ONLY),
+        ("wecom/retry", ADMIN_ONLY),
+        ("wecom/manual", ADMIN_ONLY),
         // Anyone signed in changes their own password; here the current one is wrong: 422.
         ("auth/change_password", [401, 422, 422, 422, 422, 422]),
         ("price_book/version", [200, 200, 200, 200, 200, 200]),
@@ -110,6 +116,8 @@ enum State {
     Spare,
     /// A price book version not yet in effect; the answer is `{"book_id"}`.
     FutureBook,
+    /// Approved, with a WeCom order job that stopped.
+    StoppedJob,
 }
 
 enum Body {
@@ -225,6 +233,8 @@ fn spec(path: &str) -> Spec {
             NoContract,
             |_, _| json!({"form": {"seller_name": "矩阵", "quote_valid_days": "30", "payment_link_days": "7"}}),
         ),
+        "wecom/job" | "wecom/start" => json(Approved, |_, c| json!({"contract_id": c["id"]})),
+        "wecom/retry" | "wecom/manual" => json(StoppedJob, |_, c| json!({"contract_id": c["id"]})),
         other => panic!("no call spec for {other}: add an arm to spec() and a row to rows()"),
     }
 }
@@ -261,19 +271,35 @@ async fn prepare(w: &World, state: State) -> Value {
             let id = app::db::price_books::insert(&w.db, &book).await.unwrap();
             json!({"book_id": id})
         }
-        State::Approved => {
-            let mut c = w.submitted().await;
-            for ap in ["ap1", "ap2", "ap3"] {
-                c = w.ok(ap, "contracts/approve", json!({"id": c["id"], "version": c["version"], "comment": ""})).await;
-            }
+        State::Approved => approved(w).await,
+        State::StoppedJob => {
+            use sea_orm::{ActiveModelTrait, Set};
+            let c = approved(w).await;
+            w.ok("root", "wecom/start", json!({"contract_id": c["id"]})).await;
+            let job = app::db::wecom::of_contract(&w.db, c["id"].as_i64().unwrap()).await.unwrap().unwrap();
+            let mut stopped: app::db::entities::wecom_job::ActiveModel = job.into();
+            stopped.state = Set("stopped".into());
+            stopped.update(&w.db).await.unwrap();
             c
         }
     }
 }
 
+async fn approved(w: &World) -> Value {
+    let mut c = w.submitted().await;
+    for ap in ["ap1", "ap2", "ap3"] {
+        c = w.ok(ap, "contracts/approve", json!({"id": c["id"], "version": c["version"], "comment": ""})).await;
+    }
+    c
+}
+
 #[tokio::test]
 async fn every_role_gets_exactly_the_allowed_answer_from_every_endpoint() {
     let mut w = World::new().await;
+    // WeCom's license API switched on (nowhere: no worker runs here), so its moves answer.
+    let mut config = w.t.config();
+    config.wecom = Some(server::wecom::WecomConfig::new("http://127.0.0.1:9", "wwprovider", "secret", "buyer"));
+    w.app = server::router(&config, w.db.clone()).expect("router");
     support::make_user(&w.db, "访客", "spare", app::models::Role::Partner).await;
     let mut failures = Vec::new();
     for (path, expected) in rows() {

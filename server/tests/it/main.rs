@@ -37,3 +37,4 @@ mod signin_burst;
 mod stored_markup;
 mod ui;
 mod visibility;
+mod wecom;

@@ -17,12 +17,11 @@ use sea_orm::{
 };
 use server::outbox::{Backoff, Delivery, Handler, HandlerError, Worker, default_handlers};
 use std::collections::HashSet;
-use std::process::Child;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use support::outbox::{PATIENCE, fast, header, row, run_until};
-use support::{TestDb, make_user};
+use support::{Server, TestDb, make_user};
 
 /// A draft contract of `owner`'s, written directly (notifications name a real contract).
 async fn make_contract(db: &DatabaseConnection, owner: i64) -> i64 {
@@ -152,40 +151,9 @@ async fn an_event_of_a_rolled_back_transaction_is_never_handled() {
     t.cleanup(db).await;
 }
 
-/// The server binary, killed (SIGKILL) when dropped.
-struct Server(Child);
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        self.0.kill().ok();
-        self.0.wait().ok();
-    }
-}
-
 async fn start_server(t: &TestDb, poll_ms: u64) -> Server {
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let poll = poll_ms.to_string();
-    let child = support::spawn_server(t, port, &[("OUTBOX_POLL_MS", poll.as_str()), ("OUTBOX_LEASE_SECS", "2")]);
-    let server = Server(child);
-    let start = Instant::now();
-    while start.elapsed() < Duration::from_secs(60) {
-        if healthz(port).await {
-            return server;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("the server did not answer /healthz within 60 s");
-}
-
-async fn healthz(port: u16) -> bool {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let Ok(mut stream) = tokio::net::TcpStream::connect(("127.0.0.1", port)).await else { return false };
-    let request = format!("GET /healthz HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n\r\n");
-    if stream.write_all(request.as_bytes()).await.is_err() {
-        return false;
-    }
-    let mut answer = Vec::new();
-    stream.read_to_end(&mut answer).await.is_ok() && answer.starts_with(b"HTTP/1.1 200")
+    support::start_server(t, &[("OUTBOX_POLL_MS", poll.as_str()), ("OUTBOX_LEASE_SECS", "2")]).await.0
 }
 
 /// Waits until every one of `ids` is done and notified `user` exactly once.

@@ -24,3 +24,6 @@ pub mod session;
 pub mod setting;
 pub mod throttle;
 pub mod user;
+pub mod wecom_account;
+pub mod wecom_code;
+pub mod wecom_job;

@@ -14,6 +14,7 @@ mod m20261205_000012_outbox;
 mod m20261205_000013_user_wecom_userid;
 mod m20261205_000014_renewal_reminders;
 mod m20261206_000015_admin_console;
+mod m20261207_000016_wecom_jobs;
 
 pub struct Migrator;
 
@@ -32,6 +33,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261205_000013_user_wecom_userid::Migration),
             Box::new(m20261205_000014_renewal_reminders::Migration),
             Box::new(m20261206_000015_admin_console::Migration),
+            Box::new(m20261207_000016_wecom_jobs::Migration),
         ]
     }
 }

@@ -4,6 +4,7 @@
 //! (`domain::contract::check_fulfilment`).
 
 use super::state::{Form, Notice};
+use super::wecom::WecomCard;
 use crate::components::form_field::{field_label, problem_items};
 use crate::domain::contract::fulfilment::paths;
 use crate::domain::contract::{ContractStatus, check_fulfilment};
@@ -26,7 +27,9 @@ struct Recorded {
 #[component]
 pub(super) fn FulfilmentCard(f: Form) -> impl IntoView {
     let (lang, locale) = (f.lang, f.locale);
-    let show_form = move || f.status() == ContractStatus::Approved && f.may(Action::Fulfil);
+    // While a WeCom order job runs, 开通 is the job's to record.
+    let job_running = RwSignal::new(false);
+    let show_form = move || f.status() == ContractStatus::Approved && f.may(Action::Fulfil) && !job_running.get();
     let recorded = move || {
         f.saved.with(|c| {
             c.as_ref().filter(|c| c.status == ContractStatus::Fulfilled).map(|c| Recorded {
@@ -124,6 +127,7 @@ pub(super) fn FulfilmentCard(f: Form) -> impl IntoView {
     let date_hint = Some("YYYY-MM-DD");
 
     view! {
+        <WecomCard f=f running=job_running />
         <Show when=show_form>
             <fieldset class="card" data-testid="fulfilment-form">
                 <legend>{td_string!(locale, contract_form.fulfilment.legend)}</legend>

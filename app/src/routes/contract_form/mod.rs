@@ -33,6 +33,7 @@ mod source;
 mod stash;
 mod state;
 mod upload;
+mod wecom;
 
 use crate::domain::contract::{ContractDraft, DraftLine};
 use crate::domain::period::ServicePeriod;

@@ -1,0 +1,732 @@
+//! Fulfilment through WeCom's license API (接口调用许可): the admin's moves (向企业微信下单, retry,
+//! 改为手动开通), the contract page's view, and what the job's steps record.
+//!
+//! The job itself runs in the server's outbox worker (`server::wecom::job`): it calls WeCom
+//! between transactions and records each answer here with [`advance`], guarded by the job's
+//! version so that two deliveries of the same step never both count. Every network call happens
+//! outside a transaction; every write that follows one happens in one, with the next step's
+//! outbox event and, at the end, 已开通 on the contract, its audit event and the notifications.
+
+use super::contracts::not_found;
+use super::{invalid, now};
+use crate::db::entities::{wecom_account, wecom_job};
+use crate::db::{audit, contracts as contract_db, outbox, wecom as db};
+use crate::domain::calendar::china_date;
+use crate::domain::contract::{ContractAction, ContractStatus};
+use crate::domain::event::{Event, Header};
+use crate::domain::policy::{Action, allows};
+use crate::domain::price_book::AccountKind;
+use crate::domain::quote::OrderType;
+use crate::domain::wecom::{self as rules, AccountState, JobState, Plan, PlanLine, PlanUserid};
+use crate::error::AppError;
+use crate::models::{SessionUser, WecomAccountView, WecomJobDto, WecomJobView};
+use chrono::{DateTime, Utc};
+use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr, Set, TransactionTrait};
+use std::time::Duration;
+
+pub use crate::db::wecom::Job;
+
+/// Whether the server talks to WeCom's license API (`WECOM_PROVIDER_*` configured) and whether
+/// the final approval orders by itself (`WECOM_AUTO_ORDER=1`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct WecomSwitch {
+    pub enabled: bool,
+    pub auto_order: bool,
+}
+
+/// The audit trail's names of the job's moves.
+pub mod actions {
+    pub const STARTED: &str = "wecom.started";
+    pub const RETRIED: &str = "wecom.retried";
+    pub const MANUAL: &str = "wecom.manual";
+    pub const STOPPED: &str = "wecom.stopped";
+    pub const FINISHED: &str = "wecom.finished";
+}
+
+fn disabled() -> AppError {
+    AppError::conflict(
+        "未配置企业微信接口许可（WECOM_PROVIDER_*），请手动开通",
+        "WeCom's license API is not configured (WECOM_PROVIDER_*): fulfil by hand",
+    )
+}
+
+// ---- the contract page --------------------------------------------------------------------------
+
+/// The contract page's fulfilment card: the job (if any) and what the caller may do with it.
+pub async fn view(
+    db: &DatabaseConnection,
+    actor: &SessionUser,
+    contract_id: i64,
+    switch: WecomSwitch,
+) -> Result<WecomJobDto, AppError> {
+    let l = contract_db::load(db, contract_id).await?.ok_or_else(not_found)?;
+    let facts = l.facts();
+    if !allows(Some(actor), Action::Read, &facts) {
+        return Err(not_found());
+    }
+    let admin = allows(Some(actor), Action::Fulfil, &facts);
+    let job = db::of_contract(db, contract_id).await?;
+    let approved = l.status() == ContractStatus::Approved;
+    let state = job.as_ref().map(state_of);
+    let view = match &job {
+        Some(job) => Some(job_view(job, db::accounts(db, job.id).await?)),
+        None => None,
+    };
+    let has_failed = view.as_ref().is_some_and(|v| v.failed > 0);
+    Ok(WecomJobDto {
+        enabled: switch.enabled,
+        can_start: admin && switch.enabled && approved && job.is_none(),
+        can_retry: admin
+            && switch.enabled
+            && match state {
+                Some(JobState::Stopped) => true,
+                Some(JobState::Manual) => approved,
+                Some(JobState::Done) => has_failed,
+                _ => false,
+            },
+        can_manual: admin && approved && state.is_some_and(|s| s != JobState::Manual && s != JobState::Done),
+        job: view,
+    })
+}
+
+fn state_of(job: &Job) -> JobState {
+    JobState::from_code(&job.state).unwrap_or(JobState::Stopped)
+}
+
+fn job_view(job: &Job, accounts: Vec<wecom_account::Model>) -> WecomJobView {
+    let state = state_of(job);
+    let count = |s: AccountState| accounts.iter().filter(|a| AccountState::from_code(&a.state) == s).count() as u32;
+    let (activated, failed, pending) =
+        (count(AccountState::Active), count(AccountState::Failed), count(AccountState::Pending));
+    let order_status = job.order_status.map(|s| rules::order_status_words(i64::from(s)));
+    let error = job.error_message.as_ref().map(|m| match job.error_code {
+        Some(code) => rules::explain(code, m),
+        None => split_words(m),
+    });
+    WecomJobView {
+        state: state.code().to_owned(),
+        state_zh: state.zh().to_owned(),
+        state_en: state.en().to_owned(),
+        order_id: job.order_id.clone(),
+        order_status_zh: order_status.map(|(zh, _)| zh.to_owned()),
+        order_status_en: order_status.map(|(_, en)| en.to_owned()),
+        wecom_price_fen: job.wecom_price_fen,
+        our_price_fen: job.our_price_fen,
+        price_differs: matches!((job.wecom_price_fen, job.our_price_fen), (Some(w), Some(o)) if w != o),
+        error_zh: error.as_ref().map(|(zh, _)| zh.clone()),
+        error_en: error.map(|(_, en)| en),
+        started_at: job.created_at,
+        updated_at: job.updated_at,
+        activated,
+        failed,
+        pending,
+        accounts: accounts
+            .into_iter()
+            .map(|a| {
+                let reason = a.errcode.map(|code| rules::explain(code, a.errmsg.as_deref().unwrap_or_default()));
+                WecomAccountView {
+                    userid: a.userid,
+                    kind: a.kind,
+                    state: a.state,
+                    active_code: a.active_code,
+                    expire_date: a.expire_time.map(china_date),
+                    reason_zh: reason.as_ref().map(|(zh, _)| zh.clone()),
+                    reason_en: reason.map(|(_, en)| en),
+                }
+            })
+            .collect(),
+    }
+}
+
+/// Our own stop reasons are stored as `中文 / English`.
+fn split_words(message: &str) -> (String, String) {
+    match message.split_once(" / ") {
+        Some((zh, en)) => (zh.to_owned(), en.to_owned()),
+        None => (message.to_owned(), message.to_owned()),
+    }
+}
+
+// ---- the admin's moves ----------------------------------------------------------------------------
+
+/// 向企业微信下单: an admin starts the job of an approved contract.
+pub async fn start(
+    db: &DatabaseConnection,
+    actor: &SessionUser,
+    contract_id: i64,
+    switch: WecomSwitch,
+) -> Result<(), AppError> {
+    if !switch.enabled {
+        return Err(disabled());
+    }
+    let l = admin_load(db, actor, contract_id).await?;
+    let txn = db.begin().await?;
+    create_job(&txn, &l, Some(actor.id)).await?.ok_or_else(|| {
+        AppError::conflict("此合同已有企业微信下单任务", "This contract already has a WeCom order job")
+    })?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// The final approval started the job (`WECOM_AUTO_ORDER=1`): the same as an admin's start, by the
+/// system; nothing when the contract is no longer approved or already has a job.
+pub async fn start_after_approval(db: &DatabaseConnection, contract_id: i64) -> Result<(), AppError> {
+    let Some(l) = contract_db::load(db, contract_id).await? else { return Ok(()) };
+    if l.status() != ContractStatus::Approved || db::of_contract(db, contract_id).await?.is_some() {
+        return Ok(());
+    }
+    let txn = db.begin().await?;
+    create_job(&txn, &l, None).await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// 重试: a stopped job goes on from where it stopped; a finished one with refused userids tries
+/// those again (and only those); a job given up for manual fulfilment resumes while the contract
+/// is still approved.
+pub async fn retry(
+    db: &DatabaseConnection,
+    actor: &SessionUser,
+    contract_id: i64,
+    switch: WecomSwitch,
+) -> Result<(), AppError> {
+    if !switch.enabled {
+        return Err(disabled());
+    }
+    let l = admin_load_any(db, actor, contract_id).await?;
+    let job = db::of_contract(db, contract_id).await?.ok_or_else(no_job)?;
+    let accounts = db::accounts(db, job.id).await?;
+    let failed: Vec<&wecom_account::Model> =
+        accounts.iter().filter(|a| AccountState::from_code(&a.state) == AccountState::Failed).collect();
+    let allowed = match state_of(&job) {
+        JobState::Stopped => true,
+        JobState::Manual => l.status() == ContractStatus::Approved,
+        JobState::Done => !failed.is_empty(),
+        _ => false,
+    };
+    if !allowed {
+        return Err(AppError::Conflict {
+            zh: format!("此任务当前{}，不能重试", state_of(&job).zh()),
+            en: format!("The job is {}; there is nothing to retry", state_of(&job).en()),
+        });
+    }
+    let resume = resume_state(&job, accounts.is_empty() || !failed.is_empty());
+    let at = now();
+    let txn = db.begin().await?;
+    for a in failed {
+        // A code WeCom refused as a code (taken, past its window) is given up; another is chosen.
+        let keep_code = !matches!(a.errcode, Some(701001 | 701003 | 701012) | Some(rules::NO_CODE_LEFT));
+        let mut am: wecom_account::ActiveModel = a.clone().into();
+        am.state = Set(AccountState::Pending.code().to_owned());
+        am.errcode = Set(None);
+        am.errmsg = Set(None);
+        if !keep_code {
+            am.active_code = Set(None);
+        }
+        am.updated_at = Set(at);
+        db::update_account(&txn, am).await?;
+    }
+    let mut am = blank();
+    am.state = Set(resume.code().to_owned());
+    am.error_code = Set(None);
+    am.error_message = Set(None);
+    am.finished_at = Set(None);
+    am.polls = Set(0);
+    if !db::guarded_update(&txn, job.id, job.version, am, at).await? {
+        return Err(super::stale());
+    }
+    audit::record(&txn, at, Some(actor.id), actions::RETRIED, contract_db::SUBJECT, contract_id, &detail(resume.zh()))
+        .await?;
+    outbox::enqueue(&txn, &step_event(&l, job.id)).await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// 改为手动开通: the admin gives the job up and records 开通 by hand (the order it placed, if any,
+/// stays in WeCom: its number is shown to finish or cancel it there).
+pub async fn manual(db: &DatabaseConnection, actor: &SessionUser, contract_id: i64) -> Result<(), AppError> {
+    admin_load(db, actor, contract_id).await?;
+    let job = db::of_contract(db, contract_id).await?.ok_or_else(no_job)?;
+    if matches!(state_of(&job), JobState::Manual | JobState::Done) {
+        return Err(AppError::Conflict {
+            zh: format!("此任务当前{}", state_of(&job).zh()),
+            en: format!("The job is already {}", state_of(&job).en()),
+        });
+    }
+    let at = now();
+    let txn = db.begin().await?;
+    let mut am = blank();
+    am.state = Set(JobState::Manual.code().to_owned());
+    am.finished_at = Set(Some(at));
+    if !db::guarded_update(&txn, job.id, job.version, am, at).await? {
+        return Err(super::stale());
+    }
+    let order = job.order_id.as_deref().unwrap_or("—");
+    audit::record(
+        &txn,
+        at,
+        Some(actor.id),
+        actions::MANUAL,
+        contract_db::SUBJECT,
+        contract_id,
+        &detail(&format!("改为手动开通（企业微信订单：{order}）")),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// Whether `order_id` is still free for `job_id` to adopt (no other job holds it).
+pub async fn order_is_free(db: &DatabaseConnection, order_id: &str, job_id: i64) -> Result<bool, DbErr> {
+    Ok(!db::order_taken(db, order_id, job_id).await?)
+}
+
+/// Refuses recording 开通 by hand while a job is running for the contract (it would order twice).
+pub(crate) async fn check_manual_fulfilment<C: ConnectionTrait>(db: &C, contract_id: i64) -> Result<(), AppError> {
+    match db::of_contract(db, contract_id).await? {
+        Some(job) if state_of(&job) != JobState::Manual && state_of(&job) != JobState::Done => Err(AppError::conflict(
+            "企业微信下单任务正在进行：请先将其改为手动开通",
+            "A WeCom order job is under way for this contract: switch it to manual fulfilment first",
+        )),
+        _ => Ok(()),
+    }
+}
+
+fn no_job() -> AppError {
+    AppError::conflict("此合同还没有企业微信下单任务", "This contract has no WeCom order job yet")
+}
+
+fn detail(comment: &str) -> audit::Detail {
+    audit::Detail { comment: comment.to_owned(), ..Default::default() }
+}
+
+fn blank() -> wecom_job::ActiveModel {
+    wecom_job::ActiveModel { ..Default::default() }
+}
+
+/// An approved contract the admin may fulfil.
+async fn admin_load(
+    db: &DatabaseConnection,
+    actor: &SessionUser,
+    contract_id: i64,
+) -> Result<contract_db::Loaded, AppError> {
+    let l = admin_load_any(db, actor, contract_id).await?;
+    if l.status() != ContractStatus::Approved {
+        return Err(not_approved());
+    }
+    Ok(l)
+}
+
+fn not_approved() -> AppError {
+    AppError::conflict("只有已通过的合同才能开通", "Only an approved contract can be fulfilled")
+}
+
+/// A contract the admin may fulfil, in any status.
+async fn admin_load_any(
+    db: &DatabaseConnection,
+    actor: &SessionUser,
+    contract_id: i64,
+) -> Result<contract_db::Loaded, AppError> {
+    let l = contract_db::load(db, contract_id).await?.ok_or_else(not_found)?;
+    let facts = l.facts();
+    if !allows(Some(actor), Action::Fulfil, &facts) {
+        return Err(if allows(Some(actor), Action::Read, &facts) { AppError::Forbidden } else { not_found() });
+    }
+    Ok(l)
+}
+
+/// Where a resumed job picks up: no order yet → order; not paid → wait for the payment; userids
+/// left (or none set up yet) → activate; else finish.
+fn resume_state(job: &Job, userids_left: bool) -> JobState {
+    if job.order_id.is_none() {
+        JobState::Ordering
+    } else if job.paid_at.is_none() {
+        JobState::AwaitingPayment
+    } else if userids_left {
+        JobState::Activating
+    } else {
+        JobState::Finishing
+    }
+}
+
+/// The plan of `l`, the job and its userids, and the first step's event: `None` when the
+/// contract has a job already.
+async fn create_job<C: ConnectionTrait>(
+    txn: &C,
+    l: &contract_db::Loaded,
+    actor: Option<i64>,
+) -> Result<Option<Job>, AppError> {
+    let plan = plan_of(txn, l).await?;
+    let at = now();
+    let json = serde_json::to_string(&plan).map_err(|e| AppError::internal("wecom plan", e.to_string()))?;
+    let Some(job) = db::insert(txn, l.row.id, JobState::Ordering.code(), json, l.row.subtotal_fen, actor, at).await?
+    else {
+        return Ok(None);
+    };
+    let userids: Vec<(String, &str)> = plan.userids.iter().map(|(u, k)| (u.clone(), k.code())).collect();
+    db::insert_accounts(txn, job.id, &userids, at).await?;
+    let what = if plan.renewal {
+        format!("续期 {} 个userid，{} 个月", plan.userids.len(), plan.months)
+    } else {
+        format!("基础账号 {} 个、互通账号 {} 个，{} 个月", plan.basic, plan.interop, plan.months)
+    };
+    audit::record(
+        txn,
+        at,
+        actor,
+        actions::STARTED,
+        contract_db::SUBJECT,
+        l.row.id,
+        &detail(&format!("向企业微信下单：{what}")),
+    )
+    .await?;
+    outbox::enqueue(txn, &step_event(l, job.id)).await?;
+    Ok(Some(job))
+}
+
+/// What to order for `l` (see `domain::wecom::plan`). A renewal renews its source contract's
+/// userids when the source is a contract here with a sheet, else its own sheet's.
+async fn plan_of<C: ConnectionTrait>(db: &C, l: &contract_db::Loaded) -> Result<Plan, AppError> {
+    let order_type = l.row.order_type.as_deref().and_then(OrderType::from_code);
+    let lines: Vec<PlanLine> = l
+        .lines
+        .iter()
+        .map(|line| PlanLine {
+            kind: line.kind.as_deref().and_then(AccountKind::from_code),
+            quantity: line.quantity,
+            months: line.months,
+        })
+        .collect();
+    let mut userids = db::contract_userids(db, l.row.id).await?;
+    if order_type == Some(OrderType::Renewal) {
+        if let Some(source) = l.row.source_contract_id {
+            let theirs = db::contract_userids(db, source).await?;
+            if !theirs.is_empty() {
+                userids = theirs;
+            }
+        }
+    }
+    let userids: Vec<PlanUserid> =
+        userids.into_iter().map(|(userid, kind)| PlanUserid { userid, kind: AccountKind::from_code(&kind) }).collect();
+    rules::plan(order_type, &lines, &userids).map_err(invalid)
+}
+
+fn step_event(l: &contract_db::Loaded, job_id: i64) -> Event {
+    Event::WecomJobStep { header: header_of(&l.row, Vec::new()), job_id }
+}
+
+fn header_of(row: &crate::db::entities::contract::Model, notify: Vec<i64>) -> Header {
+    Header {
+        contract_id: row.id,
+        document_number: row.document_number.clone(),
+        end_customer: row.end_customer.clone(),
+        actor_user_id: None,
+        notify,
+    }
+}
+
+// ---- the job's steps ------------------------------------------------------------------------------
+
+/// Everything a step needs: the job, its plan, the contract's WeCom corp ID and auto-activation
+/// choice, the userids and the codes.
+#[derive(Clone, Debug)]
+pub struct StepContext {
+    pub job: Job,
+    pub state: JobState,
+    pub plan: Plan,
+    pub corp_id: String,
+    /// 接口是否开启自动激活 (`None`: not said; left as it is).
+    pub auto_activation: Option<bool>,
+    pub accounts: Vec<wecom_account::Model>,
+    pub codes: Vec<rules::Code>,
+}
+
+/// Reads a job for its next step; `None` when it is gone.
+pub async fn step_context(db: &DatabaseConnection, job_id: i64) -> Result<Option<StepContext>, DbErr> {
+    let Some(job) = db::job(db, job_id).await? else { return Ok(None) };
+    let Some(contract) = contract_db::row(db, job.contract_id).await? else { return Ok(None) };
+    let plan: Plan = match serde_json::from_str(&job.plan) {
+        Ok(plan) => plan,
+        Err(e) => return Err(DbErr::Custom(format!("wecom job {job_id}: unreadable plan: {e}"))),
+    };
+    let accounts = db::accounts(db, job_id).await?;
+    let codes = db::codes(db, job_id)
+        .await?
+        .into_iter()
+        .map(|c| rules::Code {
+            userid: accounts
+                .iter()
+                .find(|a| a.active_code.as_deref() == Some(&c.active_code))
+                .map(|a| a.userid.clone()),
+            kind: AccountKind::from_code(&c.kind).unwrap_or(AccountKind::Basic),
+            active_code: c.active_code,
+        })
+        .collect();
+    Ok(Some(StepContext {
+        state: state_of(&job),
+        job,
+        plan,
+        corp_id: contract.corp_id,
+        auto_activation: contract.auto_activation,
+        accounts,
+        codes,
+    }))
+}
+
+/// What a step learned, to record.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Change {
+    /// About to place the order: the intent, written before the call.
+    Intent,
+    /// The renewal job WeCom made, and the userids it refused (userid, errcode, errmsg).
+    RenewJob { jobid: String, refused: Vec<(String, i64, String)> },
+    /// The order exists (placed now, or found again after a crash): wait for its payment.
+    Ordered { order_id: String },
+    /// What `get_order` said: its status and price; paid at `paid_at`.
+    Polled { status: i64, price_fen: i64, paid_at: Option<DateTime<Utc>>, next_poll: Duration },
+    /// The paid order's active codes.
+    Codes { codes: Vec<(String, AccountKind)> },
+    /// One batch's results: (userid, code, errcode); 0 is activated.
+    Activated { results: Vec<(String, String, i64)> },
+    /// No userid is left to activate: on to auto-activation and the expiry dates.
+    AllActivated,
+    /// A paid renewal: its userids are renewed (WeCom refused none of them at the job).
+    Renewed,
+    /// The accounts' activation and expiry times as WeCom reads them, by userid (`None`: WeCom
+    /// has none; the account counts as read).
+    Expiry { times: Vec<(String, Option<DateTime<Utc>>, Option<DateTime<Utc>>)> },
+    /// Every userid is done (or refused): record 已开通 and tell people.
+    Finished,
+    /// An error trying again cannot fix alone: WeCom's errcode (or none) and the message.
+    Stopped { errcode: Option<i64>, message: String },
+}
+
+/// Records what a step learned, if the job is still at `version`: returns false when another
+/// delivery recorded first (the caller then stops: the job has moved on without it).
+pub async fn advance(db: &DatabaseConnection, ctx: &StepContext, change: Change) -> Result<bool, DbErr> {
+    let at = now();
+    let job = &ctx.job;
+    let txn = db.begin().await?;
+    let mut am = blank();
+    let mut next_step: Option<DateTime<Utc>> = Some(at);
+    match change {
+        Change::Intent => {
+            am.order_intent_at = Set(Some(at));
+            next_step = None;
+        }
+        Change::RenewJob { jobid, refused } => {
+            am.renew_jobid = Set(Some(jobid));
+            for (userid, errcode, errmsg) in refused {
+                set_account(&txn, ctx, &userid, AccountState::Failed, None, Some((errcode, errmsg)), at).await?;
+            }
+            next_step = None;
+        }
+        Change::Ordered { order_id } => {
+            am.order_id = Set(Some(order_id));
+            am.state = Set(JobState::AwaitingPayment.code().to_owned());
+        }
+        Change::Polled { status, price_fen, paid_at, next_poll } => {
+            am.order_status = Set(i32::try_from(status).ok());
+            am.wecom_price_fen = Set(Some(price_fen));
+            am.polls = Set(job.polls.saturating_add(1));
+            match rules::OrderStatus::of(status) {
+                rules::OrderStatus::AwaitingPayment => {
+                    let wait = chrono::Duration::from_std(next_poll).unwrap_or(chrono::Duration::zero());
+                    next_step = Some(at + wait);
+                }
+                rules::OrderStatus::Paid => {
+                    am.paid_at = Set(Some(paid_at.unwrap_or(at)));
+                    am.state = Set(JobState::Activating.code().to_owned());
+                }
+                rules::OrderStatus::Closed(code) => {
+                    let (zh, en) = rules::order_status_words(code);
+                    stop(
+                        &mut am,
+                        None,
+                        format!("企业微信订单{zh}，未能支付 / The WeCom order is {en}; it was not paid"),
+                    );
+                    next_step = None;
+                }
+            }
+        }
+        Change::Codes { codes } => {
+            let rows: Vec<(String, &str)> = codes.iter().map(|(c, k)| (c.clone(), k.code())).collect();
+            db::insert_codes(&txn, job.id, &rows).await?;
+            let mut known = ctx.codes.clone();
+            known.extend(
+                codes
+                    .into_iter()
+                    .filter(|(c, _)| !ctx.codes.iter().any(|k| &k.active_code == c))
+                    .map(|(active_code, kind)| rules::Code { active_code, kind, userid: None }),
+            );
+            let waiting: Vec<(String, AccountKind)> = ctx
+                .accounts
+                .iter()
+                .filter(|a| AccountState::from_code(&a.state) == AccountState::Pending && a.active_code.is_none())
+                .map(|a| (a.userid.clone(), AccountKind::from_code(&a.kind).unwrap_or(AccountKind::Basic)))
+                .collect();
+            let chosen = rules::assign(&known, &waiting);
+            for (userid, _) in &waiting {
+                match chosen.iter().find(|(u, _)| u == userid) {
+                    Some((_, code)) => {
+                        set_account(&txn, ctx, userid, AccountState::Pending, Some(code.clone()), None, at).await?
+                    }
+                    None => {
+                        let no_code = Some((rules::NO_CODE_LEFT, String::new()));
+                        set_account(&txn, ctx, userid, AccountState::Failed, None, no_code, at).await?
+                    }
+                }
+            }
+        }
+        Change::Activated { results } => {
+            for (userid, code, errcode) in results {
+                let (state, error) = if errcode == 0 {
+                    (AccountState::Active, None)
+                } else {
+                    (AccountState::Failed, Some((errcode, String::new())))
+                };
+                set_account(&txn, ctx, &userid, state, Some(code), error, at).await?;
+            }
+        }
+        Change::AllActivated => {
+            am.state = Set(JobState::Finishing.code().to_owned());
+        }
+        Change::Renewed => {
+            for a in ctx.accounts.iter().filter(|a| AccountState::from_code(&a.state) == AccountState::Pending) {
+                set_account(&txn, ctx, &a.userid, AccountState::Active, None, None, at).await?;
+            }
+            am.state = Set(JobState::Finishing.code().to_owned());
+        }
+        Change::Expiry { times } => {
+            for (userid, active, expire) in times {
+                if let Some(a) = ctx.accounts.iter().find(|a| a.userid == userid) {
+                    let mut row: wecom_account::ActiveModel = a.clone().into();
+                    // The activation time also marks the account as read.
+                    row.active_time = Set(Some(active.unwrap_or(at)));
+                    row.expire_time = Set(expire);
+                    row.updated_at = Set(at);
+                    db::update_account(&txn, row).await?;
+                }
+            }
+            am.state = Set(JobState::Finishing.code().to_owned());
+        }
+        Change::Finished => {
+            am.state = Set(JobState::Done.code().to_owned());
+            am.finished_at = Set(Some(at));
+            next_step = None;
+        }
+        Change::Stopped { errcode, message } => {
+            stop(&mut am, errcode, message);
+            next_step = None;
+        }
+    }
+    let stopping = matches!(&am.state, sea_orm::ActiveValue::Set(s) if s == JobState::Stopped.code());
+    let finishing = matches!(&am.state, sea_orm::ActiveValue::Set(s) if s == JobState::Done.code());
+    if !db::guarded_update(&txn, job.id, job.version, am, at).await? {
+        return Ok(false);
+    }
+    let contract =
+        contract_db::load(&txn, job.contract_id).await?.ok_or_else(|| DbErr::RecordNotFound("contract".into()))?;
+    if stopping {
+        let after = db::job(&txn, job.id).await?.unwrap_or_else(|| job.clone());
+        let reason = job_view(&after, Vec::new());
+        let words = format!("{} / {}", reason.error_zh.unwrap_or_default(), reason.error_en.unwrap_or_default());
+        audit::record(&txn, at, None, actions::STOPPED, contract_db::SUBJECT, job.contract_id, &detail(&words)).await?;
+        let notify = told(&txn, &contract).await?;
+        outbox::enqueue(&txn, &Event::WecomJobStopped { header: header_of(&contract.row, notify), reason: words })
+            .await?;
+    }
+    if finishing {
+        finish(&txn, ctx, &contract, at).await?;
+    }
+    if let Some(due) = next_step {
+        outbox::enqueue_at(&txn, &step_event(&contract, job.id), due).await?;
+    }
+    txn.commit().await?;
+    Ok(true)
+}
+
+fn stop(am: &mut wecom_job::ActiveModel, errcode: Option<i64>, message: String) {
+    am.state = Set(JobState::Stopped.code().to_owned());
+    am.error_code = Set(errcode);
+    am.error_message = Set(Some(message.chars().take(2000).collect()));
+}
+
+/// The owner and the admins: who hears how a job ends.
+async fn told<C: ConnectionTrait>(txn: &C, l: &contract_db::Loaded) -> Result<Vec<i64>, DbErr> {
+    let mut notify = db::admin_ids(txn).await?;
+    notify.push(l.row.owner_user_id);
+    notify.sort_unstable();
+    notify.dedup();
+    Ok(notify)
+}
+
+async fn set_account<C: ConnectionTrait>(
+    txn: &C,
+    ctx: &StepContext,
+    userid: &str,
+    state: AccountState,
+    code: Option<String>,
+    error: Option<(i64, String)>,
+    at: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    let Some(a) = ctx.accounts.iter().find(|a| a.userid == userid) else { return Ok(()) };
+    let mut row: wecom_account::ActiveModel = a.clone().into();
+    row.state = Set(state.code().to_owned());
+    if code.is_some() {
+        row.active_code = Set(code);
+    }
+    row.errcode = Set(error.as_ref().map(|(c, _)| *c));
+    row.errmsg = Set(error.map(|(_, m)| m).filter(|m| !m.is_empty()));
+    row.updated_at = Set(at);
+    db::update_account(txn, row).await
+}
+
+/// 已开通: the contract records WeCom's order ID, the activation day (the first activation, else
+/// the payment) and the API expiry day (the earliest account's), all in Beijing time; and the
+/// owner and admins hear how it went. A re-run on a contract already fulfilled only tells them.
+async fn finish<C: ConnectionTrait>(
+    txn: &C,
+    ctx: &StepContext,
+    l: &contract_db::Loaded,
+    at: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    let accounts = db::accounts(txn, ctx.job.id).await?;
+    let active: Vec<&wecom_account::Model> =
+        accounts.iter().filter(|a| AccountState::from_code(&a.state) == AccountState::Active).collect();
+    let failed = accounts.iter().filter(|a| AccountState::from_code(&a.state) == AccountState::Failed).count();
+    let first_activation = active.iter().filter_map(|a| a.active_time).min();
+    let earliest_expiry = active.iter().filter_map(|a| a.expire_time).min();
+    let activation_day = china_date(first_activation.or(ctx.job.paid_at).unwrap_or(at));
+    let order = ctx.job.order_id.clone().unwrap_or_default();
+    let comment = format!("企业微信接口下单开通：订单 {order}，已激活 {}，失败 {failed}", active.len());
+    if let Ok(next) = l.status().apply(ContractAction::Fulfil) {
+        let mut am = contract_db::blank_update();
+        contract_db::set_status(&mut am, next, at);
+        am.wecom_order_id = Set(Some(order));
+        am.activation_date = Set(Some(activation_day));
+        if let Some(expiry) = earliest_expiry {
+            am.api_expiry_date = Set(Some(china_date(expiry)));
+        }
+        if !contract_db::guarded_update(txn, l.row.id, l.row.version, am).await? {
+            // Someone changed the contract meanwhile: the step is tried again from the start.
+            return Err(DbErr::Custom("the contract changed while its WeCom job finished; retrying".into()));
+        }
+        let detail = audit::Detail {
+            comment: comment.clone(),
+            from: Some(l.status().code().to_owned()),
+            to: Some(next.code().to_owned()),
+            ..Default::default()
+        };
+        audit::record(txn, at, None, "fulfilled", contract_db::SUBJECT, l.row.id, &detail).await?;
+        outbox::enqueue(txn, &Event::ContractFulfilled { header: header_of(&l.row, Vec::new()) }).await?;
+    }
+    audit::record(txn, at, None, actions::FINISHED, contract_db::SUBJECT, l.row.id, &detail(&comment)).await?;
+    let notify = told(txn, l).await?;
+    let event = Event::WecomJobFinished {
+        header: header_of(&l.row, notify),
+        activated: active.len() as u32,
+        failed: failed as u32,
+    };
+    outbox::enqueue(txn, &event).await?;
+    Ok(())
+}
