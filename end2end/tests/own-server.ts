@@ -26,7 +26,7 @@ async function freePort(): Promise<number> {
 }
 
 /** Starts the server; resolves once `/healthz` answers (the demo data is in by then). */
-export async function startOwnServer(name: string): Promise<OwnServer> {
+export async function startOwnServer(name: string, env: Record<string, string> = {}): Promise<OwnServer> {
   const port = await freePort();
   const dir = path.join(__dirname, "..", ".tmp", process.env.E2E_RUN_ID || "own", `${name}-${port}`);
   fs.mkdirSync(dir, { recursive: true });
@@ -38,23 +38,41 @@ export async function startOwnServer(name: string): Promise<OwnServer> {
       // The outbox writes the notifications: poll often so a test does not wait for the default.
       OUTBOX_POLL_MS: "100",
       RUST_LOG: process.env.RUST_LOG || "warn",
+      ...env,
     },
     stdio: ["ignore", "ignore", "pipe"],
   });
+  return running(child, `http://127.0.0.1:${port}`, "/healthz", 60_000);
+}
+
+/**
+ * The WeCom license API stand-in (`server wecom-standin`) on a free port, once its page answers:
+ * point a server's `WECOM_API_BASE` at `baseURL`.
+ */
+export async function startWecomStandIn(): Promise<OwnServer> {
+  const port = await freePort();
+  const child: ChildProcess = spawn(serverBin, ["wecom-standin", "--addr", `127.0.0.1:${port}`], {
+    env: { ...process.env, RUST_LOG: "warn" },
+    stdio: ["ignore", "ignore", "pipe"],
+  });
+  return running(child, `http://127.0.0.1:${port}`, "/", 30_000);
+}
+
+/** Waits until `child` answers `probe` on `baseURL` (at most `patienceMs`); then the handle. */
+async function running(child: ChildProcess, baseURL: string, probe: string, patienceMs: number): Promise<OwnServer> {
   let stderr = "";
   child.stderr?.on("data", (d) => (stderr += d.toString()));
-  const baseURL = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 60_000;
+  const deadline = Date.now() + patienceMs;
   for (;;) {
-    if (child.exitCode !== null) throw new Error(`server exited (${child.exitCode}): ${stderr}`);
+    if (child.exitCode !== null) throw new Error(`${baseURL} exited (${child.exitCode}): ${stderr}`);
     try {
-      if ((await fetch(`${baseURL}/healthz`)).ok) break;
+      if ((await fetch(`${baseURL}${probe}`)).ok) break;
     } catch {
       // not listening yet
     }
     if (Date.now() > deadline) {
       child.kill("SIGKILL");
-      throw new Error(`server did not answer /healthz within 60 s: ${stderr}`);
+      throw new Error(`${baseURL} did not answer ${probe} within ${patienceMs / 1000} s: ${stderr}`);
     }
     await new Promise((r) => setTimeout(r, 100));
   }

@@ -187,12 +187,14 @@ pub async fn load(db: &DatabaseConnection, store: &Store) -> Result<DemoReport, 
         if state == DemoState::Draft {
             continue;
         }
-        if state == DemoState::Fulfilled {
-            // Its userid sheet: one interop userid per account, so its renewal starts from them.
+        if matches!(state, DemoState::Approved | DemoState::Fulfilled) {
+            // Its userid sheet: one interop userid per account, so its renewal starts from them
+            // and ordering it through WeCom's API activates each.
+            let prefix = if state == DemoState::Fulfilled { "nanhu" } else { "qinghe" };
             let corp_id = app::domain::CorpId::parse("", corp).map_err(|p| AppError::internal("demo corp", p.en))?;
             let rows: Vec<_> = (1..=quantity)
                 .map(|n| {
-                    app::domain::UserId::parse("", &format!("nanhu{n:03}")).map(|u| (u, Some(AccountKind::Interop)))
+                    app::domain::UserId::parse("", &format!("{prefix}{n:03}")).map(|u| (u, Some(AccountKind::Interop)))
                 })
                 .collect::<Result<_, _>>()
                 .map_err(|p| AppError::internal("demo userid", p.en))?;

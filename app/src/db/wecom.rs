@@ -152,6 +152,16 @@ pub async fn insert_codes<C: ConnectionTrait>(db: &C, job_id: i64, codes: &[(Str
     Ok(())
 }
 
+/// Drops a code WeCom refused as a code (bound elsewhere, past its window): never chosen again.
+pub async fn forget_code<C: ConnectionTrait>(db: &C, job_id: i64, code: &str) -> Result<(), DbErr> {
+    wecom_code::Entity::delete_many()
+        .filter(wecom_code::Column::JobId.eq(job_id))
+        .filter(wecom_code::Column::ActiveCode.eq(code))
+        .exec(db)
+        .await
+        .map(|_| ())
+}
+
 /// The userids a contract's stored sheet lists, in sheet order: `(userid, kind code)`.
 pub async fn contract_userids<C: ConnectionTrait>(db: &C, contract_id: i64) -> Result<Vec<(String, String)>, DbErr> {
     Ok(contract_userid::Entity::find()

@@ -14,6 +14,8 @@
 //! - [`payment_links`]: the partner's payment links and the customer's side of one.
 //! - [`quotes`]: the price book in effect, saved and shared quotes.
 //! - [`accounts`]: users, sign-in and sessions.
+//! - [`wecom`]: fulfilment through WeCom's license API: the admin's moves, the page's view and what
+//!   each step of the job records.
 
 pub mod accounts;
 pub mod admin;

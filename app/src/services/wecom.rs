@@ -159,8 +159,11 @@ pub async fn start(
         return Err(disabled());
     }
     let l = admin_load(db, actor, contract_id).await?;
+    let plan = plan_of(db, &l).await?;
+    // The transaction starts with its write: SQLite cannot turn a reading transaction into a
+    // writing one while the worker writes.
     let txn = db.begin().await?;
-    create_job(&txn, &l, Some(actor.id)).await?.ok_or_else(|| {
+    create_job(&txn, &l, &plan, Some(actor.id)).await?.ok_or_else(|| {
         AppError::conflict("此合同已有企业微信下单任务", "This contract already has a WeCom order job")
     })?;
     txn.commit().await?;
@@ -174,8 +177,9 @@ pub async fn start_after_approval(db: &DatabaseConnection, contract_id: i64) -> 
     if l.status() != ContractStatus::Approved || db::of_contract(db, contract_id).await?.is_some() {
         return Ok(());
     }
+    let plan = plan_of(db, &l).await?;
     let txn = db.begin().await?;
-    create_job(&txn, &l, None).await?;
+    create_job(&txn, &l, &plan, None).await?;
     txn.commit().await?;
     Ok(())
 }
@@ -221,6 +225,9 @@ pub async fn retry(
         am.errmsg = Set(None);
         if !keep_code {
             am.active_code = Set(None);
+            if let Some(code) = &a.active_code {
+                db::forget_code(&txn, job.id, code).await?;
+            }
         }
         am.updated_at = Set(at);
         db::update_account(&txn, am).await?;
@@ -234,7 +241,8 @@ pub async fn retry(
     if !db::guarded_update(&txn, job.id, job.version, am, at).await? {
         return Err(super::stale());
     }
-    audit::record(&txn, at, Some(actor.id), actions::RETRIED, contract_db::SUBJECT, contract_id, &detail(resume.zh()))
+    let said = format!("重试企业微信下单（从“{}”继续）", resume.zh());
+    audit::record(&txn, at, Some(actor.id), actions::RETRIED, contract_db::SUBJECT, contract_id, &detail(&said))
         .await?;
     outbox::enqueue(&txn, &step_event(&l, job.id)).await?;
     txn.commit().await?;
@@ -348,16 +356,16 @@ fn resume_state(job: &Job, userids_left: bool) -> JobState {
     }
 }
 
-/// The plan of `l`, the job and its userids, and the first step's event: `None` when the
-/// contract has a job already.
+/// The job of `l` with `plan`, its userids and the first step's event: `None` when the contract
+/// has a job already.
 async fn create_job<C: ConnectionTrait>(
     txn: &C,
     l: &contract_db::Loaded,
+    plan: &Plan,
     actor: Option<i64>,
 ) -> Result<Option<Job>, AppError> {
-    let plan = plan_of(txn, l).await?;
     let at = now();
-    let json = serde_json::to_string(&plan).map_err(|e| AppError::internal("wecom plan", e.to_string()))?;
+    let json = serde_json::to_string(plan).map_err(|e| AppError::internal("wecom plan", e.to_string()))?;
     let Some(job) = db::insert(txn, l.row.id, JobState::Ordering.code(), json, l.row.subtotal_fen, actor, at).await?
     else {
         return Ok(None);
@@ -630,7 +638,8 @@ pub async fn advance(db: &DatabaseConnection, ctx: &StepContext, change: Change)
         let after = db::job(&txn, job.id).await?.unwrap_or_else(|| job.clone());
         let reason = job_view(&after, Vec::new());
         let words = format!("{} / {}", reason.error_zh.unwrap_or_default(), reason.error_en.unwrap_or_default());
-        audit::record(&txn, at, None, actions::STOPPED, contract_db::SUBJECT, job.contract_id, &detail(&words)).await?;
+        let said = format!("企业微信下单已停止：{words}");
+        audit::record(&txn, at, None, actions::STOPPED, contract_db::SUBJECT, job.contract_id, &detail(&said)).await?;
         let notify = told(&txn, &contract).await?;
         outbox::enqueue(&txn, &Event::WecomJobStopped { header: header_of(&contract.row, notify), reason: words })
             .await?;
@@ -719,8 +728,10 @@ async fn finish<C: ConnectionTrait>(
         };
         audit::record(txn, at, None, "fulfilled", contract_db::SUBJECT, l.row.id, &detail).await?;
         outbox::enqueue(txn, &Event::ContractFulfilled { header: header_of(&l.row, Vec::new()) }).await?;
+    } else {
+        // A re-run on a contract already 已开通: its own entry.
+        audit::record(txn, at, None, actions::FINISHED, contract_db::SUBJECT, l.row.id, &detail(&comment)).await?;
     }
-    audit::record(txn, at, None, actions::FINISHED, contract_db::SUBJECT, l.row.id, &detail(&comment)).await?;
     let notify = told(txn, l).await?;
     let event = Event::WecomJobFinished {
         header: header_of(&l.row, notify),

@@ -280,10 +280,13 @@ impl Fulfilment {
         }
         let pending =
             |a: &&app::db::entities::wecom_account::Model| AccountState::from_code(&a.state) == AccountState::Pending;
-        let ordered = (ctx.plan.basic + ctx.plan.interop) as usize;
-        let codeless = ctx.accounts.iter().filter(pending).any(|a| a.active_code.is_none());
-        if ctx.codes.len() < ordered || codeless {
+        // The codes are fetched once (all pages, kept in one transaction); a code WeCom refused
+        // as a code is forgotten then, so it is not fetched again.
+        if ctx.codes.is_empty() {
             return Ok(Change::Codes { codes: self.codes(ctx).await? });
+        }
+        if ctx.accounts.iter().filter(pending).any(|a| a.active_code.is_none()) {
+            return Ok(Change::Codes { codes: Vec::new() });
         }
         let batch: Vec<(&str, &str)> = ctx
             .accounts
@@ -332,9 +335,18 @@ impl Fulfilment {
             }
             cursor = text(&answer, "next_cursor");
             if answer["has_more"].as_i64() != Some(1) || cursor.is_empty() {
-                return Ok(codes);
+                break;
             }
         }
+        let ordered = (ctx.plan.basic + ctx.plan.interop) as usize;
+        if codes.len() < ordered {
+            // Paid, but WeCom has not made every code yet: asked again after the backoff.
+            return Err(StepError::Call(CallError::Transport {
+                name: "list_order_account".into(),
+                reason: format!("{} of the {ordered} codes listed so far", codes.len()),
+            }));
+        }
+        Ok(codes)
     }
 
     async fn finish(&self, ctx: &StepContext) -> Result<Change, StepError> {

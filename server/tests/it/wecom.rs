@@ -174,7 +174,8 @@ async fn a_new_purchase_ends_fulfilled_with_every_userid_activated_to_its_kind()
     let started = w.ok("root", "wecom/start", json!({ "contract_id": id })).await;
     assert_eq!(started["job"]["state"], "ordering");
     // A second start is refused: one job per contract.
-    assert_eq!(w.call(Some("root"), "wecom/start", json!({ "contract_id": id })).await.status.as_u16(), 409);
+    let again = w.call(Some("root"), "wecom/start", json!({ "contract_id": id })).await;
+    assert_eq!(again.status.as_u16(), 409, "{}", again.text());
 
     let waiting = until_state(&w.db, &standin, id, JobState::AwaitingPayment, false).await;
     let order = waiting.order_id.clone().expect("order id");
@@ -413,6 +414,67 @@ async fn with_wecom_down_the_approval_goes_through_and_the_job_resumes_when_it_i
     assert_eq!(standin.orders().len(), 1);
     assert_eq!(standin.orders()[0].external_contact_count, 8);
     assert_eq!(w.get("alice", id).await["status"]["status"], "fulfilled");
+    worker.stop().await;
+    w.done().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stopped_job_says_why_and_the_admin_retries_it_or_fulfils_by_hand() {
+    let mut w = World::new().await;
+    let standin = StandIn::start(Options::default()).await;
+    let mut config = wecom_config(&standin.base);
+    // One try per step: WeCom busy once stops the job.
+    config.max_tries = 1;
+    let worker = switch_on(&mut w, &config);
+    let first = approved(&w, "new", &[("basic", 5), ("interop", 3)], 12, &EIGHT, 17_500).await;
+    standin.busy_next(1);
+    w.ok("root", "wecom/start", json!({ "contract_id": first })).await;
+    let stopped = until_state(&w.db, &standin, first, JobState::Stopped, false).await;
+    assert!(stopped.order_id.is_none() && standin.orders().is_empty(), "WeCom was busy: nothing ordered");
+    let card = view(&w, "alice", first).await;
+    assert!(card["job"]["error_zh"].as_str().unwrap().contains("企业微信"), "{card}");
+    assert!(card["job"]["error_en"].as_str().unwrap().contains("errcode -1"), "{card}");
+    assert_eq!(
+        (card["can_retry"].as_bool(), card["can_manual"].as_bool()),
+        (Some(false), Some(false)),
+        "not the owner's"
+    );
+    let admin = view(&w, "root", first).await;
+    assert_eq!((admin["can_retry"].as_bool(), admin["can_manual"].as_bool()), (Some(true), Some(true)));
+    // The owner and the admins hear it stopped, with the reason.
+    let start = Instant::now();
+    loop {
+        let mine = app::db::notifications::list(&w.db, w.alice, 50).await.unwrap();
+        if let Some(n) = mine.iter().find(|n| n.kind == "wecom.job_stopped") {
+            assert!(n.text.contains("errcode -1"), "{}", n.text);
+            break;
+        }
+        assert!(start.elapsed() < PATIENCE, "the owner was not told");
+        tokio::time::sleep(Duration::from_millis(30)).await;
+    }
+    // While it is the job's, 开通 is not typed by hand.
+    let c = w.get("root", first).await;
+    let by_hand = json!({ "id": first, "version": c["version"], "wecom_order_id": "WX-1", "activation_date": "2027-01-01", "api_expiry_date": "" });
+    assert_eq!(w.call(Some("root"), "contracts/fulfil", by_hand.clone()).await.status.as_u16(), 409);
+    // 重试: it goes on and ends 已开通 with one order.
+    w.ok("root", "wecom/retry", json!({ "contract_id": first })).await;
+    until_state(&w.db, &standin, first, JobState::Done, true).await;
+    assert_eq!(standin.orders().len(), 1);
+    assert_eq!(w.get("root", first).await["status"]["status"], "fulfilled");
+
+    // Another stops the same way; the admin falls back to manual 开通.
+    let second = approved(&w, "new", &[("interop", 2)], 12, &[], 10_000).await;
+    standin.busy_next(1);
+    w.ok("root", "wecom/start", json!({ "contract_id": second })).await;
+    until_state(&w.db, &standin, second, JobState::Stopped, false).await;
+    let manual = w.ok("root", "wecom/manual", json!({ "contract_id": second })).await;
+    assert_eq!(manual["job"]["state"], "manual");
+    assert_eq!(manual["can_retry"], true, "it may still be resumed while the contract is approved");
+    let c = w.get("root", second).await;
+    let by_hand = json!({ "id": second, "version": c["version"], "wecom_order_id": "WX-2", "activation_date": "2027-01-01", "api_expiry_date": "2027-12-31" });
+    let done = w.ok("root", "contracts/fulfil", by_hand).await;
+    assert_eq!(done["status"]["status"], "fulfilled");
+    assert_eq!(standin.orders().len(), 1, "the second was never ordered in WeCom");
     worker.stop().await;
     w.done().await;
 }

@@ -47,16 +47,21 @@ pub(super) fn WecomCard(f: Form, running: RwSignal<bool>) -> impl IntoView {
             load();
         }
     });
-    if let Ok(handle) = set_interval_with_handle(
-        move || {
+    // In the browser only (effects do not run on the server): a running job is read again
+    // every few seconds, until the page is left.
+    Effect::new(move |started: Option<()>| {
+        if started.is_some() {
+            return;
+        }
+        let tick = move || {
             if running.get_untracked() {
                 load();
             }
-        },
-        REFRESH,
-    ) {
-        on_cleanup(move || handle.clear());
-    }
+        };
+        if let Ok(handle) = set_interval_with_handle(tick, REFRESH) {
+            on_cleanup(move || handle.clear());
+        }
+    });
 
     let act = move |which: &'static str| {
         let Some(id) = f.saved.with_untracked(|c| c.as_ref().map(|c| c.id)) else { return };
@@ -128,30 +133,24 @@ fn job_view(lang: crate::domain::problem::Lang, j: WecomJobView) -> impl IntoVie
     let pick = move |zh: &str, en: &str| lang.pick(zh, en).to_owned();
     let order_status = j.order_status_zh.clone().map(|zh| pick(&zh, j.order_status_en.as_deref().unwrap_or("")));
     let error = j.error_zh.clone().map(|zh| pick(&zh, j.error_en.as_deref().unwrap_or("")));
-    let rows = j
-        .accounts
-        .iter()
-        .map(|a| {
-            let (state_zh, state_en) = match a.state.as_str() {
-                "active" => ("已激活", "activated"),
-                "failed" => ("失败", "failed"),
-                _ => ("未完成", "not yet done"),
-            };
-            let kind =
-                if a.kind == "interop" { pick("互通账号", "interop") } else { pick("基础账号", "basic") };
-            let reason = a.reason_zh.clone().map(|zh| pick(&zh, a.reason_en.as_deref().unwrap_or("")));
-            view! {
-                <tr data-userid=a.userid.clone() data-state=a.state.clone()>
-                    <td>{a.userid.clone()}</td>
-                    <td>{kind}</td>
-                    <td>{pick(state_zh, state_en)}</td>
-                    <td class="code">{a.active_code.clone().unwrap_or_default()}</td>
-                    <td>{a.expire_date.map(|d| d.to_string()).unwrap_or_default()}</td>
-                    <td class="reason">{reason.unwrap_or_default()}</td>
-                </tr>
-            }
-        })
-        .collect_view();
+    // One line per userid (it wraps on a phone); the ones that need a look first, every one
+    // folded below.
+    let line = move |a: &crate::models::WecomAccountView| {
+        let (state_zh, state_en) = match a.state.as_str() {
+            "active" => ("已激活", "activated"),
+            "failed" => ("失败", "failed"),
+            _ => ("未完成", "not yet done"),
+        };
+        let kind = if a.kind == "interop" { pick("互通账号", "interop") } else { pick("基础账号", "basic") };
+        let mut parts = vec![a.userid.clone(), kind, pick(state_zh, state_en)];
+        parts.extend(a.active_code.clone());
+        parts.extend(a.expire_date.map(|d| format!("{}{d}", pick("到期 ", "expires "))));
+        parts.extend(a.reason_zh.clone().map(|zh| pick(&zh, a.reason_en.as_deref().unwrap_or(""))));
+        view! { <li data-userid=a.userid.clone() data-state=a.state.clone()>{parts.join(" · ")}</li> }
+    };
+    let open: Vec<_> = j.accounts.iter().filter(|a| a.state != "active").map(line).collect();
+    let all: Vec<_> = j.accounts.iter().map(line).collect();
+    let total = j.accounts.len();
     view! {
         <dl class="facts">
             <dt>{pick("状态", "State")}</dt>
@@ -177,16 +176,12 @@ fn job_view(lang: crate::domain::problem::Lang, j: WecomJobView) -> impl IntoVie
             </dd>
         </dl>
         {error.map(|e| view! { <p class="field-errors" role="alert" data-testid="wecom-error">{e}</p> })}
-        {(!j.accounts.is_empty()).then(|| view! {
-            <div class="table-scroll">
-                <table class="lines" data-testid="wecom-accounts">
-                    <thead><tr>
-                        <th>"UserID"</th><th>{pick("类型", "Kind")}</th><th>{pick("结果", "Result")}</th>
-                        <th>{pick("激活码", "Code")}</th><th>{pick("到期日", "Expires")}</th><th>{pick("原因", "Reason")}</th>
-                    </tr></thead>
-                    <tbody>{rows}</tbody>
-                </table>
-            </div>
+        {(!open.is_empty()).then(|| view! { <ul data-testid="wecom-open">{open}</ul> })}
+        {(total > 0).then(|| view! {
+            <details data-testid="wecom-all">
+                <summary>{format!("{} {total} {}", pick("全部", "All"), pick("个userid", "userids"))}</summary>
+                <ol data-testid="wecom-accounts">{all}</ol>
+            </details>
         })}
     }
 }
