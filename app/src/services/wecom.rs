@@ -171,13 +171,23 @@ pub async fn start(
 }
 
 /// The final approval started the job (`WECOM_AUTO_ORDER=1`): the same as an admin's start, by the
-/// system; nothing when the contract is no longer approved or already has a job.
+/// system; nothing when the contract is no longer approved or already has a job. A contract WeCom
+/// cannot take as one order (lines of different months, …) is left to the admin, whose
+/// 向企业微信下单 says why, or who records 开通 by hand.
 pub async fn start_after_approval(db: &DatabaseConnection, contract_id: i64) -> Result<(), AppError> {
     let Some(l) = contract_db::load(db, contract_id).await? else { return Ok(()) };
     if l.status() != ContractStatus::Approved || db::of_contract(db, contract_id).await?.is_some() {
         return Ok(());
     }
-    let plan = plan_of(db, &l).await?;
+    let plan = match plan_of(db, &l).await {
+        Ok(plan) => plan,
+        Err(AppError::Invalid { problems }) => {
+            let why: Vec<&str> = problems.iter().map(|p| p.en.as_str()).collect();
+            tracing::warn!(contract_id, problems = ?why, "not ordered in WeCom automatically");
+            return Ok(());
+        }
+        Err(e) => return Err(e),
+    };
     let txn = db.begin().await?;
     create_job(&txn, &l, &plan, None).await?;
     txn.commit().await?;

@@ -302,19 +302,23 @@ impl Fulfilment {
             batch.iter().map(|(userid, code)| json!({ "active_code": code, "userid": userid })).collect();
         let answer =
             self.client.call("batch_active_account", &json!({ "corpid": ctx.corp_id, "active_list": list })).await?;
-        let results = answer["active_result"].as_array().cloned().unwrap_or_default();
-        Ok(Change::Activated {
-            results: batch
-                .iter()
-                .map(|(userid, code)| {
-                    let said = results.iter().find(|r| r["userid"].as_str() == Some(userid));
-                    // A userid WeCom did not answer for is tried again on the next step.
-                    let errcode = said.map_or(-1, |r| r["errcode"].as_i64().unwrap_or(0));
-                    ((*userid).to_owned(), (*code).to_owned(), errcode)
-                })
-                .filter(|(_, _, errcode)| *errcode != -1)
-                .collect(),
-        })
+        let said = answer["active_result"].as_array().cloned().unwrap_or_default();
+        // A userid WeCom did not answer for is tried again on the next step.
+        let results: Vec<(String, String, i64)> = batch
+            .iter()
+            .filter_map(|(userid, code)| {
+                let r = said.iter().find(|r| r["userid"].as_str() == Some(userid))?;
+                Some(((*userid).to_owned(), (*code).to_owned(), r["errcode"].as_i64().unwrap_or(0)))
+            })
+            .collect();
+        if results.is_empty() {
+            // Nothing answered: the same batch after the backoff, not at once.
+            return Err(StepError::Call(CallError::Transport {
+                name: "batch_active_account".into(),
+                reason: "no result for any userid of the batch".into(),
+            }));
+        }
+        Ok(Change::Activated { results })
     }
 
     /// Every code of the paid order (all pages).
