@@ -40,7 +40,7 @@ test("an admin fulfils an approved contract through WeCom's license API and sees
     expect(orderId).toMatch(/^OI\w+/);
     await expect(card.getByTestId("wecom-price")).toContainText("¥30000.00", { timeout: 10_000 });
     await expect(card.getByTestId("wecom-price-differs")).toBeVisible();
-    // While the job runs, 开通 is not typed by hand.
+    // While the job has the contract, 开通 is not typed by hand.
     await expect(page.getByTestId("fulfilment-form")).toHaveCount(0);
 
     // The provider pays the order in WeCom (here: the stand-in's page).

@@ -27,9 +27,9 @@ struct Recorded {
 #[component]
 pub(super) fn FulfilmentCard(f: Form) -> impl IntoView {
     let (lang, locale) = (f.lang, f.locale);
-    // While a WeCom order job runs, 开通 is the job's to record.
-    let job_running = RwSignal::new(false);
-    let show_form = move || f.status() == ContractStatus::Approved && f.may(Action::Fulfil) && !job_running.get();
+    // While a WeCom order job has the contract, 开通 is the job's to record.
+    let job_holds = RwSignal::new(false);
+    let show_form = move || f.status() == ContractStatus::Approved && f.may(Action::Fulfil) && !job_holds.get();
     let recorded = move || {
         f.saved.with(|c| {
             c.as_ref().filter(|c| c.status == ContractStatus::Fulfilled).map(|c| Recorded {
@@ -127,7 +127,7 @@ pub(super) fn FulfilmentCard(f: Form) -> impl IntoView {
     let date_hint = Some("YYYY-MM-DD");
 
     view! {
-        <WecomCard f=f running=job_running />
+        <WecomCard f=f holds=job_holds />
         <Show when=show_form>
             <fieldset class="card" data-testid="fulfilment-form">
                 <legend>{td_string!(locale, contract_form.fulfilment.legend)}</legend>

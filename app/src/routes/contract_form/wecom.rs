@@ -17,22 +17,28 @@ use leptos::task::spawn_local;
 /// How often a running job is read again.
 const REFRESH: std::time::Duration = std::time::Duration::from_secs(2);
 
-/// The card; `running` tells the manual 开通 form to stand back while a job runs.
+/// The card; `holds` tells the manual 开通 form to stand back while a job has the contract (until
+/// it is done or given up for manual fulfilment: the server refuses a manual 开通 until then).
 #[component]
-pub(super) fn WecomCard(f: Form, running: RwSignal<bool>) -> impl IntoView {
+pub(super) fn WecomCard(f: Form, holds: RwSignal<bool>) -> impl IntoView {
     let lang = f.lang;
     let dto = RwSignal::new(None::<WecomJobDto>);
+    // The worker still has something to do: read the job again every few seconds.
+    let running = RwSignal::new(false);
+    let show = move |job: &WecomJobDto| {
+        running.set(job.job.as_ref().is_some_and(is_running));
+        holds.set(job.job.as_ref().is_some_and(|j| j.state != "manual" && j.state != "done"));
+        dto.set(Some(job.clone()));
+    };
     let shown = move || matches!(f.status(), ContractStatus::Approved | ContractStatus::Fulfilled);
     let load = move || {
         let Some(id) = f.saved.with_untracked(|c| c.as_ref().map(|c| c.id)) else { return };
         spawn_local(async move {
             if let Ok(job) = wecom_job(id).await {
                 let was_running = running.get_untracked();
-                let now_running = job.job.as_ref().is_some_and(|j| is_running(j));
-                running.set(now_running);
-                dto.set(Some(job));
+                show(&job);
                 // Done: the contract is 已开通 now; show it.
-                if was_running && !now_running {
+                if was_running && !running.get_untracked() {
                     if let Ok(c) = get_contract(id).await {
                         f.baseline.set(c.draft.clone());
                         f.draft.set(c.draft.clone());
@@ -75,10 +81,7 @@ pub(super) fn WecomCard(f: Form, running: RwSignal<bool>) -> impl IntoView {
             };
             f.busy.set(false);
             match result {
-                Ok(job) => {
-                    running.set(job.job.as_ref().is_some_and(is_running));
-                    dto.set(Some(job));
-                }
+                Ok(job) => show(&job),
                 Err(e) => f.notice.set(Some(Notice::Error(e.message(lang)))),
             }
         });
