@@ -172,7 +172,9 @@ async fn a_new_purchase_ends_fulfilled_with_every_userid_activated_to_its_kind()
     assert_eq!(w.call(Some("alice"), "wecom/start", json!({ "contract_id": id })).await.status.as_u16(), 403);
     assert_eq!(view(&w, "root", id).await["can_start"], true);
     let started = w.ok("root", "wecom/start", json!({ "contract_id": id })).await;
-    assert_eq!(started["job"]["state"], "ordering");
+    // The worker may have ordered already by the time the answer is read.
+    let state = started["job"]["state"].as_str().unwrap_or_default().to_owned();
+    assert!(["ordering", "awaiting_payment"].contains(&state.as_str()), "{started}");
     // A second start is refused: one job per contract.
     let again = w.call(Some("root"), "wecom/start", json!({ "contract_id": id })).await;
     assert_eq!(again.status.as_u16(), 409, "{}", again.text());
