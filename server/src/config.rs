@@ -125,6 +125,8 @@ impl Config {
             Some(v) => http_url("PUBLIC_BASE_URL", &v)?.as_str().trim_end_matches('/').to_owned(),
         };
         let robot = robot(&get, &public_base_url)?;
+        let outbox = crate::outbox::WorkerConfig::from_lookup(&get).map_err(ConfigError::Invalid)?;
+        let wecom = wecom(&get, &outbox)?;
         Ok(Config {
             database_url,
             data_dir,
@@ -136,10 +138,10 @@ impl Config {
             connection_limits,
             payment_link_max_vouchers: positive(&get, "PAYMENT_LINK_MAX_VOUCHERS", DEFAULT_PAYMENT_LINK_MAX_VOUCHERS)?,
             payment_link_max_bytes: positive(&get, "PAYMENT_LINK_MAX_BYTES", DEFAULT_PAYMENT_LINK_MAX_BYTES)?,
-            outbox: crate::outbox::WorkerConfig::from_lookup(&get).map_err(ConfigError::Invalid)?,
+            outbox,
             public_base_url,
             robot,
-            wecom: crate::wecom::WecomConfig::from_lookup(&get).map_err(ConfigError::Invalid)?,
+            wecom,
         })
     }
 }
@@ -177,6 +179,25 @@ fn robot(
     }
     config.window = std::time::Duration::from_secs(window);
     Ok(Some(config))
+}
+
+/// WeCom's license API, when configured. Its tries per step must stay below the outbox's attempts
+/// per event: otherwise the step's event would die before the job stops, and the job would look
+/// busy for ever.
+fn wecom(
+    get: &impl Fn(&str) -> Option<String>,
+    outbox: &crate::outbox::WorkerConfig,
+) -> Result<Option<crate::wecom::WecomConfig>, ConfigError> {
+    let config = crate::wecom::WecomConfig::from_lookup(get).map_err(ConfigError::Invalid)?;
+    if let Some(c) = &config {
+        if c.max_tries >= outbox.backoff.max_attempts {
+            return Err(ConfigError::Invalid(format!(
+                "WECOM_MAX_TRIES ({}) must be below OUTBOX_MAX_ATTEMPTS ({})",
+                c.max_tries, outbox.backoff.max_attempts
+            )));
+        }
+    }
+    Ok(config)
 }
 
 /// A positive whole number setting, `default` when unset or empty.
@@ -266,5 +287,18 @@ mod tests {
         assert!(config(&window).unwrap_err().to_string().contains("WECOM_ROBOT_WINDOW_SECS"));
         let window = [("WECOM_ROBOT_WEBHOOK", webhook), ("WECOM_ROBOT_WINDOW_SECS", "5")];
         assert_eq!(config(&window).unwrap().robot.unwrap().window.as_secs(), 5);
+    }
+
+    #[test]
+    fn wecoms_tries_stay_below_the_outboxs_attempts() {
+        let provider =
+            [("WECOM_PROVIDER_CORPID", "wwp"), ("WECOM_PROVIDER_SECRET", "s"), ("WECOM_BUYER_USERID", "buyer")];
+        assert_eq!(config(&provider).unwrap().wecom.unwrap().max_tries, 12);
+        assert!(config(&[]).unwrap().wecom.is_none(), "off without the provider settings");
+        let too_many = [provider[0], provider[1], provider[2], ("WECOM_MAX_TRIES", "20")];
+        let e = config(&too_many).unwrap_err().to_string();
+        assert!(e.contains("WECOM_MAX_TRIES") && e.contains("OUTBOX_MAX_ATTEMPTS"), "{e}");
+        let more = [provider[0], provider[1], provider[2], ("WECOM_MAX_TRIES", "20"), ("OUTBOX_MAX_ATTEMPTS", "30")];
+        assert_eq!(config(&more).unwrap().wecom.unwrap().max_tries, 20);
     }
 }
