@@ -150,7 +150,7 @@ impl Config {
 pub const DEFAULT_PUBLIC_BASE_URL: &str = "http://127.0.0.1:3000";
 
 /// An absolute `http` or `https` URL with a host.
-fn http_url(key: &str, value: &str) -> Result<reqwest::Url, ConfigError> {
+pub(crate) fn http_url(key: &str, value: &str) -> Result<reqwest::Url, ConfigError> {
     let url = reqwest::Url::parse(value.trim())
         .map_err(|e| ConfigError::Invalid(format!("{key} must be an http(s) URL: {e}")))?;
     if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none_or(str::is_empty) {
@@ -200,17 +200,24 @@ fn wecom(
     Ok(config)
 }
 
-/// A positive whole number setting, `default` when unset or empty.
-fn positive(get: &impl Fn(&str) -> Option<String>, key: &str, default: u64) -> Result<u64, ConfigError> {
+/// A whole number setting from 1 to `max` (`u64::MAX`: any positive one), `default` when unset or
+/// empty; the error names the key.
+pub fn whole_number(get: &impl Fn(&str) -> Option<String>, key: &str, default: u64, max: u64) -> Result<u64, String> {
     match get(key).filter(|s| !s.trim().is_empty()) {
         None => Ok(default),
-        Some(v) => v
-            .trim()
-            .parse()
-            .ok()
-            .filter(|n| *n > 0)
-            .ok_or_else(|| ConfigError::Invalid(format!("{key} must be a positive whole number, not {v:?}"))),
+        Some(v) => v.trim().parse().ok().filter(|n| (1..=max).contains(n)).ok_or_else(|| {
+            if max == u64::MAX {
+                format!("{key} must be a positive whole number, not {v:?}")
+            } else {
+                format!("{key} must be a whole number from 1 to {max}, not {v:?}")
+            }
+        }),
     }
+}
+
+/// A positive whole number setting, `default` when unset or empty.
+fn positive(get: &impl Fn(&str) -> Option<String>, key: &str, default: u64) -> Result<u64, ConfigError> {
+    whole_number(get, key, default, u64::MAX).map_err(ConfigError::Invalid)
 }
 
 fn storage_choice(get: &impl Fn(&str) -> Option<String>) -> Result<StorageChoice, ConfigError> {

@@ -7,7 +7,7 @@
 //! outside a transaction; every write that follows one happens in one, with the next step's
 //! outbox event and, at the end, 已开通 on the contract, its audit event and the notifications.
 
-use super::contracts::not_found;
+use super::contracts::load_for;
 use super::{invalid, now};
 use crate::db::entities::{wecom_account, wecom_job};
 use crate::db::{audit, contracts as contract_db, outbox, wecom as db};
@@ -59,12 +59,8 @@ pub async fn view(
     contract_id: i64,
     switch: WecomSwitch,
 ) -> Result<WecomJobDto, AppError> {
-    let l = contract_db::load(db, contract_id).await?.ok_or_else(not_found)?;
-    let facts = l.facts();
-    if !allows(Some(actor), Action::Read, &facts) {
-        return Err(not_found());
-    }
-    let admin = allows(Some(actor), Action::Fulfil, &facts);
+    let l = load_for(db, actor, contract_id, Action::Read).await?;
+    let admin = allows(Some(actor), Action::Fulfil, &l.facts());
     let job = db::of_contract(db, contract_id).await?;
     let approved = l.status() == ContractStatus::Approved;
     let state = job.as_ref().map(state_of);
@@ -99,10 +95,7 @@ fn job_view(job: &Job, accounts: Vec<wecom_account::Model>) -> WecomJobView {
     let (activated, failed, pending) =
         (count(AccountState::Active), count(AccountState::Failed), count(AccountState::Pending));
     let order_status = job.order_status.map(|s| rules::order_status_words(i64::from(s)));
-    let error = job.error_message.as_ref().map(|m| match job.error_code {
-        Some(code) => rules::explain(code, m),
-        None => split_words(m),
-    });
+    let error = job.error_message.as_ref().map(|m| reason(job.error_code, m));
     WecomJobView {
         state: state.code().to_owned(),
         state_zh: state.zh().to_owned(),
@@ -138,11 +131,13 @@ fn job_view(job: &Job, accounts: Vec<wecom_account::Model>) -> WecomJobView {
     }
 }
 
-/// Our own stop reasons are stored as `中文 / English`.
-fn split_words(message: &str) -> (String, String) {
-    match message.split_once(" / ") {
-        Some((zh, en)) => (zh.to_owned(), en.to_owned()),
-        None => (message.to_owned(), message.to_owned()),
+/// Why a job stopped, in words: WeCom's `errcode` explained, or our own reason (stored as
+/// `中文 / English`).
+fn reason(errcode: Option<i64>, message: &str) -> (String, String) {
+    match (errcode, message.split_once(" / ")) {
+        (Some(code), _) => rules::explain(code, message),
+        (None, Some((zh, en))) => (zh.to_owned(), en.to_owned()),
+        (None, None) => (message.to_owned(), message.to_owned()),
     }
 }
 
@@ -206,7 +201,7 @@ pub async fn retry(
     if !switch.enabled {
         return Err(disabled());
     }
-    let l = admin_load_any(db, actor, contract_id).await?;
+    let l = load_for(db, actor, contract_id, Action::Fulfil).await?;
     let job = db::of_contract(db, contract_id).await?.ok_or_else(no_job)?;
     let accounts = db::accounts(db, job.id).await?;
     let failed: Vec<&wecom_account::Model> =
@@ -223,7 +218,8 @@ pub async fn retry(
             en: format!("The job is {}; there is nothing to retry", state_of(&job).en()),
         });
     }
-    let resume = resume_state(&job, accounts.is_empty() || !failed.is_empty());
+    let left = accounts.iter().any(|a| AccountState::from_code(&a.state) != AccountState::Active);
+    let resume = resume_state(&job, left);
     let at = now();
     let txn = db.begin().await?;
     for a in failed {
@@ -327,7 +323,7 @@ async fn admin_load(
     actor: &SessionUser,
     contract_id: i64,
 ) -> Result<contract_db::Loaded, AppError> {
-    let l = admin_load_any(db, actor, contract_id).await?;
+    let l = load_for(db, actor, contract_id, Action::Fulfil).await?;
     if l.status() != ContractStatus::Approved {
         return Err(not_approved());
     }
@@ -338,22 +334,8 @@ fn not_approved() -> AppError {
     AppError::conflict("只有已通过的合同才能开通", "Only an approved contract can be fulfilled")
 }
 
-/// A contract the admin may fulfil, in any status.
-async fn admin_load_any(
-    db: &DatabaseConnection,
-    actor: &SessionUser,
-    contract_id: i64,
-) -> Result<contract_db::Loaded, AppError> {
-    let l = contract_db::load(db, contract_id).await?.ok_or_else(not_found)?;
-    let facts = l.facts();
-    if !allows(Some(actor), Action::Fulfil, &facts) {
-        return Err(if allows(Some(actor), Action::Read, &facts) { AppError::Forbidden } else { not_found() });
-    }
-    Ok(l)
-}
-
 /// Where a resumed job picks up: no order yet → order; not paid → wait for the payment; userids
-/// left (or none set up yet) → activate; else finish.
+/// not yet active (pending, or failed and tried again) → activate; else finish.
 fn resume_state(job: &Job, userids_left: bool) -> JobState {
     if job.order_id.is_none() {
         JobState::Ordering
@@ -467,14 +449,13 @@ pub async fn step_context(db: &DatabaseConnection, job_id: i64) -> Result<Option
         Err(e) => return Err(DbErr::Custom(format!("wecom job {job_id}: unreadable plan: {e}"))),
     };
     let accounts = db::accounts(db, job_id).await?;
+    let holder: std::collections::HashMap<&str, &str> =
+        accounts.iter().filter_map(|a| Some((a.active_code.as_deref()?, a.userid.as_str()))).collect();
     let codes = db::codes(db, job_id)
         .await?
         .into_iter()
         .map(|c| rules::Code {
-            userid: accounts
-                .iter()
-                .find(|a| a.active_code.as_deref() == Some(&c.active_code))
-                .map(|a| a.userid.clone()),
+            userid: holder.get(c.active_code.as_str()).map(|u| (*u).to_owned()),
             kind: AccountKind::from_code(&c.kind).unwrap_or(AccountKind::Basic),
             active_code: c.active_code,
         })
@@ -526,6 +507,9 @@ pub async fn advance(db: &DatabaseConnection, ctx: &StepContext, change: Change)
     let txn = db.begin().await?;
     let mut am = blank();
     let mut next_step: Option<DateTime<Utc>> = Some(at);
+    let finishing = change == Change::Finished;
+    // Set when the step stops the job: WeCom's errcode (or none) and the message.
+    let mut stopped: Option<(Option<i64>, String)> = None;
     match change {
         Change::Intent => {
             am.order_intent_at = Set(Some(at));
@@ -557,11 +541,8 @@ pub async fn advance(db: &DatabaseConnection, ctx: &StepContext, change: Change)
                 }
                 rules::OrderStatus::Closed(code) => {
                     let (zh, en) = rules::order_status_words(code);
-                    stop(
-                        &mut am,
-                        None,
-                        format!("企业微信订单{zh}，未能支付 / The WeCom order is {en}; it was not paid"),
-                    );
+                    stopped =
+                        Some((None, format!("企业微信订单{zh}，未能支付 / The WeCom order is {en}; it was not paid")));
                     next_step = None;
                 }
             }
@@ -633,21 +614,23 @@ pub async fn advance(db: &DatabaseConnection, ctx: &StepContext, change: Change)
             next_step = None;
         }
         Change::Stopped { errcode, message } => {
-            stop(&mut am, errcode, message);
+            stopped = Some((errcode, message));
             next_step = None;
         }
     }
-    let stopping = matches!(&am.state, sea_orm::ActiveValue::Set(s) if s == JobState::Stopped.code());
-    let finishing = matches!(&am.state, sea_orm::ActiveValue::Set(s) if s == JobState::Done.code());
+    if let Some((errcode, message)) = &stopped {
+        am.state = Set(JobState::Stopped.code().to_owned());
+        am.error_code = Set(*errcode);
+        am.error_message = Set(Some(message.chars().take(2000).collect()));
+    }
     if !db::guarded_update(&txn, job.id, job.version, am, at).await? {
         return Ok(false);
     }
     let contract =
         contract_db::load(&txn, job.contract_id).await?.ok_or_else(|| DbErr::RecordNotFound("contract".into()))?;
-    if stopping {
-        let after = db::job(&txn, job.id).await?.unwrap_or_else(|| job.clone());
-        let reason = job_view(&after, Vec::new());
-        let words = format!("{} / {}", reason.error_zh.unwrap_or_default(), reason.error_en.unwrap_or_default());
+    if let Some((errcode, message)) = stopped {
+        let (zh, en) = reason(errcode, &message);
+        let words = format!("{zh} / {en}");
         let said = format!("企业微信下单已停止：{words}");
         audit::record(&txn, at, None, actions::STOPPED, contract_db::SUBJECT, job.contract_id, &detail(&said)).await?;
         let notify = told(&txn, &contract).await?;
@@ -662,12 +645,6 @@ pub async fn advance(db: &DatabaseConnection, ctx: &StepContext, change: Change)
     }
     txn.commit().await?;
     Ok(true)
-}
-
-fn stop(am: &mut wecom_job::ActiveModel, errcode: Option<i64>, message: String) {
-    am.state = Set(JobState::Stopped.code().to_owned());
-    am.error_code = Set(errcode);
-    am.error_message = Set(Some(message.chars().take(2000).collect()));
 }
 
 /// The owner and the admins: who hears how a job ends.

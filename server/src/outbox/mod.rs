@@ -28,6 +28,17 @@ use std::sync::Arc;
 
 pub use worker::{Backoff, OutboxHandle, Pass, Worker, WorkerConfig};
 
+/// The HTTP client a handler calls a remote service with: `timeout` per request, redirects not
+/// followed (a secret in a URL or body never goes elsewhere).
+pub fn http_client(timeout: std::time::Duration) -> reqwest::Client {
+    reqwest::Client::builder()
+        .timeout(timeout)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        // Only fails when the TLS backend cannot start, which no input of ours changes.
+        .expect("an HTTP client with rustls")
+}
+
 /// Why a handler did not finish.
 #[derive(Debug, thiserror::Error)]
 pub enum HandlerError {

@@ -105,11 +105,7 @@ pub fn redacted(url: &reqwest::Url) -> String {
 pub async fn send_test(webhook: &str, text: &str) -> Result<String, String> {
     let url =
         reqwest::Url::parse(webhook).map_err(|_| "群机器人地址无效 / The webhook address is not a URL".to_owned())?;
-    let client = reqwest::Client::builder()
-        .timeout(TIMEOUT)
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .map_err(|e| e.to_string())?;
+    let client = super::http_client(TIMEOUT);
     let body = serde_json::json!({ "msgtype": "text", "text": { "content": text } });
     let response = client.post(url).json(&body).send().await.map_err(|e| {
         if e.is_timeout() {
@@ -156,12 +152,7 @@ pub struct Robot {
 
 impl Robot {
     pub fn new(db: DatabaseConnection, config: RobotConfig) -> Robot {
-        let client = reqwest::Client::builder()
-            .timeout(config.timeout)
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            // Only fails when the TLS backend cannot start, which no input of ours changes.
-            .expect("an HTTP client with rustls");
+        let client = super::http_client(config.timeout);
         Robot { db, client, config, window: Mutex::new(Window::default()), sent: Mutex::new(Sent::default()) }
     }
 

@@ -54,15 +54,7 @@ impl WorkerConfig {
     /// Reads the `OUTBOX_*` settings from a key lookup (see the fields), the default for each
     /// one unset or empty.
     pub fn from_lookup(get: &impl Fn(&str) -> Option<String>) -> Result<WorkerConfig, String> {
-        let number = |key: &str, default: u64, max: u64| match get(key).filter(|s| !s.trim().is_empty()) {
-            None => Ok(default),
-            Some(v) => v
-                .trim()
-                .parse()
-                .ok()
-                .filter(|n| (1..=max).contains(n))
-                .ok_or_else(|| format!("{key} must be a whole number from 1 to {max}, not {v:?}")),
-        };
+        let number = |key: &str, default: u64, max: u64| crate::config::whole_number(get, key, default, max);
         let d = WorkerConfig::default();
         let millis = |key: &str, default: Duration, max: u64| {
             number(key, default.as_millis() as u64, max).map(Duration::from_millis)

@@ -49,12 +49,7 @@ pub struct LicenseClient {
 
 impl LicenseClient {
     pub fn new(config: WecomConfig) -> LicenseClient {
-        let http = reqwest::Client::builder()
-            .timeout(config.timeout)
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            // Only fails when the TLS backend cannot start, which no input of ours changes.
-            .expect("an HTTP client with rustls");
+        let http = crate::outbox::http_client(config.timeout);
         LicenseClient { http, config, token: Mutex::new(None) }
     }
 

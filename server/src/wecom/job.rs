@@ -230,33 +230,40 @@ impl Fulfilment {
         let end = Utc::now().timestamp();
         // WeCom answers a window of at most 31 days.
         let start = (intent.timestamp() - INTENT_SLACK_SECS).max(end - 31 * 86_400 + 60);
-        let mut cursor = String::new();
+        let body = json!({ "corpid": ctx.corp_id, "start_time": start, "end_time": end, "limit": 1000 });
+        for listed in self.all_pages("list_order", body, "order_list").await? {
+            let order_id = text(&listed, "order_id");
+            if order_id.is_empty() || !service::order_is_free(&self.db, &order_id, ctx.job.id).await? {
+                continue;
+            }
+            let detail = self.client.call("get_order", &json!({ "order_id": order_id })).await?;
+            let order = &detail["order"];
+            let same = order["order_type"].as_i64() == Some(if ctx.plan.renewal { 2 } else { 1 })
+                && order["account_duration"]["months"].as_i64() == Some(i64::from(ctx.plan.months))
+                && order["create_time"].as_i64().unwrap_or(0) >= start
+                && (ctx.plan.renewal
+                    || (order["account_count"]["base_count"].as_i64() == Some(i64::from(ctx.plan.basic))
+                        && order["account_count"]["external_contact_count"].as_i64()
+                            == Some(i64::from(ctx.plan.interop))));
+            if same {
+                return Ok(Some(order_id));
+            }
+        }
+        Ok(None)
+    }
+
+    /// Every item of `list` in the answers of `name` over all its pages (WeCom's `cursor`,
+    /// `has_more` and `next_cursor`).
+    async fn all_pages(&self, name: &str, mut body: Value, list: &str) -> Result<Vec<Value>, CallError> {
+        let mut items = Vec::new();
         loop {
-            let body =
-                json!({ "corpid": ctx.corp_id, "start_time": start, "end_time": end, "cursor": cursor, "limit": 1000 });
-            let answer = self.client.call("list_order", &body).await?;
-            for listed in answer["order_list"].as_array().into_iter().flatten() {
-                let order_id = text(listed, "order_id");
-                if order_id.is_empty() || !service::order_is_free(&self.db, &order_id, ctx.job.id).await? {
-                    continue;
-                }
-                let detail = self.client.call("get_order", &json!({ "order_id": order_id })).await?;
-                let order = &detail["order"];
-                let same = order["order_type"].as_i64() == Some(if ctx.plan.renewal { 2 } else { 1 })
-                    && order["account_duration"]["months"].as_i64() == Some(i64::from(ctx.plan.months))
-                    && order["create_time"].as_i64().unwrap_or(0) >= start
-                    && (ctx.plan.renewal
-                        || (order["account_count"]["base_count"].as_i64() == Some(i64::from(ctx.plan.basic))
-                            && order["account_count"]["external_contact_count"].as_i64()
-                                == Some(i64::from(ctx.plan.interop))));
-                if same {
-                    return Ok(Some(order_id));
-                }
-            }
-            cursor = text(&answer, "next_cursor");
+            let answer = self.client.call(name, &body).await?;
+            items.extend(answer[list].as_array().cloned().unwrap_or_default());
+            let cursor = text(&answer, "next_cursor");
             if answer["has_more"].as_i64() != Some(1) || cursor.is_empty() {
-                return Ok(None);
+                return Ok(items);
             }
+            body["cursor"] = json!(cursor);
         }
     }
 
@@ -323,25 +330,14 @@ impl Fulfilment {
 
     /// Every code of the paid order (all pages).
     async fn codes(&self, ctx: &StepContext) -> Result<Vec<(String, AccountKind)>, StepError> {
-        let mut codes = Vec::new();
-        let mut cursor = String::new();
-        loop {
-            let body = json!({ "order_id": ctx.job.order_id, "limit": 1000, "cursor": cursor });
-            let answer = self.client.call("list_order_account", &body).await?;
-            for account in answer["account_list"].as_array().into_iter().flatten() {
-                if let (code, Some(kind)) =
-                    (text(account, "active_code"), kind_of_type(account["type"].as_i64().unwrap_or(0)))
-                {
-                    if !code.is_empty() {
-                        codes.push((code, kind));
-                    }
-                }
-            }
-            cursor = text(&answer, "next_cursor");
-            if answer["has_more"].as_i64() != Some(1) || cursor.is_empty() {
-                break;
-            }
-        }
+        let body = json!({ "order_id": ctx.job.order_id, "limit": 1000 });
+        let codes: Vec<(String, AccountKind)> = self
+            .all_pages("list_order_account", body, "account_list")
+            .await?
+            .iter()
+            .filter_map(|a| Some((text(a, "active_code"), kind_of_type(a["type"].as_i64()?)?)))
+            .filter(|(code, _)| !code.is_empty())
+            .collect();
         let ordered = (ctx.plan.basic + ctx.plan.interop) as usize;
         if codes.len() < ordered {
             // Paid, but WeCom has not made every code yet: asked again after the backoff.

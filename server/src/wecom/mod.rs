@@ -85,18 +85,8 @@ impl WecomConfig {
             return Err(format!("WeCom's license API needs {} as well", missing.join(", ")));
         }
         let base = value("WECOM_API_BASE").unwrap_or_else(|| DEFAULT_API_BASE.to_owned());
-        match reqwest::Url::parse(&base) {
-            Ok(url) if matches!(url.scheme(), "http" | "https") && url.host_str().is_some() => {}
-            _ => return Err(format!("WECOM_API_BASE must be an http(s) URL, not {base:?}")),
-        }
-        let number = |key: &str, default: u64, max: u64| match value(key) {
-            None => Ok(default),
-            Some(v) => v
-                .parse::<u64>()
-                .ok()
-                .filter(|n| (1..=max).contains(n))
-                .ok_or_else(|| format!("{key} must be a whole number from 1 to {max}, not {v:?}")),
-        };
+        crate::config::http_url("WECOM_API_BASE", &base).map_err(|e| e.to_string())?;
+        let number = |key: &str, default: u64, max: u64| crate::config::whole_number(get, key, default, max);
         let [corpid, secret, buyer] = [&values[0], &values[1], &values[2]].map(|v| v.clone().unwrap_or_default());
         let mut config = WecomConfig::new(&base, &corpid, &secret, &buyer);
         config.auto_order = crate::config::flag(get("WECOM_AUTO_ORDER"));
