@@ -35,13 +35,18 @@ impl Handler for Notifications {
         if wanted.is_empty() {
             return Ok(());
         }
-        let txn = self.db.begin().await?;
-        let recipients = notifications::existing_users(&txn, &wanted).await?;
+        // Read before the transaction, so that it starts with its first insert: on SQLite a
+        // transaction that reads and then writes fails with SQLITE_BUSY_SNAPSHOT (517) when
+        // another connection — another server process — committed in between, which
+        // `busy_timeout` does not wait out (seen with two processes on one file). Users are never
+        // deleted, so the answer cannot go stale.
+        let recipients = notifications::existing_users(&self.db, &wanted).await?;
         if recipients.len() < wanted.len() {
             let missing: Vec<i64> = wanted.iter().copied().filter(|id| !recipients.contains(id)).collect();
             tracing::warn!(outbox_id = delivery.outbox_id, ?missing, "notification recipients not found; skipped");
         }
         let text = event.text();
+        let txn = self.db.begin().await?;
         for recipient in recipients {
             notifications::insert(
                 &txn,

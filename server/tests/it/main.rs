@@ -35,6 +35,7 @@ mod saved_quotes;
 mod security;
 mod signin_burst;
 mod stored_markup;
+mod two_processes;
 mod ui;
 mod visibility;
 mod wecom;
