@@ -19,6 +19,7 @@ mod connections;
 mod contract_attachments;
 mod contract_list;
 mod contracts;
+mod crash;
 mod decision;
 mod demo;
 mod desk;

@@ -8,7 +8,7 @@
 //! same `DATA_DIR` for attachments, as a shared volume would give them.
 
 use crate::contract_world::World;
-use crate::support::{self, Server};
+use crate::support::remote::Process;
 use app::db::entities::{notification, outbox as outbox_row};
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use serde_json::{Value, json};
@@ -18,79 +18,10 @@ use std::time::{Duration, Instant};
 /// Submissions the two processes take at once.
 const SUBMISSIONS: usize = 40;
 
-/// One server process, reached over loopback HTTP.
-struct Process {
-    name: &'static str,
-    port: u16,
-    http: reqwest::Client,
-    _server: Server,
-}
-
-impl Process {
-    async fn start(w: &World, name: &'static str) -> Process {
-        let (server, port) = support::start_server(&w.t, &[("OUTBOX_POLL_MS", "20")]).await;
-        let http = reqwest::Client::builder().timeout(Duration::from_secs(30)).build().expect("client");
-        Process { name, port, http, _server: server }
-    }
-
-    /// A same-origin JSON call to a server function: its status and JSON answer.
-    async fn call(&self, path: &str, body: &Value, cookie: Option<&str>) -> (u16, Value) {
-        let mut req = self
-            .http
-            .post(format!("http://127.0.0.1:{}/api/{path}", self.port))
-            .header("content-type", "application/json")
-            .header("sec-fetch-site", "same-origin")
-            .header("accept", "application/json")
-            .body(body.to_string());
-        if let Some(c) = cookie {
-            req = req.header("cookie", c);
-        }
-        let res = req.send().await.unwrap_or_else(|e| panic!("{} {path}: {e}", self.name));
-        let status = res.status().as_u16();
-        let text = res.text().await.unwrap_or_default();
-        (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
-    }
-
-    async fn ok(&self, path: &str, body: &Value, cookie: &str) -> Value {
-        let (status, v) = self.call(path, body, Some(cookie)).await;
-        assert_eq!(status, 200, "{} {path}: {v}", self.name);
-        v
-    }
-
-    /// Signs `username` in through this process's sign-in form; the session cookie.
-    async fn sign_in(&self, username: &str) -> String {
-        let res = self
-            .http
-            .post(format!("http://127.0.0.1:{}/api/auth/sign_in", self.port))
-            .header("content-type", "application/x-www-form-urlencoded")
-            .header("sec-fetch-site", "same-origin")
-            .header("accept", "application/json")
-            .body(format!("username={username}&password={}", support::PASSWORD.replace(' ', "+")))
-            .send()
-            .await
-            .expect("sign in");
-        assert_eq!(res.status().as_u16(), 200, "{} signs in {username}", self.name);
-        res.headers()
-            .get_all("set-cookie")
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .find(|v| v.starts_with("wld_session="))
-            .map(|v| v.split(';').next().unwrap_or("").to_owned())
-            .expect("session cookie")
-    }
-
-    /// Who this process thinks `cookie` belongs to.
-    async fn me(&self, cookie: &str) -> Option<String> {
-        let (status, v) = self.call("auth/me", &json!({}), Some(cookie)).await;
-        assert_eq!(status, 200, "{} auth/me: {v}", self.name);
-        v["username"].as_str().map(str::to_owned)
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn two_processes_share_sessions_numbers_approvals_and_the_outbox() {
     let w = World::new().await;
-    let (a, b) = (Process::start(&w, "A").await, Process::start(&w, "B").await);
+    let (a, b) = (Process::start(&w.t, "A", &[]).await, Process::start(&w.t, "B", &[]).await);
 
     // A session made on A is good on B; signing out on B ends it on A too.
     let alice = a.sign_in("alice").await;
@@ -129,7 +60,10 @@ async fn two_processes_share_sessions_numbers_approvals_and_the_outbox() {
     let ap1 = b.sign_in("ap1").await;
     let first = &submitted[0];
     let inbox_ids = |v: &Value| -> HashSet<i64> {
-        v["waiting"].as_array().map(|r| r.iter().filter_map(|x| x["contract_id"].as_i64()).collect()).unwrap_or_default()
+        v["waiting"]
+            .as_array()
+            .map(|r| r.iter().filter_map(|x| x["contract_id"].as_i64()).collect())
+            .unwrap_or_default()
     };
     let before = b.ok("approvals/inbox", &json!({}), &ap1).await;
     assert!(inbox_ids(&before).contains(&first["id"].as_i64().unwrap()), "waiting for ap1: {before}");

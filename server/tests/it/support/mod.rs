@@ -14,6 +14,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use tower::ServiceExt;
 
 pub mod outbox;
+pub mod remote;
 pub mod uploads;
 
 /// A database that exists for one test.
