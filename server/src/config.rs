@@ -249,6 +249,15 @@ fn connection_limits(get: &impl Fn(&str) -> Option<String>) -> Result<crate::ser
         header_read_timeout: seconds("HEADER_READ_TIMEOUT_SECS", defaults.header_read_timeout)?,
         idle_timeout: seconds("IDLE_TIMEOUT_SECS", defaults.idle_timeout)?,
         max_connections: number("MAX_CONNECTIONS", defaults.max_connections as u64, 1_000_000, "connections")? as usize,
+        max_head_bytes: match number("MAX_HEADER_BYTES", defaults.max_head_bytes as u64, 1 << 20, "bytes")? as usize {
+            n if n < crate::serve::MIN_HEAD_BYTES => {
+                return Err(ConfigError::Invalid(format!(
+                    "MAX_HEADER_BYTES must be at least {} bytes, not {n}",
+                    crate::serve::MIN_HEAD_BYTES
+                )));
+            }
+            n => n,
+        },
     })
 }
 

@@ -6,9 +6,9 @@
 //! JSON API, static files) gets the same policy without a nonce, so nothing inline can run there.
 
 use axum::extract::Request;
-use axum::http::{HeaderValue, header};
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::Next;
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 
 /// The policy, with the page's nonce when there is one.
 pub fn content_security_policy(nonce: Option<&str>) -> String {
@@ -42,12 +42,23 @@ pub fn page_csp() {
     }
 }
 
-/// Middleware: the fixed headers on every response, and the nonce-less policy where the page
+/// The longest request target (path and query) served: 8 KiB, as common proxies allow. Longer
+/// ones get 414. (A request head over `MAX_HEADER_BYTES` as a whole is refused by the connection
+/// with 431 before it gets here.)
+pub const MAX_URI_BYTES: usize = 8 * 1024;
+
+/// Middleware: 414 for a URL over [`MAX_URI_BYTES`]; the fixed headers on every response, and the nonce-less policy where the page
 /// renderer set none.
 pub async fn headers(request: Request, next: Next) -> Response {
     let path = request.uri().path();
     let private = path.starts_with("/api/") || path.starts_with("/attachments/");
-    let mut response = next.run(request).await;
+    let mut response = if request.uri().to_string().len() > MAX_URI_BYTES {
+        // No route of ours takes a URL anywhere near this long; the handler never sees it.
+        let text = format!("网址过长（最多 {MAX_URI_BYTES} 字节）/ URL too long (at most {MAX_URI_BYTES} bytes)\n");
+        (StatusCode::URI_TOO_LONG, text).into_response()
+    } else {
+        next.run(request).await
+    };
     let h = response.headers_mut();
     // Pages, API answers and attachments can carry a signed-in user's data (and a page's nonce): never kept by
     // a browser or a shared cache unless the handler said otherwise. Site files (WASM, JS, CSS)

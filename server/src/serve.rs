@@ -41,7 +41,13 @@ pub struct ConnectionLimits {
     pub idle_timeout: Duration,
     /// `MAX_CONNECTIONS`: connections open at once.
     pub max_connections: usize,
+    /// `MAX_HEADER_BYTES`: the most a request's head (request line and headers) may take; more is
+    /// answered 431 and the connection closed. At least 8 KiB (hyper's smallest buffer).
+    pub max_head_bytes: usize,
 }
+
+/// The smallest `MAX_HEADER_BYTES` hyper accepts.
+pub const MIN_HEAD_BYTES: usize = 8 * 1024;
 
 impl Default for ConnectionLimits {
     /// Header read 10 s: a browser sends its headers in one packet, and 10 s allows for a slow
@@ -50,12 +56,14 @@ impl Default for ConnectionLimits {
     /// stalled TCP link usually recovers in. 512 connections: well below the common 1024
     /// file-descriptor limit, which also
     /// has to hold the database pool (at most 32), uploads and site files being read, the
-    /// listener and the standard streams.
+    /// listener and the standard streams. A 32 KiB head: four times a browser's largest
+    /// (cookies included), and what common proxies allow; hyper's own default is ~400 KiB.
     fn default() -> Self {
         ConnectionLimits {
             header_read_timeout: Duration::from_secs(10),
             idle_timeout: Duration::from_secs(60),
             max_connections: 512,
+            max_head_bytes: 32 * 1024,
         }
     }
 }
@@ -78,7 +86,9 @@ pub async fn serve(
     let slots = Arc::new(Semaphore::new(max));
     let (stop, stopping) = watch::channel(false);
     let mut http = hyper::server::conn::http1::Builder::new();
-    http.timer(TokioTimer::new()).header_read_timeout(limits.header_read_timeout);
+    http.timer(TokioTimer::new())
+        .header_read_timeout(limits.header_read_timeout)
+        .max_buf_size(limits.max_head_bytes.max(MIN_HEAD_BYTES));
     let mut shutdown = pin!(shutdown);
     loop {
         // A free slot first, then accept: beyond the cap, connections wait in the backlog.

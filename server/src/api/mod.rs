@@ -24,6 +24,13 @@ pub struct ApiErrors {
 
 /// Answers 422 with the problems in the caller's language (`Accept-Language`, Chinese by
 /// default).
+/// One problem answered with `status` instead of 422, in the same shape.
+pub fn refused(headers: &HeaderMap, status: StatusCode, problem: Problem) -> Response {
+    let mut response = unprocessable(headers, vec![problem]);
+    *response.status_mut() = status;
+    response
+}
+
 pub fn unprocessable(headers: &HeaderMap, problems: Vec<Problem>) -> Response {
     let lang = headers
         .get(header::ACCEPT_LANGUAGE)

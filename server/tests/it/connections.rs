@@ -1,7 +1,8 @@
 //! Connections end: the real serving function (`server::serve::serve`) on a loopback port, with
 //! small limits set through the configuration, closes silent, slowloris, idle kept-alive and
 //! stalled connections; keeps answering while attackers fill its connection cap; does not cut a
-//! slow upload whose bytes keep coming; and finishes an open request when asked to stop.
+//! slow upload whose bytes keep coming; finishes an open request when asked to stop; and refuses
+//! an oversized request head (431) or URL (414).
 //!
 //! Time bounds here are generous liveness bounds (the server must act well within them), never
 //! measurements of speed.
@@ -288,7 +289,8 @@ fn limits_come_from_the_configuration_with_clear_errors() {
     assert_eq!(limits.header_read_timeout, Duration::from_secs(10));
     assert_eq!(limits.idle_timeout, Duration::from_secs(60));
     assert_eq!(limits.max_connections, 512);
-    for key in ["HEADER_READ_TIMEOUT_SECS", "IDLE_TIMEOUT_SECS", "MAX_CONNECTIONS"] {
+    assert_eq!(limits.max_head_bytes, 32 * 1024);
+    for key in ["HEADER_READ_TIMEOUT_SECS", "IDLE_TIMEOUT_SECS", "MAX_CONNECTIONS", "MAX_HEADER_BYTES"] {
         for bad in ["0", "-1", "ten", "1.5", "99999999999"] {
             let error = server::config::Config::from_lookup(|k| match k {
                 "DATA_DIR" => Some(dir.clone()),
@@ -300,5 +302,66 @@ fn limits_come_from_the_configuration_with_clear_errors() {
             assert!(error.contains(key) && error.contains(bad), "{key}={bad}: {error}");
         }
     }
+    // hyper cannot read a head with less than 8 KiB.
+    let error = server::config::Config::from_lookup(|k| match k {
+        "DATA_DIR" => Some(dir.clone()),
+        "MAX_HEADER_BYTES" => Some("4096".to_owned()),
+        _ => None,
+    })
+    .expect_err("too small a head limit is refused")
+    .to_string();
+    assert!(error.contains("MAX_HEADER_BYTES") && error.contains("8192"), "{error}");
     std::fs::remove_dir_all(&data_dir).ok();
+}
+
+/// `GET /healthz` with one extra header of `bytes` bytes.
+fn health_with_header(bytes: usize) -> String {
+    format!("GET /healthz HTTP/1.1\r\nHost: test\r\nX-Padding: {}\r\n\r\n", "a".repeat(bytes))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_oversized_request_head_answers_431_and_closes_while_16_kib_of_headers_pass() {
+    let server = start(&[]).await;
+    // 16 KiB of headers: far more than a browser sends, within the 32 KiB head.
+    let mut ok = server.connect().await;
+    ok.write_all(health_with_header(16 * 1024).as_bytes()).await.expect("send");
+    assert_eq!(read_response(&mut ok).await.0, 200);
+    // 64 KiB: refused once the head passes 32 KiB, not buffered up to hyper's ~400 KiB.
+    let mut big = server.connect().await;
+    big.write_all(health_with_header(64 * 1024).as_bytes()).await.ok();
+    assert_eq!(read_response(&mut big).await.0, 431);
+    closed_by_server(&mut big, "an oversized head").await;
+    // So many headers that their count is the problem.
+    let mut many = server.connect().await;
+    let headers: String = (0..200).map(|i| format!("X-H{i}: v\r\n")).collect();
+    many.write_all(format!("GET /healthz HTTP/1.1\r\nHost: test\r\n{headers}\r\n").as_bytes()).await.ok();
+    assert_eq!(read_response(&mut many).await.0, 431);
+    // A configured smaller limit holds too.
+    server.finish().await;
+    let server = start(&[("MAX_HEADER_BYTES", "8192")]).await;
+    let mut big = server.connect().await;
+    big.write_all(health_with_header(12 * 1024).as_bytes()).await.ok();
+    assert_eq!(read_response(&mut big).await.0, 431);
+    server.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_url_over_8_kib_answers_414_on_every_route() {
+    let server = start(&[]).await;
+    let long = "a".repeat(server::security::MAX_URI_BYTES);
+    for target in [format!("/{long}"), format!("/contracts?q={long}"), format!("/api/v1/quote?x={long}")] {
+        let mut stream = server.connect().await;
+        let method = if target.starts_with("/api/") { "POST" } else { "GET" };
+        let request = format!("{method} {target} HTTP/1.1\r\nHost: test\r\nContent-Length: 0\r\n\r\n");
+        stream.write_all(request.as_bytes()).await.expect("send");
+        let (status, body) = read_response(&mut stream).await;
+        assert_eq!(status, 414, "{method} {}…", &target[..20]);
+        assert!(body.contains("URL too long"), "{body}");
+    }
+    // Just under the limit is served as usual.
+    let mut stream = server.connect().await;
+    let target = format!("/healthz?{}", "a".repeat(server::security::MAX_URI_BYTES - 20));
+    stream.write_all(format!("GET {target} HTTP/1.1\r\nHost: test\r\n\r\n").as_bytes()).await.expect("send");
+    assert_eq!(read_response(&mut stream).await.0, 200);
+    server.finish().await;
 }

@@ -130,6 +130,39 @@ async fn error_messages_follow_accept_language() {
 }
 
 #[tokio::test]
+async fn an_oversized_body_is_refused_with_413_in_the_apis_error_shape() {
+    let t = TestDb::new().await;
+    let (app, db) = t.app().await;
+    // Valid JSON, padded past the limit with spaces: refused by size before it is parsed.
+    let padded = format!("{EIGHT_INTEROP}{}", " ".repeat(server::api::quote::MAX_BODY_BYTES));
+    for chunked in [false, true] {
+        let mut req = Request::post("/api/v1/quote").header("content-type", "application/json");
+        if !chunked {
+            req = req.header("content-length", padded.len().to_string());
+        }
+        let body = if chunked {
+            Body::from_stream(futures_util::stream::iter(
+                padded.as_bytes().chunks(4096).map(|c| Ok::<_, std::io::Error>(c.to_vec())).collect::<Vec<_>>(),
+            ))
+        } else {
+            Body::from(padded.clone())
+        };
+        let r = send(&app, req.body(body).unwrap()).await;
+        assert_eq!(r.status, StatusCode::PAYLOAD_TOO_LARGE, "chunked: {chunked}");
+        assert_eq!(r.json()["errors"][0]["code"], "too_large", "chunked: {chunked}");
+    }
+    // At the limit it is read and priced.
+    let fits = format!("{EIGHT_INTEROP}{}", " ".repeat(server::api::quote::MAX_BODY_BYTES - EIGHT_INTEROP.len()));
+    let r = send(
+        &app,
+        Request::post("/api/v1/quote").header("content-type", "application/json").body(Body::from(fits)).unwrap(),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    t.cleanup(db).await;
+}
+
+#[tokio::test]
 async fn non_json_content_type_is_refused() {
     let t = TestDb::new().await;
     let (app, db) = t.app().await;
