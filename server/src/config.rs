@@ -38,7 +38,13 @@ pub struct Config {
     pub robot: Option<crate::outbox::robot::RobotConfig>,
     /// WeCom's license API (`WECOM_*`, see `crate::wecom`); `None`: fulfilment by hand only.
     pub wecom: Option<crate::wecom::WecomConfig>,
+    /// `METRICS_TOKEN`: the bearer token a Prometheus scraper sends to `GET /metrics` (at least
+    /// 16 characters); unset: `/metrics` answers 404.
+    pub metrics_token: Option<String>,
 }
+
+/// The shortest `METRICS_TOKEN` taken.
+pub const MIN_METRICS_TOKEN_CHARS: usize = 16;
 
 /// Where attachment blobs are kept.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -127,6 +133,14 @@ impl Config {
         let robot = robot(&get, &public_base_url)?;
         let outbox = crate::outbox::WorkerConfig::from_lookup(&get).map_err(ConfigError::Invalid)?;
         let wecom = wecom(&get, &outbox)?;
+        let metrics_token = match get("METRICS_TOKEN").map(|t| t.trim().to_owned()).filter(|t| !t.is_empty()) {
+            Some(t) if t.chars().count() < MIN_METRICS_TOKEN_CHARS || t.chars().any(|c| c.is_whitespace()) => {
+                return Err(ConfigError::Invalid(format!(
+                    "METRICS_TOKEN must be at least {MIN_METRICS_TOKEN_CHARS} characters without spaces"
+                )));
+            }
+            token => token,
+        };
         Ok(Config {
             database_url,
             data_dir,
@@ -142,6 +156,7 @@ impl Config {
             public_base_url,
             robot,
             wecom,
+            metrics_token,
         })
     }
 }

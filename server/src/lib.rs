@@ -9,6 +9,7 @@ pub mod config;
 pub mod demo;
 pub mod exports;
 pub mod language;
+pub mod metrics;
 pub mod outbox;
 pub mod payment;
 pub mod renewals;
@@ -76,6 +77,8 @@ pub fn router_with_store(config: &Config, db: DatabaseConnection, store: storage
             vouchers: config.payment_link_max_vouchers,
             bytes: config.payment_link_max_bytes,
         },
+        metrics: Default::default(),
+        metrics_token_hash: config.metrics_token.as_deref().map(app::crypto::token_hash),
     };
     // Uploads count their own bytes against MAX_UPLOAD_BYTES while reading (see attachments).
     let uploads = Router::new()
@@ -86,6 +89,7 @@ pub fn router_with_store(config: &Config, db: DatabaseConnection, store: storage
         .layer(axum::extract::DefaultBodyLimit::disable());
     Router::new()
         .route("/healthz", get(healthz))
+        .route("/metrics", get(metrics::scrape))
         .route("/api/v1/quote", post(api::quote::quote))
         .route("/lang/{tag}", get(language::switch))
         .route("/attachments/{id}", get(attachments::download))
@@ -100,6 +104,7 @@ pub fn router_with_store(config: &Config, db: DatabaseConnection, store: storage
         .route("/api/{*fn_name}", get(server_fn_handler).post(server_fn_handler))
         .leptos_routes_with_handler(routes, get(leptos_routes_handler))
         .fallback(static_file_or_not_found)
+        .layer(axum::middleware::from_fn_with_state(state.clone(), metrics::track))
         .with_state(state)
         .layer(axum::middleware::from_fn(security::headers))
         .layer(tower_http::compression::CompressionLayer::new().gzip(true).br(true))

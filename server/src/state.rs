@@ -23,4 +23,8 @@ pub struct AppState {
     pub link_cap: app::domain::payment_link::LinkCap,
     /// The admin's "send a test message" to the group robot.
     pub robot_tester: app::functions::ctx::RobotTester,
+    /// This router's request counters and latency histograms (`/metrics`).
+    pub metrics: std::sync::Arc<crate::metrics::Metrics>,
+    /// The hash of `METRICS_TOKEN`, the scraper's bearer token; `None`: `/metrics` answers 404.
+    pub metrics_token_hash: Option<String>,
 }

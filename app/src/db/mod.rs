@@ -12,6 +12,7 @@ pub mod history;
 pub mod inbox;
 pub mod migration;
 pub mod notifications;
+pub mod ops;
 pub mod outbox;
 pub mod price_books;
 pub mod renewals;

@@ -26,6 +26,7 @@ pub mod contract_list;
 pub mod contracts;
 pub mod history;
 pub mod notifications;
+pub mod ops;
 pub mod payment_links;
 pub mod quotes;
 pub mod renewals;

@@ -108,3 +108,39 @@ async fn library_function_writes_nothing_when_refused() {
     assert_eq!(audit, 1);
     t.cleanup(db).await;
 }
+
+/// `server serve` with a configuration it refuses, logging as `LOG_FORMAT` says: its stderr.
+fn serve_refused(t: &TestDb, log_format: Option<&str>) -> String {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_server"));
+    cmd.arg("serve")
+        .env("DATABASE_URL", &t.url)
+        .env("DATA_DIR", &t.data_dir)
+        .env("METRICS_TOKEN", "too-short")
+        .env_remove("RUST_LOG")
+        .env_remove("LOG_FORMAT")
+        .env_remove("WLD_DEMO")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped());
+    if let Some(f) = log_format {
+        cmd.env("LOG_FORMAT", f);
+    }
+    let out = cmd.output().expect("run server binary");
+    assert!(!out.status.success(), "a bad METRICS_TOKEN stops start-up");
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+#[tokio::test]
+async fn logs_are_json_lines_when_log_format_is_json() {
+    let t = TestDb::new().await;
+    let json = serve_refused(&t, Some("json"));
+    let logged: Vec<serde_json::Value> = json.lines().filter_map(|l| serde_json::from_str(l).ok()).collect();
+    let error =
+        logged.iter().find(|v| v["level"] == "ERROR").unwrap_or_else(|| panic!("no JSON error line in:\n{json}"));
+    assert!(error["fields"]["message"].as_str().unwrap_or("").contains("METRICS_TOKEN"), "{error}");
+    assert!(error["timestamp"].is_string(), "{error}");
+    let text = serve_refused(&t, None);
+    assert!(text.contains("METRICS_TOKEN"), "{text}");
+    assert!(text.lines().all(|l| serde_json::from_str::<serde_json::Value>(l).is_err()), "text by default:\n{text}");
+    let db = t.open().await;
+    t.cleanup(db).await;
+}

@@ -24,6 +24,7 @@ mod decision;
 mod demo;
 mod desk;
 mod hardening;
+mod metrics;
 mod notified;
 mod order_desk;
 mod outbox;

@@ -1,0 +1,206 @@
+//! `GET /metrics`: what an operator watches, in Prometheus' text format (version 0.0.4), for the
+//! scraper configured with `METRICS_TOKEN` only (`Authorization: Bearer <token>`; without the
+//! setting the route answers 404 like any unknown path, with a wrong token 401).
+//!
+//! - `http_requests_total{method,route,status}` and `http_request_duration_seconds{method,route}`
+//!   (a histogram): every request, by its route pattern (`/contracts/{id}`), a server function by
+//!   its endpoint (`/api/contracts/save`), anything else (site files, unknown paths) as `other` —
+//!   so the label set stays bounded whatever clients send.
+//! - `db_pool_connections{state="idle"|"in_use"}` and `db_pool_max_connections`.
+//! - `outbox_events_waiting`, `outbox_oldest_event_age_seconds`, `outbox_events_dead`,
+//!   `outbox_failed_attempts_total`, read from the outbox table at scrape time.
+//! - `wecom_jobs{state}`: the WeCom license jobs by state.
+//! - `process_resident_memory_bytes`, `process_resident_memory_peak_bytes` (Linux), and
+//!   `process_uptime_seconds`.
+
+use crate::state::AppState;
+use axum::extract::{MatchedPath, Request, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use sea_orm::{DatabaseBackend, DatabaseConnection};
+use std::collections::BTreeMap;
+use std::fmt::Write;
+use std::sync::Mutex;
+use std::time::Instant;
+
+/// The histogram's upper bounds, in seconds.
+const BUCKETS: [f64; 12] = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0];
+
+/// A request's labels: method and route.
+type RouteKey = (String, String);
+
+#[derive(Default)]
+struct Latency {
+    /// Requests per bucket (not cumulative; summed when written).
+    buckets: [u64; BUCKETS.len()],
+    count: u64,
+    sum: f64,
+}
+
+/// The request counters and latency histograms of one router.
+pub struct Metrics {
+    started: Instant,
+    counts: Mutex<BTreeMap<(String, String, u16), u64>>,
+    latency: Mutex<BTreeMap<RouteKey, Latency>>,
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        Metrics { started: Instant::now(), counts: Mutex::default(), latency: Mutex::default() }
+    }
+}
+
+impl Metrics {
+    fn observe(&self, method: &str, route: String, status: u16, seconds: f64) {
+        let mut counts = self.counts.lock().unwrap_or_else(|p| p.into_inner());
+        *counts.entry((method.to_owned(), route.clone(), status)).or_default() += 1;
+        drop(counts);
+        let mut latency = self.latency.lock().unwrap_or_else(|p| p.into_inner());
+        let l = latency.entry((method.to_owned(), route)).or_default();
+        let bucket = BUCKETS.iter().position(|b| seconds <= *b);
+        if let Some(i) = bucket {
+            l.buckets[i] += 1;
+        }
+        l.count += 1;
+        l.sum += seconds;
+    }
+
+    fn write_requests(&self, out: &mut String) {
+        out.push_str("# HELP http_requests_total Requests answered, by method, route and status.\n");
+        out.push_str("# TYPE http_requests_total counter\n");
+        for ((method, route, status), n) in self.counts.lock().unwrap_or_else(|p| p.into_inner()).iter() {
+            let _ = writeln!(
+                out,
+                "http_requests_total{{method=\"{method}\",route=\"{}\",status=\"{status}\"}} {n}",
+                escape(route)
+            );
+        }
+        out.push_str("# HELP http_request_duration_seconds Time to the response's head, by method and route.\n");
+        out.push_str("# TYPE http_request_duration_seconds histogram\n");
+        for ((method, route), l) in self.latency.lock().unwrap_or_else(|p| p.into_inner()).iter() {
+            let labels = format!("method=\"{method}\",route=\"{}\"", escape(route));
+            let mut cumulative = 0;
+            for (bound, n) in BUCKETS.iter().zip(l.buckets) {
+                cumulative += n;
+                let _ = writeln!(out, "http_request_duration_seconds_bucket{{{labels},le=\"{bound}\"}} {cumulative}");
+            }
+            let _ = writeln!(out, "http_request_duration_seconds_bucket{{{labels},le=\"+Inf\"}} {}", l.count);
+            let _ = writeln!(out, "http_request_duration_seconds_sum{{{labels}}} {}", l.sum);
+            let _ = writeln!(out, "http_request_duration_seconds_count{{{labels}}} {}", l.count);
+        }
+    }
+}
+
+/// A label value as the text format wants it.
+fn escape(value: &str) -> String {
+    value.replace('\\', "\\\\").replace('"', "\\\"").replace('\n', "\\n")
+}
+
+/// The route a request is counted under: its pattern, a known server function's own path, or
+/// `other` (site files, unknown paths, unknown server functions).
+fn route_of(request: &Request) -> String {
+    let Some(matched) = request.extensions().get::<MatchedPath>().map(MatchedPath::as_str) else {
+        return "other".to_owned();
+    };
+    if matched != "/api/{*fn_name}" {
+        return matched.to_owned();
+    }
+    let name = request.uri().path().trim_start_matches("/api/");
+    if app::functions::ENDPOINTS.iter().any(|(endpoint, _)| *endpoint == name) {
+        format!("/api/{name}")
+    } else {
+        "/api/other".to_owned()
+    }
+}
+
+/// Middleware: counts and times every request (to the response's head).
+pub async fn track(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let (method, route, start) = (request.method().to_string(), route_of(&request), Instant::now());
+    let response = next.run(request).await;
+    state.metrics.observe(&method, route, response.status().as_u16(), start.elapsed().as_secs_f64());
+    response
+}
+
+/// `GET /metrics`.
+pub async fn scrape(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    let Some(token_hash) = state.metrics_token_hash.as_deref() else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    let offered =
+        headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).and_then(|v| v.strip_prefix("Bearer "));
+    // Compared by hash, so the comparison's time says nothing about the token.
+    if offered.map(app::crypto::token_hash).as_deref() != Some(token_hash) {
+        return (StatusCode::UNAUTHORIZED, [(header::WWW_AUTHENTICATE, "Bearer")], "metrics: wrong or missing token\n")
+            .into_response();
+    }
+    let mut out = String::with_capacity(16 * 1024);
+    state.metrics.write_requests(&mut out);
+    write_pool(&state.db, &mut out);
+    match app::services::ops::snapshot(&state.db, chrono::Utc::now()).await {
+        Ok(s) => {
+            gauge(&mut out, "outbox_events_waiting", "Outbox events not yet handled.", s.outbox_waiting as f64);
+            gauge(
+                &mut out,
+                "outbox_oldest_event_age_seconds",
+                "Age of the oldest outbox event not yet handled (0 when none waits).",
+                s.outbox_oldest_age_secs,
+            );
+            gauge(&mut out, "outbox_events_dead", "Outbox events given up on.", s.outbox_dead as f64);
+            out.push_str("# HELP outbox_failed_attempts_total Failed delivery attempts over the outbox events kept.\n");
+            out.push_str("# TYPE outbox_failed_attempts_total counter\n");
+            let _ = writeln!(out, "outbox_failed_attempts_total {}", s.outbox_failed_attempts);
+            out.push_str("# HELP wecom_jobs WeCom license jobs by state.\n# TYPE wecom_jobs gauge\n");
+            for (state, n) in &s.wecom_jobs {
+                let _ = writeln!(out, "wecom_jobs{{state=\"{}\"}} {n}", escape(state));
+            }
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "metrics: reading the outbox and WeCom jobs failed");
+            return (StatusCode::SERVICE_UNAVAILABLE, "metrics: the database did not answer\n").into_response();
+        }
+    }
+    if let Some((rss, peak)) = memory() {
+        gauge(&mut out, "process_resident_memory_bytes", "Resident memory.", rss as f64);
+        gauge(&mut out, "process_resident_memory_peak_bytes", "Peak resident memory.", peak as f64);
+    }
+    gauge(
+        &mut out,
+        "process_uptime_seconds",
+        "Seconds since the router was built.",
+        state.metrics.started.elapsed().as_secs_f64(),
+    );
+    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")], out).into_response()
+}
+
+fn gauge(out: &mut String, name: &str, help: &str, value: f64) {
+    let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} gauge\n{name} {value}");
+}
+
+fn write_pool(db: &DatabaseConnection, out: &mut String) {
+    let (size, idle, max) = match db.get_database_backend() {
+        DatabaseBackend::Postgres => {
+            let p = db.get_postgres_connection_pool();
+            (p.size(), p.num_idle(), p.options().get_max_connections())
+        }
+        DatabaseBackend::Sqlite => {
+            let p = db.get_sqlite_connection_pool();
+            (p.size(), p.num_idle(), p.options().get_max_connections())
+        }
+        _ => return,
+    };
+    let idle = idle as u32;
+    out.push_str("# HELP db_pool_connections Open database connections by state.\n# TYPE db_pool_connections gauge\n");
+    let _ = writeln!(out, "db_pool_connections{{state=\"idle\"}} {idle}");
+    let _ = writeln!(out, "db_pool_connections{{state=\"in_use\"}} {}", size.saturating_sub(idle));
+    gauge(out, "db_pool_max_connections", "The pool's largest size.", f64::from(max));
+}
+
+/// Resident and peak resident memory in bytes (Linux's `/proc/self/status`).
+pub fn memory() -> Option<(u64, u64)> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let kib = |key: &str| {
+        status.lines().find_map(|l| l.strip_prefix(key)?.trim().strip_suffix("kB")?.trim().parse::<u64>().ok())
+    };
+    Some((kib("VmRSS:")? * 1024, kib("VmHWM:")? * 1024))
+}
