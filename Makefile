@@ -3,6 +3,7 @@
 #   make run     set up the tools, build the release app and serve it on SQLite with demo data
 #   make test    set up everything (incl. Chromium and Playwright) and run every test
 #   make setup   only install the missing tools (idempotent)
+#   make bench   build the release app and measure it under load (rewrites part of BENCHMARKS.md)
 #
 # Tools installed by `cargo install` live in ~/.cargo/bin and must win over Debian's (binaryen's
 # wasm-opt 108 writes WASM that does not load).
@@ -10,7 +11,7 @@
 SHELL := /bin/bash
 export PATH := $(HOME)/.cargo/bin:$(PATH)
 
-.PHONY: run test setup
+.PHONY: run test setup bench
 
 run:
 	scripts/run.sh
@@ -20,3 +21,8 @@ test:
 
 setup:
 	scripts/setup-tools.sh
+
+bench:
+	scripts/setup-tools.sh
+	scripts/build-release.sh
+	python3 scripts/bench.py
