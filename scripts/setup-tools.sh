@@ -125,3 +125,13 @@ if [ ! -f "$stamp" ] || ! cmp -s end2end/package-lock.json "$stamp"; then
 else
   log "end2end npm packages: present"
 fi
+
+# --- moto (a local S3-compatible server for the S3 storage tests) --------------------------------
+MOTO_VERSION=5.2.1
+if [ "$(python3 -c 'import importlib.metadata as m; print(m.version("moto"))' 2>/dev/null)" = "$MOTO_VERSION" ] &&
+  command -v moto_server >/dev/null 2>&1; then
+  log "moto $MOTO_VERSION: present"
+else
+  log "installing moto[server] $MOTO_VERSION (PyPI)"
+  python3 -m pip install --quiet --disable-pip-version-check "moto[server]==$MOTO_VERSION"
+fi

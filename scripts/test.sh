@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `make test`: installs what is missing, then runs every test, each step timed:
 #   formatting, the shared crate's tests, the server's tests on SQLite (and on PostgreSQL when
-#   there is one), the release build, and the browser tests against the release server.
+#   there is one), the S3 storage against moto, the release build, and the browser tests against
+#   the release server.
 #
 # Each package is tested on its own (`-p`), so the server's `ssr` and the WASM's `hydrate`
 # features of the shared `app` crate are never unified into one impossible build.
@@ -119,6 +120,12 @@ elif [ "${REQUIRE_POSTGRES:-0}" = 1 ]; then
 else
   skip "server: tests on PostgreSQL" "TEST_DATABASE_URL does not answer"
 fi
+
+# The `s3` storage feature against moto's S3 (started by the test; installed by setup-tools), on
+# PostgreSQL when there is one: two server processes share the attachments through the bucket.
+s3_tests() { (if [ -n "$pg_url" ]; then export TEST_DATABASE_URL="$pg_url"; else unset TEST_DATABASE_URL; fi
+  cargo_tests -p server --locked --features s3 --test it s3::); }
+step "server: attachments in S3 (moto)" s3_tests
 
 step "cargo leptos build --release --split" scripts/build-release.sh
 

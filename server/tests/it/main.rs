@@ -33,6 +33,8 @@ mod payment_links;
 mod quote_api;
 mod renewals;
 mod robot;
+#[cfg(feature = "s3")]
+mod s3;
 mod saved_quotes;
 mod security;
 mod signin_burst;

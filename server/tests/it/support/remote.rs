@@ -89,6 +89,19 @@ impl Process {
         answer(res).await
     }
 
+    /// `GET path` as the holder of `cookie`: the status and the body's bytes.
+    pub async fn get_bytes(&self, path: &str, cookie: &str) -> (u16, Vec<u8>) {
+        let res = self
+            .http
+            .get(format!("http://127.0.0.1:{}{path}", self.port))
+            .header("cookie", cookie)
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("{} GET {path}: {e}", self.name));
+        let status = res.status().as_u16();
+        (status, res.bytes().await.map(|b| b.to_vec()).unwrap_or_default())
+    }
+
     /// [`Process::call`] for a caller that expects the process may be gone (killed).
     pub async fn try_call(&self, path: &str, body: &Value, cookie: Option<&str>) -> reqwest::Result<(u16, Value)> {
         let mut req = self
