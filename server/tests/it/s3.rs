@@ -6,9 +6,9 @@
 //! The blob is in the bucket under its content key, and not on either server's disk.
 
 use crate::contract_world::World;
+use crate::support::Server;
 use crate::support::remote::Process;
 use crate::support::uploads::PNG;
-use crate::support::Server;
 use serde_json::json;
 use std::time::{Duration, Instant};
 
