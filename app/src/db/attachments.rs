@@ -132,6 +132,7 @@ pub async fn create_payment_link(
     let token = random_token();
     let now = Utc::now();
     let expires_at = now + Duration::days(i64::from(days));
+    let _writer = super::write_gate(db).await;
     let txn = db.begin().await?;
     let link = payment_link::ActiveModel {
         contract_id: Set(contract_id),
@@ -187,6 +188,7 @@ pub async fn find_payment_link(db: &impl ConnectionTrait, id: i64) -> Result<Opt
 /// is refused. The revocation is in the contract's audit trail; revoking a revoked link changes
 /// nothing.
 pub async fn revoke_payment_link(db: &DatabaseConnection, link: &payment_link::Model, actor: i64) -> Result<(), DbErr> {
+    let _writer = super::write_gate(db).await;
     let txn = db.begin().await?;
     let now = Utc::now();
     let res = payment_link::Entity::update_many()

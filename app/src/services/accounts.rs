@@ -170,6 +170,7 @@ pub async fn change_password(
         return Err(AppError::Invalid { problems });
     }
     let hash = hash_password(new_password)?;
+    let _writer = crate::db::write_gate(db).await;
     let txn = db.begin().await?;
     let mut am: user::ActiveModel = user.into();
     am.password_hash = Set(hash);

@@ -138,6 +138,7 @@ async fn act(
         detail.level = Some(own_level);
     }
     let handled = |decides: bool| if decides { already_handled() } else { stale() };
+    let _writer = crate::db::write_gate(db).await;
     let txn = db.begin().await?;
     if l.row.version != version || !db::guarded_update(&txn, id, version, am).await? {
         return Err(handled(decides));

@@ -115,6 +115,7 @@ pub async fn record_upload(
     userids: Option<ParsedUserids>,
     link_cap: Option<LinkCap>,
 ) -> Result<Recorded, NotRecorded> {
+    let _writer = crate::db::write_gate(db).await;
     let txn = db.begin().await?;
     let now = Utc::now();
     if let Some(link_id) = new.via_payment_link {
@@ -190,6 +191,7 @@ pub async fn remove(
             &format!("\"{}\" is not this contract's current {}; nothing to remove", row.file_name, kind.en()),
         ));
     }
+    let _writer = crate::db::write_gate(db).await;
     let txn = db.begin().await?;
     let new_version =
         db_contracts::name_attachment(&txn, contract_id, kind, None, Some(version)).await?.ok_or_else(super::stale)?;

@@ -184,6 +184,7 @@ pub async fn create(db: &DatabaseConnection, actor: &SessionUser, mut draft: Con
     let priced = typed.price(&price_books::current(db).await?, None);
     let owner = typed.owner.unwrap_or(actor.id);
     let at = now();
+    let _writer = crate::db::write_gate(db).await;
     let txn = db.begin().await?;
     let id = db::insert_draft(&txn, org, actor.id, &typed, owner, priced.as_ref(), at).await?;
     db::replace_children(&txn, id, &typed.lines, priced.as_ref(), &approvers).await?;
@@ -213,6 +214,7 @@ pub async fn save(
     let approvers = references_for_save(db, actor, l.row.organisation_id, &uploaded, draft, &mut typed).await?;
     let priced = typed.price(&price_books::current(db).await?, None);
     let at = now();
+    let _writer = crate::db::write_gate(db).await;
     let txn = db.begin().await?;
     let mut am = db::blank_update();
     db::set_values(&mut am, &typed, typed.owner.unwrap_or(l.row.owner_user_id));
@@ -273,6 +275,7 @@ pub async fn submit(
     };
     let typed = &submission.values;
     let at = now();
+    let _writer = crate::db::write_gate(db).await;
     let txn = db.begin().await?;
     let mut am = db::blank_update();
     db::set_values(&mut am, typed, typed.owner.unwrap_or(l.row.owner_user_id));

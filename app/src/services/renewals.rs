@@ -120,6 +120,7 @@ pub async fn send_reminders(db: &DatabaseConnection, now: DateTime<Utc>) -> Resu
     for r in db::expiring(db, crate::domain::policy::Visibility::Everything, today, until, REMINDER_SCAN).await? {
         let Some(expiry) = r.api_expiry_date else { continue };
         let Some(threshold) = reminder_due(expiry, today) else { continue };
+        let _writer = crate::db::write_gate(db).await;
         let txn = db.begin().await?;
         if db::record_reminder(&txn, r.id, threshold, expiry, now).await? {
             let header = Header {

@@ -46,6 +46,7 @@ impl Handler for Notifications {
             tracing::warn!(outbox_id = delivery.outbox_id, ?missing, "notification recipients not found; skipped");
         }
         let text = event.text();
+        let _writer = app::db::write_gate(&self.db).await;
         let txn = self.db.begin().await?;
         for recipient in recipients {
             notifications::insert(

@@ -55,6 +55,7 @@ where
         &'t DatabaseTransaction,
     ) -> std::pin::Pin<Box<dyn Future<Output = Result<T, AppError>> + Send + 't>>,
 {
+    let _writer = crate::db::write_gate(db).await;
     let txn = db.begin().await?;
     match work(&txn).await {
         Ok(v) => {

@@ -162,6 +162,7 @@ pub async fn start(
     let plan = plan_of(db, &l).await?;
     // The transaction starts with its write: SQLite cannot turn a reading transaction into a
     // writing one while the worker writes.
+    let _writer = crate::db::write_gate(db).await;
     let txn = db.begin().await?;
     create_job(&txn, &l, &plan, Some(actor.id)).await?.ok_or_else(|| {
         AppError::conflict("此合同已有企业微信下单任务", "This contract already has a WeCom order job")
@@ -188,6 +189,7 @@ pub async fn start_after_approval(db: &DatabaseConnection, contract_id: i64) -> 
         }
         Err(e) => return Err(e),
     };
+    let _writer = crate::db::write_gate(db).await;
     let txn = db.begin().await?;
     create_job(&txn, &l, &plan, None).await?;
     txn.commit().await?;
@@ -224,6 +226,7 @@ pub async fn retry(
     let left = accounts.iter().any(|a| AccountState::from_code(&a.state) != AccountState::Active);
     let resume = resume_state(&job, left);
     let at = now();
+    let _writer = crate::db::write_gate(db).await;
     let txn = db.begin().await?;
     for a in failed {
         // A code WeCom refused as a code (taken, past its window) is given up; another is chosen.
@@ -270,6 +273,7 @@ pub async fn manual(db: &DatabaseConnection, actor: &SessionUser, contract_id: i
         });
     }
     let at = now();
+    let _writer = crate::db::write_gate(db).await;
     let txn = db.begin().await?;
     let mut am = blank();
     am.state = Set(JobState::Manual.code().to_owned());

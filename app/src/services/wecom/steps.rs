@@ -92,6 +92,7 @@ pub enum Change {
 pub async fn advance(db: &DatabaseConnection, ctx: &StepContext, change: Change) -> Result<bool, DbErr> {
     let at = now();
     let job = &ctx.job;
+    let _writer = crate::db::write_gate(db).await;
     let txn = db.begin().await?;
     let mut am = blank();
     let mut next_step: Option<DateTime<Utc>> = Some(at);
