@@ -128,8 +128,8 @@ fi
 
 # --- moto (a local S3-compatible server for the S3 storage tests) --------------------------------
 MOTO_VERSION=5.2.1
-if [ "$(python3 -c 'import importlib.metadata as m; print(m.version("moto"))' 2>/dev/null)" = "$MOTO_VERSION" ] &&
-  command -v moto_server >/dev/null 2>&1; then
+# The test runs it as `python3 -m moto.server`, so no script needs to be on PATH.
+if [ "$(python3 -c 'import importlib.metadata as m; print(m.version("moto"))' 2>/dev/null)" = "$MOTO_VERSION" ]; then
   log "moto $MOTO_VERSION: present"
 else
   log "installing moto[server] $MOTO_VERSION (PyPI)"

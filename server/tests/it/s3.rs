@@ -22,12 +22,14 @@ struct Moto {
 
 async fn start_moto() -> Moto {
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let child = std::process::Command::new("moto_server")
-        .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+    // `python3 -m moto.server` rather than the `moto_server` script, which a pyenv Python only
+    // puts on PATH after a rehash.
+    let child = std::process::Command::new("python3")
+        .args(["-m", "moto.server", "-H", "127.0.0.1", "-p", &port.to_string()])
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
         .spawn()
-        .expect("moto_server (pip install 'moto[server]'; make test installs it)");
+        .expect("python3 with moto (pip install 'moto[server]'; make test installs it)");
     let moto = Moto { port, _process: Server(child) };
     let http = reqwest::Client::new();
     let start = Instant::now();
