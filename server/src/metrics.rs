@@ -27,67 +27,65 @@ use std::time::Instant;
 /// The histogram's upper bounds, in seconds.
 const BUCKETS: [f64; 12] = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0];
 
-/// A request's labels: method and route.
-type RouteKey = (String, String);
-
+/// One route's figures: answers by status, and the latency histogram.
 #[derive(Default)]
-struct Latency {
+struct Series {
+    statuses: BTreeMap<u16, u64>,
     /// Requests per bucket (not cumulative; summed when written).
     buckets: [u64; BUCKETS.len()],
     count: u64,
     sum: f64,
 }
 
-/// The request counters and latency histograms of one router.
+/// The request counters and latency histograms of one router, by method and route.
 pub struct Metrics {
     started: Instant,
-    counts: Mutex<BTreeMap<(String, String, u16), u64>>,
-    latency: Mutex<BTreeMap<RouteKey, Latency>>,
+    series: Mutex<BTreeMap<(String, String), Series>>,
 }
 
 impl Default for Metrics {
     fn default() -> Self {
-        Metrics { started: Instant::now(), counts: Mutex::default(), latency: Mutex::default() }
+        Metrics { started: Instant::now(), series: Mutex::default() }
     }
 }
 
 impl Metrics {
     fn observe(&self, method: &str, route: String, status: u16, seconds: f64) {
-        let mut counts = self.counts.lock().unwrap_or_else(|p| p.into_inner());
-        *counts.entry((method.to_owned(), route.clone(), status)).or_default() += 1;
-        drop(counts);
-        let mut latency = self.latency.lock().unwrap_or_else(|p| p.into_inner());
-        let l = latency.entry((method.to_owned(), route)).or_default();
-        let bucket = BUCKETS.iter().position(|b| seconds <= *b);
-        if let Some(i) = bucket {
-            l.buckets[i] += 1;
+        let mut series = self.series.lock().unwrap_or_else(|p| p.into_inner());
+        let s = series.entry((method.to_owned(), route)).or_default();
+        *s.statuses.entry(status).or_default() += 1;
+        if let Some(i) = BUCKETS.iter().position(|b| seconds <= *b) {
+            s.buckets[i] += 1;
         }
-        l.count += 1;
-        l.sum += seconds;
+        s.count += 1;
+        s.sum += seconds;
     }
 
     fn write_requests(&self, out: &mut String) {
+        let series = self.series.lock().unwrap_or_else(|p| p.into_inner());
         out.push_str("# HELP http_requests_total Requests answered, by method, route and status.\n");
         out.push_str("# TYPE http_requests_total counter\n");
-        for ((method, route, status), n) in self.counts.lock().unwrap_or_else(|p| p.into_inner()).iter() {
-            let _ = writeln!(
-                out,
-                "http_requests_total{{method=\"{method}\",route=\"{}\",status=\"{status}\"}} {n}",
-                escape(route)
-            );
+        for ((method, route), s) in series.iter() {
+            for (status, n) in &s.statuses {
+                let _ = writeln!(
+                    out,
+                    "http_requests_total{{method=\"{method}\",route=\"{}\",status=\"{status}\"}} {n}",
+                    escape(route)
+                );
+            }
         }
         out.push_str("# HELP http_request_duration_seconds Time to the response's head, by method and route.\n");
         out.push_str("# TYPE http_request_duration_seconds histogram\n");
-        for ((method, route), l) in self.latency.lock().unwrap_or_else(|p| p.into_inner()).iter() {
+        for ((method, route), s) in series.iter() {
             let labels = format!("method=\"{method}\",route=\"{}\"", escape(route));
             let mut cumulative = 0;
-            for (bound, n) in BUCKETS.iter().zip(l.buckets) {
+            for (bound, n) in BUCKETS.iter().zip(s.buckets) {
                 cumulative += n;
                 let _ = writeln!(out, "http_request_duration_seconds_bucket{{{labels},le=\"{bound}\"}} {cumulative}");
             }
-            let _ = writeln!(out, "http_request_duration_seconds_bucket{{{labels},le=\"+Inf\"}} {}", l.count);
-            let _ = writeln!(out, "http_request_duration_seconds_sum{{{labels}}} {}", l.sum);
-            let _ = writeln!(out, "http_request_duration_seconds_count{{{labels}}} {}", l.count);
+            let _ = writeln!(out, "http_request_duration_seconds_bucket{{{labels},le=\"+Inf\"}} {}", s.count);
+            let _ = writeln!(out, "http_request_duration_seconds_sum{{{labels}}} {}", s.sum);
+            let _ = writeln!(out, "http_request_duration_seconds_count{{{labels}}} {}", s.count);
         }
     }
 }
@@ -116,9 +114,9 @@ fn route_of(request: &Request) -> String {
 
 /// Middleware: counts and times every request (to the response's head).
 pub async fn track(State(state): State<AppState>, request: Request, next: Next) -> Response {
-    let (method, route, start) = (request.method().to_string(), route_of(&request), Instant::now());
+    let (method, route, start) = (request.method().clone(), route_of(&request), Instant::now());
     let response = next.run(request).await;
-    state.metrics.observe(&method, route, response.status().as_u16(), start.elapsed().as_secs_f64());
+    state.metrics.observe(method.as_str(), route, response.status().as_u16(), start.elapsed().as_secs_f64());
     response
 }
 

@@ -52,7 +52,8 @@ pub const MAX_URI_BYTES: usize = 8 * 1024;
 pub async fn headers(request: Request, next: Next) -> Response {
     let path = request.uri().path();
     let private = path.starts_with("/api/") || path.starts_with("/attachments/");
-    let mut response = if request.uri().to_string().len() > MAX_URI_BYTES {
+    let target = request.uri().path_and_query().map_or(0, |pq| pq.as_str().len());
+    let mut response = if target > MAX_URI_BYTES {
         // No route of ours takes a URL anywhere near this long; the handler never sees it.
         let text = format!("网址过长（最多 {MAX_URI_BYTES} 字节）/ URL too long (at most {MAX_URI_BYTES} bytes)\n");
         (StatusCode::URI_TOO_LONG, text).into_response()

@@ -10,7 +10,7 @@ use chrono::{DateTime, Duration, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, PaginatorTrait,
-    QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
+    QueryFilter, QueryOrder, QuerySelect, Set,
 };
 
 /// Inserts an attachment row (the blob is already durable in the store).
@@ -132,8 +132,7 @@ pub async fn create_payment_link(
     let token = random_token();
     let now = Utc::now();
     let expires_at = now + Duration::days(i64::from(days));
-    let _writer = super::write_gate(db).await;
-    let txn = db.begin().await?;
+    let (_writer, txn) = super::begin_write(db).await?;
     let link = payment_link::ActiveModel {
         contract_id: Set(contract_id),
         token_hash: Set(token_hash(&token)),
@@ -188,8 +187,7 @@ pub async fn find_payment_link(db: &impl ConnectionTrait, id: i64) -> Result<Opt
 /// is refused. The revocation is in the contract's audit trail; revoking a revoked link changes
 /// nothing.
 pub async fn revoke_payment_link(db: &DatabaseConnection, link: &payment_link::Model, actor: i64) -> Result<(), DbErr> {
-    let _writer = super::write_gate(db).await;
-    let txn = db.begin().await?;
+    let (_writer, txn) = super::begin_write(db).await?;
     let now = Utc::now();
     let res = payment_link::Entity::update_many()
         .col_expr(payment_link::Column::RevokedAt, sea_orm::sea_query::Expr::value(now))

@@ -49,13 +49,24 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
     Ok(db)
 }
 
-/// The write gate of a SQLite database: the services' write transactions take it, one at a time
+/// Begins a transaction that will write: on SQLite, first waits its turn at the database file's
+/// write gate (see [`write_gate`]), held until the returned guard drops — after the transaction,
+/// which the tuple's order drops first.
+pub async fn begin_write(
+    db: &DatabaseConnection,
+) -> Result<(Option<tokio::sync::OwnedMutexGuard<()>>, sea_orm::DatabaseTransaction), DbErr> {
+    use sea_orm::TransactionTrait;
+    let gate = write_gate(db).await;
+    Ok((gate, db.begin().await?))
+}
+
+/// The write gate of a SQLite database: write transactions take it ([`begin_write`]), one at a time
 /// per database file, first come first served. SQLite has one writer at a time anyway, but a
 /// writer that finds the lock taken polls it with growing sleeps (up to 100 ms each, within
 /// `busy_timeout`), so under load the unluckiest saves waited many times the queue ahead of them
 /// (`make bench`: save p99 at 8 clients 170–670 ms against a p50 of 10–15 ms). Queueing here
 /// instead keeps the wait to the work ahead. `None` on PostgreSQL, whose writers lock rows.
-pub async fn write_gate(db: &DatabaseConnection) -> Option<tokio::sync::OwnedMutexGuard<()>> {
+async fn write_gate(db: &DatabaseConnection) -> Option<tokio::sync::OwnedMutexGuard<()>> {
     use std::collections::HashMap;
     use std::sync::{Arc, LazyLock, Mutex};
     type Gates = Mutex<HashMap<std::path::PathBuf, Arc<tokio::sync::Mutex<()>>>>;

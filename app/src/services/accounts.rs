@@ -131,7 +131,7 @@ pub async fn change_password(
     keep_session: &str,
     address: &str,
 ) -> Result<SessionUser, AppError> {
-    use sea_orm::{Set, TransactionTrait};
+    use sea_orm::Set;
     let mut problems = Vec::new();
     if new_password.chars().count() < 10 {
         problems.push(Problem::error(
@@ -170,8 +170,7 @@ pub async fn change_password(
         return Err(AppError::Invalid { problems });
     }
     let hash = hash_password(new_password)?;
-    let _writer = crate::db::write_gate(db).await;
-    let txn = db.begin().await?;
+    let (_writer, txn) = crate::db::begin_write(db).await?;
     let mut am: user::ActiveModel = user.into();
     am.password_hash = Set(hash);
     am.must_change_password = Set(false);

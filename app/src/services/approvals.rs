@@ -14,7 +14,7 @@ use crate::domain::event::{Event, Header};
 use crate::domain::policy::{Action, allows};
 use crate::error::AppError;
 use crate::models::{FlowDto, Inbox, Role, SessionUser};
-use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr, Set, TransactionTrait};
+use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr, Set};
 
 /// What the person says with a move.
 enum Said {
@@ -138,8 +138,7 @@ async fn act(
         detail.level = Some(own_level);
     }
     let handled = |decides: bool| if decides { already_handled() } else { stale() };
-    let _writer = crate::db::write_gate(db).await;
-    let txn = db.begin().await?;
+    let (_writer, txn) = crate::db::begin_write(db).await?;
     if l.row.version != version || !db::guarded_update(&txn, id, version, am).await? {
         return Err(handled(decides));
     }

@@ -15,7 +15,7 @@ use crate::domain::sheet::SheetUserid;
 use crate::error::AppError;
 use crate::models::SessionUser;
 use chrono::{DateTime, Utc};
-use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr, Set, TransactionTrait};
+use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr, Set};
 
 pub use crate::db::entities::attachment::Model as Attachment;
 pub use crate::db::entities::contract::Model as ContractRow;
@@ -115,8 +115,7 @@ pub async fn record_upload(
     userids: Option<ParsedUserids>,
     link_cap: Option<LinkCap>,
 ) -> Result<Recorded, NotRecorded> {
-    let _writer = crate::db::write_gate(db).await;
-    let txn = db.begin().await?;
+    let (_writer, txn) = crate::db::begin_write(db).await?;
     let now = Utc::now();
     if let Some(link_id) = new.via_payment_link {
         if let Err(refusal) = check_link_in(&txn, link_id, new.size, link_cap, now).await? {
@@ -191,8 +190,7 @@ pub async fn remove(
             &format!("\"{}\" is not this contract's current {}; nothing to remove", row.file_name, kind.en()),
         ));
     }
-    let _writer = crate::db::write_gate(db).await;
-    let txn = db.begin().await?;
+    let (_writer, txn) = crate::db::begin_write(db).await?;
     let new_version =
         db_contracts::name_attachment(&txn, contract_id, kind, None, Some(version)).await?.ok_or_else(super::stale)?;
     match kind {

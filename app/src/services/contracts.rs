@@ -18,7 +18,7 @@ use crate::domain::policy::{Action, ContractFacts, allows};
 use crate::domain::problem::{Lang, Problem};
 use crate::error::AppError;
 use crate::models::{ContractDto, FlowDto, SessionUser};
-use sea_orm::{ConnectionTrait, DatabaseConnection, Set, TransactionTrait};
+use sea_orm::{ConnectionTrait, DatabaseConnection, Set};
 
 pub use crate::db::contracts::Loaded;
 pub use crate::db::settings::installed_apps;
@@ -184,8 +184,7 @@ pub async fn create(db: &DatabaseConnection, actor: &SessionUser, mut draft: Con
     let priced = typed.price(&price_books::current(db).await?, None);
     let owner = typed.owner.unwrap_or(actor.id);
     let at = now();
-    let _writer = crate::db::write_gate(db).await;
-    let txn = db.begin().await?;
+    let (_writer, txn) = crate::db::begin_write(db).await?;
     let id = db::insert_draft(&txn, org, actor.id, &typed, owner, priced.as_ref(), at).await?;
     db::replace_children(&txn, id, &typed.lines, priced.as_ref(), &approvers).await?;
     audit::record(&txn, at, Some(actor.id), "created", db::SUBJECT, id, &audit::Detail::default()).await?;
@@ -214,8 +213,7 @@ pub async fn save(
     let approvers = references_for_save(db, actor, l.row.organisation_id, &uploaded, draft, &mut typed).await?;
     let priced = typed.price(&price_books::current(db).await?, None);
     let at = now();
-    let _writer = crate::db::write_gate(db).await;
-    let txn = db.begin().await?;
+    let (_writer, txn) = crate::db::begin_write(db).await?;
     let mut am = db::blank_update();
     db::set_values(&mut am, &typed, typed.owner.unwrap_or(l.row.owner_user_id));
     db::set_totals(&mut am, priced.as_ref());
@@ -275,8 +273,7 @@ pub async fn submit(
     };
     let typed = &submission.values;
     let at = now();
-    let _writer = crate::db::write_gate(db).await;
-    let txn = db.begin().await?;
+    let (_writer, txn) = crate::db::begin_write(db).await?;
     let mut am = db::blank_update();
     db::set_values(&mut am, typed, typed.owner.unwrap_or(l.row.owner_user_id));
     am.corp_id = Set(submission.corp_id.to_string());

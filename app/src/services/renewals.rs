@@ -15,7 +15,7 @@ use crate::domain::problem::Problem;
 use crate::error::AppError;
 use crate::models::{PersonDto, RenewalItem, RenewalStart, Renewals, Role, SessionUser};
 use chrono::{DateTime, Days, Utc};
-use sea_orm::{DatabaseConnection, TransactionTrait};
+use sea_orm::DatabaseConnection;
 
 /// The most contracts the renewals page lists.
 pub const LIMIT: u64 = 500;
@@ -120,8 +120,7 @@ pub async fn send_reminders(db: &DatabaseConnection, now: DateTime<Utc>) -> Resu
     for r in db::expiring(db, crate::domain::policy::Visibility::Everything, today, until, REMINDER_SCAN).await? {
         let Some(expiry) = r.api_expiry_date else { continue };
         let Some(threshold) = reminder_due(expiry, today) else { continue };
-        let _writer = crate::db::write_gate(db).await;
-        let txn = db.begin().await?;
+        let (_writer, txn) = crate::db::begin_write(db).await?;
         if db::record_reminder(&txn, r.id, threshold, expiry, now).await? {
             let header = Header {
                 contract_id: r.id,

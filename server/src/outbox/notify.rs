@@ -4,7 +4,7 @@
 
 use super::{Delivery, Handler, HandlerError};
 use app::db::notifications::{self, NewNotification};
-use sea_orm::{DatabaseConnection, TransactionTrait};
+use sea_orm::DatabaseConnection;
 
 pub struct Notifications {
     db: DatabaseConnection,
@@ -46,8 +46,7 @@ impl Handler for Notifications {
             tracing::warn!(outbox_id = delivery.outbox_id, ?missing, "notification recipients not found; skipped");
         }
         let text = event.text();
-        let _writer = app::db::write_gate(&self.db).await;
-        let txn = self.db.begin().await?;
+        let (_writer, txn) = app::db::begin_write(&self.db).await?;
         for recipient in recipients {
             notifications::insert(
                 &txn,

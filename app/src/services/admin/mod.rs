@@ -9,7 +9,7 @@ use crate::domain::policy::is_admin;
 use crate::domain::problem::Problem;
 use crate::error::AppError;
 use crate::models::SessionUser;
-use sea_orm::{DatabaseConnection, DatabaseTransaction, TransactionTrait};
+use sea_orm::{DatabaseConnection, DatabaseTransaction};
 use serde::Serialize;
 use serde_json::Value;
 
@@ -55,8 +55,7 @@ where
         &'t DatabaseTransaction,
     ) -> std::pin::Pin<Box<dyn Future<Output = Result<T, AppError>> + Send + 't>>,
 {
-    let _writer = crate::db::write_gate(db).await;
-    let txn = db.begin().await?;
+    let (_writer, txn) = crate::db::begin_write(db).await?;
     match work(&txn).await {
         Ok(v) => {
             txn.commit().await?;

@@ -20,7 +20,7 @@ use crate::domain::quote::OrderType;
 use crate::domain::wecom::{self as rules, AccountState, JobState, Plan, PlanLine, PlanUserid};
 use crate::error::AppError;
 use crate::models::{SessionUser, WecomAccountView, WecomJobDto, WecomJobView};
-use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr, Set, TransactionTrait};
+use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr, Set};
 
 pub use crate::db::wecom::Job;
 pub use steps::{Change, StepContext, advance, step_context};
@@ -162,8 +162,7 @@ pub async fn start(
     let plan = plan_of(db, &l).await?;
     // The transaction starts with its write: SQLite cannot turn a reading transaction into a
     // writing one while the worker writes.
-    let _writer = crate::db::write_gate(db).await;
-    let txn = db.begin().await?;
+    let (_writer, txn) = crate::db::begin_write(db).await?;
     create_job(&txn, &l, &plan, Some(actor.id)).await?.ok_or_else(|| {
         AppError::conflict("此合同已有企业微信下单任务", "This contract already has a WeCom order job")
     })?;
@@ -189,8 +188,7 @@ pub async fn start_after_approval(db: &DatabaseConnection, contract_id: i64) -> 
         }
         Err(e) => return Err(e),
     };
-    let _writer = crate::db::write_gate(db).await;
-    let txn = db.begin().await?;
+    let (_writer, txn) = crate::db::begin_write(db).await?;
     create_job(&txn, &l, &plan, None).await?;
     txn.commit().await?;
     Ok(())
@@ -226,8 +224,7 @@ pub async fn retry(
     let left = accounts.iter().any(|a| AccountState::from_code(&a.state) != AccountState::Active);
     let resume = resume_state(&job, left);
     let at = now();
-    let _writer = crate::db::write_gate(db).await;
-    let txn = db.begin().await?;
+    let (_writer, txn) = crate::db::begin_write(db).await?;
     for a in failed {
         // A code WeCom refused as a code (taken, past its window) is given up; another is chosen.
         let keep_code = !matches!(a.errcode, Some(701001 | 701003 | 701012) | Some(rules::NO_CODE_LEFT));
@@ -273,8 +270,7 @@ pub async fn manual(db: &DatabaseConnection, actor: &SessionUser, contract_id: i
         });
     }
     let at = now();
-    let _writer = crate::db::write_gate(db).await;
-    let txn = db.begin().await?;
+    let (_writer, txn) = crate::db::begin_write(db).await?;
     let mut am = blank();
     am.state = Set(JobState::Manual.code().to_owned());
     am.finished_at = Set(Some(at));

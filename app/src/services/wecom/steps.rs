@@ -11,7 +11,7 @@ use crate::domain::price_book::AccountKind;
 use crate::domain::wecom::{self as rules, AccountState, JobState, Plan};
 use crate::services::now;
 use chrono::{DateTime, Utc};
-use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr, Set, TransactionTrait};
+use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr, Set};
 use std::time::Duration;
 
 /// Everything a step needs: the job, its plan, the contract's WeCom corp ID and auto-activation
@@ -92,8 +92,7 @@ pub enum Change {
 pub async fn advance(db: &DatabaseConnection, ctx: &StepContext, change: Change) -> Result<bool, DbErr> {
     let at = now();
     let job = &ctx.job;
-    let _writer = crate::db::write_gate(db).await;
-    let txn = db.begin().await?;
+    let (_writer, txn) = crate::db::begin_write(db).await?;
     let mut am = blank();
     let mut next_step: Option<DateTime<Utc>> = Some(at);
     let finishing = change == Change::Finished;

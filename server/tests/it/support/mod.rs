@@ -162,7 +162,12 @@ fn urlencode(s: &str) -> String {
 
 /// The `name=value` part of the session cookie a response set, if any.
 pub fn session_cookie(res: &TestResponse) -> Option<String> {
-    res.headers
+    session_cookie_in(&res.headers)
+}
+
+/// The `name=value` part of the session cookie set in `headers`, if any.
+pub fn session_cookie_in(headers: &axum::http::HeaderMap) -> Option<String> {
+    headers
         .get_all("set-cookie")
         .iter()
         .filter_map(|v| v.to_str().ok())

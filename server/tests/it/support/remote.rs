@@ -48,13 +48,7 @@ impl Process {
             .await
             .expect("sign in");
         assert_eq!(res.status().as_u16(), 200, "{} signs in {username}", self.name);
-        res.headers()
-            .get_all("set-cookie")
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .find(|v| v.starts_with("wld_session="))
-            .map(|v| v.split(';').next().unwrap_or("").to_owned())
-            .expect("session cookie")
+        super::session_cookie_in(res.headers()).expect("session cookie")
     }
 
     /// Who this process thinks `cookie` belongs to.
