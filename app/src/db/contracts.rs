@@ -11,8 +11,8 @@ use super::attachments as db_att;
 use super::entities::{approval_step, contract, contract_approver, contract_line};
 use crate::domain::attachment::AttachmentKind;
 use crate::domain::contract::{
-    ContractDraft, ContractQuote, ContractStatus, CrmManagementType, DocumentNumber, DraftLine, PaymentMethod,
-    ProductKind, SheetFacts, SourceOrder, TypedDraft, TypedLine, TypedSource, UploadedFile, paths,
+    ContractDraft, ContractLineQuote, ContractQuote, ContractStatus, CrmManagementType, DocumentNumber, DraftLine,
+    PaymentMethod, ProductKind, SheetFacts, SourceOrder, TypedDraft, TypedLine, TypedSource, UploadedFile, paths,
 };
 use crate::domain::ids::CorpId;
 use crate::domain::money::Money;
@@ -267,46 +267,83 @@ pub async fn name_attachment<C: ConnectionTrait>(
     Ok(contract::Entity::find_by_id(id).one(db).await?.map(|r| r.version))
 }
 
-/// Replaces a contract's lines (with their prices, when priced) and its approvers per level.
+/// A line as its row stores it (`id` 0: the database numbers new rows).
+fn line_row(contract_id: i64, i: usize, l: &TypedLine, p: Option<&ContractLineQuote>) -> contract_line::Model {
+    contract_line::Model {
+        id: 0,
+        contract_id,
+        position: i32::try_from(i).unwrap_or(i32::MAX),
+        kind: l.kind.map(|k| k.code().to_owned()),
+        quantity: l.quantity.map(i64::from),
+        service_start: p.map(|p| p.period.start()).or(l.service_start),
+        service_end: p.map(|p| p.period.end()).or(l.service_end),
+        months: p.and_then(|p| i32::try_from(p.period.months()).ok()),
+        invoice: l.invoice,
+        amount_fen: p.map(|p| p.amount.fen()),
+        tax_fen: p.map(|p| p.tax.fen()),
+        total_fen: p.map(|p| p.total.fen()),
+        negotiated_amount_fen: l.negotiated_amount.map(Money::fen),
+        description: l.description.clone(),
+    }
+}
+
+/// Makes a contract's lines (with their prices, when priced) and its approvers per level these.
+/// `stored` is the contract as loaded before the change's version-guarded update succeeded, so it
+/// is what the rows are now: a table whose rows would not change is not written (most saves change
+/// a field or two of the contract, not its lines), and one that does is replaced in one `INSERT`.
+/// Approvers whose levels' names were kept at a submission are always replaced (a draft shows the
+/// flow's names).
 pub async fn replace_children<C: ConnectionTrait>(
     db: &C,
     id: i64,
+    stored: Option<&Loaded>,
     lines: &[TypedLine],
     priced: Option<&ContractQuote>,
     approvers: &[(u32, i64)],
 ) -> Result<(), DbErr> {
-    contract_line::Entity::delete_many().filter(contract_line::Column::ContractId.eq(id)).exec(db).await?;
-    for (i, l) in lines.iter().enumerate() {
-        let p = priced.and_then(|q| q.lines.get(i));
-        contract_line::ActiveModel {
-            contract_id: Set(id),
-            position: Set(i32::try_from(i).unwrap_or(i32::MAX)),
-            kind: Set(l.kind.map(|k| k.code().to_owned())),
-            quantity: Set(l.quantity.map(i64::from)),
-            service_start: Set(p.map(|p| p.period.start()).or(l.service_start)),
-            service_end: Set(p.map(|p| p.period.end()).or(l.service_end)),
-            months: Set(p.and_then(|p| i32::try_from(p.period.months()).ok())),
-            invoice: Set(l.invoice),
-            amount_fen: Set(p.map(|p| p.amount.fen())),
-            tax_fen: Set(p.map(|p| p.tax.fen())),
-            total_fen: Set(p.map(|p| p.total.fen())),
-            negotiated_amount_fen: Set(l.negotiated_amount.map(Money::fen)),
-            description: Set(l.description.clone()),
-            ..Default::default()
+    let rows: Vec<contract_line::Model> =
+        lines.iter().enumerate().map(|(i, l)| line_row(id, i, l, priced.and_then(|q| q.lines.get(i)))).collect();
+    let lines_kept = stored.is_some_and(|s| {
+        s.lines.len() == rows.len()
+            && s.lines.iter().zip(&rows).all(|(old, new)| contract_line::Model { id: 0, ..old.clone() } == *new)
+    });
+    if !lines_kept {
+        if stored.is_some() {
+            contract_line::Entity::delete_many().filter(contract_line::Column::ContractId.eq(id)).exec(db).await?;
         }
-        .insert(db)
-        .await?;
+        let new = rows.into_iter().map(|m| contract_line::ActiveModel {
+            id: sea_orm::ActiveValue::NotSet,
+            contract_id: Set(m.contract_id),
+            position: Set(m.position),
+            kind: Set(m.kind),
+            quantity: Set(m.quantity),
+            service_start: Set(m.service_start),
+            service_end: Set(m.service_end),
+            months: Set(m.months),
+            invoice: Set(m.invoice),
+            amount_fen: Set(m.amount_fen),
+            tax_fen: Set(m.tax_fen),
+            total_fen: Set(m.total_fen),
+            negotiated_amount_fen: Set(m.negotiated_amount_fen),
+            description: Set(m.description),
+        });
+        contract_line::Entity::insert_many(new).exec_without_returning(db).await?;
     }
-    contract_approver::Entity::delete_many().filter(contract_approver::Column::ContractId.eq(id)).exec(db).await?;
-    for (level, user_id) in approvers {
-        contract_approver::ActiveModel {
+    let approvers_kept = stored.is_some_and(|s| s.kept_level_names.is_empty() && s.approvers == approvers);
+    if !approvers_kept {
+        if stored.is_some() {
+            contract_approver::Entity::delete_many()
+                .filter(contract_approver::Column::ContractId.eq(id))
+                .exec(db)
+                .await?;
+        }
+        let new = approvers.iter().map(|(level, user_id)| contract_approver::ActiveModel {
             contract_id: Set(id),
             level: Set(i32::try_from(*level).unwrap_or(i32::MAX)),
             approver_user_id: Set(*user_id),
             level_name: Set(None),
-        }
-        .insert(db)
-        .await?;
+        });
+        contract_approver::Entity::insert_many(new).exec_without_returning(db).await?;
     }
     Ok(())
 }

@@ -186,7 +186,7 @@ pub async fn create(db: &DatabaseConnection, actor: &SessionUser, mut draft: Con
     let at = now();
     let (_writer, txn) = crate::db::begin_write(db).await?;
     let id = db::insert_draft(&txn, org, actor.id, &typed, owner, priced.as_ref(), at).await?;
-    db::replace_children(&txn, id, &typed.lines, priced.as_ref(), &approvers).await?;
+    db::replace_children(&txn, id, None, &typed.lines, priced.as_ref(), &approvers).await?;
     audit::record(&txn, at, Some(actor.id), "created", db::SUBJECT, id, &audit::Detail::default()).await?;
     txn.commit().await?;
     Ok(id)
@@ -221,7 +221,7 @@ pub async fn save(
     if !db::guarded_update(&txn, id, version, am).await? {
         return Err(stale());
     }
-    db::replace_children(&txn, id, &typed.lines, priced.as_ref(), &approvers).await?;
+    db::replace_children(&txn, id, Some(&l), &typed.lines, priced.as_ref(), &approvers).await?;
     audit::record(&txn, at, Some(actor.id), "saved", db::SUBJECT, id, &audit::Detail::default()).await?;
     txn.commit().await?;
     Ok(())
@@ -293,7 +293,7 @@ pub async fn submit(
             number.to_string()
         }
     };
-    db::replace_children(&txn, id, &typed.lines, Some(&submission.quote), &approvers).await?;
+    db::replace_children(&txn, id, Some(&l), &typed.lines, Some(&submission.quote), &approvers).await?;
     // The levels' names as they are now: a later change to the flow leaves this round alone.
     if let Some(flow_id) = draft.approval.flow_id {
         db::keep_level_names(&txn, id, &flows::level_names(&txn, flow_id).await?).await?;

@@ -387,3 +387,60 @@ async fn the_flow_offers_each_level_with_its_default_and_candidates() {
     assert_eq!(s["approvers"][0]["approver"]["id"], w.approvers[0]);
     w.done().await;
 }
+
+/// The ids of a contract's line rows, in order.
+async fn line_row_ids(w: &World, contract: i64) -> Vec<i64> {
+    use app::db::entities::contract_line;
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+    contract_line::Entity::find()
+        .filter(contract_line::Column::ContractId.eq(contract))
+        .order_by_asc(contract_line::Column::Position)
+        .all(&w.db)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|l| l.id)
+        .collect()
+}
+
+/// A save writes only the tables whose rows change: a save of a remark leaves the lines' rows as
+/// they are, a save that changes a line replaces them, and either way the contract reads back as
+/// saved (the lines, their prices, the approvers).
+#[tokio::test]
+async fn a_save_rewrites_the_lines_only_when_they_change() {
+    let w = World::new().await;
+    let mut d = w.valid_draft();
+    let c = w.create("alice", &d).await;
+    let cid = id(&c);
+    let rows = line_row_ids(&w, cid).await;
+    assert_eq!(rows.len(), 1);
+
+    d.remark = "只改备注".into();
+    let saved = w.ok("alice", "contracts/save", json!({"id": cid, "version": version(&c), "draft": d})).await;
+    assert_eq!(line_row_ids(&w, cid).await, rows, "unchanged lines are not rewritten");
+    assert_eq!(saved["draft"]["remark"], "只改备注");
+    assert_eq!(saved["draft"]["lines"], c["draft"]["lines"]);
+    assert_eq!(saved["line_prices"], c["line_prices"]);
+    assert_eq!(saved["approvers"], c["approvers"]);
+
+    d.lines[0].quantity = "5".into();
+    let changed = w.ok("alice", "contracts/save", json!({"id": cid, "version": version(&saved), "draft": d})).await;
+    let new_rows = line_row_ids(&w, cid).await;
+    assert_eq!(new_rows.len(), 1);
+    assert_ne!(new_rows, rows, "a changed line is written");
+    assert_eq!(changed["draft"]["lines"][0]["quantity"], "5");
+    assert_eq!(changed["total"], "250.00", "5 interop accounts for a year, repriced");
+
+    // Two lines, then back to one: every row is the draft's, in its order.
+    let mut second = d.lines[0].clone();
+    second.quantity = "2".into();
+    d.lines.push(second);
+    let two = w.ok("alice", "contracts/save", json!({"id": cid, "version": version(&changed), "draft": d})).await;
+    assert_eq!(line_row_ids(&w, cid).await.len(), 2);
+    assert_eq!(two["draft"]["lines"][1]["quantity"], "2");
+    d.lines.truncate(1);
+    let one = w.ok("alice", "contracts/save", json!({"id": cid, "version": version(&two), "draft": d})).await;
+    assert_eq!(line_row_ids(&w, cid).await.len(), 1);
+    assert_eq!(one["draft"]["lines"], changed["draft"]["lines"]);
+    w.done().await;
+}
