@@ -16,7 +16,9 @@ use crate::domain::quote::OrderType;
 use crate::models::{ApproverDto, AttachmentDto, ContractDto, ContractSummary, LinePriceDto, PersonDto};
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait, Order, Query};
-use sea_orm::{ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{
+    ColumnTrait, Condition, ConnectionTrait, DbBackend, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+};
 
 /// The detail DTO of a loaded contract, with `allowed` empty (what the caller may do is the
 /// policy's answer: the service fills it in).
@@ -168,8 +170,31 @@ pub fn visible(v: Visibility) -> Condition {
     }
 }
 
+/// The contracts whose document number, corp ID, end customer or corp name holds `text`.
+///
+/// On SQLite a text of three characters or more is looked up in the trigram index
+/// `contracts_search` (migration `m20261208_000017`): the rows holding it, without reading the
+/// others. PostgreSQL's trigram indexes serve the `LIKE`s themselves; a shorter text, which no
+/// trigram index can narrow, is the scan on both.
+fn search(backend: DbBackend, text: &str) -> Condition {
+    if backend == DbBackend::Sqlite && text.chars().count() >= 3 {
+        // An FTS5 string: the text as one phrase, its double quotes doubled.
+        let phrase = format!("\"{}\"", text.replace('"', "\"\""));
+        return Condition::all().add(Expr::cust_with_values(
+            "contracts.id IN (SELECT rowid FROM contracts_search WHERE contracts_search MATCH ?)",
+            [phrase],
+        ));
+    }
+    let like = |col: contract::Column, text: &str| Expr::col(col).like(super::contains(text));
+    Condition::any()
+        .add(like(contract::Column::DocumentNumber, &text.to_uppercase()))
+        .add(like(contract::Column::CorpId, &text.to_lowercase()))
+        .add(like(contract::Column::EndCustomer, text))
+        .add(like(contract::Column::CorpName, text))
+}
+
 /// The list's filters on top of the policy's visibility (not the page's start).
-fn admitted(visibility: Visibility, q: &ListQuery) -> Condition {
+fn admitted(backend: DbBackend, visibility: Visibility, q: &ListQuery) -> Condition {
     let mut cond = visible(visibility);
     if let Some(s) = q.status {
         cond = cond.add(contract::Column::Status.eq(s));
@@ -187,14 +212,7 @@ fn admitted(visibility: Visibility, q: &ListQuery) -> Condition {
         cond = cond.add(contract::Column::CorpId.eq(c.as_str()));
     }
     if let Some(q) = &q.search {
-        let like = |col: contract::Column, text: &str| Expr::col(col).like(super::contains(text));
-        cond = cond.add(
-            Condition::any()
-                .add(like(contract::Column::DocumentNumber, &q.to_uppercase()))
-                .add(like(contract::Column::CorpId, &q.to_lowercase()))
-                .add(like(contract::Column::EndCustomer, q))
-                .add(like(contract::Column::CorpName, q)),
-        );
+        cond = cond.add(search(backend, q));
     }
     for (col, span) in [(contract::Column::CreatedAt, q.created), (contract::Column::UpdatedAt, q.updated)] {
         if let Some(from) = span.from {
@@ -244,7 +262,7 @@ pub async fn page<C: ConnectionTrait>(
     visibility: Visibility,
     q: &ListQuery,
 ) -> Result<(Vec<ContractSummary>, Option<Cursor>), DbErr> {
-    let mut cond = admitted(visibility, q);
+    let mut cond = admitted(db.get_database_backend(), visibility, q);
     if let Some(c) = &q.after {
         cond = cond.add(after(c));
     }
@@ -308,7 +326,7 @@ pub async fn totals<C: ConnectionTrait>(db: &C, visibility: Visibility, q: &List
         .select_only()
         .expr_as(Expr::cust("COUNT(*)"), "n")
         .expr_as(Expr::cust("CAST(COALESCE(SUM(contracts.total_fen), 0) AS BIGINT)"), "sum")
-        .filter(admitted(visibility, q))
+        .filter(admitted(db.get_database_backend(), visibility, q))
         .into_tuple()
         .one(db)
         .await?;

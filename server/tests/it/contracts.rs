@@ -444,3 +444,83 @@ async fn a_save_rewrites_the_lines_only_when_they_change() {
     assert_eq!(one["draft"]["lines"], changed["draft"]["lines"]);
     w.done().await;
 }
+
+/// The list's search finds exactly the contracts whose document number, corp ID, end customer or
+/// corp name holds the text, whether the text is long enough for the trigram index (three
+/// characters or more) or not, with quotes and wildcards taken literally; a save that renames a
+/// customer moves it in the index.
+#[tokio::test]
+async fn the_search_finds_exactly_the_contracts_holding_the_text() {
+    let w = World::new().await;
+    let names = [
+        ("星河科技有限公司", "星河"),
+        ("星河数据", "数据服务"),
+        ("银河科技", "银河"),
+        ("ACME Corp", "Acme 中国"),
+        ("50% 折扣客户", "百分号"),
+        ("下划线_客户", "下划线"),
+        ("引号\"客户", "引号公司"),
+        ("普通客户", "普通"),
+    ];
+    let mut made = Vec::new();
+    for (i, (customer, corp_name)) in names.iter().enumerate() {
+        let mut d = w.valid_draft();
+        d.end_customer = (*customer).into();
+        d.corp_name = (*corp_name).into();
+        d.corp_id = format!("ww69c04360d53da8{i:02x}");
+        made.push((id(&w.create("alice", &d).await), d));
+    }
+    let found = |text: &'static str| {
+        let w = &w;
+        async move {
+            let page = w.ok("alice", "contracts/list", json!({"filter": {"search": text}})).await;
+            let mut ids: Vec<i64> = page["items"].as_array().unwrap().iter().map(id).collect();
+            ids.sort_unstable();
+            ids
+        }
+    };
+    let holding = |made: &[(i64, app::domain::contract::ContractDraft)], text: &str| -> Vec<i64> {
+        let mut ids: Vec<i64> = made
+            .iter()
+            .filter(|(_, d)| {
+                d.end_customer.contains(text) || d.corp_name.contains(text) || d.corp_id.contains(&text.to_lowercase())
+            })
+            .map(|(i, _)| *i)
+            .collect();
+        ids.sort_unstable();
+        ids
+    };
+    for text in [
+        "星",
+        "星河",
+        "星河科",
+        "科技",
+        "有限公司",
+        "ACME",
+        "Corp",
+        "中国",
+        "50%",
+        "% 折",
+        "_",
+        "线_客",
+        "\"",
+        "号\"客",
+        "客户",
+        "ww69c",
+        "d53da800",
+        "DA801",
+        "不存在的客户",
+        "Acme 中",
+    ] {
+        assert_eq!(found(text).await, holding(&made, text), "search {text:?}");
+    }
+    // A renamed customer is found by its new name only.
+    let (cid, mut d) = made[0].clone();
+    d.end_customer = "北斗导航".into();
+    let current = w.get("alice", cid).await;
+    w.ok("alice", "contracts/save", json!({"id": cid, "version": version(&current), "draft": d})).await;
+    made[0].1 = d;
+    assert_eq!(found("星河科技").await, holding(&made, "星河科技"));
+    assert_eq!(found("北斗导航").await, [cid]);
+    w.done().await;
+}
