@@ -4,12 +4,12 @@
 
 use super::audit;
 use super::contracts::{Loaded, SUBJECT, draft_of, status_of};
-use super::entities::{approval_step, contract, contract_approver, organisation};
+use super::entities::{approval_step, contract, contract_approver, contract_tally, organisation};
 use super::{attachments as db_att, flows};
 use crate::domain::attachment::AttachmentKind;
 use crate::domain::contract::ContractStatus;
 use crate::domain::contract::DocumentNumber;
-use crate::domain::contract::list::{Cursor, ListQuery, RowKeys, SortKey, SortValue, UNNUMBERED, UNPRICED};
+use crate::domain::contract::list::{Cursor, ListQuery, RowKeys, SortKey, SortValue, Span, UNNUMBERED, UNPRICED};
 use crate::domain::money::Money;
 use crate::domain::policy::Visibility;
 use crate::domain::quote::OrderType;
@@ -320,7 +320,62 @@ pub async fn page<C: ConnectionTrait>(
 }
 
 /// How many contracts the query's filters admit (all pages) and the sum of their totals in fen.
+///
+/// From the tallies (`contract_tally`, kept by triggers) when the visibility and every filter are
+/// columns a tally is kept by: a few rows per owner and status, where counting reads every
+/// contract admitted (all of them for an admin). Otherwise by counting the contracts.
 pub async fn totals<C: ConnectionTrait>(db: &C, visibility: Visibility, q: &ListQuery) -> Result<(u64, i64), DbErr> {
+    match tally_filter(visibility, q) {
+        Some(cond) => {
+            let row: Option<(i64, i64)> = contract_tally::Entity::find()
+                .select_only()
+                .expr_as(Expr::cust("CAST(COALESCE(SUM(contract_tallies.contracts), 0) AS BIGINT)"), "n")
+                .expr_as(Expr::cust("CAST(COALESCE(SUM(contract_tallies.total_fen), 0) AS BIGINT)"), "sum")
+                .filter(cond)
+                .into_tuple()
+                .one(db)
+                .await?;
+            let (n, sum) = row.unwrap_or((0, 0));
+            Ok((u64::try_from(n).unwrap_or(0), sum))
+        }
+        None => counted_totals(db, visibility, q).await,
+    }
+}
+
+/// The query as a condition on `contract_tallies`, when it is one: visibility of everything or of
+/// one organisation, and filters by status, order type, owner and organisation only.
+fn tally_filter(visibility: Visibility, q: &ListQuery) -> Option<Condition> {
+    use contract_tally::Column as T;
+    let by_rows =
+        q.corp_id.is_some() || q.search.is_some() || q.created != Span::default() || q.updated != Span::default();
+    let mut cond = match visibility {
+        _ if by_rows => return None,
+        Visibility::AssignedOnceReached(_) => return None,
+        Visibility::Nothing => Condition::all().add(Expr::val(1).eq(0)),
+        Visibility::Everything => Condition::all(),
+        Visibility::Organisation(org) => Condition::all().add(T::OrganisationId.eq(org)),
+    };
+    if let Some(s) = q.status {
+        cond = cond.add(T::Status.eq(s));
+    }
+    if let Some(t) = q.order_type {
+        cond = cond.add(T::OrderType.eq(t.code()));
+    }
+    if let Some(o) = q.owner {
+        cond = cond.add(T::OwnerUserId.eq(o));
+    }
+    if let Some(o) = q.organisation {
+        cond = cond.add(T::OrganisationId.eq(o));
+    }
+    Some(cond)
+}
+
+/// [`totals`] by counting the contracts the query admits.
+pub async fn counted_totals<C: ConnectionTrait>(
+    db: &C,
+    visibility: Visibility,
+    q: &ListQuery,
+) -> Result<(u64, i64), DbErr> {
     // PostgreSQL sums BIGINTs as NUMERIC: cast back, the same on both databases.
     let row: Option<(i64, i64)> = contract::Entity::find()
         .select_only()

@@ -524,3 +524,94 @@ async fn the_search_finds_exactly_the_contracts_holding_the_text() {
     assert_eq!(found("北斗导航").await, [cid]);
     w.done().await;
 }
+
+/// The list's count and sum, read from the tallies the triggers keep, agree with the rows the
+/// list shows, after contracts are created, repriced, handed to another owner, submitted,
+/// approved, rejected, withdrawn and cancelled; for every role, with every filter the tallies
+/// serve and with one they do not.
+#[tokio::test]
+async fn the_list_totals_agree_with_its_rows_through_every_change() {
+    let w = World::new().await;
+    let mut d = w.valid_draft();
+    let a = w.create("alice", &d).await;
+    d.order_type = Some(app::domain::quote::OrderType::Addon);
+    d.lines[0].quantity = "3".into();
+    let b = w.create("amy", &d).await;
+    d.lines[0].quantity = "".into();
+    let unpriced = w.create("alice", &d).await;
+    w.create("bob", &app::domain::contract::ContractDraft { owner: None, ..w.valid_draft() }).await;
+    // Repriced, then handed to amy.
+    let mut changed = w.valid_draft();
+    changed.lines[0].quantity = "20".into();
+    let a2 = w.ok("alice", "contracts/save", json!({"id": id(&a), "version": version(&a), "draft": changed})).await;
+    changed.owner = Some(w.amy);
+    w.ok("alice", "contracts/save", json!({"id": id(&a), "version": version(&a2), "draft": changed})).await;
+    // Through the approval: one approved at level 1, one rejected, one withdrawn and cancelled.
+    let s1 = w.submitted().await;
+    w.ok("ap1", "contracts/approve", json!({"id": id(&s1), "version": version(&s1), "comment": ""})).await;
+    let s2 = w.submitted().await;
+    w.ok("ap1", "contracts/reject", json!({"id": id(&s2), "version": version(&s2), "reason": "金额不符"})).await;
+    let s3 = w.submitted().await;
+    let wd = w.ok("alice", "contracts/withdraw", json!({"id": id(&s3), "version": version(&s3), "comment": ""})).await;
+    w.ok("alice", "contracts/cancel", json!({"id": id(&s3), "version": version(&wd), "comment": ""})).await;
+    let _ = (b, unpriced);
+
+    let org = a["organisation"]["id"].clone();
+    let filters = [
+        json!({}),
+        json!({"status": "draft"}),
+        json!({"status": "in_approval"}),
+        json!({"status": "rejected"}),
+        json!({"status": "cancelled"}),
+        json!({"order_type": "addon"}),
+        json!({"order_type": "new", "status": "draft"}),
+        json!({"owner": w.amy}),
+        json!({"owner": w.alice, "status": "draft"}),
+        json!({"search": "雪碧"}),
+    ];
+    for who in ["alice", "amy", "bob", "root", "ap1", "apx"] {
+        let mut all_filters = filters.to_vec();
+        if who == "root" {
+            all_filters.push(json!({"organisation": org}));
+            all_filters.push(json!({"organisation": org, "status": "draft"}));
+        }
+        for filter in all_filters {
+            let mut f = filter.clone();
+            f["limit"] = json!(100);
+            let page = w.ok(who, "contracts/list", json!({ "filter": f })).await;
+            let items = page["items"].as_array().unwrap();
+            assert!(page["next_cursor"].is_null(), "one page holds them all");
+            let sum: rust_decimal::Decimal = items
+                .iter()
+                .filter_map(|i| i["total"].as_str())
+                .map(|t| t.parse::<rust_decimal::Decimal>().unwrap())
+                .sum();
+            assert_eq!(page["count"], items.len(), "{who} {filter}: count");
+            assert_eq!(
+                page["sum"].as_str().unwrap().parse::<rust_decimal::Decimal>().unwrap(),
+                sum,
+                "{who} {filter}: sum"
+            );
+        }
+    }
+    // The tallies are a recount of the contracts, row for row.
+    use app::db::entities::{contract, contract_tally};
+    use sea_orm::EntityTrait;
+    let mut recount = std::collections::BTreeMap::<(i64, i64, String, String), (i64, i64)>::new();
+    for c in contract::Entity::find().all(&w.db).await.unwrap() {
+        let key = (c.organisation_id, c.owner_user_id, c.status, c.order_type.unwrap_or_default());
+        let e = recount.entry(key).or_default();
+        e.0 += 1;
+        e.1 += c.total_fen.unwrap_or(0);
+    }
+    let tallies: std::collections::BTreeMap<_, _> = contract_tally::Entity::find()
+        .all(&w.db)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|t| t.contracts != 0 || t.total_fen != 0)
+        .map(|t| ((t.organisation_id, t.owner_user_id, t.status, t.order_type), (t.contracts, t.total_fen)))
+        .collect();
+    assert_eq!(tallies, recount);
+    w.done().await;
+}

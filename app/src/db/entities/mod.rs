@@ -9,6 +9,7 @@ pub mod audit_event;
 pub mod contract;
 pub mod contract_approver;
 pub mod contract_line;
+pub mod contract_tally;
 pub mod contract_userid;
 pub mod document_sequence;
 pub mod login_attempt;

@@ -16,6 +16,7 @@ mod m20261205_000014_renewal_reminders;
 mod m20261206_000015_admin_console;
 mod m20261207_000016_wecom_jobs;
 mod m20261208_000017_contract_search;
+mod m20261208_000018_contract_tallies;
 
 pub struct Migrator;
 
@@ -36,6 +37,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000015_admin_console::Migration),
             Box::new(m20261207_000016_wecom_jobs::Migration),
             Box::new(m20261208_000017_contract_search::Migration),
+            Box::new(m20261208_000018_contract_tallies::Migration),
         ]
     }
 }

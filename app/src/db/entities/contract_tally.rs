@@ -1,0 +1,26 @@
+//! How many contracts, and the sum of their totals, per organisation, owner, status and order type:
+//! kept by triggers (migration `m20261208_000018_contract_tallies`), read by the list's totals.
+
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "contract_tallies")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub organisation_id: i64,
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub owner_user_id: i64,
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub status: String,
+    /// `OrderType::code`, or '' for a contract without one.
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub order_type: String,
+    pub contracts: i64,
+    /// Fen; unpriced contracts add nothing.
+    pub total_fen: i64,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}
