@@ -4,7 +4,7 @@ use app::db::entities::audit_event;
 use app::domain::problem::Problem;
 use app::error::AppError;
 use app::models::Role;
-use sea_orm::{ActiveModelTrait, DatabaseConnection, Set, TransactionTrait};
+use sea_orm::{ActiveModelTrait, DatabaseConnection, Set};
 
 /// Creates an administrator in an organisation (created if missing), in one transaction, and
 /// records it in the audit log. A taken username or a weak password is an `Invalid` error naming
@@ -29,7 +29,8 @@ pub async fn create_admin(
     }
     // Rolled back explicitly on a refusal: a transaction merely dropped is rolled back later, when
     // its connection goes back to the pool, and on SQLite the next writer could meet its lock.
-    let tx = db.begin().await?;
+    // A write transaction (`begin_write`): the CLI may run beside a serving process on SQLite.
+    let (_writer, tx) = app::db::begin_write(db).await?;
     match admin_rows(&tx, username, organisation, display_name, password).await {
         Ok(user) => {
             tx.commit().await?;

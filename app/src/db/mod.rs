@@ -51,13 +51,19 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
 
 /// Begins a transaction that will write: on SQLite, first waits its turn at the database file's
 /// write gate (see [`write_gate`]), held until the returned guard drops — after the transaction,
-/// which the tuple's order drops first.
+/// which the tuple's order drops first — then takes the write lock (`BEGIN IMMEDIATE`), which
+/// another process may hold.
 pub async fn begin_write(
     db: &DatabaseConnection,
 ) -> Result<(Option<tokio::sync::OwnedMutexGuard<()>>, sea_orm::DatabaseTransaction), DbErr> {
-    use sea_orm::TransactionTrait;
+    use sea_orm::{SqliteTransactionMode, TransactionOptions, TransactionTrait};
     let gate = write_gate(db).await;
-    Ok((gate, db.begin().await?))
+    // IMMEDIATE: SQLite's write lock is taken at BEGIN, waiting out `busy_timeout` there, so no
+    // statement of the transaction has to turn a read into a write — which SQLite refuses at once
+    // (SQLITE_BUSY, no waiting) while another process holds the lock. (PostgreSQL ignores it.)
+    let options =
+        TransactionOptions { sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate), ..Default::default() };
+    Ok((gate, db.begin_with_options(options).await?))
 }
 
 /// The write gate of a SQLite database: write transactions take it ([`begin_write`]), one at a time
