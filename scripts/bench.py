@@ -37,6 +37,9 @@ _spec.loader.exec_module(bench_contracts)
 _spec = importlib.util.spec_from_file_location("bench_approvals", os.path.join(os.path.dirname(__file__), "bench-approvals.py"))
 bench_approvals = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(bench_approvals)
+_spec = importlib.util.spec_from_file_location("bench_scale", os.path.join(os.path.dirname(__file__), "bench-scale.py"))
+bench_scale = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(bench_scale)
 _spec = importlib.util.spec_from_file_location("bench_fuzz", os.path.join(os.path.dirname(__file__), "bench-fuzz.py"))
 bench_fuzz = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(bench_fuzz)
@@ -327,7 +330,7 @@ def fuzz_lines(fuzz, seconds):
     return lines + [""]
 
 
-def section(results, args, started, fuzz=None):
+def section(results, args, started, fuzz=None, scale=None):
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True).stdout.strip()
     dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=ROOT, capture_output=True, text=True).stdout.strip()
     wrk_version = subprocess.run(["wrk", "-v"], capture_output=True, text=True).stdout.splitlines()[0]
@@ -338,7 +341,7 @@ def section(results, args, started, fuzz=None):
         f"- Machine: {machine()}",
         f"- Date: {started:%Y-%m-%d %H:%M} UTC; commit `{commit}`{' with uncommitted changes' if dirty else ''}",
         f"- Command: `make bench` (`scripts/bench.py --seconds {args.seconds} --clients {args.clients} --db {args.db} "
-        f"--fuzz-seconds {args.fuzz_seconds}`), "
+        f"--scale-contracts {args.scale_contracts} --fuzz-seconds {args.fuzz_seconds}`), "
         f"{wrk_version.split(' Copyright')[0]} on loopback, the release server and wrk on the same cores",
         "- Ratio: the row's throughput over `GET /healthz`'s at the same client count, in the same run.",
         "  Peak RSS: the server's VmHWM during that row's run. Submit and approve send each of a pool of prepared",
@@ -364,6 +367,12 @@ def section(results, args, started, fuzz=None):
             verdicts.append(f"save p99 under 50 ms at {s['clients']} clients: **{'met' if s['p99'] < 50 else 'missed'}** "
                             f"({s['p99']:.1f} ms)")
         lines += [f"Targets: {'; '.join(verdicts)}.", ""]
+    if scale:
+        lines += ["## Scale (`scripts/bench-scale.py`)", "",
+                  f"`scripts/bench-scale.py --db {args.db} --contracts {args.scale_contracts} --calls {args.scale_calls}`: "
+                  "generated contracts with a realistic spread, each request timed over HTTP against the release server "
+                  "(target: p95 under 50 ms).", ""]
+        lines += bench_scale.markdown(scale).rstrip("\n").split("\n") + [""]
     if fuzz:
         lines += fuzz_lines(fuzz, args.fuzz_seconds)
     lines.append(END)
@@ -388,7 +397,9 @@ def main():
     ap.add_argument("--seconds", type=int, default=8)
     ap.add_argument("--clients", default="1,8,50")
     ap.add_argument("--db", default="sqlite,postgres")
-    ap.add_argument("--fuzz-seconds", type=int, default=120, help="per fuzz target; 0 skips fuzzing")
+    ap.add_argument("--fuzz-seconds", type=int, default=90, help="per fuzz target; 0 skips fuzzing")
+    ap.add_argument("--scale-contracts", type=int, default=1_000_000, help="generated contracts; 0 skips the scale runs")
+    ap.add_argument("--scale-calls", type=int, default=50, help="timed calls per scale request")
     ap.add_argument("--no-write", action="store_true", help="print only; leave BENCHMARKS.md alone")
     a = ap.parse_args()
     if not shutil.which("wrk"):
@@ -398,8 +409,9 @@ def main():
     started = datetime.datetime.now(datetime.timezone.utc)
     clients = [int(c) for c in a.clients.split(",")]
     results = {db: run_db(db, a.server, a.seconds, clients) for db in a.db.split(",")}
+    scale = bench_scale.run(a.server, a.db, a.scale_contracts, a.scale_calls) if a.scale_contracts > 0 else None
     fuzz = bench_fuzz.run(a.fuzz_seconds) if a.fuzz_seconds > 0 else None
-    text = section(results, a, started, fuzz)
+    text = section(results, a, started, fuzz, scale)
     if not a.no_write:
         write_section(text)
     print(text)

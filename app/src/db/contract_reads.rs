@@ -126,13 +126,18 @@ pub fn visible(v: Visibility) -> Condition {
         Visibility::AssignedOnceReached(user) => {
             // `ContractFacts::reached`: a level of this user's that the contract is at, or has
             // been at (approved past it, or someone decided at it or later, in any round).
+            //
+            // One `EXISTS` per contract, probing its own approvers and steps by their primary
+            // keys. (An `id IN (…)` whose subquery reads the outer contract's status cannot be
+            // computed once: it read all of the approver's assignments for every contract, which
+            // took minutes for an approver of 20,000 contracts.)
             let ca = contract_approver::Entity;
+            let contract_id = Expr::col((contract::Entity, contract::Column::Id));
             let decided_at_or_after = Query::select()
                 .expr(Expr::val(1))
                 .from(approval_step::Entity)
                 .and_where(
-                    Expr::col((approval_step::Entity, approval_step::Column::ContractId))
-                        .equals((ca, contract_approver::Column::ContractId)),
+                    Expr::col((approval_step::Entity, approval_step::Column::ContractId)).eq(contract_id.clone()),
                 )
                 .and_where(
                     Expr::col((approval_step::Entity, approval_step::Column::Level))
@@ -156,16 +161,15 @@ pub fn visible(v: Visibility) -> Condition {
                         ),
                 )
                 .add(Expr::exists(decided_at_or_after));
-            Condition::all().add(
-                contract::Column::Id.in_subquery(
-                    Query::select()
-                        .column((ca, contract_approver::Column::ContractId))
-                        .from(ca)
-                        .and_where(Expr::col((ca, contract_approver::Column::ApproverUserId)).eq(user))
-                        .cond_where(reached)
-                        .to_owned(),
-                ),
-            )
+            Condition::all().add(Expr::exists(
+                Query::select()
+                    .expr(Expr::val(1))
+                    .from(ca)
+                    .and_where(Expr::col((ca, contract_approver::Column::ContractId)).eq(contract_id))
+                    .and_where(Expr::col((ca, contract_approver::Column::ApproverUserId)).eq(user))
+                    .cond_where(reached)
+                    .to_owned(),
+            ))
         }
     }
 }
