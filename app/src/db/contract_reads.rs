@@ -375,7 +375,7 @@ fn tally_filter(visibility: Visibility, q: &ListQuery) -> Option<Condition> {
 }
 
 /// [`totals`] by counting the contracts the query admits.
-pub async fn counted_totals<C: ConnectionTrait>(
+async fn counted_totals<C: ConnectionTrait>(
     db: &C,
     visibility: Visibility,
     q: &ListQuery,
