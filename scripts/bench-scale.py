@@ -44,8 +44,8 @@ For each database:
 `run(binary, dbs, contracts, calls)` returns the results as data (for scripts/bench.py);
 `markdown(results)` renders them. Standard library only, plus `psql` for PostgreSQL.
 """
-import argparse, datetime, http.client, importlib.util, json, os, random, shutil, sqlite3, statistics, subprocess
-import sys, tempfile, time
+import argparse, datetime, http.client, importlib.util, json, os, random, shutil, signal, sqlite3, subprocess, sys
+import tempfile, time
 
 _spec = importlib.util.spec_from_file_location("bench_contracts", os.path.join(os.path.dirname(__file__), "bench-contracts.py"))
 bench_contracts = importlib.util.module_from_spec(_spec)
@@ -62,6 +62,10 @@ YEARS = 3
 ORGS = 2_000
 SLOTS = 1 << 18
 PARTNER_A_RANK, PARTNER_B_RANK = 2, 1_200
+# Where the run's directory goes (None: the system's temporary directory) and the PostgreSQL
+# database's name (None: wld_scale_<pid>); `--workdir` and `--pg-db` set them.
+WORKDIR = None
+PG_DB = None
 BIG_TABLES = ["contracts", "contract_lines", "contract_approvers", "approval_steps"]
 
 # ---------------------------------------------------------------------------------------------
@@ -933,29 +937,57 @@ def restart(srv, db, log):
     log(f"[{db.name}] server restarted; start-up work {settle(srv, db):.1f} s")
 
 
-def run_db(db_kind, binary, contracts, calls, keep=False, budget=60, slow_s=5, log=print, roles=ROLES):
+def facts_of(db):
+    """The facts `generate` returned, read back from a generated database (for `--reuse`)."""
+    users = {u: (int(i), int(o)) for i, u, o in db.query("SELECT id, username, organisation_id FROM users")}
+    now_us = int(time.time() * 1_000_000)
+    base_id = int(one(db, "SELECT COALESCE(MAX(id), 0) FROM contracts WHERE end_customer LIKE '演示·%'"))
+    return {"now_us": now_us, "org_a": users["partner.a"][1], "org_b": users["partner.b"][1], "users": users,
+            "base_id": base_id, "timings": {}, "today": china_day(now_us)}
+
+
+def run_db(db_kind, binary, contracts, calls, keep=False, budget=60, slow_s=5, log=print, roles=ROLES, reuse=None,
+           on_row=None):
+    """Generates `contracts` contracts on a fresh `db_kind` database (or, with `reuse`, takes the
+    database of that URL as a generator left it) and times the requests on it."""
     bench_contracts.PORT = PORT
-    work = tempfile.mkdtemp(prefix="wld-scale-")
-    if db_kind == "sqlite":
-        db = Sqlite(os.path.join(work, "scale.db"))
+    if reuse:
+        keep = True
+        db_kind = "sqlite" if reuse.startswith("sqlite:") else "postgres"
+        if db_kind == "sqlite":
+            db = Sqlite(reuse.split("://", 1)[1].split("?", 1)[0])
+            work = os.path.dirname(db.path)
+        else:
+            db = Postgres(reuse.rsplit("/", 1)[1].split("?", 1)[0])
+            work = tempfile.mkdtemp(prefix="wld-scale-", dir=WORKDIR)
     else:
-        db = Postgres(f"wld_scale_{os.getpid()}")
-        subprocess.run(["psql", "-X", "-q", PG_ADMIN, "-c", f"DROP DATABASE IF EXISTS {db.dbname}"], check=True)
-        subprocess.run(["psql", "-X", "-q", PG_ADMIN, "-c", f"CREATE DATABASE {db.dbname}"], check=True)
+        work = tempfile.mkdtemp(prefix="wld-scale-", dir=WORKDIR)
+        if db_kind == "sqlite":
+            db = Sqlite(os.path.join(work, "scale.db"))
+        else:
+            db = Postgres(PG_DB or f"wld_scale_{os.getpid()}")
+            subprocess.run(["psql", "-X", "-q", PG_ADMIN, "-c", f"DROP DATABASE IF EXISTS {db.dbname}"], check=True)
+            subprocess.run(["psql", "-X", "-q", PG_ADMIN, "-c", f"CREATE DATABASE {db.dbname}"], check=True)
     env = dict(os.environ, DATABASE_URL=db.url, DATA_DIR=work, WLD_DEMO="1", LEPTOS_SITE_ADDR=f"127.0.0.1:{PORT}",
                RUST_LOG=os.environ.get("RUST_LOG", "warn"), LEPTOS_SITE_ROOT=os.path.join(ROOT, "target", "site"),
                LEPTOS_SITE_PKG_DIR="pkg", LEPTOS_OUTPUT_NAME="wecom_license_desk", LEPTOS_ENV="PROD")
     srv = Server(binary, env, os.path.join(work, "server.log"))
-    result = {"db": db_kind, "contracts": contracts, "url": db.url, "rows": []}
+    result = {"db": db_kind, "contracts": contracts, "url": db.url, "rows": [], "binary": binary_info(binary)}
     try:
-        srv.start()
-        srv.stop()
-        db.open()
-        t = time.perf_counter()
-        facts = generate(db, contracts, log=log)
-        result["generation_s"] = time.perf_counter() - t
-        result["steps_s"] = facts["timings"]
-        log(f"[{db_kind}] generated {contracts} contracts in {result['generation_s']:.1f} s")
+        if reuse:
+            db.open()
+            facts = facts_of(db)
+            result["contracts"] = int(one(db, "SELECT COUNT(*) FROM contracts")) - facts["base_id"]
+            log(f"[{db_kind}] reusing {db.url}: {result['contracts']} generated contracts")
+        else:
+            srv.start()
+            srv.stop()
+            db.open()
+            t = time.perf_counter()
+            facts = generate(db, contracts, log=log)
+            result["generation_s"] = time.perf_counter() - t
+            result["steps_s"] = facts["timings"]
+            log(f"[{db_kind}] generated {contracts} contracts in {result['generation_s']:.1f} s")
         t = time.perf_counter()
         desc = describe(db, facts)
         result["data"] = desc
@@ -995,19 +1027,22 @@ def run_db(db_kind, binary, contracts, calls, keep=False, budget=60, slow_s=5, l
                     label = f"list: page {pages} (cursor; the last)"
             payload = {"filter": body} if endpoint == "contracts/list" else (body or {})
             r = measure(label, name, endpoint, payload, cookies[role], calls, budget, slow_s)
+            r["load"] = os.getloadavg()[0]
             result["rows"].append(r)
             if "error" in r:
                 log(f"[{db_kind}] {name:22} {label:60} ERROR {r['error']}")
             else:
                 log(f"[{db_kind}] {name:22} {label:60} p50 {r['p50']:7.1f}  p95 {r['p95']:7.1f}  p99 {r['p99']:7.1f} ms  "
-                    f"rows {r['rows']} ({r['count']})  {'ok' if r['ok'] else 'MISS'}  {r.get('note', '')}")
+                    f"rows {r['rows']} ({r['count']})  {'ok' if r['ok'] else 'MISS'}  {r.get('note', '')}  load {r['load']:.1f}")
+            if on_row:
+                on_row(result)
             if r.get("slow"):
                 restart(srv, db, log)
     finally:
         srv.stop()
         db.close()
         if keep:
-            log(f"[{db_kind}] kept: DATABASE_URL={db.url}  (server log: {srv.log_path})")
+            log(f"[{db_kind}] kept: DATABASE_URL={db.url}  (server log: {srv.log_path}; measure it again with --reuse)")
         else:
             if db_kind == "postgres":
                 subprocess.run(["psql", "-X", "-q", PG_ADMIN, "-c", f"DROP DATABASE IF EXISTS {db.dbname} WITH (FORCE)"])
@@ -1017,12 +1052,28 @@ def run_db(db_kind, binary, contracts, calls, keep=False, budget=60, slow_s=5, l
     return result
 
 
+def binary_info(binary):
+    st = os.stat(binary)
+    return f"{binary} ({st.st_size / 1e6:.0f} MB, built {datetime.datetime.fromtimestamp(st.st_mtime, datetime.timezone.utc):%Y-%m-%d %H:%M} UTC)"
+
+
 def run(binary, dbs=("sqlite", "postgres"), contracts=1_000_000, calls=50, keep=False, budget=60, slow_s=5, log=print,
-        roles=ROLES):
-    """Generates and measures on each database; returns {db: result} (see `markdown`)."""
+        roles=ROLES, reuse=(), on_row=None):
+    """Generates and measures on each database (or on each `reuse` URL, a database generated and
+    kept before); returns {db: result} (see `markdown`)."""
     if isinstance(dbs, str):
         dbs = dbs.split(",")
-    return {db: run_db(db, binary, contracts, calls, keep, budget, slow_s, log, roles) for db in dbs}
+    results = {}
+
+    def progress(r):
+        results[r["db"]] = r
+        if on_row:
+            on_row(results)
+    for target in (reuse or dbs):
+        kind = ("sqlite" if target.startswith("sqlite:") else "postgres") if reuse else target
+        r = run_db(kind, binary, contracts, calls, keep, budget, slow_s, log, roles, target if reuse else None, progress)
+        results[r["db"]] = r
+    return results
 
 
 def markdown(results):
@@ -1040,20 +1091,23 @@ def markdown(results):
                        f"{', '.join(f'{k} {v:,}' for k, v in d['statuses'].items())}; {d['distinct_corp_ids']:,} distinct corp IDs; "
                        f"{d['contract_lines']:,} lines, {d['contract_approvers']:,} approvers, {d['approval_steps']:,} approval steps; "
                        f"{d['approver1_waiting']:,} waiting for approver1; {d['due_30_days']:,} falling due within 30 days.")
+        if r.get("binary"):
+            out.append(f"Server: {r['binary']}.")
         if r.get("url"):
             out.append(f"Kept: `DATABASE_URL={r['url']}`")
-        out += ["", "| request | as | calls | p50 | p95 | p99 | rows (total) | p95 < 50 ms |",
-                "| --- | --- | ---: | ---: | ---: | ---: | ---: | :---: |"]
+        out += ["", "| request | as | calls | p50 | p95 | p99 | rows (total) | p95 < 50 ms | load |",
+                "| --- | --- | ---: | ---: | ---: | ---: | ---: | :---: | ---: |"]
         for x in r["rows"]:
             if "error" in x:
-                out.append(f"| {x['label']} | {x['role']} | – | – | – | – | error: {x['error'][:80]} | **error** |")
+                out.append(f"| {x['label']} | {x['role']} | – | – | – | – | error: {x['error'][:90]} | **error** | {x.get('load', 0):.1f} |")
                 continue
             count = f" ({x['count']:,})" if isinstance(x.get("count"), int) else (f" ({x['count']})" if x.get("count") else "")
             note = f" ({x['note']})" if x.get("note") else ""
             out.append(f"| {x['label']} | {x['role']} | {x['calls']}{note} | {x['p50']:.1f} ms | {x['p95']:.1f} ms | "
-                       f"{x['p99']:.1f} ms | {x['rows']}{count} | {'yes' if x['ok'] else '**no**'} |")
+                       f"{x['p99']:.1f} ms | {x['rows']}{count} | {'yes' if x['ok'] else '**no**'} | {x.get('load', 0):.1f} |")
         missed = [x for x in r["rows"] if not x.get("ok")]
-        out += ["", f"{len(r['rows']) - len(missed)} of {len(r['rows'])} requests meet p95 < 50 ms.", ""]
+        out += ["", f"{len(r['rows']) - len(missed)} of {len(r['rows'])} requests meet p95 < 50 ms. Load: the machine's "
+                f"1-minute load average after the row (2 cores; other work may share them).", ""]
     return "\n".join(out)
 
 
@@ -1068,16 +1122,25 @@ def main():
     ap.add_argument("--port", type=int, default=PORT, help="the server's loopback port")
     ap.add_argument("--roles", default=",".join(ROLES), help="whose requests to time (default: all four)")
     ap.add_argument("--keep", action="store_true", help="keep the generated databases and print their URLs")
-    ap.add_argument("--json", help="also write the results as JSON to this file")
+    ap.add_argument("--workdir", help="where the run's directory (and the SQLite database) goes")
+    ap.add_argument("--pg-db", help="the PostgreSQL database's name (default wld_scale_<pid>); dropped first")
+    ap.add_argument("--reuse", help="measure these kept databases (DATABASE_URLs, comma-separated) instead of generating")
+    ap.add_argument("--json", help="also write the results as JSON to this file (after every request)")
     a = ap.parse_args()
-    globals()["PORT"] = a.port
+    globals().update(PORT=a.port, WORKDIR=a.workdir, PG_DB=a.pg_db)
     if not os.path.exists(a.server):
         sys.exit(f"no server binary at {a.server}: build it with scripts/build-release.sh")
+    # A terminated run still stops its server and keeps what it measured.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+
+    def save(results):
+        if a.json:
+            with open(a.json, "w") as f:
+                json.dump(results, f, ensure_ascii=False, indent=1, default=str)
     results = run(os.path.abspath(a.server), a.db.split(","), a.contracts, a.calls, a.keep, a.budget, a.slow,
-                  log=lambda m: print(m, file=sys.stderr, flush=True), roles=tuple(a.roles.split(",")))
-    if a.json:
-        with open(a.json, "w") as f:
-            json.dump(results, f, ensure_ascii=False, indent=1, default=str)
+                  log=lambda m: print(m, file=sys.stderr, flush=True), roles=tuple(a.roles.split(",")),
+                  reuse=a.reuse.split(",") if a.reuse else (), on_row=save)
+    save(results)
     print(markdown(results))
 
 
