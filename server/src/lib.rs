@@ -59,6 +59,7 @@ pub fn router_with_store(config: &Config, db: DatabaseConnection, store: storage
             cookie_secure: config.cookie_secure,
             max_upload_bytes: config.max_upload_bytes as u64,
             wecom: wecom::WecomConfig::switch(config.wecom.as_ref()),
+            price_book: Default::default(),
             env_defaults: app::services::admin::EnvDefaults {
                 quote_valid_days: app::functions::quotes::valid_days(),
                 robot_webhook_masked: config

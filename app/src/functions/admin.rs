@@ -87,19 +87,25 @@ pub async fn price_books() -> Result<PriceBooksPage, AppError> {
 #[server(endpoint = "admin/save_price_book", input = Json)]
 pub async fn save_price_book(id: Option<i64>, book: PriceBook) -> Result<PriceBookVersion, AppError> {
     use super::ctx;
-    ctx::respond(
+    let saved =
         async { crate::services::admin::save_price_book(&ctx::db()?, &ctx::require_user().await?, id, book).await }
-            .await,
-    )
+            .await;
+    if saved.is_ok() {
+        ctx::settings().price_book.changed();
+    }
+    ctx::respond(saved)
 }
 
 /// Deletes a price book version not yet in effect.
 #[server(endpoint = "admin/delete_price_book", input = Json)]
 pub async fn delete_price_book(id: i64) -> Result<(), AppError> {
     use super::ctx;
-    ctx::respond(
-        async { crate::services::admin::delete_price_book(&ctx::db()?, &ctx::require_user().await?, id).await }.await,
-    )
+    let deleted =
+        async { crate::services::admin::delete_price_book(&ctx::db()?, &ctx::require_user().await?, id).await }.await;
+    if deleted.is_ok() {
+        ctx::settings().price_book.changed();
+    }
+    ctx::respond(deleted)
 }
 
 /// Every approval flow, and who may approve.

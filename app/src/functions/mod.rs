@@ -184,6 +184,9 @@ pub mod ctx {
         pub max_upload_bytes: u64,
         /// Whether WeCom's license API is configured, and orders start at the final approval.
         pub wecom: crate::services::wecom::WecomSwitch,
+        /// The price book in effect as the public quote API keeps it; the admin's price book
+        /// functions mark it changed.
+        pub price_book: std::sync::Arc<crate::services::quotes::CurrentPriceBook>,
     }
 
     impl ServerSettings {

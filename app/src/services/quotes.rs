@@ -7,12 +7,85 @@ use crate::db::{price_books, saved_quotes, throttle};
 use crate::domain::{PriceBook, Problem, QuoteForm};
 use chrono::Utc;
 use sea_orm::{ConnectionTrait, DbErr};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 pub use crate::db::saved_quotes::StoredQuote;
 
 /// The price book in effect today.
 pub async fn current_price_book<C: ConnectionTrait>(db: &C) -> Result<PriceBook, DbErr> {
     price_books::current(db).await
+}
+
+/// The price book in effect today, kept in memory for the public quote API (`POST /api/v1/quote`),
+/// which would otherwise read every stored version on every call.
+///
+/// Fresh when: the book was read less than `ttl` ago, on the same Beijing date, and [`changed`]
+/// was not called since (the admin's price book functions call it once their change committed). A
+/// book published by *another* server process on the same database shows here within `ttl`.
+/// Saves, submissions and the pages read the database itself: only anonymous quotes use this.
+///
+/// [`changed`]: CurrentPriceBook::changed
+pub struct CurrentPriceBook {
+    ttl: Duration,
+    /// Bumped by `changed`; a book read before a bump is not served after it.
+    changes: AtomicU64,
+    cached: Mutex<Option<CachedBook>>,
+}
+
+struct CachedBook {
+    book: Arc<PriceBook>,
+    changes: u64,
+    date: chrono::NaiveDate,
+    read_at: Instant,
+}
+
+/// How long a book read by [`CurrentPriceBook::default`] is served: 1 s.
+pub const PRICE_BOOK_TTL: Duration = Duration::from_secs(1);
+
+impl Default for CurrentPriceBook {
+    fn default() -> Self {
+        Self::new(PRICE_BOOK_TTL)
+    }
+}
+
+impl std::fmt::Debug for CurrentPriceBook {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CurrentPriceBook").field("ttl", &self.ttl).finish_non_exhaustive()
+    }
+}
+
+impl CurrentPriceBook {
+    pub fn new(ttl: Duration) -> Self {
+        Self { ttl, changes: AtomicU64::new(0), cached: Mutex::new(None) }
+    }
+
+    /// Marks the kept book stale: call it after a price book write has committed (a mark before
+    /// the commit could let a reader keep the old book as new).
+    pub fn changed(&self) {
+        self.changes.fetch_add(1, Ordering::SeqCst);
+    }
+
+    pub async fn get<C: ConnectionTrait>(&self, db: &C) -> Result<Arc<PriceBook>, DbErr> {
+        let changes = self.changes.load(Ordering::SeqCst);
+        let today = crate::domain::calendar::china_date(Utc::now());
+        {
+            let cached = self.cached.lock().unwrap_or_else(|e| e.into_inner());
+            if let Some(c) = cached.as_ref()
+                && c.changes == changes
+                && c.date == today
+                && c.read_at.elapsed() < self.ttl
+            {
+                return Ok(c.book.clone());
+            }
+        }
+        let read_at = Instant::now();
+        let book = Arc::new(price_books::effective_on(db, today).await?);
+        let mut cached = self.cached.lock().unwrap_or_else(|e| e.into_inner());
+        *cached = Some(CachedBook { book: book.clone(), changes, date: today, read_at });
+        Ok(book)
+    }
 }
 
 /// A stored price book version by its label.

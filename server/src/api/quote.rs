@@ -40,7 +40,7 @@ pub async fn quote(State(state): State<AppState>, headers: HeaderMap, body: Body
         Ok(r) => r,
         Err(problem) => return unprocessable(&headers, vec![problem]),
     };
-    let book = match app::services::quotes::current_price_book(&state.db).await {
+    let book = match state.settings.price_book.get(&state.db).await {
         Ok(book) => book,
         Err(e) => {
             tracing::error!(error = %e, "loading the current price book failed");

@@ -212,3 +212,30 @@ async fn migrations_are_idempotent_and_keep_one_default_book() {
     assert_eq!(books, vec![app::domain::PriceBook::default_2022()]);
     t.cleanup(db).await;
 }
+
+/// The quote API keeps the book in effect rather than reading every stored version per call. A book
+/// written behind its back (as another server process on the database would) is quoted once the
+/// kept one is older than its time to live, or at once after `changed` (what the admin's price
+/// book functions call; `admin::price_book_versions_take_effect_on_their_date_and_priced_contracts_keep_theirs` shows it through the app).
+#[tokio::test]
+async fn the_quote_apis_price_book_is_kept_until_its_time_or_a_change() {
+    use app::services::quotes::CurrentPriceBook;
+    use std::time::Duration;
+    let t = TestDb::new().await;
+    let db = t.open().await;
+    let kept = CurrentPriceBook::new(Duration::from_secs(3600));
+    let unkept = CurrentPriceBook::new(Duration::ZERO);
+    assert_eq!(kept.get(&db).await.unwrap().version, "2022-05-16");
+    assert_eq!(unkept.get(&db).await.unwrap().version, "2022-05-16");
+
+    let mut other = app::domain::PriceBook::default_2022();
+    other.version = "另一进程".into();
+    other.effective_from = app::domain::calendar::china_date(chrono::Utc::now());
+    app::db::price_books::insert(&db, &other).await.unwrap();
+
+    assert_eq!(kept.get(&db).await.unwrap().version, "2022-05-16", "kept within its time");
+    assert_eq!(unkept.get(&db).await.unwrap().version, "另一进程", "read again past its time");
+    kept.changed();
+    assert_eq!(kept.get(&db).await.unwrap().version, "另一进程", "read again after a change");
+    t.cleanup(db).await;
+}
