@@ -259,6 +259,20 @@ fn after(c: &Cursor) -> Condition {
     Condition::any().add(beyond).add(Condition::all().add(key.eq(value)).add(same))
 }
 
+/// The query [`page`] runs: the page's rows and one more (there are more pages when it comes).
+pub fn page_query(backend: DbBackend, visibility: Visibility, q: &ListQuery) -> sea_orm::Select<contract::Entity> {
+    let mut cond = admitted(backend, visibility, q);
+    if let Some(c) = &q.after {
+        cond = cond.add(after(c));
+    }
+    let order = if q.sort.descending { Order::Desc } else { Order::Asc };
+    contract::Entity::find()
+        .filter(cond)
+        .order_by(sort_key(q.sort.key), order.clone())
+        .order_by(contract::Column::Id, order)
+        .limit(q.limit + 1)
+}
+
 /// One page of the contracts `visibility` admits that the query's filters admit, in its sort,
 /// after its cursor; with the cursor after the page's last row when there are more.
 pub async fn page<C: ConnectionTrait>(
@@ -266,18 +280,7 @@ pub async fn page<C: ConnectionTrait>(
     visibility: Visibility,
     q: &ListQuery,
 ) -> Result<(Vec<ContractSummary>, Option<Cursor>), DbErr> {
-    let mut cond = admitted(db.get_database_backend(), visibility, q);
-    if let Some(c) = &q.after {
-        cond = cond.add(after(c));
-    }
-    let order = if q.sort.descending { Order::Desc } else { Order::Asc };
-    let mut rows = contract::Entity::find()
-        .filter(cond)
-        .order_by(sort_key(q.sort.key), order.clone())
-        .order_by(contract::Column::Id, order)
-        .limit(q.limit + 1)
-        .all(db)
-        .await?;
+    let mut rows = page_query(db.get_database_backend(), visibility, q).all(db).await?;
     let more = rows.len() as u64 > q.limit;
     rows.truncate(usize::try_from(q.limit).unwrap_or(usize::MAX));
     let next = rows.last().filter(|_| more).map(|r| {
@@ -399,15 +402,37 @@ pub async fn owners_and_organisations<C: ConnectionTrait>(
     db: &C,
     visibility: Visibility,
 ) -> Result<(Vec<PersonDto>, Vec<PersonDto>), DbErr> {
-    let pairs: Vec<(i64, i64)> = contract::Entity::find()
-        .select_only()
-        .column(contract::Column::OwnerUserId)
-        .column(contract::Column::OrganisationId)
-        .distinct()
-        .filter(visible(visibility))
-        .into_tuple()
-        .all(db)
-        .await?;
+    // Everything or one organisation: the tallies hold one row per owner, status and order type
+    // with contracts, where the contracts hold one per contract (a million for an admin).
+    let tallied = match visibility {
+        Visibility::Everything => Some(Condition::all()),
+        Visibility::Organisation(org) => Some(Condition::all().add(contract_tally::Column::OrganisationId.eq(org))),
+        Visibility::Nothing | Visibility::AssignedOnceReached(_) => None,
+    };
+    let pairs: Vec<(i64, i64)> = match tallied {
+        Some(cond) => {
+            contract_tally::Entity::find()
+                .select_only()
+                .column(contract_tally::Column::OwnerUserId)
+                .column(contract_tally::Column::OrganisationId)
+                .distinct()
+                .filter(cond.add(contract_tally::Column::Contracts.gt(0)))
+                .into_tuple()
+                .all(db)
+                .await?
+        }
+        None => {
+            contract::Entity::find()
+                .select_only()
+                .column(contract::Column::OwnerUserId)
+                .column(contract::Column::OrganisationId)
+                .distinct()
+                .filter(visible(visibility))
+                .into_tuple()
+                .all(db)
+                .await?
+        }
+    };
     let mut owners: Vec<PersonDto> = audit::people(db, pairs.iter().map(|(o, _)| *o)).await?.into_values().collect();
     owners.sort_by(|a, b| a.display_name.cmp(&b.display_name).then(a.id.cmp(&b.id)));
     let orgs = organisation::Entity::find()

@@ -473,3 +473,62 @@ async fn the_export_holds_the_lists_rows_for_the_same_query_and_nothing_it_may_n
     assert_eq!(sheet_rows(&get(&w, Some("root"), "/contracts/export.xlsx").await.body).len(), 1 + 1_006);
     w.done().await;
 }
+
+/// The sorts by amount and by document number are expressions (an unpriced contract sorts as -1,
+/// an unnumbered one as 0): the migration `m20261209_000019_sort_indexes` indexes the same
+/// expressions. This reads the query plan of the very query a page runs, for the admin (every
+/// contract) and a partner (one organisation), each way: it must walk the index, not sort. A change
+/// to either expression that the other does not follow fails here.
+#[tokio::test]
+async fn the_list_sorts_are_served_by_their_indexes() {
+    use app::db::contract_reads::page_query;
+    use app::domain::contract::list::ListQuery;
+    use app::domain::policy::Visibility;
+    use sea_orm::{ConnectionTrait, DbBackend, QueryTrait, Statement, TransactionTrait};
+    let t = support::TestDb::new().await;
+    let db = t.open().await;
+    let backend = db.get_database_backend();
+    let cases = [
+        (Visibility::Everything, SortKey::Total, "idx_contracts_total"),
+        (Visibility::Everything, SortKey::Number, "idx_contracts_number"),
+        (Visibility::Organisation(1), SortKey::Total, "idx_contracts_org_total"),
+        (Visibility::Organisation(1), SortKey::Number, "idx_contracts_org_number"),
+    ];
+    for (seen, key, index) in cases {
+        for descending in [true, false] {
+            let q = ListQuery { sort: Sort { key, descending }, limit: 20, ..Default::default() };
+            let stmt = page_query(backend, seen, &q).build(backend);
+            let txn = db.begin().await.unwrap();
+            let explain = match backend {
+                DbBackend::Sqlite => format!("EXPLAIN QUERY PLAN {}", stmt.sql),
+                _ => {
+                    // An empty table scans cheaper than any index: ask what the planner can do.
+                    txn.execute_unprepared("SET LOCAL enable_seqscan = off").await.unwrap();
+                    txn.execute_unprepared("SET LOCAL enable_sort = off").await.unwrap();
+                    format!("EXPLAIN {}", stmt.sql)
+                }
+            };
+            let rows = txn
+                .query_all_raw(Statement::from_sql_and_values(
+                    backend,
+                    explain,
+                    stmt.values.clone().map(|v| v.0).unwrap_or_default(),
+                ))
+                .await
+                .unwrap();
+            let plan: Vec<String> = rows
+                .iter()
+                .map(|r| match backend {
+                    DbBackend::Sqlite => r.try_get::<String>("", "detail").unwrap(),
+                    _ => r.try_get::<String>("", "QUERY PLAN").unwrap(),
+                })
+                .collect();
+            txn.rollback().await.unwrap();
+            let plan = plan.join("\n");
+            let what = format!("{seen:?} by {key:?} descending {descending}:\n{}\n{plan}", stmt.sql);
+            assert!(plan.contains(index), "uses {index}: {what}");
+            assert!(!plan.contains("TEMP B-TREE") && !plan.contains("Sort Key"), "no sort step: {what}");
+        }
+    }
+    t.cleanup(db).await;
+}

@@ -587,6 +587,25 @@ async fn the_list_totals_agree_with_its_rows_through_every_change() {
                 .map(|t| t.parse::<rust_decimal::Decimal>().unwrap())
                 .sum();
             assert_eq!(page["count"], items.len(), "{who} {filter}: count");
+            if filter == json!({}) {
+                // What the owner and organisation filters offer: the owners (and for the admin the
+                // organisations) of exactly the contracts shown, by name.
+                let ids = |key: &str| {
+                    let mut v: Vec<i64> = items.iter().map(|i| i[key]["id"].as_i64().unwrap()).collect();
+                    v.sort();
+                    v.dedup();
+                    v
+                };
+                let offered = |list: &serde_json::Value| {
+                    let mut v: Vec<i64> = list.as_array().unwrap().iter().map(|p| p["id"].as_i64().unwrap()).collect();
+                    v.sort();
+                    v
+                };
+                let choices = w.ok(who, "contracts/list_choices", json!({})).await;
+                assert_eq!(offered(&choices["owners"]), ids("owner"), "{who}: owners offered");
+                let orgs = if who == "root" { ids("organisation") } else { vec![] };
+                assert_eq!(offered(&choices["organisations"]), orgs, "{who}: organisations offered");
+            }
             assert_eq!(
                 page["sum"].as_str().unwrap().parse::<rust_decimal::Decimal>().unwrap(),
                 sum,

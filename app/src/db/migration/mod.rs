@@ -17,6 +17,7 @@ mod m20261206_000015_admin_console;
 mod m20261207_000016_wecom_jobs;
 mod m20261208_000017_contract_search;
 mod m20261208_000018_contract_tallies;
+mod m20261209_000019_sort_indexes;
 
 pub struct Migrator;
 
@@ -38,6 +39,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000016_wecom_jobs::Migration),
             Box::new(m20261208_000017_contract_search::Migration),
             Box::new(m20261208_000018_contract_tallies::Migration),
+            Box::new(m20261209_000019_sort_indexes::Migration),
         ]
     }
 }
