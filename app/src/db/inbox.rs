@@ -7,6 +7,7 @@ use crate::models::{HandledItem, WaitingItem};
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+    Select,
 };
 use std::collections::HashMap;
 
@@ -35,15 +36,18 @@ pub async fn waiting_count<C: ConnectionTrait>(db: &C, user: i64) -> Result<u64,
     contract::Entity::find().filter(waiting_for(user)).count(db).await
 }
 
-/// The contracts in approval whose pending level is `user`'s, oldest submission first.
-pub async fn waiting<C: ConnectionTrait>(db: &C, user: i64, limit: u64) -> Result<Vec<WaitingItem>, DbErr> {
-    let rows = contract::Entity::find()
+/// The query [`waiting`] runs (served by `idx_contracts_status_submitted`).
+pub fn waiting_query(user: i64, limit: u64) -> Select<contract::Entity> {
+    contract::Entity::find()
         .filter(waiting_for(user))
         .order_by_asc(contract::Column::SubmittedAt)
         .order_by_asc(contract::Column::Id)
         .limit(limit)
-        .all(db)
-        .await?;
+}
+
+/// The contracts in approval whose pending level is `user`'s, oldest submission first.
+pub async fn waiting<C: ConnectionTrait>(db: &C, user: i64, limit: u64) -> Result<Vec<WaitingItem>, DbErr> {
+    let rows = waiting_query(user, limit).all(db).await?;
     let levels = level_counts(db, rows.iter().map(|r| r.id).collect()).await?;
     Ok(rows
         .into_iter()
@@ -73,15 +77,18 @@ async fn level_counts<C: ConnectionTrait>(db: &C, ids: Vec<i64>) -> Result<HashM
     Ok(counts)
 }
 
-/// The decisions `user` made, newest first.
-pub async fn handled<C: ConnectionTrait>(db: &C, user: i64, limit: u64) -> Result<Vec<HandledItem>, DbErr> {
-    let steps = approval_step::Entity::find()
+/// The query [`handled`] runs (served by `idx_approval_steps_approver_decided`).
+pub fn handled_query(user: i64, limit: u64) -> Select<approval_step::Entity> {
+    approval_step::Entity::find()
         .filter(approval_step::Column::ApproverUserId.eq(user))
         .order_by_desc(approval_step::Column::DecidedAt)
         .order_by_desc(approval_step::Column::Id)
         .limit(limit)
-        .all(db)
-        .await?;
+}
+
+/// The decisions `user` made, newest first.
+pub async fn handled<C: ConnectionTrait>(db: &C, user: i64, limit: u64) -> Result<Vec<HandledItem>, DbErr> {
+    let steps = handled_query(user, limit).all(db).await?;
     let ids: Vec<i64> = steps.iter().map(|s| s.contract_id).collect();
     let contracts: HashMap<i64, contract::Model> = contract::Entity::find()
         .filter(contract::Column::Id.is_in(ids))

@@ -474,6 +474,45 @@ async fn the_export_holds_the_lists_rows_for_the_same_query_and_nothing_it_may_n
     w.done().await;
 }
 
+/// The plan the database makes for `stmt`, one line per step. On PostgreSQL sequential scans and
+/// sorts are turned off for it: a test table is so small that a scan is cheaper than any index,
+/// and the question is whether an index can serve the query at all.
+async fn plan(db: &DatabaseConnection, stmt: sea_orm::Statement) -> String {
+    use sea_orm::{ConnectionTrait, DbBackend, Statement, TransactionTrait};
+    let backend = db.get_database_backend();
+    let txn = db.begin().await.unwrap();
+    let explain = match backend {
+        DbBackend::Sqlite => {
+            // `EXPLAIN QUERY PLAN` plans with the schema the pooled connection last read and never
+            // checks it is current: a connection opened before the migrations would plan without
+            // their indexes. A read checks, and reloads the schema if it changed.
+            txn.query_one_raw(Statement::from_string(backend, "SELECT COUNT(*) FROM sqlite_master")).await.unwrap();
+            format!("EXPLAIN QUERY PLAN {}", stmt.sql)
+        }
+        _ => {
+            txn.execute_unprepared("SET LOCAL enable_seqscan = off").await.unwrap();
+            txn.execute_unprepared("SET LOCAL enable_sort = off").await.unwrap();
+            format!("EXPLAIN {}", stmt.sql)
+        }
+    };
+    let values = stmt.values.map(|v| v.0).unwrap_or_default();
+    let rows = txn.query_all_raw(Statement::from_sql_and_values(backend, explain, values)).await.unwrap();
+    txn.rollback().await.unwrap();
+    let column = if backend == DbBackend::Sqlite { "detail" } else { "QUERY PLAN" };
+    rows.iter().map(|r| r.try_get::<String>("", column).unwrap()).collect::<Vec<_>>().join("\n")
+}
+
+/// Asserts that `query` walks `index` in its order: the index in the plan, and no sort step.
+async fn assert_served<E: EntityTrait>(db: &DatabaseConnection, query: sea_orm::Select<E>, index: &str, what: &str) {
+    use sea_orm::QueryTrait;
+    let stmt = query.build(db.get_database_backend());
+    let sql = stmt.sql.clone();
+    let plan = plan(db, stmt).await;
+    let what = format!("{what}:\n{sql}\n{plan}");
+    assert!(plan.contains(index), "uses {index}: {what}");
+    assert!(!plan.contains("TEMP B-TREE") && !plan.contains("Sort Key"), "no sort step: {what}");
+}
+
 /// The sorts by amount and by document number are expressions (an unpriced contract sorts as -1,
 /// an unnumbered one as 0): the migration `m20261209_000019_sort_indexes` indexes the same
 /// expressions. This reads the query plan of the very query a page runs, for the admin (every
@@ -484,7 +523,6 @@ async fn the_list_sorts_are_served_by_their_indexes() {
     use app::db::contract_reads::page_query;
     use app::domain::contract::list::ListQuery;
     use app::domain::policy::Visibility;
-    use sea_orm::{ConnectionTrait, DbBackend, QueryTrait, Statement, TransactionTrait};
     let t = support::TestDb::new().await;
     let db = t.open().await;
     let backend = db.get_database_backend();
@@ -497,38 +535,21 @@ async fn the_list_sorts_are_served_by_their_indexes() {
     for (seen, key, index) in cases {
         for descending in [true, false] {
             let q = ListQuery { sort: Sort { key, descending }, limit: 20, ..Default::default() };
-            let stmt = page_query(backend, seen, &q).build(backend);
-            let txn = db.begin().await.unwrap();
-            let explain = match backend {
-                DbBackend::Sqlite => format!("EXPLAIN QUERY PLAN {}", stmt.sql),
-                _ => {
-                    // An empty table scans cheaper than any index: ask what the planner can do.
-                    txn.execute_unprepared("SET LOCAL enable_seqscan = off").await.unwrap();
-                    txn.execute_unprepared("SET LOCAL enable_sort = off").await.unwrap();
-                    format!("EXPLAIN {}", stmt.sql)
-                }
-            };
-            let rows = txn
-                .query_all_raw(Statement::from_sql_and_values(
-                    backend,
-                    explain,
-                    stmt.values.clone().map(|v| v.0).unwrap_or_default(),
-                ))
-                .await
-                .unwrap();
-            let plan: Vec<String> = rows
-                .iter()
-                .map(|r| match backend {
-                    DbBackend::Sqlite => r.try_get::<String>("", "detail").unwrap(),
-                    _ => r.try_get::<String>("", "QUERY PLAN").unwrap(),
-                })
-                .collect();
-            txn.rollback().await.unwrap();
-            let plan = plan.join("\n");
-            let what = format!("{seen:?} by {key:?} descending {descending}:\n{}\n{plan}", stmt.sql);
-            assert!(plan.contains(index), "uses {index}: {what}");
-            assert!(!plan.contains("TEMP B-TREE") && !plan.contains("Sort Key"), "no sort step: {what}");
+            let what = format!("{seen:?} by {key:?} descending {descending}");
+            assert_served(&db, page_query(backend, seen, &q), index, &what).await;
         }
     }
+    t.cleanup(db).await;
+}
+
+/// The approver's inbox: the decisions they made (newest first) and the contracts waiting at their
+/// level (oldest submission first) each walk an index of migration `m20261209_000020` in order.
+#[tokio::test]
+async fn the_inbox_queries_are_served_by_their_indexes() {
+    use app::db::inbox::{handled_query, waiting_query};
+    let t = support::TestDb::new().await;
+    let db = t.open().await;
+    assert_served(&db, handled_query(7, 200), "idx_approval_steps_approver_decided", "handled").await;
+    assert_served(&db, waiting_query(7, 200), "idx_contracts_status_submitted", "waiting").await;
     t.cleanup(db).await;
 }

@@ -18,6 +18,7 @@ mod m20261207_000016_wecom_jobs;
 mod m20261208_000017_contract_search;
 mod m20261208_000018_contract_tallies;
 mod m20261209_000019_sort_indexes;
+mod m20261209_000020_inbox_indexes;
 
 pub struct Migrator;
 
@@ -40,6 +41,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261208_000017_contract_search::Migration),
             Box::new(m20261208_000018_contract_tallies::Migration),
             Box::new(m20261209_000019_sort_indexes::Migration),
+            Box::new(m20261209_000020_inbox_indexes::Migration),
         ]
     }
 }
