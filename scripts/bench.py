@@ -20,15 +20,17 @@ count, on:
 - `POST /api/contracts/approve` — approver1 approving at level 1 the contracts the submit run at
   the same client count submitted, each once.
 
-Then the scale runs (`scripts/bench-scale.py`: 1,000,000 generated contracts, the list with each
-filter, substring search, the inbox and renewals due) and fuzzing (`scripts/bench-fuzz.py`: each
+Then the scale runs (`scripts/bench-scale.py`: generated contracts, 100,000 by default so the whole
+run stays under 20 minutes; `make bench-scale` is the 1,000,000-contract run on both databases,
+about an hour), the browser (`scripts/bench-browser.py`: keystroke → total, the slow phone, first
+loads, our spreadsheet reader against SheetJS) and fuzzing (`scripts/bench-fuzz.py`: each
 cargo-fuzz target for a set time), each with its own table.
 
 Each row: requests/s, p50 and p99 latency (wrk's own), the ratio of its throughput to /healthz's at
 the same client count, errors (non-2xx answers and socket errors), and the server's peak resident
 memory during that run (VmHWM, reset before each run). Standard library only, besides wrk.
 """
-import argparse, datetime, importlib.util, json, os, platform, re, shutil, subprocess, sys, tempfile
+import argparse, datetime, importlib.util, json, os, platform, re, shutil, subprocess, sys, tempfile, time
 
 # The server, call and sign-in helpers of the contract storage benchmark (same port, demo users).
 _spec = importlib.util.spec_from_file_location("bench_contracts", os.path.join(os.path.dirname(__file__), "bench-contracts.py"))
@@ -40,6 +42,9 @@ _spec.loader.exec_module(bench_approvals)
 _spec = importlib.util.spec_from_file_location("bench_scale", os.path.join(os.path.dirname(__file__), "bench-scale.py"))
 bench_scale = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(bench_scale)
+_spec = importlib.util.spec_from_file_location("bench_browser", os.path.join(os.path.dirname(__file__), "bench-browser.py"))
+bench_browser = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(bench_browser)
 _spec = importlib.util.spec_from_file_location("bench_fuzz", os.path.join(os.path.dirname(__file__), "bench-fuzz.py"))
 bench_fuzz = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(bench_fuzz)
@@ -330,7 +335,7 @@ def fuzz_lines(fuzz, seconds):
     return lines + [""]
 
 
-def section(results, args, started, fuzz=None, scale=None):
+def section(results, args, started, fuzz=None, scale=None, browser=None, took=None):
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True).stdout.strip()
     dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=ROOT, capture_output=True, text=True).stdout.strip()
     wrk_version = subprocess.run(["wrk", "-v"], capture_output=True, text=True).stdout.splitlines()[0]
@@ -341,13 +346,16 @@ def section(results, args, started, fuzz=None, scale=None):
         f"- Machine: {machine()}",
         f"- Date: {started:%Y-%m-%d %H:%M} UTC; commit `{commit}`{' with uncommitted changes' if dirty else ''}",
         f"- Command: `make bench` (`scripts/bench.py --seconds {args.seconds} --clients {args.clients} --db {args.db} "
-        f"--scale-contracts {args.scale_contracts} --fuzz-seconds {args.fuzz_seconds}`), "
+        f"--scale-contracts {args.scale_contracts} --browser-runs {args.browser_runs} --fuzz-seconds {args.fuzz_seconds}`), "
         f"{wrk_version.split(' Copyright')[0]} on loopback, the release server and wrk on the same cores",
         "- Ratio: the row's throughput over `GET /healthz`'s at the same client count, in the same run.",
         "  Peak RSS: the server's VmHWM during that row's run. Submit and approve send each of a pool of prepared",
         "  contracts once; when the pool ran out before the time bound, req/s is clients / mean latency.",
-        "",
     ]
+    if took:
+        lines.append(f"- Took {sum(took.values()) / 60:.1f} min ("
+                     + ", ".join(f"{k} {v / 60:.1f}" for k, v in took.items()) + "), after the release build.")
+    lines.append("")
     for db, rows in results.items():
         lines += [f"### {db}", "", "| request | clients | req/s | p50 | p99 | × /healthz | errors | peak RSS |",
                   "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
@@ -373,6 +381,9 @@ def section(results, args, started, fuzz=None, scale=None):
                   "generated contracts with a realistic spread, each request timed over HTTP against the release server "
                   "(target: p95 under 50 ms).", ""]
         lines += bench_scale.markdown(scale).rstrip("\n").split("\n") + [""]
+    if browser:
+        lines += ["## In the browser (`scripts/bench-browser.py`)", ""]
+        lines += bench_browser.markdown(browser, args.browser_runs).rstrip("\n").split("\n") + [""]
     if fuzz:
         lines += fuzz_lines(fuzz, args.fuzz_seconds)
     lines.append(END)
@@ -397,9 +408,10 @@ def main():
     ap.add_argument("--seconds", type=int, default=8)
     ap.add_argument("--clients", default="1,8,50")
     ap.add_argument("--db", default="sqlite,postgres")
-    ap.add_argument("--fuzz-seconds", type=int, default=90, help="per fuzz target; 0 skips fuzzing")
-    ap.add_argument("--scale-contracts", type=int, default=1_000_000, help="generated contracts; 0 skips the scale runs")
+    ap.add_argument("--fuzz-seconds", type=int, default=60, help="per fuzz target; 0 skips fuzzing")
+    ap.add_argument("--scale-contracts", type=int, default=100_000, help="generated contracts; 0 skips the scale runs")
     ap.add_argument("--scale-calls", type=int, default=50, help="timed calls per scale request")
+    ap.add_argument("--browser-runs", type=int, default=5, help="runs per browser figure; 0 skips the browser")
     ap.add_argument("--no-write", action="store_true", help="print only; leave BENCHMARKS.md alone")
     a = ap.parse_args()
     if not shutil.which("wrk"):
@@ -408,10 +420,19 @@ def main():
         sys.exit(f"no server binary at {a.server}: build it with scripts/build-release.sh")
     started = datetime.datetime.now(datetime.timezone.utc)
     clients = [int(c) for c in a.clients.split(",")]
-    results = {db: run_db(db, a.server, a.seconds, clients) for db in a.db.split(",")}
-    scale = bench_scale.run(a.server, a.db, a.scale_contracts, a.scale_calls) if a.scale_contracts > 0 else None
-    fuzz = bench_fuzz.run(a.fuzz_seconds) if a.fuzz_seconds > 0 else None
-    text = section(results, a, started, fuzz, scale)
+    took = {}
+
+    def timed(name, f):
+        t = time.monotonic()
+        value = f()
+        took[name] = time.monotonic() - t
+        print(f"bench: {name} took {took[name] / 60:.1f} min", file=sys.stderr, flush=True)
+        return value
+    results = timed("load", lambda: {db: run_db(db, a.server, a.seconds, clients) for db in a.db.split(",")})
+    scale = timed("scale", lambda: bench_scale.run(a.server, a.db, a.scale_contracts, a.scale_calls)) if a.scale_contracts > 0 else None
+    browser = timed("browser", lambda: bench_browser.run(a.browser_runs)) if a.browser_runs > 0 else None
+    fuzz = timed("fuzz", lambda: bench_fuzz.run(a.fuzz_seconds)) if a.fuzz_seconds > 0 else None
+    text = section(results, a, started, fuzz, scale, browser, took)
     if not a.no_write:
         write_section(text)
     print(text)
