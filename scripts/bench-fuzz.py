@@ -108,11 +108,17 @@ def run_target(target, seconds):
     return r
 
 
-def run(seconds, targets=TARGETS):
+def build():
+    """Installs cargo-fuzz if needed and builds the targets (the first time ~15 min on 2 cores)."""
     ensure_cargo_fuzz()
     t0 = time.monotonic()
     subprocess.run(["cargo", "fuzz", "build", "-O"], cwd=FUZZ, check=True, env=env())
     print(f"[fuzz] targets built in {time.monotonic() - t0:.0f} s", flush=True)
+
+
+def run(seconds, targets=TARGETS, built=False):
+    if not built:
+        build()
     return [run_target(t, seconds) for t in targets]
 
 
