@@ -179,7 +179,7 @@ pub fn visible(v: Visibility) -> Condition {
 /// On SQLite a text of three characters or more is looked up in the trigram index
 /// `contracts_search` (migration `m20261208_000017`): the rows holding it, without reading the
 /// others. PostgreSQL's trigram indexes serve the `LIKE`s themselves; a shorter text, which no
-/// trigram index can narrow, is the scan on both.
+/// trigram index can narrow, is a scan of the rows the other conditions leave on both.
 fn search(backend: DbBackend, text: &str) -> Condition {
     if backend == DbBackend::Sqlite && text.chars().count() >= 3 {
         // An FTS5 string: the text as one phrase, its double quotes doubled.
@@ -189,7 +189,17 @@ fn search(backend: DbBackend, text: &str) -> Condition {
             [phrase],
         ));
     }
-    let like = |col: contract::Column, text: &str| Expr::col(col).like(super::contains(text));
+    // PostgreSQL: a text under three characters holds no trigram, and a trigram index asked for
+    // it reads itself whole (0.3 s for a partner's list at 100,000 contracts, where reading the
+    // organisation's rows takes milliseconds). `|| ''` keeps the planner off those indexes.
+    let short_on_pg = backend == DbBackend::Postgres && text.chars().count() < 3;
+    let like = |col: contract::Column, text: &str| {
+        if short_on_pg {
+            Expr::cust(format!("(contracts.{} || '')", sea_orm::IdenStatic::as_str(&col))).like(super::contains(text))
+        } else {
+            Expr::col(col).like(super::contains(text))
+        }
+    };
     Condition::any()
         .add(like(contract::Column::DocumentNumber, &text.to_uppercase()))
         .add(like(contract::Column::CorpId, &text.to_lowercase()))
