@@ -52,12 +52,24 @@ def ms(x):
 
 
 class Server:
-    def __init__(self, binary, env):
+    """The release server as a child process. `log_path`: its output goes there (appended), else
+    nowhere; `ready_s`: how long it may take to answer `/healthz` (start-up runs the migrations)."""
+
+    def __init__(self, binary, env, log_path=None, ready_s=120):
         self.binary, self.env, self.proc = binary, env, None
+        self.log_path, self.ready_s = log_path, ready_s
 
     def start(self):
-        self.proc = subprocess.Popen([self.binary], env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        for _ in range(600):
+        if self.log_path:
+            with open(self.log_path, "ab") as out:
+                self.proc = subprocess.Popen([self.binary], env=self.env, stdout=out, stderr=subprocess.STDOUT)
+        else:
+            self.proc = subprocess.Popen([self.binary], env=self.env, stdout=subprocess.DEVNULL,
+                                         stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + self.ready_s
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"server exited with {self.proc.returncode}; see {self.log_path or 'its output'}")
             try:
                 c = http.client.HTTPConnection("127.0.0.1", PORT, timeout=2)
                 c.request("GET", "/healthz")
@@ -69,9 +81,15 @@ class Server:
         raise RuntimeError("server did not start")
 
     def stop(self):
-        if self.proc:
+        if self.proc and self.proc.poll() is None:
             self.proc.terminate()
-            self.proc.wait(timeout=60)
+            try:
+                self.proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                # Still inside a query it cannot abandon (SQLite): what it was doing was a read.
+                self.proc.kill()
+                self.proc.wait(timeout=30)
+        self.proc = None
 
 
 def sign_in(user, password):

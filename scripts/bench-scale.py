@@ -764,38 +764,11 @@ def describe(db, facts):
 # The server and the measurements.
 
 class Server(bench_contracts.Server):
-    """The contract benchmark's server with its output in a log file."""
+    """The contract benchmark's server with its output in a log file, and its CPU time."""
 
     def __init__(self, binary, env, log_path):
-        super().__init__(binary, env)
-        self.log_path = log_path
-
-    def start(self):
-        with open(self.log_path, "ab") as out:
-            self.proc = subprocess.Popen([self.binary], env=self.env, stdout=out, stderr=subprocess.STDOUT)
-        for _ in range(1500):
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"server exited with {self.proc.returncode}; see {self.log_path}")
-            try:
-                c = http.client.HTTPConnection("127.0.0.1", PORT, timeout=2)
-                c.request("GET", "/healthz")
-                if c.getresponse().status == 200:
-                    return
-            except OSError:
-                pass
-            time.sleep(0.2)
-        raise RuntimeError("server did not start")
-
-    def stop(self):
-        if self.proc and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                # Still inside a query it cannot abandon (SQLite): the data is only read.
-                self.proc.kill()
-                self.proc.wait(timeout=30)
-        self.proc = None
+        # Start-up may first migrate a freshly generated database of a million contracts.
+        super().__init__(binary, env, log_path, ready_s=300)
 
     def cpu_seconds(self):
         with open(f"/proc/{self.proc.pid}/stat") as f:
