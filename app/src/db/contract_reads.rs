@@ -412,14 +412,9 @@ pub async fn owners_and_organisations<C: ConnectionTrait>(
     db: &C,
     visibility: Visibility,
 ) -> Result<(Vec<PersonDto>, Vec<PersonDto>), DbErr> {
-    // Everything or one organisation: the tallies hold one row per owner, status and order type
-    // with contracts, where the contracts hold one per contract (a million for an admin).
-    let tallied = match visibility {
-        Visibility::Everything => Some(Condition::all()),
-        Visibility::Organisation(org) => Some(Condition::all().add(contract_tally::Column::OrganisationId.eq(org))),
-        Visibility::Nothing | Visibility::AssignedOnceReached(_) => None,
-    };
-    let pairs: Vec<(i64, i64)> = match tallied {
+    // When the tallies can answer for this visibility they hold one row per owner, status and
+    // order type with contracts, where the contracts hold one per contract (a million for an admin).
+    let pairs: Vec<(i64, i64)> = match tally_filter(visibility, &ListQuery::default()) {
         Some(cond) => {
             contract_tally::Entity::find()
                 .select_only()

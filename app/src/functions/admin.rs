@@ -90,10 +90,16 @@ pub async fn save_price_book(id: Option<i64>, book: PriceBook) -> Result<PriceBo
     let saved =
         async { crate::services::admin::save_price_book(&ctx::db()?, &ctx::require_user().await?, id, book).await }
             .await;
-    if saved.is_ok() {
-        ctx::settings().price_book.changed();
+    ctx::respond(price_book_written(saved))
+}
+
+/// Marks the quote API's kept price book stale once a price book write has committed.
+#[cfg(feature = "ssr")]
+fn price_book_written<T>(written: Result<T, AppError>) -> Result<T, AppError> {
+    if written.is_ok() {
+        super::ctx::settings().price_book.changed();
     }
-    ctx::respond(saved)
+    written
 }
 
 /// Deletes a price book version not yet in effect.
@@ -102,10 +108,7 @@ pub async fn delete_price_book(id: i64) -> Result<(), AppError> {
     use super::ctx;
     let deleted =
         async { crate::services::admin::delete_price_book(&ctx::db()?, &ctx::require_user().await?, id).await }.await;
-    if deleted.is_ok() {
-        ctx::settings().price_book.changed();
-    }
-    ctx::respond(deleted)
+    ctx::respond(price_book_written(deleted))
 }
 
 /// Every approval flow, and who may approve.
