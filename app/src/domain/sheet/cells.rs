@@ -3,7 +3,7 @@
 //! shown, whole numbers, dates, a product kind by one of its names, and the problems any cell can
 //! have (a formula error, spaces around the value).
 
-use super::columns::{Header, normalize};
+use super::columns::{Header, normalized_chars};
 use super::read::{Cell, EMPTY, Row, excel_serial_to_date};
 use crate::domain::ids::trim_all;
 use crate::domain::price_book::AccountKind;
@@ -115,16 +115,21 @@ pub struct KindNames {
 }
 
 impl KindNames {
-    /// The kind `text` names, if any (compared after normalising).
+    /// The kind `text` names, if any (compared after normalising, without building the
+    /// normalised text: this runs on every row of a sheet).
     pub fn kind_of(&self, text: &str) -> Option<AccountKind> {
-        self.kind_of_normalized(&normalize(text))
-    }
-
-    /// [`KindNames::kind_of`] for text already normalised.
-    pub fn kind_of_normalized(&self, normalized: &str) -> Option<AccountKind> {
-        if self.basic.contains(&normalized) {
+        // Most cells hold a name exactly as listed (names are listed normalised): no folding.
+        let exact = trim_all(text);
+        if self.basic.contains(&exact) {
+            return Some(AccountKind::Basic);
+        }
+        if self.interop.contains(&exact) {
+            return Some(AccountKind::Interop);
+        }
+        let is = |names: &[&str]| names.iter().any(|n| n.chars().eq(normalized_chars(text)));
+        if is(self.basic) {
             Some(AccountKind::Basic)
-        } else if self.interop.contains(&normalized) {
+        } else if is(self.interop) {
             Some(AccountKind::Interop)
         } else {
             None
@@ -152,4 +157,26 @@ pub fn trimmed_warning(row: u32, column: &str, label: &str, value: &str, full_wi
         format!("第{row}行的{label}前后有空格{zh_kind}，已自动去除：{value}"),
         format!("Row {row}: spaces{en_kind} around the {label} were removed: {value}"),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::sheet::columns::normalize;
+
+    /// `KindNames::kind_of` takes a cell equal to a listed name without normalising it: that is
+    /// only the same answer while every name is listed in its normalised form.
+    #[test]
+    fn kind_names_are_listed_normalised_and_found_either_way() {
+        for names in [crate::domain::sheet::userids::TYPE_NAMES, super::super::lines_import::PRODUCT_NAMES] {
+            for n in names.basic.iter().chain(names.interop) {
+                assert_eq!(normalize(n), *n, "{n} is not listed normalised");
+            }
+            assert_eq!(names.kind_of("互通"), Some(AccountKind::Interop));
+            assert_eq!(names.kind_of(" 互通 账号（试用）"), Some(AccountKind::Interop));
+            assert_eq!(names.kind_of("ＢＡＳＩＣ"), Some(AccountKind::Basic));
+            assert_eq!(names.kind_of("基础 "), Some(AccountKind::Basic));
+            assert_eq!(names.kind_of("互通基础"), None);
+        }
+    }
 }

@@ -205,7 +205,7 @@ pub fn parse_product(text: &str) -> Option<AccountKind> {
 }
 
 /// How a product column names the kinds.
-const PRODUCT_NAMES: KindNames = KindNames {
+pub(super) const PRODUCT_NAMES: KindNames = KindNames {
     basic: &["企业微信基础接口", "基础接口", "基础", "基础账号", "基础帐号", "basic", "企业微信基础账号"],
     interop: &["企业微信互通接口", "互通接口", "互通", "互通账号", "互通帐号", "interop", "企业微信互通账号"],
 };

@@ -15,7 +15,6 @@ use super::read_csv;
 use crate::domain::problem::Problem;
 use calamine::{Data, DataRef, Ods, Range, Reader, SheetType, SheetVisible, Xls, Xlsx};
 use chrono::NaiveDate;
-use std::collections::BTreeMap;
 use std::io::Cursor;
 
 /// The file formats the reader understands.
@@ -414,6 +413,35 @@ fn visible_worksheets(meta: &[calamine::Sheet]) -> Vec<String> {
         .collect()
 }
 
+/// Rows read out of order, sorted by number, the parts of a row that came apart put together
+/// (a later cell wins over an earlier one in the same place, as in the order they were read).
+fn merged_in_order(mut parts: Vec<Row>, budget: &mut Budget) -> Result<Vec<Row>, ReadError> {
+    parts.sort_by_key(|r| r.number);
+    let mut rows: Vec<Row> = Vec::with_capacity(parts.len());
+    for part in parts {
+        match rows.last_mut() {
+            Some(row) if row.number == part.number => {
+                if part.cells.len() > row.cells.len() {
+                    budget.charge(part.cells.len() - row.cells.len(), 0)?;
+                    row.cells.resize(part.cells.len(), Cell::Empty);
+                }
+                for (at, cell) in row.cells.iter_mut().zip(part.cells) {
+                    if cell != Cell::Empty {
+                        *at = cell;
+                    }
+                }
+            }
+            _ => {
+                if rows.len() >= MAX_SHEET_ROWS {
+                    return Err(ReadError::TooManyRows);
+                }
+                rows.push(part);
+            }
+        }
+    }
+    Ok(rows)
+}
+
 /// Reads .xlsx cell by cell (calamine's streaming reader), so a sheet whose few cells sit far
 /// apart never becomes a huge dense grid.
 fn read_xlsx(bytes: &[u8]) -> Result<Workbook, ReadError> {
@@ -429,7 +457,11 @@ fn read_xlsx(bytes: &[u8]) -> Result<Workbook, ReadError> {
             Err(calamine::XlsxError::NotAWorksheet(_)) => continue,
             Err(e) => return Err(corrupt(e)),
         };
-        let mut grid: BTreeMap<u32, Vec<(usize, Cell)>> = BTreeMap::new();
+        // Cells come row by row in a sheet Excel wrote, so each lands in the last row. A sheet
+        // whose rows come out of order (allowed by the format, seldom written) is put in order
+        // at the end, not by inserting as it goes: that could move every row for every row.
+        let mut rows: Vec<Row> = Vec::new();
+        let mut in_order = true;
         while let Some(cell) = reader.next_cell().map_err(corrupt)? {
             let (row, col) = cell.get_position();
             let col = col as usize;
@@ -438,20 +470,28 @@ fn read_xlsx(bytes: &[u8]) -> Result<Workbook, ReadError> {
                 continue;
             }
             budget.charge(1, text_len(&value))?;
-            if !grid.contains_key(&row) && grid.len() >= MAX_SHEET_ROWS {
-                return Err(ReadError::TooManyRows);
+            let number = row.saturating_add(1);
+            match rows.last() {
+                Some(last) if last.number == number => {}
+                last => {
+                    in_order &= last.is_none_or(|l| l.number < number);
+                    if in_order && rows.len() >= MAX_SHEET_ROWS {
+                        return Err(ReadError::TooManyRows);
+                    }
+                    rows.push(Row { number, cells: Vec::new() });
+                }
             }
-            grid.entry(row).or_default().push((col, value));
+            let Some(Row { cells, .. }) = rows.last_mut() else { continue };
+            if col >= cells.len() {
+                // The columns skipped before it count as cells of a dense row (a gap filled by a
+                // later cell, out of column order, is then counted twice: never fewer).
+                budget.charge(col - cells.len(), 0)?;
+                cells.resize(col + 1, Cell::Empty);
+            }
+            cells[col] = value;
         }
-        let mut rows = Vec::with_capacity(grid.len());
-        for (row, cells) in grid {
-            let width = cells.iter().map(|(c, _)| c + 1).max().unwrap_or(0);
-            budget.charge(width.saturating_sub(cells.len()), 0)?;
-            let mut dense = vec![Cell::Empty; width];
-            for (c, v) in cells {
-                dense[c] = v;
-            }
-            rows.push(Row { number: row.saturating_add(1), cells: dense });
+        if !in_order {
+            rows = merged_in_order(rows, &mut budget)?;
         }
         sheets.push(Sheet { name, rows });
     }

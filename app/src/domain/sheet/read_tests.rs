@@ -104,6 +104,68 @@ fn hidden_sheets_are_skipped_and_the_first_sheet_with_a_header_is_used() {
     assert_eq!(s.entries.iter().map(|e| e.userid.as_str()).collect::<Vec<_>>(), ["13800138000"]);
 }
 
+/// An .xlsx written by rust_xlsxwriter with its first worksheet's XML replaced by `sheet_data`
+/// (the inside of `<sheetData>`).
+fn xlsx_with_sheet_data(sheet_data: &str) -> Vec<u8> {
+    use std::io::Read;
+    let mut wb = rust_xlsxwriter::Workbook::new();
+    wb.add_worksheet().write_string(0, 0, "x").unwrap();
+    let bytes = wb.save_to_buffer().unwrap();
+    let mut archive = zip::ZipArchive::new(Cursor::new(bytes)).unwrap();
+    let mut parts = Vec::new();
+    for i in 0..archive.len() {
+        let mut f = archive.by_index(i).unwrap();
+        let mut data = Vec::new();
+        f.read_to_end(&mut data).unwrap();
+        let name = f.name().unwrap().into_owned();
+        if name == "xl/worksheets/sheet1.xml" {
+            data = format!(
+                "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\n<worksheet \
+                 xmlns=\"http://schemas.openxmlformats.org/spreadsheetml/2006/main\"><sheetData>{sheet_data}\
+                 </sheetData></worksheet>"
+            )
+            .into_bytes();
+        }
+        parts.push((name, data));
+    }
+    let parts: Vec<(&str, &[u8])> = parts.iter().map(|(n, d)| (n.as_str(), d.as_slice())).collect();
+    guard::zip::tests::zip_of(&parts)
+}
+
+#[test]
+fn xlsx_rows_out_of_order_are_put_in_order_and_together() {
+    let text = |r: &str, t: &str| format!("<c r=\"{r}\" t=\"inlineStr\"><is><t>{t}</t></is></c>");
+    let num = |r: &str, v: &str| format!("<c r=\"{r}\"><v>{v}</v></c>");
+    let data = [
+        format!("<row r=\"3\">{}</row>", text("A3", "c")),
+        format!("<row r=\"1\">{}</row>", text("B1", "a")),
+        format!("<row r=\"3\">{}{}</row>", num("C3", "5"), text("A3", "c2")),
+        format!("<row r=\"2\">{}</row>", num("A2", "1")),
+    ]
+    .concat();
+    let wb = read_workbook(&xlsx_with_sheet_data(&data)).unwrap();
+    let t = |s: &str| Cell::Text(s.to_owned());
+    assert_eq!(
+        wb.sheets[0].rows,
+        [
+            Row { number: 1, cells: vec![Cell::Empty, t("a")] },
+            Row { number: 2, cells: vec![Cell::Number(1.0)] },
+            Row { number: 3, cells: vec![t("c2"), Cell::Empty, Cell::Number(5.0)] },
+        ]
+    );
+    // In order, with a column skipped and one written before another of its row.
+    let data =
+        format!("<row r=\"1\">{}{}</row><row r=\"4\">{}</row>", text("C1", "c"), text("A1", "a"), num("B4", "7"));
+    let wb = read_workbook(&xlsx_with_sheet_data(&data)).unwrap();
+    assert_eq!(
+        wb.sheets[0].rows,
+        [
+            Row { number: 1, cells: vec![t("a"), Cell::Empty, t("c")] },
+            Row { number: 4, cells: vec![Cell::Empty, Cell::Number(7.0)] },
+        ]
+    );
+}
+
 proptest! {
     #[test]
     fn reading_arbitrary_bytes_never_panics(bytes in prop::collection::vec(any::<u8>(), 0..2048)) {

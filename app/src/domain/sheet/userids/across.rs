@@ -9,6 +9,7 @@ use crate::domain::price_book::AccountKind;
 use crate::domain::problem::Problem;
 use crate::domain::quote::{OrderType, QuoteLineRequest};
 use crate::domain::sheet::cells::row_field;
+use rustc_hash::FxBuildHasher;
 use std::collections::HashMap;
 
 /// What dropping `redundant` of `basic` basic accounts saves (they are also listed as interop, and
@@ -38,9 +39,9 @@ impl Checker<'_> {
         let mut counts: Vec<(CorpId, usize, u32)> = Vec::new();
         for c in candidates.iter() {
             if let RowCorp::Valid(id) = &c.corp {
-                match counts.iter_mut().find(|(k, _, _)| k == id) {
+                match counts.iter_mut().find(|(k, _, _)| *k == **id) {
                     Some(entry) => entry.1 += 1,
-                    None => counts.push((id.clone(), 1, c.row)),
+                    None => counts.push(((**id).clone(), 1, c.row)),
                 }
             }
         }
@@ -84,7 +85,7 @@ impl Checker<'_> {
                     format!("第{n}行缺少企业ID（其他行为 {reference}），每一行都需要填写"),
                     format!("Row {n} has no corp ID (other rows have {reference}); every row needs one"),
                 ),
-                RowCorp::Valid(id) if *id != reference => Problem::error(
+                RowCorp::Valid(id) if **id != reference => Problem::error(
                     row_field(n, "corp_id"),
                     "row_corp_id_mixed",
                     format!(
@@ -113,32 +114,41 @@ impl Checker<'_> {
         Some(reference)
     }
 
-    /// Duplicates and basic/interop overlaps; returns the entries kept.
-    pub(super) fn check_across_rows(&mut self, candidates: Vec<Candidate>) -> Vec<SheetUserid> {
-        // Per userid key: the first row of each kind slot (unspecified, basic, interop).
-        let mut seen: HashMap<String, [Option<(u32, String)>; 3]> = HashMap::new();
+    /// Duplicates and basic/interop overlaps; returns the entries kept and how many distinct
+    /// userids they hold.
+    pub(super) fn check_across_rows(&mut self, candidates: Vec<Candidate>) -> (Vec<SheetUserid>, usize) {
+        // Per userid (ignoring case, as `UserId`'s `Eq` and `Hash` do): the candidate holding the
+        // first row of each kind slot (unspecified, basic, interop). The keys borrow the
+        // candidates' userids and the hasher is Fx: no copy and no SipHash per row.
+        let mut seen: HashMap<&UserId, [Option<usize>; 3], FxBuildHasher> =
+            HashMap::with_capacity_and_hasher(candidates.len(), FxBuildHasher);
         let slot = |k: Option<AccountKind>| match k {
             None => 0,
             Some(AccountKind::Basic) => 1,
             Some(AccountKind::Interop) => 2,
         };
-        let mut entries = Vec::new();
-        for c in candidates {
+        let mut kept = vec![false; candidates.len()];
+        for (i, c) in candidates.iter().enumerate() {
             if matches!(c.corp, RowCorp::Invalid) {
                 continue;
             }
-            let slots = seen.entry(c.userid.key()).or_default();
+            let slots = seen.entry(&c.userid).or_default();
             let s = slot(c.kind);
             // An unspecified kind clashes with any earlier row, and any row with an earlier
             // unspecified one or one of the same kind.
             let clash = if s == 0 {
-                slots.iter().flatten().min_by_key(|(r, _)| *r).cloned()
+                slots.iter().flatten().copied().min_by_key(|&j| candidates[j].row)
             } else {
-                slots[0].clone().or_else(|| slots[s].clone())
+                slots[0].or(slots[s])
             };
             let n = c.row;
-            if let Some((first, spelling)) = clash {
-                let both = if spelling == c.userid.as_str() { spelling } else { format!("{spelling} / {}", c.userid) };
+            if let Some(j) = clash {
+                let (first, spelling) = (candidates[j].row, candidates[j].userid.as_str());
+                let both = if spelling == c.userid.as_str() {
+                    spelling.to_owned()
+                } else {
+                    format!("{spelling} / {}", c.userid)
+                };
                 self.problems.push(Problem::error(
                     row_field(n, "userid"),
                     "userid_duplicate",
@@ -148,17 +158,25 @@ impl Checker<'_> {
                 continue;
             }
             let other = match s {
-                1 => slots[2].clone(),
-                2 => slots[1].clone(),
+                1 => slots[2],
+                2 => slots[1],
                 _ => None,
             };
-            if let Some((first, _)) = other {
-                self.problems.push(self.overlap_warning(first, n, &c.userid));
+            if let Some(j) = other {
+                self.problems.push(self.overlap_warning(candidates[j].row, n, &c.userid));
             }
-            slots[s] = Some((n, c.userid.as_str().to_owned()));
-            entries.push(SheetUserid { row: n, userid: c.userid, kind: c.kind });
+            slots[s] = Some(i);
+            kept[i] = true;
         }
-        entries
+        // Every userid seen was kept at its first row.
+        let distinct = seen.len();
+        let entries = candidates
+            .into_iter()
+            .zip(kept)
+            .filter(|(_, k)| *k)
+            .map(|(c, _)| SheetUserid { row: c.row, userid: c.userid, kind: c.kind })
+            .collect();
+        (entries, distinct)
     }
 
     fn overlap_warning(&self, first: u32, n: u32, userid: &UserId) -> Problem {

@@ -41,6 +41,8 @@ use crate::domain::price_book::{AccountKind, PriceBook};
 use crate::domain::problem::{Problem, Severity};
 use serde::{Deserialize, Serialize};
 
+#[cfg(test)]
+pub(crate) use row::TYPE_NAMES;
 pub use row::parse_kind;
 
 /// The columns of the userid sheet, in the order of [`Header::columns`].
@@ -197,7 +199,8 @@ pub fn check_userid_workbook(workbook: &Workbook, options: &UseridSheetOptions<'
 /// A row's corp ID cell, classified.
 enum RowCorp {
     Blank,
-    Valid(CorpId),
+    /// Shared by the rows that spell it the same way (see `Checker::corp_id_of`).
+    Valid(std::rc::Rc<CorpId>),
     Invalid,
 }
 
@@ -220,6 +223,8 @@ struct Checker<'a> {
     any_corp_cell: bool,
     /// What a repeated header row would hold in the userid column.
     userid_header_names: Vec<String>,
+    /// The last corp ID parsed, with the text it was parsed from.
+    last_corp: Option<(String, std::rc::Rc<CorpId>)>,
 }
 
 impl<'a> Checker<'a> {
@@ -234,6 +239,7 @@ impl<'a> Checker<'a> {
             problems: Vec::new(),
             any_corp_cell: false,
             userid_header_names: super::columns::normalized_names(&USERID_COLUMNS[COL_USER]),
+            last_corp: None,
         }
     }
 
@@ -255,7 +261,7 @@ impl<'a> Checker<'a> {
         }
         let mut candidates: Vec<Candidate> = data.iter().filter_map(|r| self.check_row(r)).collect();
         let corp_id = self.check_corp_ids(&mut candidates);
-        let entries = self.check_across_rows(candidates);
+        let (entries, distinct_userids) = self.check_across_rows(candidates);
         if entries.is_empty() && !self.problems.iter().any(Problem::is_error) {
             self.problems.push(Problem::error(
                 "sheet",
@@ -271,10 +277,7 @@ impl<'a> Checker<'a> {
                 None => summary.unspecified += 1,
             }
         }
-        let mut keys: Vec<String> = entries.iter().map(|e| e.userid.key()).collect();
-        keys.sort_unstable();
-        keys.dedup();
-        summary.userids = keys.len();
+        summary.userids = distinct_userids;
         summary.overlaps = self.problems.iter().filter(|p| p.code == "userid_basic_and_interop").count();
         summary.overlap_saving = self.price_overlaps(&mut summary);
         summary.errors = self.problems.iter().filter(|p| p.severity == Severity::Error).count();

@@ -7,8 +7,10 @@ use crate::domain::problem::Problem;
 use crate::domain::sheet::cells::{
     KindNames, column_cell, formula_error, integral_number_text, row_field, shown, trimmed_warning,
 };
-use crate::domain::sheet::columns::normalize;
+use crate::domain::sheet::columns::{normalized_chars, normalizes_to_one_of};
 use crate::domain::sheet::read::{Cell, Row};
+use std::borrow::Cow;
+use std::rc::Rc;
 
 /// A parser's problem placed on a row's cell: its field path set (the parsers are called with
 /// none, to avoid formatting a path for every valid row) and its messages prefixed with the row.
@@ -17,10 +19,11 @@ fn at_row(mut p: Problem, row: u32, column: &str) -> Problem {
     p.prefixed(&format!("第{row}行："), &format!("Row {row}: "))
 }
 
-/// A cell's text for an identifier, or why there is none usable.
-enum IdText {
+/// A cell's text for an identifier, or why there is none usable. The text is borrowed from the
+/// cell where it is one: no copy per row.
+enum IdText<'c> {
     Blank,
-    Text { value: String, trimmed: bool, full_width: bool },
+    Text { value: Cow<'c, str>, trimmed: bool, full_width: bool },
     Bad(Problem),
 }
 
@@ -39,8 +42,9 @@ pub(super) fn looks_scientific(t: &str) -> bool {
     digits(int) && digits(frac) && digits(exp)
 }
 
-fn userid_text(cell: &Cell, row: u32) -> IdText {
-    let f = row_field(row, "userid");
+fn userid_text(cell: &Cell, row: u32) -> IdText<'_> {
+    // The field path only where there is a problem to place: formatting it is a copy per row.
+    let f = || row_field(row, "userid");
     match cell {
         Cell::Empty => IdText::Blank,
         Cell::Text(t) => {
@@ -50,7 +54,7 @@ fn userid_text(cell: &Cell, row: u32) -> IdText {
             }
             if looks_scientific(value) {
                 return IdText::Bad(Problem::error(
-                    f,
+                    f(),
                     "userid_scientific_notation",
                     format!(
                         "第{row}行的 UserID“{value}”是被 Excel 显示成科学计数法的数字，原来的数字已丢失。请把该列设为“文本”格式后重新输入"
@@ -62,16 +66,16 @@ fn userid_text(cell: &Cell, row: u32) -> IdText {
                 ));
             }
             IdText::Text {
-                value: value.to_owned(),
+                value: Cow::Borrowed(value),
                 trimmed: value.len() != t.len(),
                 full_width: t.contains('\u{3000}'),
             }
         }
-        Cell::Int(i) => IdText::Text { value: i.to_string(), trimmed: false, full_width: false },
+        Cell::Int(i) => IdText::Text { value: Cow::Owned(i.to_string()), trimmed: false, full_width: false },
         Cell::Number(n) => match integral_number_text(*n) {
-            Some(value) => IdText::Text { value, trimmed: false, full_width: false },
+            Some(value) => IdText::Text { value: Cow::Owned(value), trimmed: false, full_width: false },
             None if n.is_finite() && n.fract() == 0.0 => IdText::Bad(Problem::error(
-                f,
+                f(),
                 "userid_number_too_long",
                 format!("第{row}行的 UserID 是超过15位的数字，Excel 已丢失末尾几位。请把该列设为“文本”格式后重新输入"),
                 format!(
@@ -80,14 +84,14 @@ fn userid_text(cell: &Cell, row: u32) -> IdText {
                 ),
             )),
             None => IdText::Bad(Problem::error(
-                f,
+                f(),
                 "userid_not_integer",
                 format!("第{row}行的 UserID 是带小数的数字（{n}），UserID 不能含小数"),
                 format!("Row {row}: the UserID is a number with decimals ({n}); a UserID has none"),
             )),
         },
         Cell::Date(d) => IdText::Bad(Problem::error(
-            f,
+            f(),
             "userid_is_date",
             format!("第{row}行的 UserID 被 Excel 识别成了日期（{d}）。请把该列设为“文本”格式后重新输入"),
             format!(
@@ -95,16 +99,16 @@ fn userid_text(cell: &Cell, row: u32) -> IdText {
             ),
         )),
         Cell::Bool(b) => IdText::Bad(Problem::error(
-            f,
+            f(),
             "userid_not_text",
             format!("第{row}行的 UserID 是逻辑值 {}，不是账号", if *b { "TRUE" } else { "FALSE" }),
             format!("Row {row}: the UserID is the logical value {}, not an account", if *b { "TRUE" } else { "FALSE" }),
         )),
-        Cell::Error(e) => IdText::Bad(formula_error(row_field(row, "userid"), row, "UserID", e)),
+        Cell::Error(e) => IdText::Bad(formula_error(f(), row, "UserID", e)),
     }
 }
 
-fn corp_text(cell: &Cell, row: u32) -> IdText {
+fn corp_text(cell: &Cell, row: u32) -> IdText<'_> {
     match cell {
         Cell::Empty => IdText::Blank,
         Cell::Text(t) => {
@@ -113,14 +117,14 @@ fn corp_text(cell: &Cell, row: u32) -> IdText {
                 IdText::Blank
             } else {
                 IdText::Text {
-                    value: value.to_owned(),
+                    value: Cow::Borrowed(value),
                     trimmed: value.len() != t.len(),
                     full_width: t.contains('\u{3000}'),
                 }
             }
         }
         Cell::Error(e) => IdText::Bad(formula_error(row_field(row, "corp_id"), row, "企业ID", e)),
-        other => IdText::Text { value: shown(other), trimmed: false, full_width: false },
+        other => IdText::Text { value: Cow::Owned(shown(other)), trimmed: false, full_width: false },
     }
 }
 
@@ -131,20 +135,33 @@ pub fn parse_kind(cell: &Cell) -> Result<Option<AccountKind>, String> {
         Cell::Text(t) => t.as_str(),
         other => return Err(format!("{other:?}")),
     };
-    let n = normalize(text);
-    if n.is_empty() {
+    if normalized_chars(text).next().is_none() {
         return Ok(None);
     }
-    TYPE_NAMES.kind_of_normalized(&n).map(Some).ok_or_else(|| trim_all(text).to_owned())
+    TYPE_NAMES.kind_of(text).map(Some).ok_or_else(|| trim_all(text).to_owned())
 }
 
 /// How a type column names the kinds.
-const TYPE_NAMES: KindNames = KindNames {
+pub(crate) const TYPE_NAMES: KindNames = KindNames {
     basic: &["基础", "基础账号", "基础帐号", "基础接口", "企业微信基础接口", "基础版", "basic", "base"],
     interop: &["互通", "互通账号", "互通帐号", "互通接口", "企业微信互通接口", "interop", "interoperability"],
 };
 
 impl Checker<'_> {
+    /// The corp ID a row's (trimmed) text parses to. A sheet repeats one corp ID on every row:
+    /// the last one parsed is kept with its text, so a row spelling it the same way shares it
+    /// instead of parsing and copying it again.
+    fn corp_id_of(&mut self, text: &str) -> Result<Rc<CorpId>, Problem> {
+        if let Some((last_text, id)) = &self.last_corp
+            && last_text == text
+        {
+            return Ok(Rc::clone(id));
+        }
+        let id = Rc::new(CorpId::parse("", text)?);
+        self.last_corp = Some((text.to_owned(), Rc::clone(&id)));
+        Ok(id)
+    }
+
     /// Checks one non-blank row on its own.
     pub(super) fn check_row(&mut self, row: &Row) -> Option<Candidate> {
         let n = row.number;
@@ -160,7 +177,7 @@ impl Checker<'_> {
             return None;
         }
         if let Cell::Text(text) = user_cell
-            && self.userid_header_names.contains(&normalize(text))
+            && normalizes_to_one_of(text, &self.userid_header_names)
         {
             self.problems.push(Problem::warning(
                 row_field(n, ""),
@@ -180,7 +197,7 @@ impl Checker<'_> {
                 ok = false;
                 RowCorp::Invalid
             }
-            IdText::Text { value, trimmed, full_width } => match CorpId::parse("", &value) {
+            IdText::Text { value, trimmed, full_width } => match self.corp_id_of(&value) {
                 Ok(id) => {
                     if trimmed {
                         self.problems.push(trimmed_warning(n, "corp_id", "企业ID", &value, full_width));
