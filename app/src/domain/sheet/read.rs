@@ -259,7 +259,16 @@ pub fn read_workbook_inner(bytes: &[u8]) -> Result<Workbook, ReadError> {
         return Err(ReadError::TooLarge { bytes: bytes.len() });
     }
     if bytes.starts_with(b"PK\x03\x04") || bytes.starts_with(b"PK\x05\x06") {
-        return match guard::zip::inspect(bytes)? {
+        // Most .xlsx files are read by our own reader, within our own limits; the rest by
+        // calamine, once the guard has estimated what calamine would allocate for them.
+        let kind = guard::zip::archive(bytes)?;
+        if kind == guard::zip::ZipKind::Xlsx
+            && let Some(read) = run_fast(|| super::xlsx_fast::read(bytes))
+        {
+            return read;
+        }
+        guard::zip::library_memory(bytes, kind)?;
+        return match kind {
             guard::zip::ZipKind::Xlsx => run_library(|| read_xlsx(bytes)),
             guard::zip::ZipKind::Ods => run_library(|| read_ods(bytes)),
         };
@@ -293,6 +302,12 @@ fn known_other_format(bytes: &[u8]) -> Option<&'static str> {
 fn run_library(f: impl FnOnce() -> Result<Workbook, ReadError>) -> Result<Workbook, ReadError> {
     std::panic::catch_unwind(std::panic::AssertUnwindSafe(f))
         .unwrap_or_else(|_| Err(ReadError::Corrupt { detail: "the spreadsheet library failed on this file".into() }))
+}
+
+/// Runs the fast .xlsx reader; a panic in it (a bug: it indexes nothing it has not checked) leaves
+/// the file to calamine where panics unwind.
+fn run_fast(f: impl FnOnce() -> Option<Result<Workbook, ReadError>>) -> Option<Result<Workbook, ReadError>> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).unwrap_or(None)
 }
 
 fn corrupt(e: impl std::fmt::Display) -> ReadError {
@@ -413,6 +428,44 @@ fn visible_worksheets(meta: &[calamine::Sheet]) -> Vec<String> {
         .collect()
 }
 
+/// Puts a cell read at (0-based row, column) into the rows read so far, which a sheet Excel wrote
+/// lists in order: the cell lands in the last row or a new one after it. Cells past
+/// [`limits::MAX_COLUMNS`] and empty ones are left out. A row number below the last one clears
+/// `in_order` and starts a row part of its own, for [`merged_in_order`] to put in its place.
+pub(super) fn place_cell(
+    rows: &mut Vec<Row>,
+    in_order: &mut bool,
+    (row, col): (u32, usize),
+    value: Cell,
+    budget: &mut Budget,
+) -> Result<(), ReadError> {
+    if col >= limits::MAX_COLUMNS || value == Cell::Empty {
+        return Ok(());
+    }
+    budget.charge(1, text_len(&value))?;
+    let number = row.saturating_add(1);
+    match rows.last() {
+        Some(last) if last.number == number => {}
+        last => {
+            *in_order &= last.is_none_or(|l| l.number < number);
+            if *in_order && rows.len() >= MAX_SHEET_ROWS {
+                return Err(ReadError::TooManyRows);
+            }
+            rows.push(Row { number, cells: Vec::new() });
+        }
+    }
+    if let Some(Row { cells, .. }) = rows.last_mut() {
+        if col >= cells.len() {
+            // The columns skipped before it count as cells of a dense row (a gap filled by a
+            // later cell, out of column order, is then counted twice: never fewer).
+            budget.charge(col - cells.len(), 0)?;
+            cells.resize(col + 1, Cell::Empty);
+        }
+        cells[col] = value;
+    }
+    Ok(())
+}
+
 /// Rows read out of order, sorted by number, the parts of a row that came apart put together
 /// (a later cell wins over an earlier one in the same place, as in the order they were read).
 fn merged_in_order(mut parts: Vec<Row>, budget: &mut Budget) -> Result<Vec<Row>, ReadError> {
@@ -442,9 +495,10 @@ fn merged_in_order(mut parts: Vec<Row>, budget: &mut Budget) -> Result<Vec<Row>,
     Ok(rows)
 }
 
-/// Reads .xlsx cell by cell (calamine's streaming reader), so a sheet whose few cells sit far
+/// Reads .xlsx cell by cell with calamine's streaming reader (the files [`super::xlsx_fast`] does
+/// not take), so a sheet whose few cells sit far
 /// apart never becomes a huge dense grid.
-fn read_xlsx(bytes: &[u8]) -> Result<Workbook, ReadError> {
+pub(super) fn read_xlsx(bytes: &[u8]) -> Result<Workbook, ReadError> {
     let mut wb: Xlsx<_> = calamine::open_workbook_from_rs(Cursor::new(bytes)).map_err(|e| match e {
         calamine::XlsxError::Password => ReadError::Encrypted,
         e => corrupt(e),
@@ -466,29 +520,7 @@ fn read_xlsx(bytes: &[u8]) -> Result<Workbook, ReadError> {
             let (row, col) = cell.get_position();
             let col = col as usize;
             let value = from_data_ref(cell.get_value().clone());
-            if col >= limits::MAX_COLUMNS || value == Cell::Empty {
-                continue;
-            }
-            budget.charge(1, text_len(&value))?;
-            let number = row.saturating_add(1);
-            match rows.last() {
-                Some(last) if last.number == number => {}
-                last => {
-                    in_order &= last.is_none_or(|l| l.number < number);
-                    if in_order && rows.len() >= MAX_SHEET_ROWS {
-                        return Err(ReadError::TooManyRows);
-                    }
-                    rows.push(Row { number, cells: Vec::new() });
-                }
-            }
-            let Some(Row { cells, .. }) = rows.last_mut() else { continue };
-            if col >= cells.len() {
-                // The columns skipped before it count as cells of a dense row (a gap filled by a
-                // later cell, out of column order, is then counted twice: never fewer).
-                budget.charge(col - cells.len(), 0)?;
-                cells.resize(col + 1, Cell::Empty);
-            }
-            cells[col] = value;
+            place_cell(&mut rows, &mut in_order, (row, col), value, &mut budget)?;
         }
         if !in_order {
             rows = merged_in_order(rows, &mut budget)?;

@@ -104,9 +104,8 @@ fn hidden_sheets_are_skipped_and_the_first_sheet_with_a_header_is_used() {
     assert_eq!(s.entries.iter().map(|e| e.userid.as_str()).collect::<Vec<_>>(), ["13800138000"]);
 }
 
-/// An .xlsx written by rust_xlsxwriter with its first worksheet's XML replaced by `sheet_data`
-/// (the inside of `<sheetData>`).
-fn xlsx_with_sheet_data(sheet_data: &str) -> Vec<u8> {
+/// An .xlsx written by rust_xlsxwriter with some of its parts replaced (name, whole content).
+fn xlsx_with_parts(replaced: &[(&str, String)]) -> Vec<u8> {
     use std::io::Read;
     let mut wb = rust_xlsxwriter::Workbook::new();
     wb.add_worksheet().write_string(0, 0, "x").unwrap();
@@ -118,18 +117,246 @@ fn xlsx_with_sheet_data(sheet_data: &str) -> Vec<u8> {
         let mut data = Vec::new();
         f.read_to_end(&mut data).unwrap();
         let name = f.name().unwrap().into_owned();
-        if name == "xl/worksheets/sheet1.xml" {
-            data = format!(
-                "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\n<worksheet \
-                 xmlns=\"http://schemas.openxmlformats.org/spreadsheetml/2006/main\"><sheetData>{sheet_data}\
-                 </sheetData></worksheet>"
-            )
-            .into_bytes();
+        if let Some((_, content)) = replaced.iter().find(|(n, _)| *n == name) {
+            data = content.clone().into_bytes();
         }
         parts.push((name, data));
     }
     let parts: Vec<(&str, &[u8])> = parts.iter().map(|(n, d)| (n.as_str(), d.as_slice())).collect();
     guard::zip::tests::zip_of(&parts)
+}
+
+const XML_HEAD: &str = "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\n";
+const MAIN_NS: &str = "xmlns=\"http://schemas.openxmlformats.org/spreadsheetml/2006/main\"";
+
+/// An .xlsx whose first worksheet holds `sheet_data` (the inside of `<sheetData>`).
+fn xlsx_with_sheet_data(sheet_data: &str) -> Vec<u8> {
+    let sheet = format!("{XML_HEAD}<worksheet {MAIN_NS}><sheetData>{sheet_data}</sheetData></worksheet>");
+    xlsx_with_parts(&[("xl/worksheets/sheet1.xml", sheet)])
+}
+
+/// Reads an .xlsx with both readers and holds them to the same answer wherever the fast one
+/// takes the file. Returns whether it took it.
+///
+/// Where the fast reader reads a file calamine refuses as damaged, in a part the fast reader does
+/// not look at, the fast reader's rows stand (see `xlsx_fast`'s module comment).
+fn same_from_both_readers(bytes: &[u8]) -> bool {
+    let slow = read_xlsx(bytes);
+    match super::super::xlsx_fast::read(bytes) {
+        None => false,
+        Some(Ok(fast)) => {
+            if let Ok(slow) = slow {
+                assert_eq!(fast, slow, "the fast reader's cells differ from calamine's");
+            }
+            true
+        }
+        Some(Err(e)) => {
+            assert!(slow.is_err(), "the fast reader refused ({e:?}) what calamine read");
+            true
+        }
+    }
+}
+
+fn fixture(name: &str) -> Vec<u8> {
+    std::fs::read(format!("{}/tests/fixtures/sheets/{name}", env!("CARGO_MANIFEST_DIR"))).unwrap()
+}
+
+#[test]
+fn the_fast_xlsx_reader_takes_the_usual_files_and_reads_them_as_calamine_does() {
+    use crate::domain::ids::{CorpId, UserId};
+    use crate::domain::price_book::AccountKind;
+    let corp = CorpId::parse("", "ww69c04360d53da8b7").unwrap();
+    let rows: Vec<_> = (0..500)
+        .map(|i| (UserId::parse("", &format!("u{i}")).unwrap(), (i % 3 == 0).then_some(AccountKind::Interop)))
+        .collect();
+    // Written by Excel-like writers (rust_xlsxwriter: our template and userid export) and by
+    // LibreOffice (the fixtures).
+    let taken = [
+        ("template", super::super::template::template_xlsx().unwrap()),
+        ("userid export", super::super::userid_sheet_xlsx(&corp, &rows).unwrap()),
+        ("userids_zh.xlsx", fixture("userids_zh.xlsx")),
+        ("userids_en.xlsx", fixture("userids_en.xlsx")),
+        ("offset.xlsx", fixture("offset.xlsx")),
+        ("no_header.xlsx", fixture("no_header.xlsx")),
+        ("empty.xlsx", fixture("empty.xlsx")),
+    ];
+    for (name, bytes) in taken {
+        let why = super::super::xlsx_fast::why_not(&bytes);
+        assert!(same_from_both_readers(&bytes), "{name}: left to calamine at {why:?}");
+    }
+    // What it leaves to calamine, and calamine still reads: dates (the product lines' service
+    // dates), a damaged file, rows out of order.
+    assert!(!same_from_both_readers(&fixture("lines.xlsx")));
+    assert!(!same_from_both_readers(&fixture("corrupt.xlsx")));
+    let out_of_order = "<row r=\"2\"><c r=\"A2\"><v>1</v></c></row><row r=\"1\"><c r=\"A1\"><v>2</v></c></row>";
+    assert!(!same_from_both_readers(&xlsx_with_sheet_data(out_of_order)));
+}
+
+#[test]
+fn the_fast_xlsx_reader_reads_every_cell_kind_excel_writes_as_calamine_does() {
+    use rust_xlsxwriter::{Format, Formula, Workbook as Writer};
+    let mut wb = Writer::new();
+    let hidden = wb.add_worksheet().set_name("旧").unwrap();
+    hidden.write_string(0, 0, "stale").unwrap();
+    hidden.set_hidden(true);
+    let s = wb.add_worksheet().set_name("R&D 名单").unwrap();
+    s.write_string(0, 0, "  spaced  ").unwrap();
+    s.write_string(0, 1, "a & b < c > d \"q\" 'p'").unwrap();
+    s.write_string(0, 2, "两行\n文字").unwrap();
+    s.write_string(0, 3, "").unwrap();
+    s.write_number(1, 0, 13800138000.0).unwrap();
+    s.write_number(1, 1, -2.5).unwrap();
+    s.write_number(1, 2, 1e20).unwrap();
+    s.write_number_with_format(1, 3, 42.0, &Format::new().set_num_format("0.00")).unwrap();
+    s.write_number_with_format(1, 4, 7.0, &Format::new().set_num_format("@")).unwrap();
+    s.write_boolean(2, 0, true).unwrap();
+    s.write_boolean(2, 1, false).unwrap();
+    s.write_formula(2, 2, Formula::new("=1+1").set_result("2")).unwrap();
+    s.write_formula(2, 3, Formula::new("=\"x\"&\"y\"").set_result("xy")).unwrap();
+    s.write_rich_string(3, 0, &[(&Format::new().set_bold(), "粗"), (&Format::default(), " 细 ")]).unwrap();
+    s.write_string(5, 200, "far").unwrap();
+    let bytes = wb.save_to_buffer().unwrap();
+    // The sheet name holds '&' (unescaped by calamine): left to it.
+    assert!(!same_from_both_readers(&bytes));
+
+    let mut wb = Writer::new();
+    let s = wb.add_worksheet().set_name("名单").unwrap();
+    s.write_string(0, 0, "  spaced  ").unwrap();
+    s.write_string(0, 1, "a & b < c > d").unwrap();
+    s.write_number(1, 0, 13800138000.0).unwrap();
+    s.write_number_with_format(1, 3, 42.0, &Format::new().set_num_format("0.00")).unwrap();
+    s.write_boolean(2, 0, true).unwrap();
+    s.write_formula(2, 2, Formula::new("=1+1").set_result("2")).unwrap();
+    s.write_formula(2, 3, Formula::new("=\"x\"&\"y\"").set_result("xy")).unwrap();
+    s.write_rich_string(3, 0, &[(&Format::new().set_bold(), "粗"), (&Format::default(), " 细 ")]).unwrap();
+    let bytes = wb.save_to_buffer().unwrap();
+    let why = super::super::xlsx_fast::why_not(&bytes);
+    assert!(same_from_both_readers(&bytes), "left to calamine at {why:?}");
+    let read = read_workbook(&bytes).unwrap();
+    assert_eq!(
+        read.sheets[0].rows[0].cells[..2],
+        [Cell::Text("  spaced  ".into()), Cell::Text("a & b < c > d".into())]
+    );
+    assert_eq!(read.sheets[0].rows[3].cells, [Cell::Text("粗 细 ".into())]);
+
+    // A date: calamine's to turn into one.
+    let mut wb = Writer::new();
+    let s = wb.add_worksheet();
+    s.write_number_with_format(0, 0, 45488.0, &Format::new().set_num_format("yyyy-mm-dd")).unwrap();
+    let bytes = wb.save_to_buffer().unwrap();
+    assert!(!same_from_both_readers(&bytes));
+    assert_eq!(
+        read_workbook(&bytes).unwrap().sheets[0].rows[0].cells,
+        [Cell::Date(NaiveDate::from_ymd_opt(2024, 7, 15).unwrap())]
+    );
+}
+
+prop_compose! {
+    /// A cell as Excel or a hand-made file may write it, with text that needs care.
+    fn arbitrary_cell(strings: usize)(
+        // Mostly what the fast reader takes, so that most generated files compare its cells with
+        // calamine's; the rest is what it must leave to calamine.
+        kind in prop::sample::select(vec![0, 0, 0, 1, 1, 1, 2, 3, 4, 5, 5, 6, 7, 8, 9]),
+        index in 0..strings + 1,
+        text in prop::sample::select(vec![
+            "a", " b ", "&amp;x", "&#32;y", "&#x4e2d;", "中文", "&lt;t&gt;", "", "line\nbreak", "x y",
+            "a", " b ", "&amp;x", "&#32;y", "&#x4e2d;", "中文", "&lt;t&gt;", "", "line\nbreak", "x y",
+            "_x0041_", "a\r\nb", "<![CDATA[c]]>", "&nbsp;",
+        ]),
+        number in prop::sample::select(vec![
+            "1", "-2.5", "1.38E+10", "007", "1e5", "0", "13800138000", "1", "-2.5", "1.38E+10", "007", "1e5",
+            " 1", "abc", "", ".5", "1.",
+        ]),
+        boolean in prop::sample::select(vec!["0", "1", "TRUE", "false", "0", "1", "TRUE", "false", "x", ""]),
+        style in prop::sample::select(vec![
+            "", " s=\"0\"", " s=\"1\"", " s=\"2\"", " s=\"9\"", "", " s=\"0\"", " s=\"1\"", " s=\"2\"",
+            " s=\"9\"", " s=\"3\"", " s=\"x\"",
+        ]),
+        preserve in any::<bool>(),
+    ) -> (String, String) {
+        let space = if preserve { " xml:space=\"preserve\"" } else { "" };
+        match kind {
+            0 => (format!(" t=\"s\"{style}"), format!("<v>{index}</v>")),
+            1 => (style.to_owned(), format!("<v>{number}</v>")),
+            2 => (format!(" t=\"n\"{style}"), format!("<f>1+1</f><v>{number}</v>")),
+            3 => (" t=\"b\"".to_owned(), format!("<v>{boolean}</v>")),
+            4 => (" t=\"str\"".to_owned(), format!("<f>A1</f><v>{text}</v>")),
+            5 => (" t=\"inlineStr\"".to_owned(), format!("<is><t{space}>{text}</t></is>")),
+            6 => (" t=\"e\"".to_owned(), "<v>#N/A</v>".to_owned()),
+            7 => (style.to_owned(), String::new()),
+            8 => (String::new(), format!("<v>{number}</v><f>1</f>")),
+            _ => (" t=\"s\"".to_owned(), format!("<v>{text}</v>")),
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    /// Generated sheets, shared strings and styles: wherever the fast reader takes the file, its
+    /// cells are calamine's.
+    #[test]
+    fn the_fast_xlsx_reader_agrees_with_calamine_on_generated_sheets(
+        strings in prop::collection::vec(
+            (
+                0..4usize,
+                prop::sample::select(vec!["a", " b ", "&amp;", "中", "", "x\ny", "&#10;z", "a", " b ", "中", "_x0042_"]),
+                any::<bool>(),
+            ),
+            0..6,
+        ),
+        cells in prop::collection::vec((0..6u32, 0..5u32, arbitrary_cell(6)), 0..12),
+        styles in prop::collection::vec(
+            prop::sample::select(vec!["0", "49", "164", "2", "0", "49", "164", "2", "14", "46", "165"]),
+            0..4,
+        ),
+    ) {
+        let sst: String = strings
+            .iter()
+            .map(|(form, t, preserve)| {
+                let space = if *preserve { " xml:space=\"preserve\"" } else { "" };
+                match form {
+                    0 => format!("<si><t{space}>{t}</t></si>"),
+                    1 => format!("<si><r><t>{t}</t></r><r><rPr><b/></rPr><t{space}>{t}</t></r></si>"),
+                    2 => format!("<si><t>{t}</t><rPh sb=\"0\" eb=\"1\"><t>ふ</t></rPh></si>"),
+                    _ => "<si/>".to_owned(),
+                }
+            })
+            .collect();
+        let sst = format!("{XML_HEAD}<sst {MAIN_NS} count=\"{n}\" uniqueCount=\"{n}\">{sst}</sst>", n = strings.len());
+        let xfs: String = styles.iter().map(|id| format!("<xf numFmtId=\"{id}\" fontId=\"0\"/>")).collect();
+        let styles_xml = format!(
+            "{XML_HEAD}<styleSheet {MAIN_NS}><numFmts count=\"2\"><numFmt numFmtId=\"164\" formatCode=\"0.0\"/>\
+             <numFmt numFmtId=\"165\" formatCode=\"yyyy-mm-dd\"/></numFmts>\
+             <fonts count=\"1\"><font/></fonts><cellXfs count=\"{}\">{xfs}</cellXfs></styleSheet>",
+            styles.len()
+        );
+        let mut cells = cells;
+        cells.sort_by_key(|(row, _, _)| *row);
+        let mut data = String::new();
+        let mut open_row = None;
+        for (row, col, (attrs, inner)) in &cells {
+            if open_row != Some(*row) {
+                if open_row.is_some() {
+                    data.push_str("</row>");
+                }
+                data.push_str(&format!("<row r=\"{}\">", row + 1));
+                open_row = Some(*row);
+            }
+            let col = char::from(b'A' + *col as u8);
+            data.push_str(&format!("<c r=\"{col}{}\"{attrs}>{inner}</c>", row + 1));
+        }
+        if open_row.is_some() {
+            data.push_str("</row>");
+        }
+        let sheet = format!("{XML_HEAD}<worksheet {MAIN_NS}><sheetData>{data}</sheetData></worksheet>");
+        let bytes = xlsx_with_parts(&[
+            ("xl/worksheets/sheet1.xml", sheet),
+            ("xl/sharedStrings.xml", sst),
+            ("xl/styles.xml", styles_xml),
+        ]);
+        same_from_both_readers(&bytes);
+    }
 }
 
 #[test]

@@ -21,6 +21,14 @@ const ODS_MIMETYPE: &[u8] = b"application/vnd.oasis.opendocument.spreadsheet";
 /// Checks an archive's declared sizes, tells .xlsx from .ods, and estimates the memory calamine
 /// would need for it.
 pub fn inspect(bytes: &[u8]) -> Result<ZipKind, ReadError> {
+    let kind = archive(bytes)?;
+    library_memory(bytes, kind)?;
+    Ok(kind)
+}
+
+/// The archive's own checks (entries, declared sizes, compression ratio, encryption) and which
+/// spreadsheet it holds, without reading any part's XML.
+pub fn archive(bytes: &[u8]) -> Result<ZipKind, ReadError> {
     let mut archive = ZipArchive::new(Cursor::new(bytes)).map_err(|e| corrupt(format!("zip: {e}")))?;
     if archive.len() > limits::MAX_ZIP_ENTRIES {
         return Err(ReadError::ArchiveTooLarge { reason: ArchiveReason::Entries });
@@ -68,7 +76,18 @@ pub fn inspect(bytes: &[u8]) -> Result<ZipKind, ReadError> {
     } else {
         return Err(corrupt("a zip archive, but not a spreadsheet"));
     };
+    Ok(kind)
+}
 
+/// Estimates the memory calamine would need for the parts it loads whole (styles and shared
+/// strings of .xlsx, the content of .ods), refusing a file over [`limits::MAX_PARSE_MEMORY`].
+pub fn library_memory(bytes: &[u8], kind: ZipKind) -> Result<(), ReadError> {
+    let mut archive = ZipArchive::new(Cursor::new(bytes)).map_err(|e| corrupt(format!("zip: {e}")))?;
+    let names: Vec<String> = archive
+        .file_names()
+        .map(|n| n.map(|n| n.into_owned()))
+        .collect::<Result<_, _>>()
+        .map_err(|e| corrupt(format!("zip: {e}")))?;
     let mut estimate = Estimate::default();
     for (i, name) in names.iter().enumerate() {
         let lower = name.to_ascii_lowercase();
@@ -86,7 +105,7 @@ pub fn inspect(bytes: &[u8]) -> Result<ZipKind, ReadError> {
             Part::OdsContent => ods_content_cost(reader, &mut estimate)?,
         }
     }
-    Ok(kind)
+    Ok(())
 }
 
 enum Part {
