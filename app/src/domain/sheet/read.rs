@@ -304,6 +304,33 @@ fn run_library(f: impl FnOnce() -> Result<Workbook, ReadError>) -> Result<Workbo
         .unwrap_or_else(|_| Err(ReadError::Corrupt { detail: "the spreadsheet library failed on this file".into() }))
 }
 
+/// Reads an .xlsx with our reader and with calamine and panics where they disagree, wherever ours
+/// takes the file; returns whether it took it. For the tests and the `sheet_reader` fuzz target.
+///
+/// Where ours reads a file calamine refuses as damaged, in a part ours does not look at, our rows
+/// stand (see `xlsx_fast`'s module comment).
+#[doc(hidden)]
+pub fn assert_xlsx_readers_agree(bytes: &[u8]) -> bool {
+    // calamine only behind the guard, as `read_workbook` runs it.
+    if guard::zip::inspect(bytes) != Ok(guard::zip::ZipKind::Xlsx) {
+        return false;
+    }
+    let slow = run_library(|| read_xlsx(bytes));
+    match super::xlsx_fast::read(bytes) {
+        None => false,
+        Some(Ok(fast)) => {
+            if let Ok(slow) = slow {
+                assert_eq!(fast, slow, "our .xlsx reader's cells differ from calamine's");
+            }
+            true
+        }
+        Some(Err(e)) => {
+            assert!(slow.is_err(), "our .xlsx reader refused ({e:?}) what calamine read");
+            true
+        }
+    }
+}
+
 /// Runs the fast .xlsx reader; a panic in it (a bug: it indexes nothing it has not checked) leaves
 /// the file to calamine where panics unwind.
 fn run_fast(f: impl FnOnce() -> Option<Result<Workbook, ReadError>>) -> Option<Result<Workbook, ReadError>> {

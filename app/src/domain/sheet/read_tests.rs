@@ -135,26 +135,8 @@ fn xlsx_with_sheet_data(sheet_data: &str) -> Vec<u8> {
     xlsx_with_parts(&[("xl/worksheets/sheet1.xml", sheet)])
 }
 
-/// Reads an .xlsx with both readers and holds them to the same answer wherever the fast one
-/// takes the file. Returns whether it took it.
-///
-/// Where the fast reader reads a file calamine refuses as damaged, in a part the fast reader does
-/// not look at, the fast reader's rows stand (see `xlsx_fast`'s module comment).
 fn same_from_both_readers(bytes: &[u8]) -> bool {
-    let slow = read_xlsx(bytes);
-    match super::super::xlsx_fast::read(bytes) {
-        None => false,
-        Some(Ok(fast)) => {
-            if let Ok(slow) = slow {
-                assert_eq!(fast, slow, "the fast reader's cells differ from calamine's");
-            }
-            true
-        }
-        Some(Err(e)) => {
-            assert!(slow.is_err(), "the fast reader refused ({e:?}) what calamine read");
-            true
-        }
-    }
+    assert_xlsx_readers_agree(bytes)
 }
 
 fn fixture(name: &str) -> Vec<u8> {
