@@ -83,10 +83,10 @@ pub fn archive(bytes: &[u8]) -> Result<ZipKind, ReadError> {
 /// strings of .xlsx, the content of .ods), refusing a file over [`limits::MAX_PARSE_MEMORY`].
 pub fn library_memory(bytes: &[u8], kind: ZipKind) -> Result<(), ReadError> {
     let mut archive = ZipArchive::new(Cursor::new(bytes)).map_err(|e| corrupt(format!("zip: {e}")))?;
-    let names: Vec<String> = archive
-        .file_names()
-        .map(|n| n.map(|n| n.into_owned()))
-        .collect::<Result<_, _>>()
+    // By index, as read below (names not in UTF-8 kept, repeated names each at their own index).
+    let names = (0..archive.len())
+        .map(|i| archive.by_index_raw(i).map(|e| String::from_utf8_lossy(e.name_raw()).into_owned()))
+        .collect::<Result<Vec<_>, _>>()
         .map_err(|e| corrupt(format!("zip: {e}")))?;
     let mut estimate = Estimate::default();
     for (i, name) in names.iter().enumerate() {
