@@ -129,11 +129,6 @@ impl UserId {
     pub fn as_str(&self) -> &str {
         &self.0
     }
-
-    /// The case-folded form used for comparison and uniqueness.
-    pub fn key(&self) -> String {
-        self.0.to_ascii_lowercase()
-    }
 }
 
 impl PartialEq for UserId {

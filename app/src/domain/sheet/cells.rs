@@ -3,7 +3,7 @@
 //! shown, whole numbers, dates, a product kind by one of its names, and the problems any cell can
 //! have (a formula error, spaces around the value).
 
-use super::columns::{Header, normalized_chars};
+use super::columns::{Header, normalizes_to_one_of};
 use super::read::{Cell, EMPTY, Row, excel_serial_to_date};
 use crate::domain::ids::trim_all;
 use crate::domain::price_book::AccountKind;
@@ -126,10 +126,9 @@ impl KindNames {
         if self.interop.contains(&exact) {
             return Some(AccountKind::Interop);
         }
-        let is = |names: &[&str]| names.iter().any(|n| n.chars().eq(normalized_chars(text)));
-        if is(self.basic) {
+        if normalizes_to_one_of(text, self.basic) {
             Some(AccountKind::Basic)
-        } else if is(self.interop) {
+        } else if normalizes_to_one_of(text, self.interop) {
             Some(AccountKind::Interop)
         } else {
             None

@@ -50,8 +50,8 @@ pub fn normalize(text: &str) -> String {
 
 /// Whether `text` normalises to one of `names` (already normalised), without building the
 /// normalised text: this runs on a cell of every row of a 100,000-row sheet.
-pub fn normalizes_to_one_of(text: &str, names: &[String]) -> bool {
-    names.iter().any(|n| n.chars().eq(normalized_chars(text)))
+pub fn normalizes_to_one_of<N: AsRef<str>>(text: &str, names: &[N]) -> bool {
+    names.iter().any(|n| n.as_ref().chars().eq(normalized_chars(text)))
 }
 
 /// The characters of [`normalize`]: full-width ASCII folded to ASCII, bracketed parts dropped,

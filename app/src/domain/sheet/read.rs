@@ -523,8 +523,7 @@ fn merged_in_order(mut parts: Vec<Row>, budget: &mut Budget) -> Result<Vec<Row>,
 }
 
 /// Reads .xlsx cell by cell with calamine's streaming reader (the files [`super::xlsx_fast`] does
-/// not take), so a sheet whose few cells sit far
-/// apart never becomes a huge dense grid.
+/// not take), so a sheet whose few cells sit far apart never becomes a huge dense grid.
 pub(super) fn read_xlsx(bytes: &[u8]) -> Result<Workbook, ReadError> {
     let mut wb: Xlsx<_> = calamine::open_workbook_from_rs(Cursor::new(bytes)).map_err(|e| match e {
         calamine::XlsxError::Password => ReadError::Encrypted,
@@ -538,9 +537,8 @@ pub(super) fn read_xlsx(bytes: &[u8]) -> Result<Workbook, ReadError> {
             Err(calamine::XlsxError::NotAWorksheet(_)) => continue,
             Err(e) => return Err(corrupt(e)),
         };
-        // Cells come row by row in a sheet Excel wrote, so each lands in the last row. A sheet
-        // whose rows come out of order (allowed by the format, seldom written) is put in order
-        // at the end, not by inserting as it goes: that could move every row for every row.
+        // Rows out of order (allowed, seldom written) are put in order once at the end, not by
+        // inserting as they come: that could move every row for every row.
         let mut rows: Vec<Row> = Vec::new();
         let mut in_order = true;
         while let Some(cell) = reader.next_cell().map_err(corrupt)? {

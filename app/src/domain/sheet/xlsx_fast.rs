@@ -14,6 +14,7 @@
 //! reader does not look at (fonts, themes, a malformed `<dimension>`): both readers are lenient
 //! where Excel is.
 
+use super::guard::zip::xml_reader;
 use super::limits;
 use super::read::{Budget, Cell, ReadError, Row, Sheet, SheetFormat, Workbook, clip, place_cell};
 use quick_xml::Reader;
@@ -145,54 +146,33 @@ impl<'b> Parts<'b> {
     }
 }
 
-/// An XML reader over a part, configured as calamine configures its own.
-fn xml_reader(xml: &[u8]) -> Reader<&[u8]> {
-    let mut r = Reader::from_reader(xml);
-    let config = r.config_mut();
-    config.check_end_names = false;
-    config.trim_text(false);
-    config.check_comments = false;
-    config.expand_empty_elements = true;
-    r
-}
-
-/// An attribute's raw value by its exact key; more than one of a key is not taken.
-fn attr<'e>(e: &'e BytesStart<'_>, key: &str) -> Fast<Option<&'e str>> {
-    let mut found = None;
+/// The raw values of the attributes named `keys` (exact keys), in one pass over the element's
+/// attributes; an element giving one of them twice is not taken.
+fn attrs<'e, const N: usize>(e: &'e BytesStart<'_>, keys: [&str; N]) -> Fast<[Option<&'e str>; N]> {
+    let mut found = [None; N];
     for a in e.attributes().with_checks(false) {
         let a = a.unsure()?;
-        if a.key.as_ref() == key {
-            if found.is_some() {
-                return Err(unsure());
-            }
-            found = Some(a.value);
-        }
-    }
-    // `with_checks(false)` attributes borrow from the element: their values are never owned.
-    match found {
-        Some(std::borrow::Cow::Borrowed(v)) => Ok(Some(v)),
-        Some(std::borrow::Cow::Owned(_)) => Err(unsure()),
-        None => Ok(None),
-    }
-}
-
-/// A `<c>` element's reference, type and style, in one pass over its attributes.
-fn cell_attrs<'e>(e: &'e BytesStart<'_>) -> Fast<(Option<&'e str>, Option<&'e str>, Option<&'e str>)> {
-    let (mut r, mut t, mut s) = (None, None, None);
-    for a in e.attributes().with_checks(false) {
-        let a = a.unsure()?;
-        let slot = match a.key.as_ref() {
-            "r" => &mut r,
-            "t" => &mut t,
-            "s" => &mut s,
-            _ => continue,
-        };
+        let Some(i) = keys.iter().position(|k| *k == a.key.as_ref()) else { continue };
+        // `with_checks(false)` attributes borrow from the element: their values are never owned.
         let std::borrow::Cow::Borrowed(v) = a.value else { return Err(unsure()) };
-        if slot.replace(v).is_some() {
+        if found[i].replace(v).is_some() {
             return Err(unsure());
         }
     }
-    Ok((r, t, s))
+    Ok(found)
+}
+
+/// One attribute's raw value (see [`attrs`]).
+fn attr<'e>(e: &'e BytesStart<'_>, key: &str) -> Fast<Option<&'e str>> {
+    Ok(attrs(e, [key])?[0])
+}
+
+/// A number written in decimal digits only (an index, a row number), as calamine reads one.
+fn digits(s: &str) -> Fast<usize> {
+    if s.is_empty() || !s.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(unsure());
+    }
+    s.parse().unsure()
 }
 
 /// An attribute value used as text: nothing to unescape.
@@ -539,11 +519,7 @@ fn value_of(
             if v.is_empty() {
                 return Ok(Cell::Empty);
             }
-            if !v.bytes().all(|b| b.is_ascii_digit()) {
-                return Err(unsure());
-            }
-            let i: usize = v.parse().unsure()?;
-            Cell::Text(clip(strings.get(i).unsure()?))
+            Cell::Text(clip(strings.get(digits(v)?).unsure()?))
         }
         None | Some("n") => {
             if v.is_empty() {
@@ -551,11 +527,7 @@ fn value_of(
             }
             let n = number(v)?;
             if let Some(s) = style {
-                if !s.bytes().all(|b| b.is_ascii_digit()) || s.is_empty() {
-                    return Err(unsure());
-                }
-                let i: usize = s.parse().unsure()?;
-                if formats.get(i).is_some_and(|f| *f != NumberFormat::Plain) {
+                if formats.get(digits(s)?).is_some_and(|f| *f != NumberFormat::Plain) {
                     return Err(unsure());
                 }
             }
@@ -633,10 +605,8 @@ fn worksheet_rows(xml: &[u8], strings: &[String], formats: &[NumberFormat], budg
             Event::Start(e) if e.local_name().as_ref() == "row" => {
                 // calamine reads a row's number for its cells without a reference, which this
                 // reader leaves to it; a number it could not read is a damaged file.
-                if let Some(n) = attr(&e, "r")?
-                    && (n.is_empty() || !n.bytes().all(|b| b.is_ascii_digit()))
-                {
-                    return Err(unsure());
+                if let Some(n) = attr(&e, "r")? {
+                    digits(n)?;
                 }
                 continue;
             }
@@ -644,7 +614,7 @@ fn worksheet_rows(xml: &[u8], strings: &[String], formats: &[NumberFormat], budg
             Event::Eof => return Err(unsure()),
             _ => continue,
         };
-        let (r_attr, typ, style) = cell_attrs(&e)?;
+        let [r_attr, typ, style] = attrs(&e, ["r", "t", "s"])?;
         let (row, col) = cell_position(r_attr.unsure()?)?;
         let value = cell_value(&mut r, typ, style, strings, formats)?;
         place_cell(&mut rows, &mut in_order, (row, col as usize), value, budget)?;

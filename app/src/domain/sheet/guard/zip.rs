@@ -83,13 +83,12 @@ pub fn archive(bytes: &[u8]) -> Result<ZipKind, ReadError> {
 /// strings of .xlsx, the content of .ods), refusing a file over [`limits::MAX_PARSE_MEMORY`].
 pub fn library_memory(bytes: &[u8], kind: ZipKind) -> Result<(), ReadError> {
     let mut archive = ZipArchive::new(Cursor::new(bytes)).map_err(|e| corrupt(format!("zip: {e}")))?;
-    // By index, as read below (names not in UTF-8 kept, repeated names each at their own index).
-    let names = (0..archive.len())
-        .map(|i| archive.by_index_raw(i).map(|e| String::from_utf8_lossy(e.name_raw()).into_owned()))
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(|e| corrupt(format!("zip: {e}")))?;
     let mut estimate = Estimate::default();
-    for (i, name) in names.iter().enumerate() {
+    for i in 0..archive.len() {
+        // Names not in UTF-8 kept, as `archive` reads them.
+        let name =
+            String::from_utf8_lossy(archive.by_index_raw(i).map_err(|e| corrupt(format!("zip: {e}")))?.name_raw())
+                .into_owned();
         let lower = name.to_ascii_lowercase();
         let scan = match kind {
             ZipKind::Xlsx if lower.ends_with("styles.xml") => Part::Styles,
@@ -114,8 +113,9 @@ enum Part {
     OdsContent,
 }
 
-/// An XML reader configured like calamine's, so both see the same events.
-fn xml_reader<R: BufRead>(r: R) -> quick_xml::Reader<R> {
+/// An XML reader configured like calamine's, so both see the same events (also our own .xlsx
+/// reader's, over a part's bytes).
+pub(crate) fn xml_reader<R: BufRead>(r: R) -> quick_xml::Reader<R> {
     let mut xml = quick_xml::Reader::from_reader(r);
     let config = xml.config_mut();
     config.check_end_names = false;
