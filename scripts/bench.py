@@ -235,7 +235,7 @@ def parse_wrk(out):
             "requests": requests}
 
 
-def run_db(db, binary, seconds, clients):
+def run_db(db, binary, seconds, clients, only=None):
     work = tempfile.mkdtemp(prefix="wld-bench-")
     if db == "sqlite":
         url = f"sqlite://{os.path.join(work, 'bench.db')}?mode=rwc"
@@ -271,6 +271,9 @@ def run_db(db, binary, seconds, clients):
             ("POST /api/contracts/submit", "/api/contracts/submit", "SUBMIT"),
             ("POST /api/contracts/approve", "/api/contracts/approve", "APPROVE"),
         ]
+        if only:
+            # The reference always runs: each row's ratio is to it.
+            cases = [k for k in cases if k[0] == "GET /healthz" or any(o in k[0] for o in only)]
         for c in clients:
             reference = None
             for label, path, script in cases:
@@ -414,7 +417,12 @@ def main():
     ap.add_argument("--scale-calls", type=int, default=50, help="timed calls per scale request")
     ap.add_argument("--browser-runs", type=int, default=5, help="runs per browser figure; 0 skips the browser")
     ap.add_argument("--no-write", action="store_true", help="print only; leave BENCHMARKS.md alone")
+    ap.add_argument("--only", help="comma-separated parts of request labels to run (with /healthz), e.g. save; "
+                    "implies --no-write")
     a = ap.parse_args()
+    only = a.only.split(",") if a.only else None
+    if only:
+        a.no_write = True
     if not shutil.which("wrk"):
         subprocess.run(["apt-get", "install", "-y", "wrk"], check=True, capture_output=True)
     if not os.path.exists(a.server):
@@ -429,7 +437,7 @@ def main():
         took[name] = time.monotonic() - t
         print(f"bench: {name} took {took[name] / 60:.1f} min", file=sys.stderr, flush=True)
         return value
-    results = timed("load", lambda: {db: run_db(db, a.server, a.seconds, clients) for db in a.db.split(",")})
+    results = timed("load", lambda: {db: run_db(db, a.server, a.seconds, clients, only) for db in a.db.split(",")})
     scale = timed("scale", lambda: bench_scale.run(a.server, a.db, a.scale_contracts, a.scale_calls)) if a.scale_contracts > 0 else None
     browser = timed("browser", lambda: bench_browser.run(a.browser_runs)) if a.browser_runs > 0 else None
     fuzz = None

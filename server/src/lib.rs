@@ -162,9 +162,10 @@ async fn server_fn_handler(State(state): State<AppState>, request: Request<Body>
         return error_response(&app::error::AppError::CrossSite);
     }
     let address = client_address(&request, state.trust_proxy);
+    let mut user = None;
     if door != app::functions::Door::Public {
         let token = cookie_value(request.headers(), app::functions::ctx::SESSION_COOKIE);
-        let user = match token {
+        user = match token {
             Some(t) => app::services::accounts::current(&state.db, Some(&t)).await.ok().flatten(),
             None => None,
         };
@@ -189,12 +190,16 @@ async fn server_fn_handler(State(state): State<AppState>, request: Request<Body>
     };
     let settings = state.settings.clone();
     let tester = state.robot_tester.clone();
+    let door_user = user.map(app::functions::ctx::DoorUser);
     let response = handle_server_fns_with_context(
         move || {
             provide_context(state.db.clone());
             provide_context(settings.clone());
             provide_context(tester.clone());
             provide_context(app::functions::ctx::ClientAddress(address.clone()));
+            if let Some(u) = &door_user {
+                provide_context(u.clone());
+            }
         },
         request,
     )

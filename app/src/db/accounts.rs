@@ -87,31 +87,37 @@ pub async fn create_session(db: &impl ConnectionTrait, user_id: i64) -> Result<S
     Ok(token)
 }
 
-/// The user of a live session, if the token names one and the user is still active.
+/// The user of a live session, if the token names one and the user is still active: one query
+/// (session, user and organisation joined), as every signed-in request asks it first.
 pub async fn session_user(db: &impl ConnectionTrait, token: &str) -> Result<Option<SessionUser>, DbErr> {
     if token.len() != 64 || !token.bytes().all(|b| b.is_ascii_hexdigit()) {
         return Ok(None);
     }
-    let Some(s) = session::Entity::find_by_id(token_hash(token)).one(db).await? else {
-        return Ok(None);
-    };
-    if s.expires_at <= Utc::now() {
-        return Ok(None);
-    }
-    session_user_by_id(db, s.user_id).await
+    let found = user::Entity::find()
+        .find_also_related(organisation::Entity)
+        .join_rev(sea_orm::JoinType::InnerJoin, sea_orm::RelationTrait::def(&session::Relation::User))
+        .filter(session::Column::Id.eq(token_hash(token)))
+        .filter(session::Column::ExpiresAt.gt(Utc::now()))
+        .one(db)
+        .await?;
+    Ok(found.and_then(active_session_user))
 }
 
 /// The DTO for an active user.
 pub async fn session_user_by_id(db: &impl ConnectionTrait, user_id: i64) -> Result<Option<SessionUser>, DbErr> {
-    let Some((u, Some(o))) = user::Entity::find_by_id(user_id).find_also_related(organisation::Entity).one(db).await?
-    else {
-        return Ok(None);
-    };
-    let Some(role) = Role::from_code(&u.role) else { return Ok(None) };
+    let found = user::Entity::find_by_id(user_id).find_also_related(organisation::Entity).one(db).await?;
+    Ok(found.and_then(active_session_user))
+}
+
+/// A user row and its organisation as a [`SessionUser`], `None` unless the user is active with a
+/// known role.
+fn active_session_user((u, o): (user::Model, Option<organisation::Model>)) -> Option<SessionUser> {
+    let o = o?;
+    let role = Role::from_code(&u.role)?;
     if !u.active {
-        return Ok(None);
+        return None;
     }
-    Ok(Some(SessionUser {
+    Some(SessionUser {
         id: u.id,
         username: u.username,
         display_name: u.display_name,
@@ -119,7 +125,7 @@ pub async fn session_user_by_id(db: &impl ConnectionTrait, user_id: i64) -> Resu
         organisation_id: o.id,
         organisation_name: o.name,
         must_change_password: u.must_change_password,
-    }))
+    })
 }
 
 /// The active partner users of an organisation, by display name: who may own its contracts.

@@ -68,20 +68,38 @@ pub async fn timeline<C: ConnectionTrait>(
     subject_type: &str,
     subject_id: i64,
 ) -> Result<Vec<TimelineEntry>, DbErr> {
-    let events = audit_event::Entity::find()
+    entries(db, &timeline_events(db, subject_type, subject_id).await?).await
+}
+
+/// A subject's audit events, oldest first: a timeline before its actors' names are looked up
+/// (with [`people`], perhaps together with other names the caller needs, then [`entries_named`]).
+pub async fn timeline_events<C: ConnectionTrait>(
+    db: &C,
+    subject_type: &str,
+    subject_id: i64,
+) -> Result<Vec<audit_event::Model>, DbErr> {
+    audit_event::Entity::find()
         .filter(audit_event::Column::SubjectType.eq(subject_type))
         .filter(audit_event::Column::SubjectId.eq(subject_id))
         .order_by_asc(audit_event::Column::At)
         .order_by_asc(audit_event::Column::Id)
         .all(db)
-        .await?;
-    Ok(entries(db, &events).await?)
+        .await
+}
+
+/// The people who acted in `events` (the ids [`people`] takes to name them).
+pub fn actors(events: &[audit_event::Model]) -> impl Iterator<Item = i64> + '_ {
+    events.iter().filter_map(|e| e.actor_user_id)
 }
 
 /// Events as the timeline shows them, in the same order, with the actors' names.
 pub async fn entries<C: ConnectionTrait>(db: &C, events: &[audit_event::Model]) -> Result<Vec<TimelineEntry>, DbErr> {
-    let names = people(db, events.iter().filter_map(|e| e.actor_user_id)).await?;
-    Ok(events
+    Ok(entries_named(events, &people(db, actors(events)).await?))
+}
+
+/// [`entries`] with the actors' names already looked up (`names` holds at least theirs).
+pub fn entries_named(events: &[audit_event::Model], names: &HashMap<i64, PersonDto>) -> Vec<TimelineEntry> {
+    events
         .iter()
         .map(|e| {
             // A detail that is not ours (older or hand-written) still shows, as its comment.
@@ -104,7 +122,7 @@ pub async fn entries<C: ConnectionTrait>(db: &C, events: &[audit_event::Model]) 
                 }),
             }
         })
-        .collect())
+        .collect()
 }
 
 /// What the admin's audit search filters on, already read: the actors (user ids), the

@@ -4,7 +4,7 @@
 
 use super::audit;
 use super::contracts::{Loaded, SUBJECT, draft_of, status_of};
-use super::entities::{approval_step, contract, contract_approver, contract_tally, organisation};
+use super::entities::{approval_step, attachment, contract, contract_approver, contract_tally, organisation};
 use super::{attachments as db_att, flows};
 use crate::domain::attachment::AttachmentKind;
 use crate::domain::contract::ContractStatus;
@@ -20,27 +20,44 @@ use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, DbBackend, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
 };
 
+/// What a caller already read in the same request, so that [`detail`] need not read it again.
+/// Each part is used only when it is about this contract (its organisation, its flow); `None` is
+/// read here.
+#[derive(Clone, Debug, Default)]
+pub struct Known {
+    /// The contract's attachments, oldest first (`attachments::of_contract`), read after its last
+    /// change: an upload or removal changes the contract's version.
+    pub attachments: Option<Vec<attachment::Model>>,
+    /// An organisation's id and name (the signed-in user's own).
+    pub organisation: Option<(i64, String)>,
+    /// A flow's id and its levels' names by level number.
+    pub level_names: Option<(i64, Vec<(u32, String)>)>,
+}
+
 /// The detail DTO of a loaded contract, with `allowed` empty (what the caller may do is the
 /// policy's answer: the service fills it in).
-pub async fn detail<C: ConnectionTrait>(db: &C, l: &Loaded) -> Result<ContractDto, DbErr> {
+pub async fn detail<C: ConnectionTrait>(db: &C, l: &Loaded, known: Known) -> Result<ContractDto, DbErr> {
     let r = &l.row;
     let source_document = match r.source_contract_id {
         Some(sid) => contract::Entity::find_by_id(sid).one(db).await?.and_then(|s| s.document_number),
         None => None,
     };
-    let names = audit::people(db, l.approvers.iter().map(|(_, u)| *u).chain([r.owner_user_id])).await?;
+    // One look-up names the approvers, the owner and everyone in the timeline.
+    let events = audit::timeline_events(db, SUBJECT, r.id).await?;
+    let names =
+        audit::people(db, l.approvers.iter().map(|(_, u)| *u).chain([r.owner_user_id]).chain(audit::actors(&events)))
+            .await?;
     let person = |id: i64| names.get(&id).cloned().unwrap_or(PersonDto { id, display_name: String::new() });
     // The names kept at submission; a draft (or a row from before they were kept) shows the flow's.
     let level_names = match r.flow_id {
         _ if !l.kept_level_names.is_empty() => l.kept_level_names.clone(),
-        Some(f) => flows::level_names(db, f).await?,
+        Some(f) => match known.level_names {
+            Some((id, names)) if id == f => names,
+            _ => flows::level_names(db, f).await?,
+        },
         None => Vec::new(),
     };
-    let steps = approval_step::Entity::find()
-        .filter(approval_step::Column::ContractId.eq(r.id))
-        .filter(approval_step::Column::Round.eq(r.approval_round))
-        .all(db)
-        .await?;
+    let steps: Vec<_> = l.steps.iter().filter(|s| s.round == r.approval_round).collect();
     let approvers = l
         .approvers
         .iter()
@@ -51,12 +68,19 @@ pub async fn detail<C: ConnectionTrait>(db: &C, l: &Loaded) -> Result<ContractDt
             decision: steps.iter().find(|s| u32::try_from(s.level).ok() == Some(*level)).map(|s| s.decision.clone()),
         })
         .collect();
-    let org = organisation::Entity::find_by_id(r.organisation_id).one(db).await?;
+    let organisation_name = match known.organisation {
+        Some((id, name)) if id == r.organisation_id => name,
+        _ => organisation::Entity::find_by_id(r.organisation_id).one(db).await?.map(|o| o.name).unwrap_or_default(),
+    };
+    let attachments = match known.attachments {
+        Some(a) => a,
+        None => db_att::of_contract(db, r.id).await?,
+    };
     let priced = l.lines.iter().all(|x| x.amount_fen.is_some()) && !l.lines.is_empty();
     Ok(ContractDto {
         id: r.id,
         document_number: r.document_number.clone(),
-        organisation: PersonDto { id: r.organisation_id, display_name: org.map(|o| o.name).unwrap_or_default() },
+        organisation: PersonDto { id: r.organisation_id, display_name: organisation_name },
         owner: person(r.owner_user_id),
         status: l.status(),
         version: r.version,
@@ -79,9 +103,8 @@ pub async fn detail<C: ConnectionTrait>(db: &C, l: &Loaded) -> Result<ContractDt
         total: r.total_fen.map(Money::from_fen),
         price_book_version: r.price_book_version.clone(),
         approvers,
-        timeline: audit::timeline(db, SUBJECT, r.id).await?,
-        attachments: db_att::of_contract(db, r.id)
-            .await?
+        timeline: audit::entries_named(&events, &names),
+        attachments: attachments
             .into_iter()
             .filter_map(|a| {
                 Some(AttachmentDto {

@@ -8,7 +8,7 @@
 //! write lock is taken up front, on PostgreSQL the row lock decides).
 
 use super::attachments as db_att;
-use super::entities::{approval_step, contract, contract_approver, contract_line};
+use super::entities::{approval_step, attachment, contract, contract_approver, contract_line};
 use crate::domain::attachment::AttachmentKind;
 use crate::domain::contract::{
     ContractDraft, ContractLineQuote, ContractQuote, ContractStatus, CrmManagementType, DocumentNumber, DraftLine,
@@ -22,8 +22,8 @@ use crate::error::AppError;
 use chrono::{DateTime, NaiveDate, SubsecRound, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
-    QueryTrait, Set, Statement,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QueryTrait, Set,
+    Statement,
 };
 
 /// The audit subject type of contracts.
@@ -41,6 +41,8 @@ pub struct Loaded {
     pub kept_level_names: Vec<(u32, String)>,
     /// The highest level anyone decided at, in any round (0: none).
     pub highest_decided: u32,
+    /// The approvers' decisions of every round, oldest first.
+    pub steps: Vec<approval_step::Model>,
 }
 
 impl Loaded {
@@ -80,11 +82,7 @@ pub async fn row<C: ConnectionTrait>(db: &C, id: i64) -> Result<Option<contract:
 /// Loads a contract, or `None` when there is no such id.
 pub async fn load<C: ConnectionTrait>(db: &C, id: i64) -> Result<Option<Loaded>, DbErr> {
     let Some(row) = contract::Entity::find_by_id(id).one(db).await? else { return Ok(None) };
-    let lines = contract_line::Entity::find()
-        .filter(contract_line::Column::ContractId.eq(id))
-        .order_by_asc(contract_line::Column::Position)
-        .all(db)
-        .await?;
+    let lines = lines_of(db, id).await?;
     let approver_rows = contract_approver::Entity::find()
         .filter(contract_approver::Column::ContractId.eq(id))
         .order_by_asc(contract_approver::Column::Level)
@@ -94,15 +92,22 @@ pub async fn load<C: ConnectionTrait>(db: &C, id: i64) -> Result<Option<Loaded>,
     let kept_level_names =
         approver_rows.iter().filter_map(|a| a.level_name.clone().map(|name| (level(a), name))).collect();
     let approvers = approver_rows.iter().map(|a| (level(a), a.approver_user_id)).collect();
-    let decided: Vec<i32> = approval_step::Entity::find()
-        .select_only()
-        .column(approval_step::Column::Level)
+    let steps = approval_step::Entity::find()
         .filter(approval_step::Column::ContractId.eq(id))
-        .into_tuple()
+        .order_by_asc(approval_step::Column::Id)
         .all(db)
         .await?;
-    let highest_decided = decided.into_iter().max().and_then(|l| u32::try_from(l).ok()).unwrap_or(0);
-    Ok(Some(Loaded { row, lines, approvers, kept_level_names, highest_decided }))
+    let highest_decided = steps.iter().map(|s| s.level).max().and_then(|l| u32::try_from(l).ok()).unwrap_or(0);
+    Ok(Some(Loaded { row, lines, approvers, kept_level_names, highest_decided, steps }))
+}
+
+/// A contract's lines in their order.
+pub async fn lines_of<C: ConnectionTrait>(db: &C, id: i64) -> Result<Vec<contract_line::Model>, DbErr> {
+    contract_line::Entity::find()
+        .filter(contract_line::Column::ContractId.eq(id))
+        .order_by_asc(contract_line::Column::Position)
+        .all(db)
+        .await
 }
 
 /// Stores a typed draft's values in the columns of `am` (the lines and approvers are
@@ -214,11 +219,15 @@ pub fn draft_of(l: &Loaded, source_document: Option<String>) -> ContractDraft {
 
 /// The files uploaded to a contract, oldest first.
 pub async fn uploaded_files<C: ConnectionTrait>(db: &C, contract_id: i64) -> Result<Vec<UploadedFile>, DbErr> {
-    Ok(db_att::of_contract(db, contract_id)
-        .await?
-        .into_iter()
+    Ok(uploaded_of(&db_att::of_contract(db, contract_id).await?))
+}
+
+/// [`uploaded_files`] of attachment rows already read.
+pub fn uploaded_of(attachments: &[attachment::Model]) -> Vec<UploadedFile> {
+    attachments
+        .iter()
         .filter_map(|a| Some(UploadedFile { id: a.id, kind: AttachmentKind::from_code(&a.kind)? }))
-        .collect())
+        .collect()
 }
 
 /// What the userid sheet stored for a contract says (the userids read by the server with the
@@ -287,12 +296,19 @@ fn line_row(contract_id: i64, i: usize, l: &TypedLine, p: Option<&ContractLineQu
     }
 }
 
+/// Which of a contract's child tables [`replace_children`] left as they were.
+#[derive(Clone, Copy, Debug)]
+pub struct Kept {
+    pub lines: bool,
+    pub approvers: bool,
+}
+
 /// Makes a contract's lines (with their prices, when priced) and its approvers per level these.
 /// `stored` is the contract as loaded before the change's version-guarded update succeeded, so it
 /// is what the rows are now: a table whose rows would not change is not written (most saves change
 /// a field or two of the contract, not its lines), and one that does is replaced in one `INSERT`.
 /// Approvers whose levels' names were kept at a submission are always replaced (a draft shows the
-/// flow's names).
+/// flow's names). Says which tables it left as they were.
 pub async fn replace_children<C: ConnectionTrait>(
     db: &C,
     id: i64,
@@ -300,7 +316,7 @@ pub async fn replace_children<C: ConnectionTrait>(
     lines: &[TypedLine],
     priced: Option<&ContractQuote>,
     approvers: &[(u32, i64)],
-) -> Result<(), DbErr> {
+) -> Result<Kept, DbErr> {
     let rows: Vec<contract_line::Model> =
         lines.iter().enumerate().map(|(i, l)| line_row(id, i, l, priced.and_then(|q| q.lines.get(i)))).collect();
     let lines_kept = stored.is_some_and(|s| {
@@ -345,7 +361,7 @@ pub async fn replace_children<C: ConnectionTrait>(
         });
         contract_approver::Entity::insert_many(new).exec_without_returning(db).await?;
     }
-    Ok(())
+    Ok(Kept { lines: lines_kept, approvers: approvers_kept })
 }
 
 /// Keeps each level's name (from the flow as it is now) on the contract's approvers.

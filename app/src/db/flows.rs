@@ -4,6 +4,7 @@
 
 use super::audit::people;
 use super::entities::{approval_flow, approval_level, approval_level_candidate, user};
+use crate::domain::contract::approval::{Flow, FlowLevel};
 use crate::models::{FlowDto, FlowLevelDto, Role};
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, Set};
 
@@ -24,6 +25,31 @@ pub async fn find<C: ConnectionTrait>(db: &C, id: i64) -> Result<Option<FlowDto>
         Some(f) => Ok(Some(flow_dto(db, f).await?)),
         None => Ok(None),
     }
+}
+
+/// A flow by id as the approver rule reads it (levels with their default approver and candidates
+/// by user id, candidates in id order), if it exists: what a contract's save and submission check
+/// their approvers against, without reading the people's names [`find`] adds for the form.
+pub async fn rule<C: ConnectionTrait>(db: &C, id: i64) -> Result<Option<Flow>, DbErr> {
+    let Some(flow) = approval_flow::Entity::find_by_id(id).one(db).await? else { return Ok(None) };
+    let levels = levels(db, flow.id).await?;
+    let mut candidates = approval_level_candidate::Entity::find()
+        .filter(approval_level_candidate::Column::LevelId.is_in(levels.iter().map(|l| l.id)))
+        .all(db)
+        .await?;
+    candidates.sort_by_key(|c| c.user_id);
+    Ok(Some(Flow {
+        name: flow.name,
+        levels: levels
+            .into_iter()
+            .map(|l| FlowLevel {
+                level: level_no(l.level),
+                candidates: candidates.iter().filter(|c| c.level_id == l.id).map(|c| c.user_id).collect(),
+                name: l.name,
+                default_approver: l.default_approver_user_id,
+            })
+            .collect(),
+    }))
 }
 
 /// The names of a flow's levels by level number.

@@ -32,8 +32,7 @@ pub async fn save_contract(id: i64, version: i64, draft: ContractDraft) -> Resul
     ctx::respond(
         async {
             let (db, user) = (ctx::db()?, ctx::require_user().await?);
-            crate::services::contracts::save(&db, &user, id, version, draft).await?;
-            crate::services::contracts::get(&db, &user, id).await
+            crate::services::contracts::save(&db, &user, id, version, draft).await
         }
         .await,
     )

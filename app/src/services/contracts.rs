@@ -8,7 +8,7 @@
 use super::{conflict_of, invalid, now, stale};
 use crate::db::{audit, contract_reads, contracts as db, flows, price_books, settings};
 use crate::domain::attachment::AttachmentKind;
-use crate::domain::contract::approval::{self, Flow, FlowLevel};
+use crate::domain::contract::approval::{self, Flow};
 use crate::domain::contract::attachments::latest;
 use crate::domain::contract::{
     ContractAction, ContractDraft, ContractStatus, DocumentNumber, SourceOrder, SubmitContext, TypedDraft, TypedSource,
@@ -17,7 +17,7 @@ use crate::domain::contract::{
 use crate::domain::policy::{Action, ContractFacts, allows};
 use crate::domain::problem::{Lang, Problem};
 use crate::error::AppError;
-use crate::models::{ContractDto, FlowDto, SessionUser};
+use crate::models::{ContractDto, SessionUser};
 use sea_orm::{ConnectionTrait, DatabaseConnection, Set};
 
 pub use crate::db::contracts::Loaded;
@@ -51,28 +51,12 @@ pub fn not_editable(status: ContractStatus) -> AppError {
     }
 }
 
-/// An approval flow as the approver rule reads it.
-pub(crate) fn flow_of(dto: &FlowDto) -> Flow {
-    Flow {
-        name: dto.name.clone(),
-        levels: dto
-            .levels
-            .iter()
-            .map(|l| FlowLevel {
-                level: l.level,
-                name: l.name.clone(),
-                default_approver: l.default_approver.as_ref().map(|p| p.id),
-                candidates: l.candidates.iter().map(|p| p.id).collect(),
-            })
-            .collect(),
-    }
-}
-
 /// Everything about a draft that is checked against the database: the voucher and userid sheet
 /// are files uploaded to this contract (`uploaded`; none before it exists), the owner belongs to
 /// the organisation, a source contract is one the actor may read (its service end and number are
 /// taken from it, into the draft), the flow exists and the picked approvers are its candidates.
-/// Returns the approvers per level; the owner defaults to the actor.
+/// Returns the approvers per level and the flow they were checked against; the owner defaults to
+/// the actor.
 async fn check_references<C: ConnectionTrait>(
     db: &C,
     actor: &SessionUser,
@@ -80,11 +64,15 @@ async fn check_references<C: ConnectionTrait>(
     uploaded: &[UploadedFile],
     draft: &mut ContractDraft,
     complete: bool,
-) -> Result<Vec<(u32, i64)>, AppError> {
+) -> Result<References, AppError> {
     let mut problems = check_attachment_refs(draft, uploaded);
     let owner = *draft.owner.get_or_insert(actor.id);
-    let owner_ok =
-        crate::db::accounts::session_user_by_id(db, owner).await?.is_some_and(|u| u.organisation_id == organisation_id);
+    // The actor is an active user: their session was just looked up.
+    let owner_ok = if owner == actor.id {
+        actor.organisation_id == organisation_id
+    } else {
+        crate::db::accounts::session_user_by_id(db, owner).await?.is_some_and(|u| u.organisation_id == organisation_id)
+    };
     if !owner_ok {
         problems.push(Problem::error(
             paths::OWNER,
@@ -111,13 +99,16 @@ async fn check_references<C: ConnectionTrait>(
             )),
         }
     }
-    let mut approvers = Vec::new();
+    let mut checked = References::default();
     if let Some(flow_id) = draft.approval.flow_id {
-        match flows::find(db, flow_id).await? {
-            Some(flow) => match approval::resolve(&flow_of(&flow), &draft.approval, complete) {
-                Ok(a) => approvers = a,
-                Err(p) => problems.extend(p),
-            },
+        match flows::rule(db, flow_id).await? {
+            Some(flow) => {
+                match approval::resolve(&flow, &draft.approval, complete) {
+                    Ok(a) => checked.approvers = a,
+                    Err(p) => problems.extend(p),
+                }
+                checked.flow = Some((flow_id, flow));
+            }
             None => problems.push(Problem::error(
                 paths::APPROVAL_FLOW,
                 "flow_not_found",
@@ -126,7 +117,22 @@ async fn check_references<C: ConnectionTrait>(
             )),
         }
     }
-    if problems.is_empty() { Ok(approvers) } else { Err(invalid(problems)) }
+    if problems.is_empty() { Ok(checked) } else { Err(invalid(problems)) }
+}
+
+/// What [`check_references`] found: the approver of each level, and the flow (by id) they were
+/// checked against.
+#[derive(Default)]
+struct References {
+    approvers: Vec<(u32, i64)>,
+    flow: Option<(i64, Flow)>,
+}
+
+impl References {
+    /// The flow's levels' names by level number, as `contract_reads::Known` takes them.
+    fn level_names(&self) -> Option<(i64, Vec<(u32, String)>)> {
+        self.flow.as_ref().map(|(id, f)| (*id, f.levels.iter().map(|l| (l.level, l.name.clone())).collect()))
+    }
 }
 
 /// [`check_references`] for a save: the typed draft takes the owner and the source contract's
@@ -138,13 +144,13 @@ async fn references_for_save<C: ConnectionTrait>(
     uploaded: &[UploadedFile],
     mut draft: ContractDraft,
     typed: &mut TypedDraft,
-) -> Result<Vec<(u32, i64)>, AppError> {
-    let approvers = check_references(db, actor, organisation_id, uploaded, &mut draft, false).await?;
+) -> Result<References, AppError> {
+    let checked = check_references(db, actor, organisation_id, uploaded, &mut draft, false).await?;
     typed.owner = draft.owner;
     if let SourceOrder::Contract { contract_id, document_number, service_end } = draft.source_order {
         typed.source = TypedSource::Contract { contract_id, document_number, service_end };
     }
-    Ok(approvers)
+    Ok(checked)
 }
 
 /// 负责人: who may own the contract `id` (the active partners of its organisation), or, before it
@@ -180,7 +186,7 @@ pub async fn create(db: &DatabaseConnection, actor: &SessionUser, mut draft: Con
     }
     draft.document_number = None;
     let mut typed = validate_save(&draft).map_err(invalid)?;
-    let approvers = references_for_save(db, actor, org, &[], draft, &mut typed).await?;
+    let approvers = references_for_save(db, actor, org, &[], draft, &mut typed).await?.approvers;
     let priced = typed.price(&price_books::current(db).await?, None);
     let owner = typed.owner.unwrap_or(actor.id);
     let at = now();
@@ -192,14 +198,17 @@ pub async fn create(db: &DatabaseConnection, actor: &SessionUser, mut draft: Con
     Ok(id)
 }
 
-/// Saves a draft (保存) over `version`. Refused with 409 when someone changed it since.
+/// Saves a draft (保存) over `version`. Refused with 409 when someone changed it since. Answers
+/// the contract as saved — what [`get`] would read now — from what the save read and wrote: the
+/// row as updated, its lines (read again only when they changed), its approvers, its attachments
+/// (an upload or removal since they were read would have made the save stale).
 pub async fn save(
     db: &DatabaseConnection,
     actor: &SessionUser,
     id: i64,
     version: i64,
     draft: ContractDraft,
-) -> Result<(), AppError> {
+) -> Result<ContractDto, AppError> {
     let l = load_for(db, actor, id, Action::Edit).await?;
     let status = l.status();
     if !status.is_editable() {
@@ -209,22 +218,43 @@ pub async fn save(
         return Err(stale());
     }
     let mut typed = validate_save(&draft).map_err(invalid)?;
-    let uploaded = db::uploaded_files(db, id).await?;
-    let approvers = references_for_save(db, actor, l.row.organisation_id, &uploaded, draft, &mut typed).await?;
+    let attachments = crate::db::attachments::of_contract(db, id).await?;
+    let uploaded = db::uploaded_of(&attachments);
+    let checked = references_for_save(db, actor, l.row.organisation_id, &uploaded, draft, &mut typed).await?;
     let priced = typed.price(&price_books::current(db).await?, None);
     let at = now();
     let (_writer, txn) = crate::db::begin_write(db).await?;
-    let mut am = db::blank_update();
+    // The stored row with this save's values: what the update writes, and the row it leaves.
+    let mut am = sea_orm::IntoActiveModel::into_active_model(l.row.clone());
     db::set_values(&mut am, &typed, typed.owner.unwrap_or(l.row.owner_user_id));
     db::set_totals(&mut am, priced.as_ref());
     am.updated_at = Set(at);
-    if !db::guarded_update(&txn, id, version, am).await? {
+    am.version = Set(version + 1);
+    if !db::guarded_update(&txn, id, version, am.clone()).await? {
         return Err(stale());
     }
-    db::replace_children(&txn, id, Some(&l), &typed.lines, priced.as_ref(), &approvers).await?;
+    let kept = db::replace_children(&txn, id, Some(&l), &typed.lines, priced.as_ref(), &checked.approvers).await?;
+    let lines = if kept.lines { l.lines.clone() } else { db::lines_of(&txn, id).await? };
     audit::record(&txn, at, Some(actor.id), "saved", db::SUBJECT, id, &audit::Detail::default()).await?;
     txn.commit().await?;
-    Ok(())
+    let mut approvers = checked.approvers.clone();
+    approvers.sort_by_key(|(level, _)| *level);
+    let saved = Loaded {
+        row: sea_orm::TryIntoModel::try_into_model(am)?,
+        lines,
+        approvers,
+        // Approvers written again carry no kept names; kept ones had none (a draft's).
+        kept_level_names: if kept.approvers { l.kept_level_names.clone() } else { Vec::new() },
+        highest_decided: l.highest_decided,
+        // A save decides nothing.
+        steps: l.steps.clone(),
+    };
+    let known = contract_reads::Known {
+        attachments: Some(attachments),
+        organisation: Some((actor.organisation_id, actor.organisation_name.clone())),
+        level_names: checked.level_names(),
+    };
+    answer(db, actor, &saved, known).await
 }
 
 /// Saves and submits for approval (保存并提交审批): the submit rules, the lines repriced by the
@@ -248,14 +278,15 @@ pub async fn submit(
     let uploaded = db::uploaded_files(db, id).await?;
     // The references first: they fill in the source contract's stored end date the rules check.
     let mut problems = Vec::new();
-    let approvers = match check_references(db, actor, l.row.organisation_id, &uploaded, &mut draft, true).await {
-        Ok(a) => a,
+    let checked = match check_references(db, actor, l.row.organisation_id, &uploaded, &mut draft, true).await {
+        Ok(c) => c,
         Err(AppError::Invalid { problems: p }) => {
             problems = p;
-            Vec::new()
+            References::default()
         }
         Err(e) => return Err(e),
     };
+    let approvers = &checked.approvers;
     // The sheet rules (PRODUCT.md §3 rules 2 and 5) read the userids stored from the sheet the
     // draft names — when it is the contract's latest — never counts the client sent.
     let sheet = match draft.userid_sheet {
@@ -293,15 +324,16 @@ pub async fn submit(
             number.to_string()
         }
     };
-    db::replace_children(&txn, id, Some(&l), &typed.lines, Some(&submission.quote), &approvers).await?;
-    // The levels' names as they are now: a later change to the flow leaves this round alone.
-    if let Some(flow_id) = draft.approval.flow_id {
-        db::keep_level_names(&txn, id, &flows::level_names(&txn, flow_id).await?).await?;
+    db::replace_children(&txn, id, Some(&l), &typed.lines, Some(&submission.quote), approvers).await?;
+    // The levels' names as the approvers were checked against them: a later change to the flow
+    // leaves this round alone.
+    if let Some((_, names)) = checked.level_names() {
+        db::keep_level_names(&txn, id, &names).await?;
     }
     let detail =
         audit::Detail { to: Some(next.code().to_owned()), from: Some(l.row.status.clone()), ..Default::default() };
     audit::record(&txn, at, Some(actor.id), "submitted", db::SUBJECT, id, &detail).await?;
-    super::approvals::announce_submission(&txn, &l, &number, &typed.end_customer, &approvers, actor.id).await?;
+    super::approvals::announce_submission(&txn, &l, &number, &typed.end_customer, approvers, actor.id).await?;
     txn.commit().await?;
     Ok(())
 }
@@ -309,14 +341,29 @@ pub async fn submit(
 /// The detail of a contract the actor may read, with what they may do to it.
 pub async fn get(db: &DatabaseConnection, actor: &SessionUser, id: i64) -> Result<ContractDto, AppError> {
     let l = load_for(db, actor, id, Action::Read).await?;
-    let mut dto = contract_reads::detail(db, &l).await?;
+    let known = contract_reads::Known {
+        organisation: Some((actor.organisation_id, actor.organisation_name.clone())),
+        ..Default::default()
+    };
+    answer(db, actor, &l, known).await
+}
+
+/// The detail of a loaded contract for `actor`: what they may do to it, and the facts of its
+/// userid sheet when the draft names the latest one.
+async fn answer(
+    db: &DatabaseConnection,
+    actor: &SessionUser,
+    l: &Loaded,
+    known: contract_reads::Known,
+) -> Result<ContractDto, AppError> {
+    let mut dto = contract_reads::detail(db, l, known).await?;
     let facts = l.facts();
     dto.allowed = Action::ALL.into_iter().filter(|a| allows(Some(actor), *a, &facts)).collect();
     // The stored userids are those of the latest sheet uploaded: they describe the draft's sheet
     // only when the draft names that one.
     let latest_sheet = dto.attachments.iter().rev().find(|a| a.kind == AttachmentKind::UseridSheet).map(|a| a.id);
     if dto.draft.userid_sheet.is_some_and(|s| Some(s) == latest_sheet) {
-        dto.sheet = Some(db::sheet_facts(db, id).await?);
+        dto.sheet = Some(db::sheet_facts(db, l.row.id).await?);
     }
     Ok(dto)
 }

@@ -634,3 +634,90 @@ async fn the_list_totals_agree_with_its_rows_through_every_change() {
     assert_eq!(tallies, recount);
     w.done().await;
 }
+
+/// A save answers with the contract exactly as reading it back gives it, though the answer is
+/// built from what the save read and wrote rather than read again: after a change of a remark, of
+/// the owner (to another partner), of a line and the approvers, of the source order, and on a
+/// rejected contract whose round has decisions and whose levels' names were kept at submission.
+#[tokio::test]
+async fn a_save_answers_the_contract_exactly_as_reading_it_gives_it() {
+    use app::domain::contract::SourceOrder;
+    let w = World::new().await;
+    let source = w.submitted().await;
+    let (c, mut d) = w.ready(w.valid_draft()).await;
+    let cid = id(&c);
+    let mut v = version(&c);
+    let mut save = async |d: &app::domain::contract::ContractDraft, what: &str| {
+        let saved = w.ok("alice", "contracts/save", json!({"id": cid, "version": v, "draft": d})).await;
+        assert_eq!(saved, w.get("alice", cid).await, "the answer to a save of {what} is the contract as read");
+        v = version(&saved);
+        saved
+    };
+    d.remark = "只改备注".into();
+    save(&d, "a remark").await;
+    d.owner = Some(w.amy);
+    let saved = save(&d, "the owner").await;
+    assert_eq!(saved["owner"]["display_name"], "amy");
+    d.lines[0].quantity = "5".into();
+    d.approval.approvers = vec![Some(w.approvers[0])];
+    save(&d, "a line and the approvers").await;
+    d.source_order = SourceOrder::Contract { contract_id: id(&source), document_number: None, service_end: None };
+    d.order_type = Some(app::domain::OrderType::Renewal);
+    let saved = save(&d, "the source order").await;
+    assert_eq!(saved["draft"]["source_order"]["document_number"], source["document_number"]);
+
+    // Rejected at level 2: the round's decisions and the names kept at submission.
+    let s = w.submitted().await;
+    let a1 = w.ok("ap1", "contracts/approve", json!({"id": id(&s), "version": version(&s), "comment": ""})).await;
+    let r = w.ok("ap2", "contracts/reject", json!({"id": id(&s), "version": version(&a1), "reason": "数量不符"})).await;
+    let mut d = w.valid_draft();
+    d.payment_voucher = r["draft"]["payment_voucher"].as_i64();
+    d.remark = "按意见修改".into();
+    let saved = w.ok("alice", "contracts/save", json!({"id": id(&s), "version": version(&r), "draft": d})).await;
+    assert_eq!(
+        saved,
+        w.get("alice", id(&s)).await,
+        "the answer to a save of a rejected contract is the contract as read"
+    );
+    assert!(
+        saved["approvers"].as_array().unwrap().iter().any(|a| !a["decision"].is_null()),
+        "the round's decisions show"
+    );
+    w.done().await;
+}
+
+/// A save's statements, counted by the connection: the session (one join), the contract (row,
+/// lines, approvers, decisions), its attachments, the flow (row, levels, candidates), the price
+/// book, the write (update, audit) and the answer's timeline and names — 14 on either database,
+/// besides the transaction's BEGIN and COMMIT (which the connection does not report). It took 28
+/// before the answer was built from what the save read and wrote, the session was looked up once
+/// (in one query), the owner check was skipped for the actor and the decisions were read once.
+/// Each statement costs a hop to the database: under load that, not the SQL, was most of a
+/// save's time (BENCHMARKS.md, sixteenth session).
+#[tokio::test]
+async fn a_save_takes_fourteen_statements() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+    let w = World::new().await;
+    let (c, mut d) = w.ready(w.valid_draft()).await;
+    let (counting, statements) = (Arc::new(AtomicBool::new(false)), Arc::new(AtomicUsize::new(0)));
+    let mut db = w.t.open().await;
+    let (on, n) = (counting.clone(), statements.clone());
+    db.set_metric_callback(move |info| {
+        // The outbox's worker polls on its own; it is not the save's.
+        if on.load(Ordering::SeqCst) && !info.statement.sql.contains("\"outbox\"") {
+            n.fetch_add(1, Ordering::SeqCst);
+        }
+    });
+    let app = server::router(&w.t.config(), db.clone()).expect("router");
+    d.remark = "数一数".into();
+    let body = json!({"id": id(&c), "version": version(&c), "draft": d});
+    counting.store(true, Ordering::SeqCst);
+    let res = contract_world::call_json(&app, "/api/contracts/save", &body, w.cookie(Some("alice")).as_deref()).await;
+    counting.store(false, Ordering::SeqCst);
+    assert_eq!(res.status.as_u16(), 200, "{}", res.text());
+    assert_eq!(res.json()["draft"]["remark"], "数一数");
+    assert_eq!(statements.load(Ordering::SeqCst), 14, "statements per save");
+    db.close().await.ok();
+    w.done().await;
+}
