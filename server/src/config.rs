@@ -9,6 +9,9 @@ use std::path::PathBuf;
 pub struct Config {
     /// `DATABASE_URL`; default: a SQLite file under `DATA_DIR`, created if missing.
     pub database_url: String,
+    /// `SQLITE_SYNCHRONOUS`: `full` (default: each commit waits for the disk) or `normal` (commits
+    /// survive a crash of the server but not a power cut; writes queue less). SQLite only.
+    pub sqlite_synchronous: app::db::SqliteSync,
     /// `DATA_DIR`: attachments and the default SQLite database. Default `./data`.
     pub data_dir: PathBuf,
     /// Leptos settings: `LEPTOS_SITE_ADDR` (default 127.0.0.1:3000), `LEPTOS_SITE_ROOT`, …
@@ -117,6 +120,11 @@ impl Config {
         let database_url = get("DATABASE_URL")
             .filter(|s| !s.is_empty())
             .unwrap_or_else(|| format!("sqlite://{}?mode=rwc", data_dir.join("wecom-license-desk.db").display()));
+        let sqlite_synchronous = match get("SQLITE_SYNCHRONOUS").filter(|s| !s.trim().is_empty()) {
+            None => app::db::SqliteSync::default(),
+            Some(v) => app::db::SqliteSync::parse(&v)
+                .ok_or_else(|| ConfigError::Invalid(format!("SQLITE_SYNCHRONOUS must be full or normal, not {v:?}")))?,
+        };
         let leptos = leptos_options(&get)?;
         let max_upload_bytes = match get("MAX_UPLOAD_BYTES").filter(|s| !s.trim().is_empty()) {
             None => DEFAULT_MAX_UPLOAD_BYTES,
@@ -143,6 +151,7 @@ impl Config {
         };
         Ok(Config {
             database_url,
+            sqlite_synchronous,
             data_dir,
             leptos,
             cookie_secure: flag(get("COOKIE_SECURE")),
@@ -287,6 +296,39 @@ mod tests {
                 .then(|| data_dir.clone())
                 .or_else(|| pairs.iter().find(|(k, _)| *k == key).map(|(_, v)| (*v).to_owned()))
         })
+    }
+
+    /// `SQLITE_SYNCHRONOUS` is `full` unless set; `normal` is taken in any case; anything else is
+    /// refused by name. Every pooled connection runs with it (`PRAGMA synchronous`: 2 is FULL, 1
+    /// NORMAL).
+    #[tokio::test]
+    async fn sqlite_commits_wait_for_the_disk_unless_told_otherwise() {
+        use sea_orm::{ConnectionTrait, Statement};
+        assert_eq!(config(&[]).unwrap().sqlite_synchronous, app::db::SqliteSync::Full);
+        assert_eq!(
+            config(&[("SQLITE_SYNCHRONOUS", " Normal ")]).unwrap().sqlite_synchronous,
+            app::db::SqliteSync::Normal
+        );
+        let error = config(&[("SQLITE_SYNCHRONOUS", "off")]).unwrap_err().to_string();
+        assert!(error.contains("SQLITE_SYNCHRONOUS") && error.contains("\"off\""), "{error}");
+        let dir = std::env::temp_dir().join(format!("wld-sync-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        for (sync, pragma) in [(app::db::SqliteSync::Full, 2), (app::db::SqliteSync::Normal, 1)] {
+            let url = format!("sqlite://{}?mode=rwc", dir.join(format!("{pragma}.db")).display());
+            let db = app::db::connect_with(&url, sync).await.unwrap();
+            // Three connections at once (a transaction holds its own): each applied the pragma.
+            let mut held = Vec::new();
+            for _ in 0..3 {
+                let txn = sea_orm::TransactionTrait::begin(&db).await.unwrap();
+                let row = txn.query_one_raw(Statement::from_string(txn.get_database_backend(), "PRAGMA synchronous"));
+                let value: i32 = row.await.unwrap().unwrap().try_get_by_index(0).unwrap();
+                assert_eq!(value, pragma, "{sync:?}");
+                held.push(txn);
+            }
+            drop(held);
+            db.close().await.unwrap();
+        }
+        std::fs::remove_dir_all(&dir).ok();
     }
 
     #[test]

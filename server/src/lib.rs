@@ -36,7 +36,7 @@ use std::sync::OnceLock;
 
 /// Connects to the database and brings its schema up to date.
 pub async fn open_database(config: &Config) -> Result<DatabaseConnection, sea_orm::DbErr> {
-    let db = app::db::connect(&config.database_url).await?;
+    let db = app::db::connect_with(&config.database_url, config.sqlite_synchronous).await?;
     app::db::migrate(&db).await?;
     Ok(db)
 }
