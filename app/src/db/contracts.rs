@@ -378,15 +378,16 @@ pub async fn keep_level_names<C: ConnectionTrait>(db: &C, id: i64, names: &[(u32
 }
 
 /// The version-guarded update every change starts with: `Ok(false)` when the contract moved on.
+/// `am` takes the new version, so it holds what was written.
 pub async fn guarded_update<C: ConnectionTrait>(
     db: &C,
     id: i64,
     version: i64,
-    mut am: contract::ActiveModel,
+    am: &mut contract::ActiveModel,
 ) -> Result<bool, DbErr> {
     am.version = Set(version + 1);
     let res = contract::Entity::update_many()
-        .set(am)
+        .set(am.clone())
         .filter(contract::Column::Id.eq(id))
         .filter(contract::Column::Version.eq(version))
         .exec(db)

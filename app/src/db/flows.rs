@@ -33,10 +33,7 @@ pub async fn find<C: ConnectionTrait>(db: &C, id: i64) -> Result<Option<FlowDto>
 pub async fn rule<C: ConnectionTrait>(db: &C, id: i64) -> Result<Option<Flow>, DbErr> {
     let Some(flow) = approval_flow::Entity::find_by_id(id).one(db).await? else { return Ok(None) };
     let levels = levels(db, flow.id).await?;
-    let mut candidates = approval_level_candidate::Entity::find()
-        .filter(approval_level_candidate::Column::LevelId.is_in(levels.iter().map(|l| l.id)))
-        .all(db)
-        .await?;
+    let mut candidates = candidates(db, &levels).await?;
     candidates.sort_by_key(|c| c.user_id);
     Ok(Some(Flow {
         name: flow.name,
@@ -65,16 +62,24 @@ async fn levels<C: ConnectionTrait>(db: &C, flow_id: i64) -> Result<Vec<approval
         .await
 }
 
+/// The candidates of these levels, each with its level's id.
+async fn candidates<C: ConnectionTrait>(
+    db: &C,
+    levels: &[approval_level::Model],
+) -> Result<Vec<approval_level_candidate::Model>, DbErr> {
+    approval_level_candidate::Entity::find()
+        .filter(approval_level_candidate::Column::LevelId.is_in(levels.iter().map(|l| l.id)))
+        .all(db)
+        .await
+}
+
 fn level_no(level: i32) -> u32 {
     u32::try_from(level).unwrap_or(0)
 }
 
 async fn flow_dto<C: ConnectionTrait>(db: &C, flow: approval_flow::Model) -> Result<FlowDto, DbErr> {
     let levels = levels(db, flow.id).await?;
-    let candidates = approval_level_candidate::Entity::find()
-        .filter(approval_level_candidate::Column::LevelId.is_in(levels.iter().map(|l| l.id)))
-        .all(db)
-        .await?;
+    let candidates = candidates(db, &levels).await?;
     let names = people(
         db,
         levels.iter().filter_map(|l| l.default_approver_user_id).chain(candidates.iter().map(|c| c.user_id)),

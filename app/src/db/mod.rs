@@ -63,10 +63,6 @@ pub async fn connect_with(url: &str, sync: SqliteSync) -> Result<DatabaseConnect
     // (when a restarted server, a proxy or a firewall may have dropped it); under load none is.
     if url.starts_with("sqlite:") {
         options.test_before_acquire(false);
-    } else {
-        options.test_before_acquire_if_idle_for(std::time::Duration::from_secs(5));
-    }
-    if url.starts_with("sqlite:") {
         // One writer at a time is SQLite's model; a small pool avoids "database is locked" storms.
         options.max_connections(8);
         // Per connection (pragmas apply to the connection that runs them): foreign keys, and
@@ -80,6 +76,7 @@ pub async fn connect_with(url: &str, sync: SqliteSync) -> Result<DatabaseConnect
             o.foreign_keys(true).busy_timeout(std::time::Duration::from_secs(30)).synchronous(synchronous)
         });
     } else {
+        options.test_before_acquire_if_idle_for(std::time::Duration::from_secs(5));
         options.max_connections(32);
     }
     let db = Database::connect(options).await?;

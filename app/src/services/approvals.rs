@@ -139,7 +139,7 @@ async fn act(
     }
     let handled = |decides: bool| if decides { already_handled() } else { stale() };
     let (_writer, txn) = crate::db::begin_write(db).await?;
-    if l.row.version != version || !db::guarded_update(&txn, id, version, am).await? {
+    if l.row.version != version || !db::guarded_update(&txn, id, version, &mut am).await? {
         return Err(handled(decides));
     }
     if decides

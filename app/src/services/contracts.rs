@@ -229,30 +229,29 @@ pub async fn save(
     db::set_values(&mut am, &typed, typed.owner.unwrap_or(l.row.owner_user_id));
     db::set_totals(&mut am, priced.as_ref());
     am.updated_at = Set(at);
-    am.version = Set(version + 1);
-    if !db::guarded_update(&txn, id, version, am.clone()).await? {
+    if !db::guarded_update(&txn, id, version, &mut am).await? {
         return Err(stale());
     }
     let kept = db::replace_children(&txn, id, Some(&l), &typed.lines, priced.as_ref(), &checked.approvers).await?;
-    let lines = if kept.lines { l.lines.clone() } else { db::lines_of(&txn, id).await? };
+    let lines = if kept.lines { l.lines } else { db::lines_of(&txn, id).await? };
     audit::record(&txn, at, Some(actor.id), "saved", db::SUBJECT, id, &audit::Detail::default()).await?;
     txn.commit().await?;
-    let mut approvers = checked.approvers.clone();
+    let known = contract_reads::Known {
+        attachments: Some(attachments),
+        organisation: Some((actor.organisation_id, actor.organisation_name.clone())),
+        level_names: checked.level_names(),
+    };
+    let mut approvers = checked.approvers;
     approvers.sort_by_key(|(level, _)| *level);
     let saved = Loaded {
         row: sea_orm::TryIntoModel::try_into_model(am)?,
         lines,
         approvers,
         // Approvers written again carry no kept names; kept ones had none (a draft's).
-        kept_level_names: if kept.approvers { l.kept_level_names.clone() } else { Vec::new() },
+        kept_level_names: if kept.approvers { l.kept_level_names } else { Vec::new() },
         highest_decided: l.highest_decided,
         // A save decides nothing.
-        steps: l.steps.clone(),
-    };
-    let known = contract_reads::Known {
-        attachments: Some(attachments),
-        organisation: Some((actor.organisation_id, actor.organisation_name.clone())),
-        level_names: checked.level_names(),
+        steps: l.steps,
     };
     answer(db, actor, &saved, known).await
 }
@@ -313,7 +312,7 @@ pub async fn submit(
     db::set_status(&mut am, next, at);
     am.approval_round = Set(l.row.approval_round + 1);
     am.submitted_at = Set(Some(at));
-    if !db::guarded_update(&txn, id, version, am).await? {
+    if !db::guarded_update(&txn, id, version, &mut am).await? {
         return Err(stale());
     }
     let number = match &l.row.document_number {

@@ -291,7 +291,7 @@ async fn finish<C: ConnectionTrait>(
         if let Some(expiry) = earliest_expiry {
             am.api_expiry_date = Set(Some(china_date(expiry)));
         }
-        if !contract_db::guarded_update(txn, l.row.id, l.row.version, am).await? {
+        if !contract_db::guarded_update(txn, l.row.id, l.row.version, &mut am).await? {
             // Someone changed the contract meanwhile: the step is tried again from the start.
             return Err(DbErr::Custom("the contract changed while its WeCom job finished; retrying".into()));
         }
