@@ -19,6 +19,7 @@ pub mod domain;
 pub mod error;
 pub mod functions;
 pub mod html;
+pub mod hydration;
 pub mod i18n;
 pub mod models;
 pub mod routes;
@@ -47,7 +48,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta charset="utf-8" />
                 <meta name="viewport" content="width=device-width, initial-scale=1" />
                 <AutoReload options=options.clone() />
-                <HydrationScripts options />
+                <hydration::HydrationScripts options />
                 <MetaTags />
             </head>
             <body>

@@ -1,0 +1,55 @@
+//! The document's hydration scripts: what leptos' `HydrationScripts` puts in `<head>`, for this
+//! app's build, in fewer bytes.
+//!
+//! Every page's first load carries these bytes, and the quote page's first load has a budget
+//! (`end2end/tests/first-load.spec.ts`). Leptos' component writes a general-purpose script (any
+//! root, deferred hydration, islands) of about 450 bytes that no minifier touches. This one
+//! writes the two preload hints and a module script that imports the bundle and hydrates, and
+//! gives the lazy routes the split manifest as leptos' component does.
+
+use leptos::prelude::*;
+
+/// The preload hints and the hydration script for `<head>`; see the module's documentation.
+#[component]
+pub fn HydrationScripts(options: LeptosOptions) -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    if let Some(manifest) = split_manifest(&options) {
+        provide_context(manifest);
+    }
+    let pkg = format!("/{}/", options.site_pkg_dir);
+    let js = format!("{pkg}{}.js", options.output_name);
+    // `cargo leptos` names the module after the output name; `wasm-bindgen` on its own adds `_bg`.
+    let suffix = if option_env!("LEPTOS_OUTPUT_NAME").is_some() { "" } else { "_bg" };
+    let wasm = format!("{pkg}{}{suffix}.wasm", options.output_name);
+    let script = format!("import i,{{hydrate as h}}from{js:?};i({{module_or_path:{wasm:?}}}).then(()=>h())");
+    view! {
+        <link rel="modulepreload" href=js crossorigin="" />
+        <link rel="preload" href=wasm r#as="fetch" r#type="application/wasm" crossorigin="" />
+        <script type="module" nonce=leptos::nonce::use_nonce()>
+            {script}
+        </script>
+    }
+}
+
+/// The lazy routes' preloads (`__wasm_split_manifest.json`, written by `cargo leptos build
+/// --split`), read once. `None` without a split build. `WasmSplitManifest` is the context leptos'
+/// lazy routes read (public, though left out of leptos' docs; Cargo.lock pins the release). File
+/// hashing (`hash-files`) is off in Cargo.toml, so the files keep their plain names.
+#[cfg(feature = "ssr")]
+fn split_manifest(options: &LeptosOptions) -> Option<leptos::WasmSplitManifest> {
+    use std::sync::OnceLock;
+    static MANIFEST: OnceLock<Option<leptos::WasmSplitManifest>> = OnceLock::new();
+    MANIFEST
+        .get_or_init(|| {
+            let pkg_dir = options.site_pkg_dir.to_string();
+            let path = std::path::Path::new(&*options.site_root).join(&pkg_dir).join("__wasm_split_manifest.json");
+            let text = std::fs::read_to_string(path).ok()?;
+            let preloads = serde_json::from_str(&text)
+                .inspect_err(|e| tracing::error!("unreadable __wasm_split_manifest.json: {e}"))
+                .ok()?;
+            // The split loader's name when file hashing is off, as `cargo leptos` writes it.
+            let loader = "__wasm_split.______________________.js".to_owned();
+            Some(leptos::WasmSplitManifest(ArcStoredValue::new((format!("/{pkg_dir}"), preloads, loader))))
+        })
+        .clone()
+}
