@@ -5,7 +5,10 @@
 //! (`end2end/tests/first-load.spec.ts`). Leptos' component writes a general-purpose script (any
 //! root, deferred hydration, islands) of about 450 bytes that no minifier touches. This one
 //! writes the two preload hints and a module script that imports the bundle and hydrates, and
-//! gives the lazy routes the split manifest as leptos' component does.
+//! provides the split manifest as leptos' component does. (leptos_axum turns it into preload links
+//! for a lazy page's chunks only when the render registered that page's lazy functions, which the
+//! server build does not do today: `split` is a feature of the WASM build only. So no page's
+//! document names its chunks yet; each lazy page fetches them once the main module runs.)
 
 use leptos::prelude::*;
 
