@@ -19,19 +19,41 @@ pub fn HydrationScripts(options: LeptosOptions) -> impl IntoView {
     if let Some(manifest) = split_manifest(&options) {
         provide_context(manifest);
     }
-    let pkg = format!("/{}/", options.site_pkg_dir);
-    let js = format!("{pkg}{}.js", options.output_name);
-    // `cargo leptos` names the module after the output name; `wasm-bindgen` on its own adds `_bg`.
-    let suffix = if option_env!("LEPTOS_OUTPUT_NAME").is_some() { "" } else { "_bg" };
-    let wasm = format!("{pkg}{}{suffix}.wasm", options.output_name);
-    let script = format!("import i,{{hydrate as h}}from{js:?};i({{module_or_path:{wasm:?}}}).then(()=>h())");
+    let head = head(&options);
     view! {
-        <link rel="modulepreload" href=js crossorigin="" />
-        <link rel="preload" href=wasm r#as="fetch" r#type="application/wasm" crossorigin="" />
+        <link rel="modulepreload" href=head.js.as_str() crossorigin="" />
+        <link rel="preload" href=head.wasm.as_str() r#as="fetch" r#type="application/wasm" crossorigin="" />
         <script type="module" nonce=leptos::nonce::use_nonce()>
-            {script}
+            {head.script.as_str()}
         </script>
     }
+}
+
+/// The bundle's paths and the script that loads it: the same for every page of the process, so
+/// made once rather than on every render.
+struct Head {
+    js: String,
+    wasm: String,
+    script: String,
+}
+
+fn head(options: &LeptosOptions) -> &'static Head {
+    static HEAD: std::sync::OnceLock<Head> = std::sync::OnceLock::new();
+    HEAD.get_or_init(|| {
+        let pkg = format!("/{}/", options.site_pkg_dir);
+        let js = format!("{pkg}{}.js", options.output_name);
+        // `cargo leptos` names the module after the output name; `wasm-bindgen` on its own adds `_bg`.
+        let suffix = if option_env!("LEPTOS_OUTPUT_NAME").is_some() { "" } else { "_bg" };
+        let wasm = format!("{pkg}{}{suffix}.wasm", options.output_name);
+        // JSON strings are JavaScript strings, whatever the names hold.
+        let quoted = |s: &str| serde_json::to_string(s).expect("a string serialises");
+        let script = format!(
+            "import i,{{hydrate as h}}from{};i({{module_or_path:{}}}).then(()=>h())",
+            quoted(&js),
+            quoted(&wasm)
+        );
+        Head { js, wasm, script }
+    })
 }
 
 /// The lazy routes' preloads (`__wasm_split_manifest.json`, written by `cargo leptos build
