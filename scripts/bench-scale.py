@@ -140,6 +140,43 @@ def customer_names(cid):
 # ---------------------------------------------------------------------------------------------
 # The two databases: how to run SQL, and the few expressions that differ.
 
+# ---------------------------------------------------------------------------------------------
+# What the known triggers maintain, rebuilt from scratch after a load with them off: the
+# statements of their migrations (`m20261208_000018_contract_tallies`,
+# `m20261210_000021_approver_tallies`), the same on both databases.
+
+# An approver sees a contract once it reached one of their levels (`contract_reads::visible`).
+_REACHED = ("(k.status IN ('approved', 'fulfilled') OR (k.status = 'in_approval' AND k.status_level >= ca.level) "
+            "OR EXISTS (SELECT 1 FROM approval_steps s WHERE s.contract_id = k.id AND s.level >= ca.level))")
+_APPROVER_KEY = "approver_user_id, organisation_id, owner_user_id, status, order_type"
+REBUILD = {
+    "contract_tallies": [
+        "DELETE FROM contract_tallies",
+        "INSERT INTO contract_tallies (organisation_id, owner_user_id, status, order_type, "
+        "contracts, total_fen) SELECT organisation_id, owner_user_id, status, COALESCE(order_type, ''), COUNT(*), "
+        "CAST(COALESCE(SUM(total_fen), 0) AS BIGINT) FROM contracts "
+        "GROUP BY organisation_id, owner_user_id, status, COALESCE(order_type, '')"],
+    "approver_tallies": [
+        "DELETE FROM approver_tallies",
+        "DELETE FROM approver_reach",
+        f"INSERT INTO approver_reach (contract_id, {_APPROVER_KEY}, total_fen) "
+        "SELECT DISTINCT k.id, ca.approver_user_id, k.organisation_id, k.owner_user_id, k.status, "
+        "COALESCE(k.order_type, ''), COALESCE(k.total_fen, 0) FROM contracts k "
+        f"JOIN contract_approvers ca ON ca.contract_id = k.id WHERE {_REACHED}",
+        f"INSERT INTO approver_tallies ({_APPROVER_KEY}, contracts, total_fen) SELECT {_APPROVER_KEY}, COUNT(*), "
+        f"CAST(SUM(total_fen) AS BIGINT) FROM approver_reach GROUP BY {_APPROVER_KEY}"],
+}
+# Trigger name -> the table it maintains (PostgreSQL's names, then SQLite's).
+KNOWN_TRIGGERS = {
+    "contract_tallies_insert_delete": "contract_tallies", "contract_tallies_update": "contract_tallies",
+    "approver_reach_contracts_update": "approver_tallies", "approver_reach_contracts_delete": "approver_tallies",
+    "approver_reach_contract_approvers": "approver_tallies", "approver_reach_approval_steps": "approver_tallies",
+    **{f"approver_reach_{t}_{op}": "approver_tallies"
+       for t in ("contract_approvers", "approval_steps") for op in ("insert", "delete", "update")},
+}
+
+
+
 class Sqlite:
     name = "sqlite"
     T, F = "1", "0"
@@ -191,7 +228,26 @@ class Sqlite:
         return self.query(f"SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL "
                           f"AND tbl_name IN ({names})")
 
+    # SQLite keeps the list's tallies and its search index on during the load (its upserts are in
+    # place); the approvers' reach triggers are off: a refresh per approver and decision row
+    # (several million) with the indexes dropped. Their tables are rebuilt after.
     def pause_triggers(self, tables):
+        names = ", ".join(f"'{t}'" for t in tables)
+        rows = self.query(f"SELECT name, tbl_name, sql FROM sqlite_master WHERE type = 'trigger' "
+                          f"AND tbl_name IN ({names}) ORDER BY name")
+        self._paused = {}
+        for name, table, sql in rows:
+            if KNOWN_TRIGGERS.get(name) == "approver_tallies":
+                self._paused[f"{table}.{name}"] = sql
+                self.exec(f"DROP TRIGGER {name}")
+        return list(self._paused)
+
+    def resume_triggers(self, tables, paused):
+        for derived in sorted({KNOWN_TRIGGERS[p.split(".", 1)[1]] for p in paused}):
+            for sql in REBUILD[derived]:
+                self.exec(sql)
+        for name in paused:
+            self.exec(self._paused[name])
         return []
 
     def series(self, n):
@@ -288,16 +344,6 @@ class Postgres:
             "JOIN pg_namespace n ON n.oid = t.relnamespace AND n.nspname = current_schema() "
             f"WHERE t.relname IN ({names}) AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = ix.indexrelid)")
 
-    # What the known triggers maintain, rebuilt from scratch (the statement of their migration).
-    REBUILD = {
-        "contract_tallies": (
-            "DELETE FROM contract_tallies; INSERT INTO contract_tallies (organisation_id, owner_user_id, status, order_type, "
-            "contracts, total_fen) SELECT organisation_id, owner_user_id, status, COALESCE(order_type, ''), COUNT(*), "
-            "CAST(COALESCE(SUM(total_fen), 0) AS BIGINT) FROM contracts "
-            "GROUP BY organisation_id, owner_user_id, status, COALESCE(order_type, '')"),
-    }
-    KNOWN_TRIGGERS = {"contract_tallies_insert_delete": "contract_tallies", "contract_tallies_update": "contract_tallies"}
-
     def pause_triggers(self, tables):
         names = ", ".join(f"'{t}'" for t in tables)
         rows = self.query(f"SELECT c.relname, t.tgname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
@@ -310,11 +356,11 @@ class Postgres:
         rebuilt, unknown = set(), []
         for name in paused:
             table, trigger = name.split(".", 1)
-            derived = self.KNOWN_TRIGGERS.get(trigger)
+            derived = KNOWN_TRIGGERS.get(trigger)
             if derived is None:
                 unknown.append(name)
             elif derived not in rebuilt:
-                self.exec(self.REBUILD[derived])
+                self.exec("; ".join(REBUILD[derived]))
                 rebuilt.add(derived)
         for table in sorted({p.split(".", 1)[0] for p in paused}):
             self.exec(f"ALTER TABLE {table} ENABLE TRIGGER USER")
@@ -556,8 +602,8 @@ def generate(db, n, orgs=ORGS, log=print):
         db.exec(f"DROP INDEX {name}")
     # PostgreSQL: the tables' own triggers (the list's tallies) are off for the load and their
     # tables rebuilt after it: a row-by-row upsert of the same tally rows in one transaction walks
-    # ever longer version chains (the load did not finish in 8 minutes). SQLite keeps them on
-    # (its upserts are in place; its search index is filled by its trigger too).
+    # ever longer version chains (the load did not finish in 8 minutes). SQLite keeps the list's
+    # tallies and search index on (its upserts are in place) and turns the approvers' reach off.
     paused = db.pause_triggers(BIG_TABLES)
     if paused:
         log(f"[{db.name}] triggers off during the load: {paused}")
@@ -677,19 +723,21 @@ def generate(db, n, orgs=ORGS, log=print):
                  f"SELECT id, {threshold}, api_expiry_date, '{sent}' FROM contracts WHERE status = 'fulfilled' "
                  f"AND api_expiry_date >= '{today}' AND api_expiry_date <= '{until}' AND id > {base_id}")
     db.exec(f"UPDATE document_sequences SET next_value = {seq + n} WHERE name = 'contract'")
-    if paused:
-        t = time.perf_counter()
-        unknown = db.resume_triggers(BIG_TABLES, paused)
-        timings["derived tables"] = time.perf_counter() - t
-        log(f"[{db.name}]   triggers back on, contract_tallies rebuilt: {timings['derived tables']:.1f} s")
-        if unknown:
-            log(f"[{db.name}] WARNING: triggers the generator does not know were off during the load: {unknown}; "
-                "whatever they maintain was not rebuilt")
     t = time.perf_counter()
     for name, sql in dropped:
         db.exec(sql)
     timings["indexes"] = time.perf_counter() - t
     log(f"[{db.name}]   {len(dropped)} indexes rebuilt: {timings['indexes']:.1f} s")
+    # After the indexes: the approvers' reach is a join of the contracts, approvers and decisions.
+    if paused:
+        t = time.perf_counter()
+        unknown = db.resume_triggers(BIG_TABLES, paused)
+        timings["derived tables"] = time.perf_counter() - t
+        derived = sorted({KNOWN_TRIGGERS.get(p.split(".", 1)[1], "?") for p in paused})
+        log(f"[{db.name}]   triggers back on, {', '.join(derived)} rebuilt: {timings['derived tables']:.1f} s")
+        if unknown:
+            log(f"[{db.name}] WARNING: triggers the generator does not know were off during the load: {unknown}; "
+                "whatever they maintain was not rebuilt")
     if db.name == "postgres":
         for table in ["organisations", "users", "contracts"]:
             db.exec(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT MAX(id) FROM {table}))")

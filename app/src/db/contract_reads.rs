@@ -4,7 +4,9 @@
 
 use super::audit;
 use super::contracts::{Loaded, SUBJECT, draft_of, status_of};
-use super::entities::{approval_step, attachment, contract, contract_approver, contract_tally, organisation};
+use super::entities::{
+    approval_step, approver_tally, attachment, contract, contract_approver, contract_tally, organisation,
+};
 use super::{attachments as db_att, flows};
 use crate::domain::attachment::AttachmentKind;
 use crate::domain::contract::ContractStatus;
@@ -15,7 +17,7 @@ use crate::domain::policy::Visibility;
 use crate::domain::quote::OrderType;
 use crate::models::{ApproverDto, AttachmentDto, ContractDto, ContractSummary, LinePriceDto, PersonDto};
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::{Expr, ExprTrait, Order, Query};
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, Order, Query};
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, DbBackend, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
 };
@@ -361,53 +363,86 @@ pub async fn page<C: ConnectionTrait>(
 
 /// How many contracts the query's filters admit (all pages) and the sum of their totals in fen.
 ///
-/// From the tallies (`contract_tally`, kept by triggers) when the visibility and every filter are
-/// columns a tally is kept by: a few rows per owner and status, where counting reads every
-/// contract admitted (all of them for an admin). Otherwise by counting the contracts.
+/// From the tallies (kept by triggers) when the visibility and every filter are columns a tally is
+/// kept by: `contract_tallies` for everything or one organisation, `approver_tallies` for an
+/// approver; a few rows per owner and status, where counting reads every contract admitted (all of
+/// them for an admin, and for an approver a probe of each one's approvers and decisions).
+/// Otherwise by counting the contracts.
 pub async fn totals<C: ConnectionTrait>(db: &C, visibility: Visibility, q: &ListQuery) -> Result<(u64, i64), DbErr> {
-    match tally_filter(visibility, q) {
-        Some(cond) => {
-            let row: Option<(i64, i64)> = contract_tally::Entity::find()
-                .select_only()
-                .expr_as(Expr::cust("CAST(COALESCE(SUM(contract_tallies.contracts), 0) AS BIGINT)"), "n")
-                .expr_as(Expr::cust("CAST(COALESCE(SUM(contract_tallies.total_fen), 0) AS BIGINT)"), "sum")
-                .filter(cond)
-                .into_tuple()
-                .one(db)
-                .await?;
-            let (n, sum) = row.unwrap_or((0, 0));
-            Ok((u64::try_from(n).unwrap_or(0), sum))
-        }
-        None => counted_totals(db, visibility, q).await,
-    }
+    let Some(tally) = tally_filter(visibility, q) else {
+        return counted_totals(db, visibility, q).await;
+    };
+    let row = match tally {
+        Tally::Contracts(cond) => tally_sums::<contract_tally::Entity, C>(db, cond).await?,
+        Tally::Approver(cond) => tally_sums::<approver_tally::Entity, C>(db, cond).await?,
+    };
+    let (n, sum) = row.unwrap_or((0, 0));
+    Ok((u64::try_from(n).unwrap_or(0), sum))
 }
 
-/// The query as a condition on `contract_tallies`, when it is one: visibility of everything or of
-/// one organisation, and filters by status, order type, owner and organisation only.
-fn tally_filter(visibility: Visibility, q: &ListQuery) -> Option<Condition> {
-    use contract_tally::Column as T;
+/// A tally table that can answer a query, with the query as a condition on it. Both tables name
+/// their key columns alike, so the condition names them without a table.
+enum Tally {
+    /// `contract_tallies`.
+    Contracts(Condition),
+    /// `approver_tallies`.
+    Approver(Condition),
+}
+
+/// The count and sum of the `E` tally rows `cond` admits.
+async fn tally_sums<E: EntityTrait, C: ConnectionTrait>(db: &C, cond: Condition) -> Result<Option<(i64, i64)>, DbErr> {
+    E::find()
+        .select_only()
+        .expr_as(Expr::cust("CAST(COALESCE(SUM(contracts), 0) AS BIGINT)"), "n")
+        .expr_as(Expr::cust("CAST(COALESCE(SUM(total_fen), 0) AS BIGINT)"), "sum")
+        .filter(cond)
+        .into_tuple()
+        .one(db)
+        .await
+}
+
+/// The distinct (owner, organisation) pairs of the `E` tally rows `cond` admits that count a
+/// contract.
+async fn tally_pairs<E: EntityTrait, C: ConnectionTrait>(db: &C, cond: Condition) -> Result<Vec<(i64, i64)>, DbErr> {
+    E::find()
+        .select_only()
+        .expr(Expr::col(Alias::new("owner_user_id")))
+        .expr(Expr::col(Alias::new("organisation_id")))
+        .distinct()
+        .filter(cond.add(Expr::col(Alias::new("contracts")).gt(0)))
+        .into_tuple()
+        .all(db)
+        .await
+}
+
+/// The query as a condition on a tally, when it is one: filters by status, order type, owner and
+/// organisation only.
+fn tally_filter(visibility: Visibility, q: &ListQuery) -> Option<Tally> {
+    let col = |name: &str| Expr::col(Alias::new(name));
     let by_rows =
         q.corp_id.is_some() || q.search.is_some() || q.created != Span::default() || q.updated != Span::default();
-    let mut cond = match visibility {
-        _ if by_rows => return None,
-        Visibility::AssignedOnceReached(_) => return None,
-        Visibility::Nothing => Condition::all().add(Expr::val(1).eq(0)),
-        Visibility::Everything => Condition::all(),
-        Visibility::Organisation(org) => Condition::all().add(T::OrganisationId.eq(org)),
-    };
+    if by_rows {
+        return None;
+    }
+    let mut cond = Condition::all();
     if let Some(s) = q.status {
-        cond = cond.add(T::Status.eq(s));
+        cond = cond.add(col("status").eq(s));
     }
     if let Some(t) = q.order_type {
-        cond = cond.add(T::OrderType.eq(t.code()));
+        cond = cond.add(col("order_type").eq(t.code()));
     }
     if let Some(o) = q.owner {
-        cond = cond.add(T::OwnerUserId.eq(o));
+        cond = cond.add(col("owner_user_id").eq(o));
     }
     if let Some(o) = q.organisation {
-        cond = cond.add(T::OrganisationId.eq(o));
+        cond = cond.add(col("organisation_id").eq(o));
     }
-    Some(cond)
+    Some(match visibility {
+        Visibility::Nothing => Tally::Contracts(cond.add(Expr::val(1).eq(0))),
+        Visibility::Everything => Tally::Contracts(cond),
+        Visibility::Organisation(org) => Tally::Contracts(cond.add(col("organisation_id").eq(org))),
+        Visibility::AssignedOnceReached(user) => Tally::Approver(cond.add(col("approver_user_id").eq(user))),
+    })
 }
 
 /// [`totals`] by counting the contracts the query admits.
@@ -435,20 +470,11 @@ pub async fn owners_and_organisations<C: ConnectionTrait>(
     db: &C,
     visibility: Visibility,
 ) -> Result<(Vec<PersonDto>, Vec<PersonDto>), DbErr> {
-    // When the tallies can answer for this visibility they hold one row per owner, status and
-    // order type with contracts, where the contracts hold one per contract (a million for an admin).
+    // The tallies hold one row per owner, status and order type with contracts (per approver for
+    // an approver), where the contracts hold one per contract (a million for an admin).
     let pairs: Vec<(i64, i64)> = match tally_filter(visibility, &ListQuery::default()) {
-        Some(cond) => {
-            contract_tally::Entity::find()
-                .select_only()
-                .column(contract_tally::Column::OwnerUserId)
-                .column(contract_tally::Column::OrganisationId)
-                .distinct()
-                .filter(cond.add(contract_tally::Column::Contracts.gt(0)))
-                .into_tuple()
-                .all(db)
-                .await?
-        }
+        Some(Tally::Contracts(cond)) => tally_pairs::<contract_tally::Entity, C>(db, cond).await?,
+        Some(Tally::Approver(cond)) => tally_pairs::<approver_tally::Entity, C>(db, cond).await?,
         None => {
             contract::Entity::find()
                 .select_only()

@@ -632,6 +632,37 @@ async fn the_list_totals_agree_with_its_rows_through_every_change() {
         .map(|t| ((t.organisation_id, t.owner_user_id, t.status, t.order_type), (t.contracts, t.total_fen)))
         .collect();
     assert_eq!(tallies, recount);
+    // So are the approvers' tallies: per approver, the contracts the policy lets them read.
+    use app::db::entities::approver_tally;
+    let mut recount = std::collections::BTreeMap::<(i64, i64, i64, String, String), (i64, i64)>::new();
+    for c in contract::Entity::find().all(&w.db).await.unwrap() {
+        let facts = app::db::contracts::load(&w.db, c.id).await.unwrap().unwrap().facts();
+        let mut approvers: Vec<i64> = facts.approvers.iter().map(|(_, u)| *u).collect();
+        approvers.sort_unstable();
+        approvers.dedup();
+        for u in approvers.into_iter().filter(|u| facts.reached(*u)) {
+            let key =
+                (u, c.organisation_id, c.owner_user_id, c.status.clone(), c.order_type.clone().unwrap_or_default());
+            let e = recount.entry(key).or_default();
+            e.0 += 1;
+            e.1 += c.total_fen.unwrap_or(0);
+        }
+    }
+    assert!(!recount.is_empty(), "the changes above put contracts before approvers");
+    let tallies: std::collections::BTreeMap<_, _> = approver_tally::Entity::find()
+        .all(&w.db)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|t| t.contracts != 0 || t.total_fen != 0)
+        .map(|t| {
+            (
+                (t.approver_user_id, t.organisation_id, t.owner_user_id, t.status, t.order_type),
+                (t.contracts, t.total_fen),
+            )
+        })
+        .collect();
+    assert_eq!(tallies, recount);
     w.done().await;
 }
 

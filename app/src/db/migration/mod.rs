@@ -19,6 +19,7 @@ mod m20261208_000017_contract_search;
 mod m20261208_000018_contract_tallies;
 mod m20261209_000019_sort_indexes;
 mod m20261209_000020_inbox_indexes;
+mod m20261210_000021_approver_tallies;
 
 pub struct Migrator;
 
@@ -42,6 +43,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261208_000018_contract_tallies::Migration),
             Box::new(m20261209_000019_sort_indexes::Migration),
             Box::new(m20261209_000020_inbox_indexes::Migration),
+            Box::new(m20261210_000021_approver_tallies::Migration),
         ]
     }
 }
