@@ -20,6 +20,7 @@ mod m20261208_000018_contract_tallies;
 mod m20261209_000019_sort_indexes;
 mod m20261209_000020_inbox_indexes;
 mod m20261210_000021_approver_tallies;
+mod m20261210_000022_org_date_indexes;
 
 pub struct Migrator;
 
@@ -44,6 +45,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261209_000019_sort_indexes::Migration),
             Box::new(m20261209_000020_inbox_indexes::Migration),
             Box::new(m20261210_000021_approver_tallies::Migration),
+            Box::new(m20261210_000022_org_date_indexes::Migration),
         ]
     }
 }
