@@ -336,8 +336,7 @@ pub async fn page<C: ConnectionTrait>(
 /// From the tallies (kept by triggers) when the visibility and every filter are columns a tally is
 /// kept by: `contract_tallies` for everything or one organisation, `approver_tallies` for an
 /// approver; a few rows per owner and status, where counting reads every contract admitted (all of
-/// them for an admin, and for an approver a probe of each one's approvers and decisions).
-/// Otherwise by counting the contracts.
+/// them for an admin, nearly all for an approver). Otherwise by counting the contracts.
 pub async fn totals<C: ConnectionTrait>(db: &C, visibility: Visibility, q: &ListQuery) -> Result<(u64, i64), DbErr> {
     let Some(tally) = tally_filter(visibility, q) else {
         return counted_totals(db, visibility, q).await;
@@ -407,12 +406,19 @@ fn tally_filter(visibility: Visibility, q: &ListQuery) -> Option<Tally> {
     if let Some(o) = q.organisation {
         cond = cond.add(col("organisation_id").eq(o));
     }
-    Some(match visibility {
+    Some(tally_of(visibility, cond))
+}
+
+/// The tally that holds what `visibility` admits, with `cond` narrowed to it: every visibility has
+/// one.
+fn tally_of(visibility: Visibility, cond: Condition) -> Tally {
+    let col = |name: &str| Expr::col(Alias::new(name));
+    match visibility {
         Visibility::Nothing => Tally::Contracts(cond.add(Expr::val(1).eq(0))),
         Visibility::Everything => Tally::Contracts(cond),
         Visibility::Organisation(org) => Tally::Contracts(cond.add(col("organisation_id").eq(org))),
         Visibility::AssignedOnceReached(user) => Tally::Approver(cond.add(col("approver_user_id").eq(user))),
-    })
+    }
 }
 
 /// [`totals`] by counting the contracts the query admits.
@@ -442,20 +448,9 @@ pub async fn owners_and_organisations<C: ConnectionTrait>(
 ) -> Result<(Vec<PersonDto>, Vec<PersonDto>), DbErr> {
     // The tallies hold one row per owner, status and order type with contracts (per approver for
     // an approver), where the contracts hold one per contract (a million for an admin).
-    let pairs: Vec<(i64, i64)> = match tally_filter(visibility, &ListQuery::default()) {
-        Some(Tally::Contracts(cond)) => tally_pairs::<contract_tally::Entity, C>(db, cond).await?,
-        Some(Tally::Approver(cond)) => tally_pairs::<approver_tally::Entity, C>(db, cond).await?,
-        None => {
-            contract::Entity::find()
-                .select_only()
-                .column(contract::Column::OwnerUserId)
-                .column(contract::Column::OrganisationId)
-                .distinct()
-                .filter(visible(visibility))
-                .into_tuple()
-                .all(db)
-                .await?
-        }
+    let pairs: Vec<(i64, i64)> = match tally_of(visibility, Condition::all()) {
+        Tally::Contracts(cond) => tally_pairs::<contract_tally::Entity, C>(db, cond).await?,
+        Tally::Approver(cond) => tally_pairs::<approver_tally::Entity, C>(db, cond).await?,
     };
     let mut owners: Vec<PersonDto> = audit::people(db, pairs.iter().map(|(o, _)| *o)).await?.into_values().collect();
     owners.sort_by(|a, b| a.display_name.cmp(&b.display_name).then(a.id.cmp(&b.id)));
