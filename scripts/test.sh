@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # `make test`: installs what is missing, then runs every test, each step timed:
-#   formatting, the shared crate's tests, the server's tests on SQLite (and on PostgreSQL when
-#   there is one), the S3 storage against moto, the release build, and the browser tests against
-#   the release server.
+#   formatting, the shared crate's and the server's tests on SQLite (and on PostgreSQL when there
+#   is one), the S3 storage against moto, the release build, and the browser tests against the
+#   release server.
 #
-# Each package is tested on its own (`-p`), so the server's `ssr` and the WASM's `hydrate`
-# features of the shared `app` crate are never unified into one impossible build.
+# The tests build `app` and `server` only (`-p`), never `frontend`, so the server's `ssr` and the
+# WASM's `hydrate` features of the shared `app` crate are never unified into one impossible build.
 #
 # Environment:
 #   TEST_DATABASE_URL  PostgreSQL admin URL for the server tests (one database per test is made
@@ -85,46 +85,54 @@ step "setup tools (incl. Chromium, Playwright)" scripts/setup-tools.sh
 
 step "cargo fmt --check" cargo fmt --all -- --check
 
-# cargo_tests ARGS...: builds the tests first, then runs them under a time limit, so a test that
-# hangs fails the run in minutes with its name printed instead of using up CI's whole budget.
-# The limit is for the run only (compiling is not counted); the suites take a few minutes.
+# The shared crate and the server are tested from one build: `app` with the server's features
+# (`ssr`: its database and service code is tested too) and the server with the `s3` storage, so
+# the SQLite, PostgreSQL and S3 runs below reuse the same test binaries instead of compiling the
+# server three ways. (The WASM's `hydrate` build is the release build's; the server without `s3`
+# is too.)
+TEST_SET=(-p app -p server --features server/s3 --locked)
+
+# cargo_tests ARGS...: runs the tests of the one build under a time limit, so a test that hangs
+# fails the run in minutes with its name printed instead of using up CI's whole budget. The limit
+# is for the run only (compiling is the step before); the suites take a few minutes.
 TEST_RUN_LIMIT=${TEST_RUN_LIMIT:-20m}
 cargo_tests() {
-  cargo test "$@" --no-run
   local rc=0
-  timeout --kill-after=30s "$TEST_RUN_LIMIT" cargo test "$@" || rc=$?
+  timeout --kill-after=30s "$TEST_RUN_LIMIT" cargo test "${TEST_SET[@]}" "$@" || rc=$?
   if [ "$rc" = 124 ] || [ "$rc" = 137 ]; then
     echo "error: the tests did not finish within TEST_RUN_LIMIT=$TEST_RUN_LIMIT (a test hangs?)" >&2
   fi
   return "$rc"
 }
-server_tests_sqlite() { (unset TEST_DATABASE_URL && cargo_tests -p server --locked); }
-server_tests_pg() { (export TEST_DATABASE_URL="$1" && cargo_tests -p server --locked); }
+# Every test but the S3 ones (their own step, with moto).
+all_tests() { cargo_tests --lib --bins --tests -- --skip s3::; }
+tests_sqlite() { (unset TEST_DATABASE_URL && all_tests); }
+tests_pg() { (export TEST_DATABASE_URL="$1" && all_tests); }
 
-step "app: unit + integration tests" cargo_tests -p app --lib --tests --locked
+step "build the tests (app with ssr, server with s3)" cargo test "${TEST_SET[@]}" --lib --bins --tests --no-run
 
-step "server: tests on SQLite" server_tests_sqlite
+step "app + server: tests on SQLite" tests_sqlite
 
 pg_url=${TEST_DATABASE_URL:-}
 if [ -z "$pg_url" ] && { [ "${REQUIRE_POSTGRES:-0}" = 1 ] || pg_answers "$DEFAULT_PG_URL"; }; then
   pg_url=$DEFAULT_PG_URL
 fi
 if [ -z "$pg_url" ]; then
-  skip "server: tests on PostgreSQL" "no TEST_DATABASE_URL and nothing answers at $DEFAULT_PG_URL"
+  skip "app + server: tests on PostgreSQL" "no TEST_DATABASE_URL and nothing answers at $DEFAULT_PG_URL"
 elif pg_answers "$pg_url"; then
-  step "server: tests on PostgreSQL" server_tests_pg "$pg_url"
+  step "app + server: tests on PostgreSQL" tests_pg "$pg_url"
 elif [ "${REQUIRE_POSTGRES:-0}" = 1 ]; then
-  current="server: tests on PostgreSQL"
+  current="app + server: tests on PostgreSQL"
   echo "error: REQUIRE_POSTGRES=1 but PostgreSQL does not answer at $(sed -E 's#(://[^:/@]*):[^@]*@#\1:***@#' <<<"$pg_url")" >&2
   exit 1
 else
-  skip "server: tests on PostgreSQL" "TEST_DATABASE_URL does not answer"
+  skip "app + server: tests on PostgreSQL" "TEST_DATABASE_URL does not answer"
 fi
 
 # The `s3` storage feature against moto's S3 (started by the test; installed by setup-tools), on
 # PostgreSQL when there is one: two server processes share the attachments through the bucket.
 s3_tests() { (if [ -n "$pg_url" ]; then export TEST_DATABASE_URL="$pg_url"; else unset TEST_DATABASE_URL; fi
-  cargo_tests -p server --locked --features s3 --test it s3::); }
+  cargo_tests --test it s3::); }
 step "server: attachments in S3 (moto)" s3_tests
 
 step "cargo leptos build --release --split" scripts/build-release.sh
