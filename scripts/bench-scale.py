@@ -143,7 +143,8 @@ def customer_names(cid):
 # ---------------------------------------------------------------------------------------------
 # What the known triggers maintain, rebuilt from scratch after a load with them off: the
 # statements of their migrations (`m20261208_000018_contract_tallies`,
-# `m20261210_000021_approver_tallies`), the same on both databases.
+# `m20261210_000021_approver_tallies` with the columns of `m20261211_000023_approver_reach_keys`), the
+# same on both databases.
 
 # An approver sees a contract once it reached one of their levels (`contract_reads::visible`).
 _REACHED = ("(k.status IN ('approved', 'fulfilled') OR (k.status = 'in_approval' AND k.status_level >= ca.level) "
@@ -159,9 +160,10 @@ REBUILD = {
     "approver_tallies": [
         "DELETE FROM approver_tallies",
         "DELETE FROM approver_reach",
-        f"INSERT INTO approver_reach (contract_id, {_APPROVER_KEY}, total_fen) "
+        f"INSERT INTO approver_reach (contract_id, {_APPROVER_KEY}, total_fen, created_at, updated_at, number_key) "
         "SELECT DISTINCT k.id, ca.approver_user_id, k.organisation_id, k.owner_user_id, k.status, "
-        "COALESCE(k.order_type, ''), COALESCE(k.total_fen, 0) FROM contracts k "
+        "COALESCE(k.order_type, ''), COALESCE(k.total_fen, 0), k.created_at, k.updated_at, "
+        "COALESCE(CAST(SUBSTR(k.document_number, 8) AS BIGINT), 0) FROM contracts k "
         f"JOIN contract_approvers ca ON ca.contract_id = k.id WHERE {_REACHED}",
         f"INSERT INTO approver_tallies ({_APPROVER_KEY}, contracts, total_fen) SELECT {_APPROVER_KEY}, COUNT(*), "
         f"CAST(SUM(total_fen) AS BIGINT) FROM approver_reach GROUP BY {_APPROVER_KEY}"],
@@ -171,6 +173,7 @@ KNOWN_TRIGGERS = {
     "contract_tallies_insert_delete": "contract_tallies", "contract_tallies_update": "contract_tallies",
     "approver_reach_contracts_update": "approver_tallies", "approver_reach_contracts_delete": "approver_tallies",
     "approver_reach_contract_approvers": "approver_tallies", "approver_reach_approval_steps": "approver_tallies",
+    "approver_reach_contracts_keys": "approver_tallies",
     **{f"approver_reach_{t}_{op}": "approver_tallies"
        for t in ("contract_approvers", "approval_steps") for op in ("insert", "delete", "update")},
 }

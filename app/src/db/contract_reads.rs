@@ -4,7 +4,7 @@
 
 use super::audit;
 use super::contracts::{Loaded, SUBJECT, draft_of, status_of};
-use super::entities::{approver_tally, attachment, contract, contract_tally, organisation};
+use super::entities::{approver_reach, approver_tally, attachment, contract, contract_tally, organisation};
 use super::{attachments as db_att, flows};
 use crate::domain::attachment::AttachmentKind;
 use crate::domain::contract::DocumentNumber;
@@ -16,7 +16,8 @@ use crate::models::{ApproverDto, AttachmentDto, ContractDto, ContractSummary, Li
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Order, Query};
 use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, DbBackend, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    ColumnTrait, Condition, ConnectionTrait, DbBackend, DbErr, EntityTrait, JoinType, QueryFilter, QueryOrder,
+    QuerySelect, RelationTrait, Select,
 };
 
 /// What a caller already read in the same request, so that [`detail`] need not read it again.
@@ -202,20 +203,78 @@ fn search(backend: DbBackend, text: &str) -> Condition {
         .add(like(contract::Column::CorpName, text))
 }
 
-/// The list's filters on top of the policy's visibility (not the page's start).
-fn admitted(backend: DbBackend, visibility: Visibility, q: &ListQuery) -> Condition {
-    let mut cond = visible(visibility);
+/// Where a list reads its rows' keys. An approver's list reads them from the approver's
+/// `approver_reach` rows (kept by triggers, migration `m20261211_000023`), joined to the contracts:
+/// it walks that approver's rows in its own indexes, by date or document number, where the
+/// contracts' indexes would need a probe of `approver_reach` per contract walked (0.2–0.5 s for a
+/// month at 1,000,000 contracts, BENCHMARKS.md). Everyone else's list reads the contracts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Source {
+    Contracts,
+    /// An approver's reach rows (the user id): `approver_reach` joined as `approver_reach`.
+    Reach(i64),
+}
+
+impl Source {
+    fn of(visibility: Visibility) -> Source {
+        match visibility {
+            Visibility::AssignedOnceReached(user) => Source::Reach(user),
+            _ => Source::Contracts,
+        }
+    }
+
+    /// A key column the reach rows copy from the contract (organisation, owner, status, order
+    /// type, dates), read where this source keeps it.
+    fn key(self, c: contract::Column) -> Expr {
+        let reach = |r: approver_reach::Column| Expr::col((approver_reach::Entity, r));
+        match (self, c) {
+            (Source::Reach(_), contract::Column::OrganisationId) => reach(approver_reach::Column::OrganisationId),
+            (Source::Reach(_), contract::Column::OwnerUserId) => reach(approver_reach::Column::OwnerUserId),
+            (Source::Reach(_), contract::Column::Status) => reach(approver_reach::Column::Status),
+            (Source::Reach(_), contract::Column::OrderType) => reach(approver_reach::Column::OrderType),
+            (Source::Reach(_), contract::Column::CreatedAt) => reach(approver_reach::Column::CreatedAt),
+            (Source::Reach(_), contract::Column::UpdatedAt) => reach(approver_reach::Column::UpdatedAt),
+            (Source::Reach(_), contract::Column::Id) => reach(approver_reach::Column::ContractId),
+            _ => Expr::col((contract::Entity, c)),
+        }
+    }
+
+    /// The contracts, joined to this source's rows.
+    fn contracts(self) -> Select<contract::Entity> {
+        match self {
+            Source::Contracts => contract::Entity::find(),
+            Source::Reach(_) => {
+                contract::Entity::find().join(JoinType::InnerJoin, approver_reach::Relation::Contract.def().rev())
+            }
+        }
+    }
+}
+
+/// Whether a query's filters read columns only the contracts hold (the corp ID, the texts).
+fn reads_contracts(q: &ListQuery) -> bool {
+    q.corp_id.is_some() || q.search.is_some()
+}
+
+/// The list's filters on top of the policy's visibility (not the page's start), on `source`.
+fn admitted(backend: DbBackend, visibility: Visibility, source: Source, q: &ListQuery) -> Condition {
+    let mut cond = match source {
+        Source::Reach(user) => {
+            Condition::all().add(Expr::col((approver_reach::Entity, approver_reach::Column::ApproverUserId)).eq(user))
+        }
+        Source::Contracts => visible(visibility),
+    };
+    let key = |c: contract::Column| source.key(c);
     if let Some(s) = q.status {
-        cond = cond.add(contract::Column::Status.eq(s));
+        cond = cond.add(key(contract::Column::Status).eq(s));
     }
     if let Some(t) = q.order_type {
-        cond = cond.add(contract::Column::OrderType.eq(t.code()));
+        cond = cond.add(key(contract::Column::OrderType).eq(t.code()));
     }
     if let Some(o) = q.owner {
-        cond = cond.add(contract::Column::OwnerUserId.eq(o));
+        cond = cond.add(key(contract::Column::OwnerUserId).eq(o));
     }
     if let Some(o) = q.organisation {
-        cond = cond.add(contract::Column::OrganisationId.eq(o));
+        cond = cond.add(key(contract::Column::OrganisationId).eq(o));
     }
     if let Some(c) = &q.corp_id {
         cond = cond.add(contract::Column::CorpId.eq(c.as_str()));
@@ -225,23 +284,25 @@ fn admitted(backend: DbBackend, visibility: Visibility, q: &ListQuery) -> Condit
     }
     for (col, span) in [(contract::Column::CreatedAt, q.created), (contract::Column::UpdatedAt, q.updated)] {
         if let Some(from) = span.from {
-            cond = cond.add(col.gte(from));
+            cond = cond.add(key(col).gte(from));
         }
         if let Some(before) = span.before {
-            cond = cond.add(col.lt(before));
+            cond = cond.add(key(col).lt(before));
         }
     }
     cond
 }
 
-/// A sort key as SQL: a column, or an expression that gives a contract without a total or a
-/// document number its place (`list::UNPRICED`, `list::UNNUMBERED`), so every row has a key.
-fn sort_key(key: SortKey) -> Expr {
-    match key {
-        SortKey::Updated => Expr::col((contract::Entity, contract::Column::UpdatedAt)),
-        SortKey::Created => Expr::col((contract::Entity, contract::Column::CreatedAt)),
-        SortKey::Total => Expr::cust(format!("COALESCE(contracts.total_fen, {UNPRICED})")),
-        SortKey::Number => Expr::cust(format!(
+/// A sort key as SQL on `source`: a column, or an expression that gives a contract without a
+/// total or a document number its place (`list::UNPRICED`, `list::UNNUMBERED`), so every row has a
+/// key. (The reach rows keep the number's key as a column, by the same rule.)
+fn sort_key(key: SortKey, source: Source) -> Expr {
+    match (key, source) {
+        (SortKey::Updated, _) => source.key(contract::Column::UpdatedAt),
+        (SortKey::Created, _) => source.key(contract::Column::CreatedAt),
+        (SortKey::Total, _) => Expr::cust(format!("COALESCE(contracts.total_fen, {UNPRICED})")),
+        (SortKey::Number, Source::Reach(_)) => Expr::col((approver_reach::Entity, approver_reach::Column::NumberKey)),
+        (SortKey::Number, Source::Contracts) => Expr::cust(format!(
             "COALESCE(CAST(SUBSTR(contracts.document_number, {}) AS BIGINT), {UNNUMBERED})",
             DocumentNumber::PREFIX.len() + 1
         )),
@@ -249,13 +310,13 @@ fn sort_key(key: SortKey) -> Expr {
 }
 
 /// The rows after `c` in its sort: a later key, or the same key and a later id.
-fn after(c: &Cursor) -> Condition {
-    let key = sort_key(c.sort.key);
+fn after(c: &Cursor, source: Source) -> Condition {
+    let key = sort_key(c.sort.key, source);
     let value = match c.value {
         SortValue::At(t) => Expr::val(t),
         SortValue::Int(n) => Expr::val(n),
     };
-    let id = Expr::col((contract::Entity, contract::Column::Id));
+    let id = source.key(contract::Column::Id);
     let (beyond, same) = if c.sort.descending {
         (key.clone().lt(value.clone()), id.lt(c.id))
     } else {
@@ -266,15 +327,17 @@ fn after(c: &Cursor) -> Condition {
 
 /// The query [`page`] runs: the page's rows and one more (there are more pages when it comes).
 pub fn page_query(backend: DbBackend, visibility: Visibility, q: &ListQuery) -> sea_orm::Select<contract::Entity> {
-    let mut cond = admitted(backend, visibility, q);
+    let source = Source::of(visibility);
+    let mut cond = admitted(backend, visibility, source, q);
     if let Some(c) = &q.after {
-        cond = cond.add(after(c));
+        cond = cond.add(after(c, source));
     }
     let order = if q.sort.descending { Order::Desc } else { Order::Asc };
-    contract::Entity::find()
+    source
+        .contracts()
         .filter(cond)
-        .order_by(sort_key(q.sort.key), order.clone())
-        .order_by(contract::Column::Id, order)
+        .order_by(sort_key(q.sort.key, source), order.clone())
+        .order_by(source.key(contract::Column::Id), order)
         .limit(q.limit + 1)
 }
 
@@ -421,21 +484,38 @@ fn tally_of(visibility: Visibility, cond: Condition) -> Tally {
     }
 }
 
-/// [`totals`] by counting the contracts the query admits.
+/// [`totals`] by counting the contracts the query admits; an approver's from their reach rows
+/// alone (an index range) unless a filter reads the contracts.
 async fn counted_totals<C: ConnectionTrait>(
     db: &C,
     visibility: Visibility,
     q: &ListQuery,
 ) -> Result<(u64, i64), DbErr> {
+    let source = Source::of(visibility);
+    let cond = admitted(db.get_database_backend(), visibility, source, q);
     // PostgreSQL sums BIGINTs as NUMERIC: cast back, the same on both databases.
-    let row: Option<(i64, i64)> = contract::Entity::find()
-        .select_only()
-        .expr_as(Expr::cust("COUNT(*)"), "n")
-        .expr_as(Expr::cust("CAST(COALESCE(SUM(contracts.total_fen), 0) AS BIGINT)"), "sum")
-        .filter(admitted(db.get_database_backend(), visibility, q))
-        .into_tuple()
-        .one(db)
-        .await?;
+    let count = |table: &str| {
+        [
+            (Expr::cust("COUNT(*)"), "n"),
+            (Expr::cust(format!("CAST(COALESCE(SUM({table}.total_fen), 0) AS BIGINT)")), "sum"),
+        ]
+    };
+    let row: Option<(i64, i64)> = match source {
+        Source::Reach(_) if !reads_contracts(q) => {
+            let mut select = approver_reach::Entity::find().select_only();
+            for (expr, name) in count("approver_reach") {
+                select = select.expr_as(expr, name);
+            }
+            select.filter(cond).into_tuple().one(db).await?
+        }
+        _ => {
+            let mut select = source.contracts().select_only();
+            for (expr, name) in count("contracts") {
+                select = select.expr_as(expr, name);
+            }
+            select.filter(cond).into_tuple().one(db).await?
+        }
+    };
     let (n, sum) = row.unwrap_or((0, 0));
     Ok((u64::try_from(n).unwrap_or(0), sum))
 }

@@ -4,6 +4,7 @@ pub mod approval_flow;
 pub mod approval_level;
 pub mod approval_level_candidate;
 pub mod approval_step;
+pub mod approver_reach;
 pub mod approver_tally;
 pub mod attachment;
 pub mod audit_event;

@@ -36,20 +36,33 @@ const REACHED: &str = "(k.status IN ('approved', 'fulfilled') \
     OR (k.status = 'in_approval' AND k.status_level >= ca.level) \
     OR EXISTS (SELECT 1 FROM approval_steps s WHERE s.contract_id = k.id AND s.level >= ca.level))";
 
+/// `approver_reach`'s columns after the contract, the approver and the key, each with the SQL
+/// over the contract `k` that fills it. Migration `m20261211_000023_approver_reach_keys` adds the
+/// list's sort keys.
+pub(super) type Extra = &'static [(&'static str, &'static str)];
+
+/// This migration's: the total only.
+const EXTRA: Extra = &[("total_fen", "COALESCE(k.total_fen, 0)")];
+
+fn extra_names(extra: Extra) -> String {
+    extra.iter().map(|(name, _)| *name).collect::<Vec<_>>().join(", ")
+}
+
 /// One row per contract and approver who sees it (all contracts, or the one whose id is the SQL
-/// expression `contract`): `contract_id`, the key, `total_fen`.
-fn reached_rows(contract: Option<&str>) -> String {
+/// expression `contract`): `contract_id`, the approver, the key, then the `extra` columns.
+fn reached_rows(contract: Option<&str>, extra: Extra) -> String {
     let one = contract.map(|c| format!("k.id = {c} AND ")).unwrap_or_default();
+    let values = extra.iter().map(|(name, sql)| format!(", {sql} AS {name}")).collect::<String>();
     format!(
         "SELECT DISTINCT k.id AS contract_id, ca.approver_user_id, k.organisation_id, k.owner_user_id, k.status, \
-         COALESCE(k.order_type, '') AS order_type, COALESCE(k.total_fen, 0) AS total_fen \
+         COALESCE(k.order_type, '') AS order_type{values} \
          FROM contracts k JOIN contract_approvers ca ON ca.contract_id = k.id WHERE {one}{REACHED}"
     )
 }
 
 /// The statements that bring the rows of contract `c` (an SQL expression for its id) and the
 /// tallies up to date, each ending in `;`.
-fn refresh(c: &str) -> String {
+fn refresh(c: &str, extra: Extra) -> String {
     format!(
         "INSERT INTO approver_tallies ({KEY}, contracts, total_fen) \
          SELECT {KEY}, CAST(SUM(n) AS BIGINT), CAST(SUM(fen) AS BIGINT) FROM (\
@@ -59,18 +72,23 @@ fn refresh(c: &str) -> String {
          ON CONFLICT ({KEY}) DO UPDATE SET contracts = approver_tallies.contracts + excluded.contracts, \
          total_fen = approver_tallies.total_fen + excluded.total_fen; \
          DELETE FROM approver_reach WHERE contract_id = {c}; \
-         INSERT INTO approver_reach (contract_id, {KEY}, total_fen) {rows};",
-        rows = reached_rows(Some(c)),
+         INSERT INTO approver_reach (contract_id, {KEY}, {names}) {rows};",
+        rows = reached_rows(Some(c), extra),
+        names = extra_names(extra),
     )
 }
 
 /// Both tables rebuilt from the contracts, their approvers and decisions: the migration's first
 /// fill (`scripts/bench-scale.py` runs the same statements after a load with the triggers off).
-fn rebuild_statements() -> Vec<String> {
+pub(super) fn rebuild_statements(extra: Extra) -> Vec<String> {
     vec![
         "DELETE FROM approver_tallies".to_owned(),
         "DELETE FROM approver_reach".to_owned(),
-        format!("INSERT INTO approver_reach (contract_id, {KEY}, total_fen) {}", reached_rows(None)),
+        format!(
+            "INSERT INTO approver_reach (contract_id, {KEY}, {}) {}",
+            extra_names(extra),
+            reached_rows(None, extra)
+        ),
         format!(
             "INSERT INTO approver_tallies ({KEY}, contracts, total_fen) SELECT {KEY}, COUNT(*), \
              CAST(SUM(total_fen) AS BIGINT) FROM approver_reach GROUP BY {KEY}"
@@ -90,47 +108,47 @@ fn contract_changed(old: &str, new: &str, distinct: &str) -> String {
 const CHILDREN: [(&str, &str); 2] =
     [("contract_approvers", "contract_id, level, approver_user_id"), ("approval_steps", "contract_id, level")];
 
-fn sqlite_up() -> Vec<String> {
+pub(super) fn sqlite_up(extra: Extra) -> Vec<String> {
     let mut out = vec![
         format!(
             "CREATE TRIGGER IF NOT EXISTS approver_reach_contracts_update AFTER UPDATE OF {} ON contracts \
              WHEN {} BEGIN {} END",
             CONTRACT_COLUMNS.join(", "),
             contract_changed("old", "new", "IS NOT"),
-            refresh("new.id")
+            refresh("new.id", extra)
         ),
         format!(
             "CREATE TRIGGER IF NOT EXISTS approver_reach_contracts_delete AFTER DELETE ON contracts BEGIN {} END",
-            refresh("old.id")
+            refresh("old.id", extra)
         ),
     ];
     for (table, columns) in CHILDREN {
         out.push(format!(
             "CREATE TRIGGER IF NOT EXISTS approver_reach_{table}_insert AFTER INSERT ON {table} BEGIN {} END",
-            refresh("new.contract_id")
+            refresh("new.contract_id", extra)
         ));
         out.push(format!(
             "CREATE TRIGGER IF NOT EXISTS approver_reach_{table}_delete AFTER DELETE ON {table} BEGIN {} END",
-            refresh("old.contract_id")
+            refresh("old.contract_id", extra)
         ));
         // A row moved to another contract refreshes both (the second finds nothing to change when
         // it is the same contract).
         out.push(format!(
             "CREATE TRIGGER IF NOT EXISTS approver_reach_{table}_update AFTER UPDATE OF {columns} ON {table} \
              BEGIN {} {} END",
-            refresh("old.contract_id"),
-            refresh("new.contract_id")
+            refresh("old.contract_id", extra),
+            refresh("new.contract_id", extra)
         ));
     }
     out
 }
 
-fn postgres_up() -> Vec<String> {
+pub(super) fn postgres_up(extra: Extra) -> Vec<String> {
     let mut out = vec![
         format!(
             "CREATE OR REPLACE FUNCTION approver_reach_refresh(p_contract BIGINT) RETURNS void LANGUAGE plpgsql \
              AS $$ BEGIN {} END $$",
-            refresh("p_contract")
+            refresh("p_contract", extra)
         ),
         "CREATE OR REPLACE FUNCTION approver_reach_of_contract() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN \
          IF TG_OP = 'DELETE' THEN PERFORM approver_reach_refresh(OLD.id); \
@@ -159,25 +177,53 @@ fn postgres_up() -> Vec<String> {
     out
 }
 
+/// `approver_reach` as this migration makes it (a later one adds columns to it).
+pub(super) fn reach_table() -> TableCreateStatement {
+    Table::create()
+        .table("approver_reach")
+        .if_not_exists()
+        .col(big_integer("contract_id"))
+        .col(big_integer("approver_user_id"))
+        .col(big_integer("organisation_id"))
+        .col(big_integer("owner_user_id"))
+        .col(string_len("status", 16))
+        .col(string_len("order_type", 16))
+        .col(big_integer("total_fen"))
+        .primary_key(Index::create().col("contract_id").col("approver_user_id"))
+        .to_owned()
+}
+
+/// The statements that drop this migration's triggers (and on PostgreSQL their functions).
+pub(super) fn drop_triggers(backend: DbBackend) -> Vec<String> {
+    let mut drops: Vec<String> = Vec::new();
+    match backend {
+        DbBackend::Sqlite => {
+            drops.push("DROP TRIGGER IF EXISTS approver_reach_contracts_update".into());
+            drops.push("DROP TRIGGER IF EXISTS approver_reach_contracts_delete".into());
+            for (table, _) in CHILDREN {
+                for op in ["insert", "delete", "update"] {
+                    drops.push(format!("DROP TRIGGER IF EXISTS approver_reach_{table}_{op}"));
+                }
+            }
+        }
+        _ => {
+            drops.push("DROP TRIGGER IF EXISTS approver_reach_contracts_update ON contracts".into());
+            drops.push("DROP TRIGGER IF EXISTS approver_reach_contracts_delete ON contracts".into());
+            for (table, _) in CHILDREN {
+                drops.push(format!("DROP TRIGGER IF EXISTS approver_reach_{table} ON {table}"));
+            }
+            for f in ["approver_reach_of_contract()", "approver_reach_of_child()", "approver_reach_refresh(BIGINT)"] {
+                drops.push(format!("DROP FUNCTION IF EXISTS {f}"));
+            }
+        }
+    }
+    drops
+}
+
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager
-            .create_table(
-                Table::create()
-                    .table("approver_reach")
-                    .if_not_exists()
-                    .col(big_integer("contract_id"))
-                    .col(big_integer("approver_user_id"))
-                    .col(big_integer("organisation_id"))
-                    .col(big_integer("owner_user_id"))
-                    .col(string_len("status", 16))
-                    .col(string_len("order_type", 16))
-                    .col(big_integer("total_fen"))
-                    .primary_key(Index::create().col("contract_id").col("approver_user_id"))
-                    .to_owned(),
-            )
-            .await?;
+        manager.create_table(reach_table()).await?;
         manager
             .create_table(
                 Table::create()
@@ -202,13 +248,13 @@ impl MigrationTrait for Migration {
             )
             .await?;
         let triggers = match manager.get_database_backend() {
-            DbBackend::Sqlite => sqlite_up(),
-            DbBackend::Postgres => postgres_up(),
+            DbBackend::Sqlite => sqlite_up(EXTRA),
+            DbBackend::Postgres => postgres_up(EXTRA),
             other => return Err(DbErr::Migration(format!("unsupported database {other:?}"))),
         };
         let db = manager.get_connection();
         // The contracts already there, then the triggers for every change after.
-        for sql in rebuild_statements().into_iter().chain(triggers) {
+        for sql in rebuild_statements(EXTRA).into_iter().chain(triggers) {
             db.execute_unprepared(&sql).await?;
         }
         Ok(())
@@ -216,29 +262,7 @@ impl MigrationTrait for Migration {
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         let db = manager.get_connection();
-        let mut drops: Vec<String> = Vec::new();
-        match manager.get_database_backend() {
-            DbBackend::Sqlite => {
-                drops.push("DROP TRIGGER IF EXISTS approver_reach_contracts_update".into());
-                drops.push("DROP TRIGGER IF EXISTS approver_reach_contracts_delete".into());
-                for (table, _) in CHILDREN {
-                    for op in ["insert", "delete", "update"] {
-                        drops.push(format!("DROP TRIGGER IF EXISTS approver_reach_{table}_{op}"));
-                    }
-                }
-            }
-            _ => {
-                drops.push("DROP TRIGGER IF EXISTS approver_reach_contracts_update ON contracts".into());
-                drops.push("DROP TRIGGER IF EXISTS approver_reach_contracts_delete ON contracts".into());
-                for (table, _) in CHILDREN {
-                    drops.push(format!("DROP TRIGGER IF EXISTS approver_reach_{table} ON {table}"));
-                }
-                for f in ["approver_reach_of_contract()", "approver_reach_of_child()", "approver_reach_refresh(BIGINT)"]
-                {
-                    drops.push(format!("DROP FUNCTION IF EXISTS {f}"));
-                }
-            }
-        }
+        let drops = drop_triggers(manager.get_database_backend());
         for sql in drops {
             db.execute_unprepared(&sql).await?;
         }

@@ -24,27 +24,35 @@ const INDEXES: [(&str, [&str; 3]); 2] = [
     ("idx_contracts_org_expiry", ["organisation_id", "api_expiry_date", "id"]),
 ];
 
+/// On SQLite, `ANALYZE`s these indexes when the database keeps statistics (see the module's doc);
+/// nothing otherwise.
+pub(super) async fn analyze_where_kept(manager: &SchemaManager<'_>, indexes: &[&str]) -> Result<(), DbErr> {
+    let db = manager.get_connection();
+    if db.get_database_backend() != DbBackend::Sqlite {
+        return Ok(());
+    }
+    let keeps_statistics = db
+        .query_one_raw(Statement::from_string(
+            DbBackend::Sqlite,
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'sqlite_stat1'",
+        ))
+        .await?
+        .is_some();
+    if keeps_statistics {
+        for name in indexes {
+            db.execute_unprepared(&format!("ANALYZE {name}")).await?;
+        }
+    }
+    Ok(())
+}
+
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         for (name, columns) in INDEXES {
             index(manager, name, "contracts", &columns).await?;
         }
-        let db = manager.get_connection();
-        if db.get_database_backend() == DbBackend::Sqlite {
-            let keeps_statistics = db
-                .query_one_raw(Statement::from_string(
-                    DbBackend::Sqlite,
-                    "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'sqlite_stat1'",
-                ))
-                .await?
-                .is_some();
-            if keeps_statistics {
-                for (name, _) in INDEXES {
-                    db.execute_unprepared(&format!("ANALYZE {name}")).await?;
-                }
-            }
-        }
+        analyze_where_kept(manager, &INDEXES.map(|(name, _)| name)).await?;
         Ok(())
     }
 

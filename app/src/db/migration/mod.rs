@@ -21,6 +21,7 @@ mod m20261209_000019_sort_indexes;
 mod m20261209_000020_inbox_indexes;
 mod m20261210_000021_approver_tallies;
 mod m20261210_000022_org_date_indexes;
+mod m20261211_000023_approver_reach_keys;
 
 pub struct Migrator;
 
@@ -46,6 +47,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261209_000020_inbox_indexes::Migration),
             Box::new(m20261210_000021_approver_tallies::Migration),
             Box::new(m20261210_000022_org_date_indexes::Migration),
+            Box::new(m20261211_000023_approver_reach_keys::Migration),
         ]
     }
 }
