@@ -31,8 +31,9 @@ pub async fn list<C: ConnectionTrait>(
 ) -> Result<ContractPage, AppError> {
     let q = query_for(actor, f)?;
     let seen = visibility(Some(actor));
-    let (items, next) = contract_reads::page(db, seen, &q).await?;
+    // The count first: it tells the page how to read a date span (`contract_reads::page`).
     let (count, sum) = contract_reads::totals(db, seen, &q).await?;
+    let (items, next) = contract_reads::page(db, seen, &q, Some(count)).await?;
     Ok(ContractPage { items, next_cursor: next.map(|c| c.encode()), count, sum: Money::from_fen(sum) })
 }
 
@@ -55,9 +56,10 @@ where
     let mut q = query_for(actor, &f.first_page())?;
     q.limit = EXPORT_PAGE;
     let seen = visibility(Some(actor));
+    let (admitted, _) = contract_reads::totals(db, seen, &q).await?;
     let mut count = 0;
     loop {
-        let (rows, next) = contract_reads::page(db, seen, &q).await?;
+        let (rows, next) = contract_reads::page(db, seen, &q, Some(admitted)).await?;
         count += rows.len() as u64;
         each(&rows)?;
         match next {

@@ -37,11 +37,12 @@ const KEYS: [(&str, &str); 3] = [
 /// `approver_reach`'s columns after the key: migration 21's total, then the list keys.
 const EXTRA: Extra = &[("total_fen", "COALESCE(k.total_fen, 0)"), KEYS[0], KEYS[1], KEYS[2]];
 
-/// Led by the approver; each holds what an approver's list reads of its rows to count them and to
-/// put them in order (the total for the sum, the contract for the tie and the join).
+/// Led by the approver, each in a sort's order (the contract breaks ties); each also holds what an
+/// approver's list reads of the rows it walks to count them and to put them in another order (the
+/// total for the sum, the last change for a creation span shown newest change first).
 const INDEXES: [(&str, &[&str]); 3] = [
     ("idx_approver_reach_updated", &["approver_user_id", "updated_at", "contract_id", "total_fen"]),
-    ("idx_approver_reach_created", &["approver_user_id", "created_at", "updated_at", "contract_id", "total_fen"]),
+    ("idx_approver_reach_created", &["approver_user_id", "created_at", "contract_id", "updated_at", "total_fen"]),
     ("idx_approver_reach_number", &["approver_user_id", "number_key", "contract_id"]),
 ];
 
