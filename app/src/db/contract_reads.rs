@@ -4,7 +4,7 @@
 
 use super::audit;
 use super::contracts::{Loaded, SUBJECT, draft_of, status_of};
-use super::entities::{approver_reach, approver_tally, attachment, contract, contract_tally, organisation};
+use super::entities::{approver_reach, approver_tally, attachment, contract, contract_tally, organisation, user};
 use super::{attachments as db_att, flows};
 use crate::domain::attachment::AttachmentKind;
 use crate::domain::contract::DocumentNumber;
@@ -521,18 +521,24 @@ async fn tally_sums<E: EntityTrait, C: ConnectionTrait>(db: &C, cond: Condition)
         .await
 }
 
-/// The distinct (owner, organisation) pairs of the `E` tally rows `cond` admits that count a
-/// contract.
-async fn tally_pairs<E: EntityTrait, C: ConnectionTrait>(db: &C, cond: Condition) -> Result<Vec<(i64, i64)>, DbErr> {
-    E::find()
-        .select_only()
-        .expr(Expr::col(Alias::new("owner_user_id")))
-        .expr(Expr::col(Alias::new("organisation_id")))
-        .distinct()
-        .filter(cond.add(Expr::col(Alias::new("contracts")).gt(0)))
-        .into_tuple()
-        .all(db)
-        .await
+/// The ids and names of the `column` (owner or organisation) of the `E` tally rows `cond` admits
+/// that count a contract, from `names` (`users` or `organisations`) by `name`. One semi-join: an
+/// admin's or approver1's 5,482 owners at 1,000,000 contracts were 5,482 bound ids of a second
+/// query, and whole user rows.
+async fn tally_names<E: EntityTrait, N: EntityTrait, C: ConnectionTrait>(
+    db: &C,
+    cond: Condition,
+    column: &str,
+    (id, name): (N::Column, N::Column),
+) -> Result<Vec<PersonDto>, DbErr> {
+    let ids = Query::select()
+        .column(Alias::new(column))
+        .from(E::default())
+        .cond_where(cond.add(Expr::col(Alias::new("contracts")).gt(0)))
+        .to_owned();
+    let rows: Vec<(i64, String)> =
+        N::find().select_only().column(id).column(name).filter(id.in_subquery(ids)).into_tuple().all(db).await?;
+    Ok(rows.into_iter().map(|(id, display_name)| PersonDto { id, display_name }).collect())
 }
 
 /// The query as a condition on a tally, when it is one: filters by status, order type, owner and
@@ -608,28 +614,38 @@ async fn counted_totals<C: ConnectionTrait>(
     Ok((u64::try_from(n).unwrap_or(0), sum))
 }
 
-/// The owners and organisations of the contracts `visibility` admits, by name: what the list's
-/// owner and organisation filters offer.
+/// The owners of the contracts `visibility` admits, and with `organisations` their organisations
+/// (otherwise none), each by name: what the list's owner and organisation filters offer.
 pub async fn owners_and_organisations<C: ConnectionTrait>(
     db: &C,
     visibility: Visibility,
+    organisations: bool,
 ) -> Result<(Vec<PersonDto>, Vec<PersonDto>), DbErr> {
     // The tallies hold one row per owner, status and order type with contracts (per approver for
     // an approver), where the contracts hold one per contract (a million for an admin).
-    let pairs: Vec<(i64, i64)> = match tally_of(visibility, Condition::all()) {
-        Tally::Contracts(cond) => tally_pairs::<contract_tally::Entity, C>(db, cond).await?,
-        Tally::Approver(cond) => tally_pairs::<approver_tally::Entity, C>(db, cond).await?,
+    let users = (user::Column::Id, user::Column::DisplayName);
+    let names = (organisation::Column::Id, organisation::Column::Name);
+    let (owner, org) = ("owner_user_id", "organisation_id");
+    let mut orgs = Vec::new();
+    let mut owners = match tally_of(visibility, Condition::all()) {
+        Tally::Contracts(cond) => {
+            if organisations {
+                orgs = tally_names::<contract_tally::Entity, organisation::Entity, C>(db, cond.clone(), org, names)
+                    .await?;
+            }
+            tally_names::<contract_tally::Entity, user::Entity, C>(db, cond, owner, users).await?
+        }
+        Tally::Approver(cond) => {
+            if organisations {
+                orgs = tally_names::<approver_tally::Entity, organisation::Entity, C>(db, cond.clone(), org, names)
+                    .await?;
+            }
+            tally_names::<approver_tally::Entity, user::Entity, C>(db, cond, owner, users).await?
+        }
     };
-    let mut owners: Vec<PersonDto> = audit::people(db, pairs.iter().map(|(o, _)| *o)).await?.into_values().collect();
-    owners.sort_by(|a, b| a.display_name.cmp(&b.display_name).then(a.id.cmp(&b.id)));
-    let orgs = organisation::Entity::find()
-        .filter(organisation::Column::Id.is_in(pairs.iter().map(|(_, o)| *o)))
-        .order_by_asc(organisation::Column::Name)
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|o| PersonDto { id: o.id, display_name: o.name })
-        .collect();
+    for list in [&mut owners, &mut orgs] {
+        list.sort_by(|a, b| a.display_name.cmp(&b.display_name).then(a.id.cmp(&b.id)));
+    }
     Ok((owners, orgs))
 }
 

@@ -40,8 +40,8 @@ pub async fn list<C: ConnectionTrait>(
 /// What the owner and organisation filters offer the actor: the owners of the contracts they may
 /// see; for an admin also the organisations (nobody else may filter by one).
 pub async fn choices<C: ConnectionTrait>(db: &C, actor: &SessionUser) -> Result<ListChoices, AppError> {
-    let (owners, organisations) = contract_reads::owners_and_organisations(db, visibility(Some(actor))).await?;
-    let organisations = if is_admin(Some(actor)) { organisations } else { Vec::new() };
+    let admin = is_admin(Some(actor));
+    let (owners, organisations) = contract_reads::owners_and_organisations(db, visibility(Some(actor)), admin).await?;
     Ok(ListChoices { owners, organisations })
 }
 
