@@ -199,10 +199,14 @@ pub use crate::domain::contract::list::ContractFilter;
 pub struct ContractPage {
     pub items: Vec<ContractSummary>,
     pub next_cursor: Option<String>,
-    /// How many contracts the filter admits.
+    /// How many contracts the filter admits; with `capped`, a lower bound.
     pub count: u64,
-    /// The sum of their totals (unpriced drafts count nothing).
+    /// The sum of their totals (unpriced drafts count nothing); 0 with `capped` (not counted).
     pub sum: crate::domain::Money,
+    /// A search held by more contracts than it counts (1,000): there are more than `count`, and
+    /// their sum is not known.
+    #[serde(default)]
+    pub capped: bool,
 }
 
 /// What the list's owner and organisation filters offer: the owners of the contracts the caller

@@ -170,19 +170,48 @@ pub fn visible(v: Visibility) -> Condition {
     }
 }
 
+/// `text` as one FTS5 phrase, its double quotes doubled.
+fn fts_phrase(text: &str) -> String {
+    format!("\"{}\"", text.replace('"', "\"\""))
+}
+
+/// How many contracts a search counts before it says "more than" (`ContractPage::capped`): a
+/// text most contracts hold ('有限公司' is in three of four) would otherwise read every one of
+/// them for the count and the sum (0.2–2.6 s at 1,000,000 contracts, BENCHMARKS.md).
+pub const SEARCH_COUNT_BOUND: u64 = 1_000;
+
+/// Whether SQLite's trigram index should find `text`: three characters or more (a trigram), held
+/// by at most [`SEARCH_COUNT_BOUND`] contracts (counted in the index up to one more). A text held
+/// by more is matched row by row: the page's first rows hold it, where the index lookup would
+/// list every contract holding it first.
+async fn indexed_search<C: ConnectionTrait>(db: &C, text: &str) -> Result<bool, DbErr> {
+    if db.get_database_backend() != DbBackend::Sqlite || text.chars().count() < 3 {
+        return Ok(false);
+    }
+    let row = db
+        .query_one_raw(sea_orm::Statement::from_sql_and_values(
+            DbBackend::Sqlite,
+            "SELECT COUNT(*) AS n FROM (SELECT rowid FROM contracts_search WHERE contracts_search MATCH ? LIMIT ?)",
+            [fts_phrase(text).into(), i64::try_from(SEARCH_COUNT_BOUND + 1).unwrap_or(i64::MAX).into()],
+        ))
+        .await?;
+    let n: i64 = row.map(|r| r.try_get("", "n")).transpose()?.unwrap_or(0);
+    Ok(u64::try_from(n).unwrap_or(0) <= SEARCH_COUNT_BOUND)
+}
+
 /// The contracts whose document number, corp ID, end customer or corp name holds `text`.
 ///
-/// On SQLite a text of three characters or more is looked up in the trigram index
-/// `contracts_search` (migration `m20261208_000017`): the rows holding it, without reading the
-/// others. PostgreSQL's trigram indexes serve the `LIKE`s themselves; a shorter text, which no
-/// trigram index can narrow, is a scan of the rows the other conditions leave on both.
-fn search(backend: DbBackend, text: &str) -> Condition {
-    if backend == DbBackend::Sqlite && text.chars().count() >= 3 {
-        // An FTS5 string: the text as one phrase, its double quotes doubled.
-        let phrase = format!("\"{}\"", text.replace('"', "\"\""));
+/// With `indexed` (SQLite, a text of three characters or more that few contracts hold: see
+/// [`Hint::indexed_search`]) the text is looked up in the trigram index `contracts_search`
+/// (migration `m20261208_000017`): the rows holding it, without reading the others. Otherwise each
+/// row is matched (`LIKE`), which for a common text is what a page wants: the first rows of its
+/// sort hold it. PostgreSQL's trigram indexes serve the `LIKE`s themselves; a shorter text, which
+/// no trigram index can narrow, is a scan of the rows the other conditions leave on both.
+fn search(backend: DbBackend, text: &str, indexed: bool) -> Condition {
+    if indexed {
         return Condition::all().add(Expr::cust_with_values(
             "contracts.id IN (SELECT rowid FROM contracts_search WHERE contracts_search MATCH ?)",
-            [phrase],
+            [fts_phrase(text)],
         ));
     }
     // PostgreSQL: a text under three characters holds no trigram, and a trigram index asked for
@@ -255,8 +284,15 @@ fn reads_contracts(q: &ListQuery) -> bool {
     q.corp_id.is_some() || q.search.is_some()
 }
 
-/// The list's filters on top of the policy's visibility (not the page's start), on `source`.
-fn filters(backend: DbBackend, visibility: Visibility, source: Source, q: &ListQuery) -> Condition {
+/// The list's filters on top of the policy's visibility (not the page's start), on `source`;
+/// `indexed_search`: see [`search`].
+fn filters(
+    backend: DbBackend,
+    visibility: Visibility,
+    source: Source,
+    q: &ListQuery,
+    indexed_search: bool,
+) -> Condition {
     let mut cond = match source {
         Source::Reach(user) => {
             Condition::all().add(Expr::col((approver_reach::Entity, approver_reach::Column::ApproverUserId)).eq(user))
@@ -280,7 +316,7 @@ fn filters(backend: DbBackend, visibility: Visibility, source: Source, q: &ListQ
         cond = cond.add(contract::Column::CorpId.eq(c.as_str()));
     }
     if let Some(q) = &q.search {
-        cond = cond.add(search(backend, q));
+        cond = cond.add(search(backend, q, indexed_search));
     }
     for (col, span) in [(contract::Column::CreatedAt, q.created), (contract::Column::UpdatedAt, q.updated)] {
         if let Some(from) = span.from {
@@ -382,8 +418,17 @@ impl PageQuery {
     }
 }
 
-/// The query [`page`] runs; `admitted`: how many rows the query's filters admit, when known.
-pub fn page_query(backend: DbBackend, visibility: Visibility, q: &ListQuery, admitted: Option<u64>) -> PageQuery {
+/// What the count of a list request tells the page how to read ([`Totals::hint`]).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Hint {
+    /// How many rows the query's filters admit, when known exactly.
+    pub admitted: Option<u64>,
+    /// Whether the search text is looked up in SQLite's trigram index (see [`search`]).
+    pub indexed_search: bool,
+}
+
+/// The query [`page`] runs.
+pub fn page_query(backend: DbBackend, visibility: Visibility, q: &ListQuery, hint: Hint) -> PageQuery {
     // The sort by amount walks the contracts' own expression index (`m20261209_000019`), an
     // approver's rows admitted by a probe of their reach each: most of an approver's contracts are
     // theirs to see, so the walk stops after about a page.
@@ -391,12 +436,12 @@ pub fn page_query(backend: DbBackend, visibility: Visibility, q: &ListQuery, adm
         (Source::Reach(_), SortKey::Total) => Source::Contracts,
         (source, _) => source,
     };
-    let mut cond = filters(backend, visibility, source, q);
+    let mut cond = filters(backend, visibility, source, q, hint.indexed_search);
     if let Some(c) = &q.after {
         cond = cond.add(after(c, source));
     }
     let order = if q.sort.descending { Order::Desc } else { Order::Asc };
-    let key = if sorts_span(q, admitted) {
+    let key = if sorts_span(q, hint.admitted) {
         unindexed_sort_key(backend, q.sort.key, source)
     } else {
         sort_key(q.sort.key, source)
@@ -419,15 +464,15 @@ pub fn page_query(backend: DbBackend, visibility: Visibility, q: &ListQuery, adm
 }
 
 /// One page of the contracts `visibility` admits that the query's filters admit, in its sort,
-/// after its cursor; with the cursor after the page's last row when there are more. `admitted`:
-/// how many rows the filters admit on all pages ([`totals`]), when the caller knows.
+/// after its cursor; with the cursor after the page's last row when there are more. `hint`: from
+/// the query's [`totals`].
 pub async fn page<C: ConnectionTrait>(
     db: &C,
     visibility: Visibility,
     q: &ListQuery,
-    admitted: Option<u64>,
+    hint: Hint,
 ) -> Result<(Vec<ContractSummary>, Option<Cursor>), DbErr> {
-    let mut rows = match page_query(db.get_database_backend(), visibility, q, admitted) {
+    let mut rows = match page_query(db.get_database_backend(), visibility, q, hint) {
         PageQuery::Rows(query) => query.all(db).await?,
         PageQuery::Ids(query) => {
             let ids: Vec<i64> = query.into_tuple().all(db).await?;
@@ -482,22 +527,46 @@ pub async fn page<C: ConnectionTrait>(
     Ok((items, next))
 }
 
+/// How many contracts a list's filters admit (all pages), and the sum of their totals.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Totals {
+    /// How many contracts; with `capped`, [`SEARCH_COUNT_BOUND`] (there are more).
+    pub count: u64,
+    /// Their totals in fen; 0 with `capped` (not known).
+    pub sum: i64,
+    /// A search held by more than [`SEARCH_COUNT_BOUND`] contracts: counted up to there.
+    pub capped: bool,
+    indexed_search: bool,
+}
+
+impl Totals {
+    /// What the page needs to know of the count.
+    pub fn hint(&self) -> Hint {
+        Hint { admitted: (!self.capped).then_some(self.count), indexed_search: self.indexed_search }
+    }
+}
+
 /// How many contracts the query's filters admit (all pages) and the sum of their totals in fen.
 ///
 /// From the tallies (kept by triggers) when the visibility and every filter are columns a tally is
 /// kept by: `contract_tallies` for everything or one organisation, `approver_tallies` for an
 /// approver; a few rows per owner and status, where counting reads every contract admitted (all of
-/// them for an admin, nearly all for an approver). Otherwise by counting the contracts.
-pub async fn totals<C: ConnectionTrait>(db: &C, visibility: Visibility, q: &ListQuery) -> Result<(u64, i64), DbErr> {
+/// them for an admin, nearly all for an approver). Otherwise by counting the contracts; a search
+/// up to [`SEARCH_COUNT_BOUND`] only.
+pub async fn totals<C: ConnectionTrait>(db: &C, visibility: Visibility, q: &ListQuery) -> Result<Totals, DbErr> {
     let Some(tally) = tally_filter(visibility, q) else {
-        return counted_totals(db, visibility, q).await;
+        let indexed_search = match &q.search {
+            Some(text) => indexed_search(db, text).await?,
+            None => false,
+        };
+        return counted_totals(db, visibility, q, indexed_search).await;
     };
     let row = match tally {
         Tally::Contracts(cond) => tally_sums::<contract_tally::Entity, C>(db, cond).await?,
         Tally::Approver(cond) => tally_sums::<approver_tally::Entity, C>(db, cond).await?,
     };
     let (n, sum) = row.unwrap_or((0, 0));
-    Ok((u64::try_from(n).unwrap_or(0), sum))
+    Ok(Totals { count: u64::try_from(n).unwrap_or(0), sum, ..Totals::default() })
 }
 
 /// A tally table that can answer a query, with the query as a condition on it. Both tables name
@@ -579,39 +648,47 @@ fn tally_of(visibility: Visibility, cond: Condition) -> Tally {
 }
 
 /// [`totals`] by counting the contracts the query admits; an approver's from their reach rows
-/// alone (an index range) unless a filter reads the contracts.
+/// alone (an index range) unless a filter reads the contracts. A search stops counting after
+/// [`SEARCH_COUNT_BOUND`] and one.
 async fn counted_totals<C: ConnectionTrait>(
     db: &C,
     visibility: Visibility,
     q: &ListQuery,
-) -> Result<(u64, i64), DbErr> {
+    indexed_search: bool,
+) -> Result<Totals, DbErr> {
+    use sea_orm::QueryTrait;
+    let backend = db.get_database_backend();
     let source = Source::of(visibility);
-    let cond = filters(db.get_database_backend(), visibility, source, q);
+    let cond = filters(backend, visibility, source, q, indexed_search);
+    let total = |table: &str| Expr::cust(format!("{table}.total_fen"));
+    let mut rows = match source {
+        Source::Reach(_) if !reads_contracts(q) => approver_reach::Entity::find()
+            .select_only()
+            .expr_as(total("approver_reach"), "total_fen")
+            .filter(cond)
+            .into_query(),
+        _ => source.contracts().select_only().expr_as(total("contracts"), "total_fen").filter(cond).into_query(),
+    };
+    let bound = q.search.as_ref().map(|_| SEARCH_COUNT_BOUND);
+    if let Some(bound) = bound {
+        rows.limit(bound + 1);
+    }
     // PostgreSQL sums BIGINTs as NUMERIC: cast back, the same on both databases.
-    let count = |table: &str| {
-        [
-            (Expr::cust("COUNT(*)"), "n"),
-            (Expr::cust(format!("CAST(COALESCE(SUM({table}.total_fen), 0) AS BIGINT)")), "sum"),
-        ]
+    let count = Query::select()
+        .expr_as(Expr::cust("COUNT(*)"), Alias::new("n"))
+        .expr_as(Expr::cust("CAST(COALESCE(SUM(admitted.total_fen), 0) AS BIGINT)"), Alias::new("sum"))
+        .from_subquery(rows, Alias::new("admitted"))
+        .to_owned();
+    let row = db.query_one_raw(backend.build(&count)).await?;
+    let (n, sum): (i64, i64) = match row {
+        Some(r) => (r.try_get("", "n")?, r.try_get("", "sum")?),
+        None => (0, 0),
     };
-    let row: Option<(i64, i64)> = match source {
-        Source::Reach(_) if !reads_contracts(q) => {
-            let mut select = approver_reach::Entity::find().select_only();
-            for (expr, name) in count("approver_reach") {
-                select = select.expr_as(expr, name);
-            }
-            select.filter(cond).into_tuple().one(db).await?
-        }
-        _ => {
-            let mut select = source.contracts().select_only();
-            for (expr, name) in count("contracts") {
-                select = select.expr_as(expr, name);
-            }
-            select.filter(cond).into_tuple().one(db).await?
-        }
-    };
-    let (n, sum) = row.unwrap_or((0, 0));
-    Ok((u64::try_from(n).unwrap_or(0), sum))
+    let n = u64::try_from(n).unwrap_or(0);
+    Ok(match bound {
+        Some(bound) if n > bound => Totals { count: bound, sum: 0, capped: true, indexed_search },
+        _ => Totals { count: n, sum, capped: false, indexed_search },
+    })
 }
 
 /// The owners of the contracts `visibility` admits, and with `organisations` their organisations

@@ -255,12 +255,14 @@ fn href_with(path: &str, filter: &ContractFilter, cursor: Option<&str>) -> Strin
     if pairs.is_empty() { path.to_owned() } else { format!("{path}?{}", pairs.join("&")) }
 }
 
-/// `共 3 份合同，合计 ¥1,234.00`.
+/// `共 3 份合同，合计 ¥1,234.00`; a search counted up to its bound: `超过 1,000 份合同…`.
 fn totals_text(lang: Lang, page: &ContractPage) -> String {
     let n = crate::i18n::count(u32::try_from(page.count).unwrap_or(u32::MAX));
-    match lang {
-        Lang::Zh => format!("共 {n} 份合同，金额合计 {}", money(lang, page.sum)),
-        Lang::En => format!("{n} contracts, total {}", money(lang, page.sum)),
+    match (lang, page.capped) {
+        (Lang::Zh, false) => format!("共 {n} 份合同，金额合计 {}", money(lang, page.sum)),
+        (Lang::En, false) => format!("{n} contracts, total {}", money(lang, page.sum)),
+        (Lang::Zh, true) => format!("超过 {n} 份合同含此搜索词，请缩小搜索范围以查看数量和金额合计"),
+        (Lang::En, true) => format!("More than {n} contracts hold this search; narrow it to see their count and total"),
     }
 }
 
@@ -285,9 +287,10 @@ fn ListResult(page: ContractPage, filter: ContractFilter, admin: bool) -> impl I
     let next_page = page.next_cursor.as_deref().map(|c| href_with("/contracts", &filter, Some(c)));
     let export = href_with("/contracts/export.xlsx", &filter, None);
     let (totals, count, sum) = (totals_text(lang, &page), page.count.to_string(), page.sum.to_string());
+    let capped = page.capped.to_string();
     view! {
         <div class="list-summary">
-            <p data-testid="list-totals" data-count=count data-sum=sum>
+            <p data-testid="list-totals" data-count=count data-sum=sum data-capped=capped>
                 {totals}
             </p>
             <a class="button" href=export rel="external" download data-testid="list-export">

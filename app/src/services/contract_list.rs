@@ -23,7 +23,8 @@ fn query_for(actor: &SessionUser, f: &ContractFilter) -> Result<ListQuery, AppEr
 }
 
 /// The contracts the actor may see (the policy's [`visibility`]), filtered, sorted and paged, with
-/// the count and sum of every contract the filter admits.
+/// the count and sum of every contract the filter admits (a search's up to
+/// `contract_reads::SEARCH_COUNT_BOUND`: `capped` beyond).
 pub async fn list<C: ConnectionTrait>(
     db: &C,
     actor: &SessionUser,
@@ -31,10 +32,17 @@ pub async fn list<C: ConnectionTrait>(
 ) -> Result<ContractPage, AppError> {
     let q = query_for(actor, f)?;
     let seen = visibility(Some(actor));
-    // The count first: it tells the page how to read a date span (`contract_reads::page`).
-    let (count, sum) = contract_reads::totals(db, seen, &q).await?;
-    let (items, next) = contract_reads::page(db, seen, &q, Some(count)).await?;
-    Ok(ContractPage { items, next_cursor: next.map(|c| c.encode()), count, sum: Money::from_fen(sum) })
+    // The count first: it tells the page how to read a date span or a search
+    // (`contract_reads::Hint`).
+    let totals = contract_reads::totals(db, seen, &q).await?;
+    let (items, next) = contract_reads::page(db, seen, &q, totals.hint()).await?;
+    Ok(ContractPage {
+        items,
+        next_cursor: next.map(|c| c.encode()),
+        count: totals.count,
+        sum: Money::from_fen(totals.sum),
+        capped: totals.capped,
+    })
 }
 
 /// What the owner and organisation filters offer the actor: the owners of the contracts they may
@@ -56,10 +64,10 @@ where
     let mut q = query_for(actor, &f.first_page())?;
     q.limit = EXPORT_PAGE;
     let seen = visibility(Some(actor));
-    let (admitted, _) = contract_reads::totals(db, seen, &q).await?;
+    let hint = contract_reads::totals(db, seen, &q).await?.hint();
     let mut count = 0;
     loop {
-        let (rows, next) = contract_reads::page(db, seen, &q, Some(admitted)).await?;
+        let (rows, next) = contract_reads::page(db, seen, &q, hint).await?;
         count += rows.len() as u64;
         each(&rows)?;
         match next {

@@ -238,6 +238,56 @@ async fn each_filter_narrows_the_list_and_the_totals_count_every_filtered_row() 
     w.done().await;
 }
 
+/// A search held by more contracts than it counts (`SEARCH_COUNT_BOUND`) says "more than" and
+/// gives no sum, and still shows its first page in order; one held by few is counted and summed
+/// exactly. On SQLite a text of three characters or more that many contracts hold is matched row by
+/// row and one that few hold is looked up in the trigram index: the rows are the same either way.
+#[tokio::test]
+async fn a_search_most_contracts_hold_is_counted_up_to_its_bound() {
+    use app::db::contract_reads::SEARCH_COUNT_BOUND;
+    let w = World::new().await;
+    let mine = org_of(&w, "灵当渠道").await;
+    let base = Row::new(mine, w.alice);
+    let bound = usize::try_from(SEARCH_COUNT_BOUND).unwrap();
+    let start = at("2026-12-01T02:00:00Z");
+    let rows: Vec<Row> = (0..bound + 5)
+        .map(|i| Row {
+            customer: if i % 400 == 7 { format!("星河科技{i}") } else { format!("客户{i}有限公司") },
+            updated: start + chrono::Duration::seconds(i as i64),
+            ..base.clone()
+        })
+        .collect();
+    for chunk in rows.chunks(100) {
+        contract::Entity::insert_many(chunk.iter().map(Row::model)).exec(&w.db).await.expect("insert contracts");
+    }
+    let all = list(&w, "alice", json!({"limit": 100})).await;
+    assert_eq!(all.count, bound as u64 + 5, "every contract counted without a search");
+
+    let common = list(&w, "alice", json!({"search": "有限公司", "limit": 20})).await;
+    assert!(common.capped, "more than the bound hold it");
+    assert_eq!((common.count, common.sum), (SEARCH_COUNT_BOUND, Money::from_fen(0)));
+    let holding: Vec<&Row> = rows.iter().filter(|r| r.customer.contains("有限公司")).collect();
+    assert!(holding.len() > bound);
+    // Newest change first: the last inserted holding it.
+    let newest: Vec<String> = holding.iter().rev().take(20).map(|r| r.customer.clone()).collect();
+    let shown: Vec<String> = common.items.iter().map(|c| c.end_customer.clone()).collect();
+    assert_eq!(shown, newest, "the first page of the matches, in order");
+    assert!(common.next_cursor.is_some(), "more pages");
+
+    let rare = list(&w, "alice", json!({"search": "星河科技"})).await;
+    assert!(!rare.capped, "few hold it");
+    assert_eq!((rare.count, rare.sum), (3, Money::from_fen(3 * 100_00)));
+    let mut shown: Vec<String> = rare.items.iter().map(|c| c.end_customer.clone()).collect();
+    shown.sort();
+    assert_eq!(shown, ["星河科技407", "星河科技7", "星河科技807"]);
+
+    let encoded: String = "有限公司".bytes().map(|b| format!("%{b:02X}")).collect();
+    let html = get(&w, Some("alice"), &format!("/contracts?q={encoded}")).await.text();
+    assert!(html.contains("超过 1,000 份合同含此搜索词"), "the page says there are more: {html}");
+    assert!(html.contains(r#"data-capped="true""#));
+    w.done().await;
+}
+
 #[tokio::test]
 async fn every_sort_pages_through_every_row_once_in_its_order() {
     let w = World::new().await;
@@ -524,7 +574,7 @@ async fn assert_statement_served(db: &DatabaseConnection, stmt: sea_orm::Stateme
 /// reach rows' indexes (migration `m20261211_000023`) for every sort but the amount.
 #[tokio::test]
 async fn the_list_sorts_are_served_by_their_indexes() {
-    use app::db::contract_reads::page_query;
+    use app::db::contract_reads::{Hint, page_query};
     use app::domain::contract::list::ListQuery;
     use app::domain::policy::Visibility;
     let t = support::TestDb::new().await;
@@ -544,7 +594,13 @@ async fn the_list_sorts_are_served_by_their_indexes() {
         for descending in [true, false] {
             let q = ListQuery { sort: Sort { key, descending }, limit: 20, ..Default::default() };
             let what = format!("{seen:?} by {key:?} descending {descending}");
-            assert_statement_served(&db, page_query(backend, seen, &q, None).statement(backend), index, &what).await;
+            assert_statement_served(
+                &db,
+                page_query(backend, seen, &q, Hint::default()).statement(backend),
+                index,
+                &what,
+            )
+            .await;
         }
     }
     t.cleanup(db).await;
@@ -560,7 +616,7 @@ async fn the_list_sorts_are_served_by_their_indexes() {
 /// no statistics of an empty table, is held to the index as well.
 #[tokio::test]
 async fn a_small_creation_span_is_read_from_its_index_and_sorted() {
-    use app::db::contract_reads::{SORTED_SPAN_ROWS, page_query};
+    use app::db::contract_reads::{Hint, SORTED_SPAN_ROWS, page_query};
     use app::domain::contract::list::{ListQuery, Span};
     use app::domain::policy::Visibility;
     let t = support::TestDb::new().await;
@@ -573,7 +629,8 @@ async fn a_small_creation_span_is_read_from_its_index_and_sorted() {
         (Visibility::Organisation(1), "idx_contracts_org_created"),
         (Visibility::AssignedOnceReached(1), "idx_approver_reach_created"),
     ] {
-        let stmt = page_query(backend, seen, &q, Some(SORTED_SPAN_ROWS)).statement(backend);
+        let hint = Hint { admitted: Some(SORTED_SPAN_ROWS), ..Hint::default() };
+        let stmt = page_query(backend, seen, &q, hint).statement(backend);
         let sql = stmt.sql.clone();
         let plan = plan(&db, stmt).await;
         let what = format!("{seen:?}:\n{sql}\n{plan}");
