@@ -233,10 +233,12 @@ fn search(backend: DbBackend, text: &str, indexed: bool) -> Condition {
 }
 
 /// Where a list reads its rows' keys. An approver's list reads them from the approver's
-/// `approver_reach` rows (kept by triggers, migration `m20261211_000023`), joined to the contracts:
-/// it walks that approver's rows in its own indexes, by date or document number, where the
-/// contracts' indexes would need a probe of `approver_reach` per contract walked (0.2–0.5 s for a
-/// month at 1,000,000 contracts, BENCHMARKS.md). Everyone else's list reads the contracts.
+/// `approver_reach` rows (kept by triggers, migration `m20261211_000023`): it walks that
+/// approver's rows in its own indexes, by date or document number, where the contracts' indexes
+/// would need a probe of `approver_reach` per contract walked (0.2–0.5 s for a month at 1,000,000
+/// contracts, BENCHMARKS.md). The reach rows are joined to the contracts only when a filter reads
+/// the contracts (the corp ID, the search); otherwise the page takes its ids from them alone
+/// ([`PageQuery::Ids`]). Everyone else's list reads the contracts.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Source {
     Contracts,
