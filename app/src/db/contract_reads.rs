@@ -478,7 +478,8 @@ pub async fn page<C: ConnectionTrait>(
         PageQuery::Rows(query) => query.all(db).await?,
         PageQuery::Ids(query) => {
             let ids: Vec<i64> = query.into_tuple().all(db).await?;
-            let mut rows = contract::Entity::find().filter(contract::Column::Id.is_in(ids.clone())).all(db).await?;
+            let mut rows =
+                contract::Entity::find().filter(contract::Column::Id.is_in(ids.iter().copied())).all(db).await?;
             let place: std::collections::HashMap<i64, usize> = ids.iter().enumerate().map(|(i, id)| (*id, i)).collect();
             rows.sort_by_key(|r| place.get(&r.id).copied());
             rows
@@ -580,6 +581,17 @@ enum Tally {
     Approver(Condition),
 }
 
+impl Tally {
+    /// The table's name and the condition on it.
+    fn parts(&self) -> (&'static str, &Condition) {
+        use sea_orm::EntityName;
+        match self {
+            Tally::Contracts(cond) => (contract_tally::Entity.table_name(), cond),
+            Tally::Approver(cond) => (approver_tally::Entity.table_name(), cond),
+        }
+    }
+}
+
 /// The count and sum of the `E` tally rows `cond` admits.
 async fn tally_sums<E: EntityTrait, C: ConnectionTrait>(db: &C, cond: Condition) -> Result<Option<(i64, i64)>, DbErr> {
     E::find()
@@ -592,20 +604,21 @@ async fn tally_sums<E: EntityTrait, C: ConnectionTrait>(db: &C, cond: Condition)
         .await
 }
 
-/// The ids and names of the `column` (owner or organisation) of the `E` tally rows `cond` admits
-/// that count a contract, from `names` (`users` or `organisations`) by `name`. One semi-join: an
-/// admin's or approver1's 5,482 owners at 1,000,000 contracts were 5,482 bound ids of a second
-/// query, and whole user rows.
-async fn tally_names<E: EntityTrait, N: EntityTrait, C: ConnectionTrait>(
+/// The ids and names of the `column` (owner or organisation) of the tally rows `tally` admits that
+/// count a contract, from `N` (`users` or `organisations`) by `name`. One semi-join: an admin's or
+/// approver1's 5,482 owners at 1,000,000 contracts were 5,482 bound ids of a second query, and
+/// whole user rows.
+async fn tally_names<N: EntityTrait, C: ConnectionTrait>(
     db: &C,
-    cond: Condition,
+    tally: &Tally,
     column: &str,
     (id, name): (N::Column, N::Column),
 ) -> Result<Vec<PersonDto>, DbErr> {
+    let (table, cond) = tally.parts();
     let ids = Query::select()
         .column(Alias::new(column))
-        .from(E::default())
-        .cond_where(cond.add(Expr::col(Alias::new("contracts")).gt(0)))
+        .from(Alias::new(table))
+        .cond_where(cond.clone().add(Expr::col(Alias::new("contracts")).gt(0)))
         .to_owned();
     let rows: Vec<(i64, String)> =
         N::find().select_only().column(id).column(name).filter(id.in_subquery(ids)).into_tuple().all(db).await?;
@@ -702,26 +715,14 @@ pub async fn owners_and_organisations<C: ConnectionTrait>(
 ) -> Result<(Vec<PersonDto>, Vec<PersonDto>), DbErr> {
     // The tallies hold one row per owner, status and order type with contracts (per approver for
     // an approver), where the contracts hold one per contract (a million for an admin).
-    let users = (user::Column::Id, user::Column::DisplayName);
-    let names = (organisation::Column::Id, organisation::Column::Name);
-    let (owner, org) = ("owner_user_id", "organisation_id");
+    let tally = tally_of(visibility, Condition::all());
     let mut orgs = Vec::new();
-    let mut owners = match tally_of(visibility, Condition::all()) {
-        Tally::Contracts(cond) => {
-            if organisations {
-                orgs = tally_names::<contract_tally::Entity, organisation::Entity, C>(db, cond.clone(), org, names)
-                    .await?;
-            }
-            tally_names::<contract_tally::Entity, user::Entity, C>(db, cond, owner, users).await?
-        }
-        Tally::Approver(cond) => {
-            if organisations {
-                orgs = tally_names::<approver_tally::Entity, organisation::Entity, C>(db, cond.clone(), org, names)
-                    .await?;
-            }
-            tally_names::<approver_tally::Entity, user::Entity, C>(db, cond, owner, users).await?
-        }
-    };
+    if organisations {
+        let names = (organisation::Column::Id, organisation::Column::Name);
+        orgs = tally_names::<organisation::Entity, C>(db, &tally, "organisation_id", names).await?;
+    }
+    let users = (user::Column::Id, user::Column::DisplayName);
+    let mut owners = tally_names::<user::Entity, C>(db, &tally, "owner_user_id", users).await?;
     for list in [&mut owners, &mut orgs] {
         list.sort_by(|a, b| a.display_name.cmp(&b.display_name).then(a.id.cmp(&b.id)));
     }
