@@ -6,7 +6,9 @@
 //!   (a histogram): every request, by its route pattern (`/contracts/{id}`), a server function by
 //!   its endpoint (`/api/contracts/save`), anything else (site files, unknown paths) as `other` —
 //!   so the label set stays bounded whatever clients send.
-//! - `db_pool_connections{state="idle"|"in_use"}` and `db_pool_max_connections`.
+//! - `db_pool_connections{state="idle"|"in_use"}` and `db_pool_max_connections`; on SQLite
+//!   `db_write_batches_total` and `db_writes_total`, the group-commit writer's transactions and the
+//!   writes in them (`app::db::writer`).
 //! - `outbox_events_waiting`, `outbox_oldest_event_age_seconds`, `outbox_events_dead`,
 //!   `outbox_failed_attempts_total`, read from the outbox table at scrape time.
 //! - `wecom_jobs{state}`: the WeCom license jobs by state.
@@ -145,9 +147,12 @@ pub async fn scrape(State(state): State<AppState>, headers: HeaderMap) -> Respon
                 s.outbox_oldest_age_secs,
             );
             gauge(&mut out, "outbox_events_dead", "Outbox events given up on.", s.outbox_dead as f64);
-            out.push_str("# HELP outbox_failed_attempts_total Failed delivery attempts over the outbox events kept.\n");
-            out.push_str("# TYPE outbox_failed_attempts_total counter\n");
-            let _ = writeln!(out, "outbox_failed_attempts_total {}", s.outbox_failed_attempts);
+            counter(
+                &mut out,
+                "outbox_failed_attempts_total",
+                "Failed delivery attempts over the outbox events kept.",
+                s.outbox_failed_attempts,
+            );
             out.push_str("# HELP wecom_jobs WeCom license jobs by state.\n# TYPE wecom_jobs gauge\n");
             for (state, n) in &s.wecom_jobs {
                 let _ = writeln!(out, "wecom_jobs{{state=\"{}\"}} {n}", escape(state));
@@ -192,6 +197,16 @@ fn write_pool(db: &DatabaseConnection, out: &mut String) {
     let _ = writeln!(out, "db_pool_connections{{state=\"idle\"}} {idle}");
     let _ = writeln!(out, "db_pool_connections{{state=\"in_use\"}} {}", size.saturating_sub(idle));
     gauge(out, "db_pool_max_connections", "The pool's largest size.", f64::from(max));
+    if db.get_database_backend() == DatabaseBackend::Sqlite {
+        // Group commit: writes over batches is how many requests share a commit.
+        let w = app::db::writer::stats(db);
+        counter(out, "db_write_batches_total", "SQLite write transactions of the group-commit writer.", w.batches);
+        counter(out, "db_writes_total", "Writes run in those transactions.", w.writes);
+    }
+}
+
+fn counter(out: &mut String, name: &str, help: &str, value: impl std::fmt::Display) {
+    let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} counter\n{name} {value}");
 }
 
 /// Resident and peak resident memory in bytes (Linux's `/proc/self/status`).

@@ -20,6 +20,7 @@ pub mod saved_quotes;
 pub mod settings;
 pub mod throttle;
 pub mod wecom;
+pub mod writer;
 
 use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbErr};
 use sea_orm_migration::MigratorTrait;
@@ -91,39 +92,49 @@ pub async fn connect_with(url: &str, sync: SqliteSync) -> Result<DatabaseConnect
 }
 
 /// Begins a transaction that will write: on SQLite, first waits its turn at the database file's
-/// write gate (see [`write_gate`]), held until the returned guard drops — after the transaction,
+/// write gate (see [`gate_of`]), held until the returned guard drops — after the transaction,
 /// which the tuple's order drops first — then takes the write lock (`BEGIN IMMEDIATE`), which
-/// another process may hold.
+/// another process may hold. Requests that write under load go through [`writer::write`] instead,
+/// which commits many of them at once behind the same gate.
 pub async fn begin_write(
     db: &DatabaseConnection,
 ) -> Result<(Option<tokio::sync::OwnedMutexGuard<()>>, sea_orm::DatabaseTransaction), DbErr> {
-    use sea_orm::{SqliteTransactionMode, TransactionOptions, TransactionTrait};
-    let gate = write_gate(db).await;
-    // IMMEDIATE: SQLite's write lock is taken at BEGIN, waiting out `busy_timeout` there, so no
-    // statement of the transaction has to turn a read into a write — which SQLite refuses at once
-    // (SQLITE_BUSY, no waiting) while another process holds the lock. (PostgreSQL ignores it.)
-    let options =
-        TransactionOptions { sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate), ..Default::default() };
-    Ok((gate, db.begin_with_options(options).await?))
+    let gate = match writer_file(db) {
+        Some(file) => Some(gate_of(&file).lock_owned().await),
+        None => None,
+    };
+    Ok((gate, begin_immediate(db).await?))
 }
 
-/// The write gate of a SQLite database: write transactions take it ([`begin_write`]), one at a time
-/// per database file, first come first served. SQLite has one writer at a time anyway, but a
-/// writer that finds the lock taken polls it with growing sleeps (up to 100 ms each, within
-/// `busy_timeout`), so under load the unluckiest saves waited many times the queue ahead of them
-/// (`make bench`: save p99 at 8 clients 170–670 ms against a p50 of 10–15 ms). Queueing here
-/// instead keeps the wait to the work ahead. `None` on PostgreSQL, whose writers lock rows.
-async fn write_gate(db: &DatabaseConnection) -> Option<tokio::sync::OwnedMutexGuard<()>> {
+/// A transaction that takes SQLite's write lock at `BEGIN` (`IMMEDIATE`), waiting out
+/// `busy_timeout` there, so no statement of it has to turn a read into a write — which SQLite
+/// refuses at once (SQLITE_BUSY, no waiting) while another process holds the lock. PostgreSQL
+/// ignores the mode.
+async fn begin_immediate(db: &DatabaseConnection) -> Result<sea_orm::DatabaseTransaction, DbErr> {
+    use sea_orm::{SqliteTransactionMode, TransactionOptions, TransactionTrait};
+    let options =
+        TransactionOptions { sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate), ..Default::default() };
+    db.begin_with_options(options).await
+}
+
+/// The database file of a SQLite pool; `None` on PostgreSQL, whose writers lock rows.
+fn writer_file(db: &DatabaseConnection) -> Option<std::path::PathBuf> {
+    (db.get_database_backend() == sea_orm::DatabaseBackend::Sqlite)
+        .then(|| db.get_sqlite_connection_pool().connect_options().get_filename().to_path_buf())
+}
+
+/// The write gate of a SQLite database file: write transactions take it ([`begin_write`], and
+/// [`writer::write`]'s batches), one at a time per file, first come first served. SQLite has one
+/// writer at a time anyway, but a writer that finds the lock taken polls it with growing sleeps
+/// (up to 100 ms each, within `busy_timeout`), so under load the unluckiest saves waited many
+/// times the queue ahead of them (`make bench`: save p99 at 8 clients 170–670 ms against a p50 of
+/// 10–15 ms). Queueing here instead keeps the wait to the work ahead.
+fn gate_of(file: &std::path::Path) -> std::sync::Arc<tokio::sync::Mutex<()>> {
     use std::collections::HashMap;
     use std::sync::{Arc, LazyLock, Mutex};
     type Gates = Mutex<HashMap<std::path::PathBuf, Arc<tokio::sync::Mutex<()>>>>;
     static GATES: LazyLock<Gates> = LazyLock::new(Gates::default);
-    if db.get_database_backend() != sea_orm::DatabaseBackend::Sqlite {
-        return None;
-    }
-    let file = db.get_sqlite_connection_pool().connect_options().get_filename().to_path_buf();
-    let gate = GATES.lock().unwrap_or_else(|p| p.into_inner()).entry(file).or_default().clone();
-    Some(gate.lock_owned().await)
+    GATES.lock().unwrap_or_else(|p| p.into_inner()).entry(file.to_path_buf()).or_default().clone()
 }
 
 /// Brings the schema up to date. Runs at every start-up; applied migrations are skipped.

@@ -223,29 +223,35 @@ pub async fn save(
     let checked = references_for_save(db, actor, l.row.organisation_id, &uploaded, draft, &mut typed).await?;
     let priced = typed.price(&price_books::current(db).await?, None);
     let at = now();
-    let (_writer, txn) = crate::db::begin_write(db).await?;
-    // The stored row with this save's values: what the update writes, and the row it leaves.
-    let mut am = sea_orm::IntoActiveModel::into_active_model(l.row.clone());
-    db::set_values(&mut am, &typed, typed.owner.unwrap_or(l.row.owner_user_id));
-    db::set_totals(&mut am, priced.as_ref());
-    am.updated_at = Set(at);
-    if !db::guarded_update(&txn, id, version, &mut am).await? {
-        return Err(stale());
-    }
-    let kept = db::replace_children(&txn, id, Some(&l), &typed.lines, priced.as_ref(), &checked.approvers).await?;
-    let lines = if kept.lines { l.lines } else { db::lines_of(&txn, id).await? };
-    audit::record(&txn, at, Some(actor.id), "saved", db::SUBJECT, id, &audit::Detail::default()).await?;
-    txn.commit().await?;
     let known = contract_reads::Known {
         attachments: Some(attachments),
         organisation: Some((actor.organisation_id, actor.organisation_name.clone())),
         level_names: checked.level_names(),
     };
+    // The stored row with this save's values: what the update writes, and the row it leaves.
+    let mut am = sea_orm::IntoActiveModel::into_active_model(l.row.clone());
+    db::set_values(&mut am, &typed, typed.owner.unwrap_or(l.row.owner_user_id));
+    db::set_totals(&mut am, priced.as_ref());
+    am.updated_at = Set(at);
+    let actor_id = actor.id;
     let mut approvers = checked.approvers;
-    approvers.sort_by_key(|(level, _)| *level);
+    // Group commit (`db::writer`): this save's writes share a transaction with other requests'.
+    let (am, l, lines, kept, approvers) = crate::db::writer::write(db, move |txn| {
+        Box::pin(async move {
+            if !db::guarded_update(txn, id, version, &mut am).await? {
+                return Err(stale());
+            }
+            let kept = db::replace_children(txn, id, Some(&l), &typed.lines, priced.as_ref(), &approvers).await?;
+            let lines = if kept.lines { None } else { Some(db::lines_of(txn, id).await?) };
+            audit::record(txn, at, Some(actor_id), "saved", db::SUBJECT, id, &audit::Detail::default()).await?;
+            approvers.sort_by_key(|(level, _)| *level);
+            Ok((am, l, lines, kept, approvers))
+        })
+    })
+    .await?;
     let saved = Loaded {
         row: sea_orm::TryIntoModel::try_into_model(am)?,
-        lines,
+        lines: lines.unwrap_or(l.lines),
         approvers,
         // Approvers written again carry no kept names; kept ones had none (a draft's).
         kept_level_names: if kept.approvers { l.kept_level_names } else { Vec::new() },

@@ -43,3 +43,4 @@ mod two_processes;
 mod ui;
 mod visibility;
 mod wecom;
+mod writer;

@@ -103,6 +103,13 @@ async fn the_scraper_reads_requests_pool_outbox_wecom_and_memory() {
     .await
     .unwrap();
 
+    // A write through the group-commit writer (SQLite's batches are counted).
+    app::db::writer::write(&db, |txn| {
+        Box::pin(async move { Ok(app::db::audit::record(txn, chrono::Utc::now(), None, "m", "test", 1, &()).await?) })
+    })
+    .await
+    .unwrap();
+
     let res = scrape(&app, Some(TOKEN)).await;
     assert_eq!(res.status, StatusCode::OK);
     assert!(res.headers["content-type"].to_str().unwrap().starts_with("text/plain; version=0.0.4"));
@@ -127,6 +134,11 @@ async fn the_scraper_reads_requests_pool_outbox_wecom_and_memory() {
     assert_eq!(has("outbox_events_dead"), 1.0);
     assert_eq!(has("outbox_failed_attempts_total"), 2.0);
     assert_eq!(has(r#"wecom_jobs{state="stopped"}"#), 1.0);
+    if t.backend == "sqlite" {
+        assert!(has("db_writes_total") >= 1.0 && has("db_write_batches_total") >= 1.0, "{text}");
+    } else {
+        assert!(!text.contains("db_writes_total"), "PostgreSQL has no writer: {text}");
+    }
     assert!(has("process_resident_memory_peak_bytes") >= has("process_resident_memory_bytes").min(1.0));
     t.cleanup(db).await;
 }
