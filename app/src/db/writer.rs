@@ -1,5 +1,5 @@
 //! Group commit for SQLite: the writes of concurrent requests (a contract's save, …) run one after
-//! the other in one transaction per batch, each inside a savepoint of its own, and are answered
+//! the other in one transaction per batch, each after a savepoint of its own, and are answered
 //! after the batch's one `COMMIT` — so under load the write lock, `BEGIN IMMEDIATE`, `COMMIT` and its
 //! `fsync` are paid once per batch instead of once per request.
 //!
@@ -220,11 +220,14 @@ async fn run_batch(batch: Vec<Job>, gate: &Arc<tokio::sync::Mutex<()>>, counters
 }
 
 /// One transaction for the batch (its pool is the first job's: all are of the same file), a
-/// savepoint per job. A job whose body fails or panics is rolled back to its savepoint; when a
-/// savepoint or the commit fails, every job of the batch is answered with that error (none of
-/// their writes is kept).
+/// savepoint before each job. A job whose body fails or panics is rolled back to its savepoint;
+/// one that succeeds leaves its savepoint on the stack (the commit releases them all: a `RELEASE`
+/// per job would be one more hop to the database's thread). When a savepoint, a rollback to it or
+/// the commit fails, every job of the batch is answered with that error (none of their writes is
+/// kept).
 async fn run_locked(batch: Vec<Job>, counters: &Counters) {
     use futures_util::FutureExt;
+    use sea_orm::ConnectionTrait;
     counters.batches.fetch_add(1, Ordering::Relaxed);
     counters.writes.fetch_add(batch.len() as u64, Ordering::Relaxed);
     let db = batch[0].db.clone();
@@ -234,22 +237,22 @@ async fn run_locked(batch: Vec<Job>, counters: &Counters) {
         for job in batch {
             // A failed savepoint drops this job and the ones not reached with their answers:
             // their callers see the writer's error.
-            let savepoint = txn.begin().await?;
-            let ran = std::panic::AssertUnwindSafe((job.run)(&savepoint)).catch_unwind().await;
-            match ran {
-                Ok(Ran { ok: true, finish }) => {
+            txn.execute_unprepared("SAVEPOINT job").await?;
+            let ran = std::panic::AssertUnwindSafe((job.run)(&txn)).catch_unwind().await;
+            let keep = match ran {
+                Ok(Ran { ok, finish }) => {
                     finishes.push(finish);
-                    savepoint.commit().await?;
-                }
-                Ok(Ran { ok: false, finish }) => {
-                    finishes.push(finish);
-                    savepoint.rollback().await?;
+                    ok
                 }
                 Err(_panic) => {
                     // The job's answer went with it: its caller is told the writer dropped it.
                     tracing::error!("a write job panicked; its writes are rolled back");
-                    savepoint.rollback().await?;
+                    false
                 }
+            };
+            if !keep {
+                txn.execute_unprepared("ROLLBACK TO job").await?;
+                txn.execute_unprepared("RELEASE job").await?;
             }
         }
         txn.commit().await?;

@@ -32,7 +32,8 @@ pub async fn save_contract(id: i64, version: i64, draft: ContractDraft) -> Resul
     ctx::respond(
         async {
             let (db, user) = (ctx::db()?, ctx::require_user().await?);
-            crate::services::contracts::save(&db, &user, id, version, draft).await
+            let settings = ctx::settings();
+            crate::services::contracts::save(&db, &settings.price_book, &user, id, version, draft).await
         }
         .await,
     )

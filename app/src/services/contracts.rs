@@ -204,6 +204,7 @@ pub async fn create(db: &DatabaseConnection, actor: &SessionUser, mut draft: Con
 /// (an upload or removal since they were read would have made the save stale).
 pub async fn save(
     db: &DatabaseConnection,
+    books: &crate::services::quotes::CurrentPriceBook,
     actor: &SessionUser,
     id: i64,
     version: i64,
@@ -221,7 +222,10 @@ pub async fn save(
     let attachments = crate::db::attachments::of_contract(db, id).await?;
     let uploaded = db::uploaded_of(&attachments);
     let checked = references_for_save(db, actor, l.row.organisation_id, &uploaded, draft, &mut typed).await?;
-    let priced = typed.price(&price_books::current(db).await?, None);
+    // A draft's totals are for the list and the page: the book kept in memory (at most a second
+    // old, and never across a price change made here) is good enough; a submission reprices with
+    // the book read from the database.
+    let priced = typed.price(books.get(db).await?.as_ref(), None);
     let at = now();
     let known = contract_reads::Known {
         attachments: Some(attachments),

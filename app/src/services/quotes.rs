@@ -24,7 +24,8 @@ pub async fn current_price_book<C: ConnectionTrait>(db: &C) -> Result<PriceBook,
 /// Fresh when: the book was read less than `ttl` ago, on the same Beijing date, and [`changed`]
 /// was not called since (the admin's price book functions call it once their change committed). A
 /// book published by *another* server process on the same database shows here within `ttl`.
-/// Saves, submissions and the pages read the database itself: only anonymous quotes use this.
+/// Draft saves use it too (a draft is repriced from the database's book when it is submitted);
+/// submissions and the pages read the database itself.
 ///
 /// [`changed`]: CurrentPriceBook::changed
 pub struct CurrentPriceBook {
