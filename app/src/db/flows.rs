@@ -31,22 +31,54 @@ pub async fn find<C: ConnectionTrait>(db: &C, id: i64) -> Result<Option<FlowDto>
 /// by user id, candidates in id order), if it exists: what a contract's save and submission check
 /// their approvers against, without reading the people's names [`find`] adds for the form.
 pub async fn rule<C: ConnectionTrait>(db: &C, id: i64) -> Result<Option<Flow>, DbErr> {
-    let Some(flow) = approval_flow::Entity::find_by_id(id).one(db).await? else { return Ok(None) };
-    let levels = levels(db, flow.id).await?;
-    let mut candidates = candidates(db, &levels).await?;
-    candidates.sort_by_key(|c| c.user_id);
-    Ok(Some(Flow {
-        name: flow.name,
-        levels: levels
-            .into_iter()
-            .map(|l| FlowLevel {
-                level: level_no(l.level),
-                candidates: candidates.iter().filter(|c| c.level_id == l.id).map(|c| c.user_id).collect(),
-                name: l.name,
-                default_approver: l.default_approver_user_id,
-            })
-            .collect(),
-    }))
+    use sea_orm::sea_query::{Alias, Expr, ExprTrait, JoinType, Order, Query};
+    // One statement (a save and a submission each read their flow; each statement is a hop to the
+    // database): a row per candidate of each level, a level without candidates once, a flow
+    // without levels once.
+    let (f, l, c) = (approval_flow::Entity, approval_level::Entity, approval_level_candidate::Entity);
+    let query = Query::select()
+        .expr_as(Expr::col((f, approval_flow::Column::Name)), Alias::new("flow_name"))
+        .expr_as(Expr::col((l, approval_level::Column::Id)), Alias::new("level_id"))
+        .expr_as(Expr::col((l, approval_level::Column::Level)), Alias::new("level"))
+        .expr_as(Expr::col((l, approval_level::Column::Name)), Alias::new("level_name"))
+        .expr_as(Expr::col((l, approval_level::Column::DefaultApproverUserId)), Alias::new("default_approver"))
+        .expr_as(Expr::col((c, approval_level_candidate::Column::UserId)), Alias::new("candidate"))
+        .from(f)
+        .join(
+            JoinType::LeftJoin,
+            l,
+            Expr::col((l, approval_level::Column::FlowId)).equals((f, approval_flow::Column::Id)),
+        )
+        .join(
+            JoinType::LeftJoin,
+            c,
+            Expr::col((c, approval_level_candidate::Column::LevelId)).equals((l, approval_level::Column::Id)),
+        )
+        .and_where(Expr::col((f, approval_flow::Column::Id)).eq(id))
+        .order_by((l, approval_level::Column::Level), Order::Asc)
+        .order_by((l, approval_level::Column::Id), Order::Asc)
+        .order_by((c, approval_level_candidate::Column::UserId), Order::Asc)
+        .to_owned();
+    let rows = db.query_all_raw(db.get_database_backend().build(&query)).await?;
+    let Some(first) = rows.first() else { return Ok(None) };
+    let mut flow = Flow { name: first.try_get("", "flow_name")?, levels: Vec::new() };
+    let mut level_ids: Vec<i64> = Vec::new();
+    for row in &rows {
+        let Some(level_id) = row.try_get::<Option<i64>>("", "level_id")? else { continue };
+        if level_ids.last() != Some(&level_id) {
+            level_ids.push(level_id);
+            flow.levels.push(FlowLevel {
+                level: level_no(row.try_get("", "level")?),
+                candidates: Vec::new(),
+                name: row.try_get("", "level_name")?,
+                default_approver: row.try_get("", "default_approver")?,
+            });
+        }
+        if let (Some(level), Some(candidate)) = (flow.levels.last_mut(), row.try_get::<Option<i64>>("", "candidate")?) {
+            level.candidates.push(candidate);
+        }
+    }
+    Ok(Some(flow))
 }
 
 /// The names of a flow's levels by level number.

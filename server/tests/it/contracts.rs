@@ -718,16 +718,16 @@ async fn a_save_answers_the_contract_exactly_as_reading_it_gives_it() {
 }
 
 /// A save's statements, counted by the connection: the session (one join), the contract (row,
-/// lines, approvers, decisions), its attachments, the flow (row, levels, candidates), the write
-/// (update, audit) and the answer's timeline and names — 13 on either database, besides the
-/// transaction's BEGIN, savepoint and COMMIT (which the connection does not report). The price
-/// book is read by the first save only: a draft is priced with the book the server keeps in
-/// memory. It took 28 before the answer was built from what the save read and wrote, the session
-/// was looked up once (in one query), the owner check was skipped for the actor and the decisions
-/// were read once. Each statement costs a hop to the database: under load that, not the SQL, was
-/// most of a save's time (BENCHMARKS.md, sixteenth session).
+/// lines, approvers, decisions), its attachments, the flow (one join of its levels and
+/// candidates), the write (update, audit) and the answer's timeline and names — 11 on either
+/// database, besides the transaction's BEGIN, savepoint and COMMIT (which the connection does not
+/// report). The price book is read by the first save only: a draft is priced with the book the
+/// server keeps in memory. It took 28 before the answer was built from what the save read and
+/// wrote, the session was looked up once (in one query), the owner check was skipped for the actor
+/// and the decisions were read once. Each statement costs a hop to the database: under load that,
+/// not the SQL, was most of a save's time (BENCHMARKS.md, sixteenth and twentieth sessions).
 #[tokio::test]
-async fn a_save_takes_thirteen_statements() {
+async fn a_save_takes_eleven_statements() {
     use std::sync::Arc;
     use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
     let w = World::new().await;
@@ -754,7 +754,77 @@ async fn a_save_takes_thirteen_statements() {
         assert_eq!(res.json()["draft"]["remark"], remark);
         version = res.json()["version"].as_i64().expect("version");
     }
-    assert_eq!(statements.load(Ordering::SeqCst), 13, "statements per save");
+    assert_eq!(statements.load(Ordering::SeqCst), 11, "statements per save");
     db.close().await.ok();
     w.done().await;
+}
+
+/// The approver rule's flow (what a save and a submission check the picked approvers against) is
+/// read in one statement: its levels in order, each with its default and its candidates in id
+/// order, a level without candidates and a flow without levels included; an unknown flow is none.
+#[tokio::test]
+async fn a_flow_is_read_for_the_approver_rule_in_one_statement() {
+    use app::db::entities::{approval_flow, approval_level, approval_level_candidate};
+    use app::domain::contract::approval::{Flow, FlowLevel};
+    use sea_orm::{ActiveModelTrait, Set};
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let t = crate::support::TestDb::new().await;
+    let mut db = t.open().await;
+    let role = app::models::Role::Approver;
+    let (u1, u2, u3) = (
+        crate::support::make_user(&db, "流程公司", "flow.u1", role).await,
+        crate::support::make_user(&db, "流程公司", "flow.u2", role).await,
+        crate::support::make_user(&db, "流程公司", "flow.u3", role).await,
+    );
+    let flow = |name: &str| approval_flow::ActiveModel {
+        name: Set(name.into()),
+        is_default: Set(false),
+        ..Default::default()
+    };
+    let (three, bare) = (flow("三段").insert(&db).await.unwrap().id, flow("空流程").insert(&db).await.unwrap().id);
+    // Stored out of order, the candidates too.
+    let mut level_ids = Vec::new();
+    for (level, name, default) in [(3, "终审", None), (1, "初审", Some(u2)), (2, "复审", Some(u1))] {
+        let row = approval_level::ActiveModel {
+            flow_id: Set(three),
+            level: Set(level),
+            name: Set(name.into()),
+            default_approver_user_id: Set(default),
+            ..Default::default()
+        };
+        level_ids.push(row.insert(&db).await.unwrap().id);
+    }
+    for (level_id, user) in [(level_ids[1], u3), (level_ids[1], u2), (level_ids[1], u1), (level_ids[2], u1)] {
+        approval_level_candidate::ActiveModel { level_id: Set(level_id), user_id: Set(user) }
+            .insert(&db)
+            .await
+            .unwrap();
+    }
+    let statements = Arc::new(AtomicUsize::new(0));
+    let n = statements.clone();
+    db.set_metric_callback(move |_| {
+        n.fetch_add(1, Ordering::SeqCst);
+    });
+    let level = |level, name: &str, default, candidates: Vec<i64>| FlowLevel {
+        level,
+        name: name.into(),
+        default_approver: default,
+        candidates,
+    };
+    assert_eq!(
+        app::db::flows::rule(&db, three).await.unwrap(),
+        Some(Flow {
+            name: "三段".into(),
+            levels: vec![
+                level(1, "初审", Some(u2), vec![u1, u2, u3]),
+                level(2, "复审", Some(u1), vec![u1]),
+                level(3, "终审", None, vec![]),
+            ],
+        })
+    );
+    assert_eq!(statements.load(Ordering::SeqCst), 1, "one statement");
+    assert_eq!(app::db::flows::rule(&db, bare).await.unwrap(), Some(Flow { name: "空流程".into(), levels: vec![] }));
+    assert_eq!(app::db::flows::rule(&db, bare + 1000).await.unwrap(), None);
+    t.cleanup(db).await;
 }
