@@ -564,11 +564,7 @@ pub async fn totals<C: ConnectionTrait>(db: &C, visibility: Visibility, q: &List
         };
         return counted_totals(db, visibility, q, indexed_search).await;
     };
-    let row = match tally {
-        Tally::Contracts(cond) => tally_sums::<contract_tally::Entity, C>(db, cond).await?,
-        Tally::Approver(cond) => tally_sums::<approver_tally::Entity, C>(db, cond).await?,
-    };
-    let (n, sum) = row.unwrap_or((0, 0));
+    let (n, sum) = tally_sums(db, &tally).await?;
     Ok(Totals { count: u64::try_from(n).unwrap_or(0), sum, ..Totals::default() })
 }
 
@@ -592,16 +588,20 @@ impl Tally {
     }
 }
 
-/// The count and sum of the `E` tally rows `cond` admits.
-async fn tally_sums<E: EntityTrait, C: ConnectionTrait>(db: &C, cond: Condition) -> Result<Option<(i64, i64)>, DbErr> {
-    E::find()
-        .select_only()
-        .expr_as(Expr::cust("CAST(COALESCE(SUM(contracts), 0) AS BIGINT)"), "n")
-        .expr_as(Expr::cust("CAST(COALESCE(SUM(total_fen), 0) AS BIGINT)"), "sum")
-        .filter(cond)
-        .into_tuple()
-        .one(db)
-        .await
+/// The count and sum of the tally rows `tally` admits.
+async fn tally_sums<C: ConnectionTrait>(db: &C, tally: &Tally) -> Result<(i64, i64), DbErr> {
+    let (table, cond) = tally.parts();
+    let sums = Query::select()
+        .expr_as(Expr::cust("CAST(COALESCE(SUM(contracts), 0) AS BIGINT)"), Alias::new("n"))
+        .expr_as(Expr::cust("CAST(COALESCE(SUM(total_fen), 0) AS BIGINT)"), Alias::new("sum"))
+        .from(Alias::new(table))
+        .cond_where(cond.clone())
+        .to_owned();
+    let row = db.query_one_raw(db.get_database_backend().build(&sums)).await?;
+    Ok(match row {
+        Some(r) => (r.try_get("", "n")?, r.try_get("", "sum")?),
+        None => (0, 0),
+    })
 }
 
 /// The ids and names of the `column` (owner or organisation) of the tally rows `tally` admits that

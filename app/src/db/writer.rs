@@ -189,14 +189,12 @@ async fn serve(mut jobs: mpsc::UnboundedReceiver<Job>, gate: Arc<tokio::sync::Mu
     loop {
         let first = match tokio::time::timeout(IDLE, jobs.recv()).await {
             Ok(Some(job)) => job,
+            // Closed, and every job sent before was run.
             Ok(None) => return,
             Err(_idle) => {
-                // No more sends from now on; what was sent before still runs.
+                // No more sends from now on; what was sent before is received and run as usual.
                 jobs.close();
-                while let Ok(job) = jobs.try_recv() {
-                    run_batch(vec![job], &gate, &counters).await;
-                }
-                return;
+                continue;
             }
         };
         // The gate first, so that writes sent while another writer holds it join this batch.
@@ -211,12 +209,6 @@ async fn serve(mut jobs: mpsc::UnboundedReceiver<Job>, gate: Arc<tokio::sync::Mu
         run_locked(batch, &counters).await;
         drop(held);
     }
-}
-
-async fn run_batch(batch: Vec<Job>, gate: &Arc<tokio::sync::Mutex<()>>, counters: &Counters) {
-    let held = gate.clone().lock_owned().await;
-    run_locked(batch, counters).await;
-    drop(held);
 }
 
 /// One transaction for the batch (its pool is the first job's: all are of the same file), a

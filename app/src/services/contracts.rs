@@ -238,9 +238,9 @@ pub async fn save(
     db::set_totals(&mut am, priced.as_ref());
     am.updated_at = Set(at);
     let actor_id = actor.id;
-    let mut approvers = checked.approvers;
+    let approvers = checked.approvers;
     // Group commit (`db::writer`): this save's writes share a transaction with other requests'.
-    let (am, l, lines, kept, approvers) = crate::db::writer::write(db, move |txn| {
+    let (am, l, lines, kept, mut approvers) = crate::db::writer::write(db, move |txn| {
         Box::pin(async move {
             if !db::guarded_update(txn, id, version, &mut am).await? {
                 return Err(stale());
@@ -248,11 +248,11 @@ pub async fn save(
             let kept = db::replace_children(txn, id, Some(&l), &typed.lines, priced.as_ref(), &approvers).await?;
             let lines = if kept.lines { None } else { Some(db::lines_of(txn, id).await?) };
             audit::record(txn, at, Some(actor_id), "saved", db::SUBJECT, id, &audit::Detail::default()).await?;
-            approvers.sort_by_key(|(level, _)| *level);
             Ok((am, l, lines, kept, approvers))
         })
     })
     .await?;
+    approvers.sort_by_key(|(level, _)| *level);
     let saved = Loaded {
         row: sea_orm::TryIntoModel::try_into_model(am)?,
         lines: lines.unwrap_or(l.lines),
