@@ -168,6 +168,14 @@ REBUILD = {
         f"INSERT INTO approver_tallies ({_APPROVER_KEY}, contracts, total_fen) SELECT {_APPROVER_KEY}, COUNT(*), "
         f"CAST(SUM(total_fen) AS BIGINT) FROM approver_reach GROUP BY {_APPROVER_KEY}"],
 }
+# The names' grams (`m20261212_000024_contract_name_grams`), "{FOLD}" the database's fold of a name
+# (`lower` on SQLite, nothing on PostgreSQL); inserted in key order.
+_GRAMS = " UNION ".join(
+    f"SELECT substr({{FOLD}}(c.{col}), p.n, 2), c.organisation_id, c.id FROM contracts c "
+    f"JOIN gram_positions p ON p.n < length(c.{col})" for col in ("end_customer", "corp_name"))
+REBUILD["contract_grams"] = [
+    "DELETE FROM contract_grams",
+    f"INSERT INTO contract_grams (gram, organisation_id, contract_id) SELECT * FROM ({_GRAMS}) g ORDER BY 1, 2, 3"]
 # Trigger name -> the table it maintains (PostgreSQL's names, then SQLite's).
 KNOWN_TRIGGERS = {
     "contract_tallies_insert_delete": "contract_tallies", "contract_tallies_update": "contract_tallies",
@@ -176,12 +184,16 @@ KNOWN_TRIGGERS = {
     "approver_reach_contracts_keys": "approver_tallies",
     **{f"approver_reach_{t}_{op}": "approver_tallies"
        for t in ("contract_approvers", "approval_steps") for op in ("insert", "delete", "update")},
+    **{f"contract_grams_{op}": "contract_grams" for op in ("insert_delete", "insert", "delete", "update")},
 }
+# Tables rebuilt after a load rather than kept row by row during it, on SQLite.
+SQLITE_REBUILT = {"approver_tallies", "contract_grams"}
 
 
 
 class Sqlite:
     name = "sqlite"
+    fold = "lower"
     T, F = "1", "0"
     ts_type = "TEXT"
 
@@ -233,14 +245,15 @@ class Sqlite:
 
     # SQLite keeps the list's tallies and its search index on during the load (its upserts are in
     # place); the approvers' reach triggers are off: a refresh per approver and decision row
-    # (several million) with the indexes dropped. Their tables are rebuilt after.
+    # (several million) with the indexes dropped; so are the names' grams (about a dozen rows per
+    # contract, inserted in key order after). Their tables are rebuilt after.
     def pause_triggers(self, tables):
         names = ", ".join(f"'{t}'" for t in tables)
         rows = self.query(f"SELECT name, tbl_name, sql FROM sqlite_master WHERE type = 'trigger' "
                           f"AND tbl_name IN ({names}) ORDER BY name")
         self._paused = {}
         for name, table, sql in rows:
-            if KNOWN_TRIGGERS.get(name) == "approver_tallies":
+            if KNOWN_TRIGGERS.get(name) in SQLITE_REBUILT:
                 self._paused[f"{table}.{name}"] = sql
                 self.exec(f"DROP TRIGGER {name}")
         return list(self._paused)
@@ -248,7 +261,7 @@ class Sqlite:
     def resume_triggers(self, tables, paused):
         for derived in sorted({KNOWN_TRIGGERS[p.split(".", 1)[1]] for p in paused}):
             for sql in REBUILD[derived]:
-                self.exec(sql)
+                self.exec(sql.replace("{FOLD}", self.fold))
         for name in paused:
             self.exec(self._paused[name])
         return []
@@ -287,6 +300,7 @@ class Sqlite:
 
 class Postgres:
     name = "postgres"
+    fold = ""
     T, F = "TRUE", "FALSE"
     ts_type = "TIMESTAMPTZ"
     # Replica mode: no foreign key checks (every id comes from its table) and no triggers (see
@@ -363,7 +377,7 @@ class Postgres:
             if derived is None:
                 unknown.append(name)
             elif derived not in rebuilt:
-                self.exec("; ".join(REBUILD[derived]))
+                self.exec("; ".join(REBUILD[derived]).replace("{FOLD}", self.fold))
                 rebuilt.add(derived)
         for table in sorted({p.split(".", 1)[0] for p in paused}):
             self.exec(f"ALTER TABLE {table} ENABLE TRIGGER USER")
@@ -803,7 +817,11 @@ def describe(db, facts):
                 best = (piece, c)
             if 2 <= c <= 10:
                 break
-        terms[role] = {"contract_id": int(cid), "corp_id": corp_id, "corp_piece": corp_piece, "corp_piece_rows": matches(corp_piece),
+        # A pair of characters of its end customer that only names hold and the fewest contracts
+        # of the scope do (the brand's two characters, one customer in 2,500).
+        pairs = sorted({customer[i:i + 2] for i in range(len(customer) - 1)})
+        rare2 = min(((matches(p), p) for p in pairs), default=(0, ""))
+        terms[role] = {"rare2": rare2[1], "rare2_rows": rare2[0], "contract_id": int(cid), "corp_id": corp_id, "corp_piece": corp_piece, "corp_piece_rows": matches(corp_piece),
                        "customer": customer, "customer_piece": best[0], "customer_piece_rows": best[1],
                        "common": "科技", "common_rows": matches("科技"), "common4": "有限公司",
                        "common4_rows": matches("有限公司"), "owner": int(owner)}
@@ -931,6 +949,7 @@ def cases(facts, desc, only=ROLES):
             ("page 20 (cursor)", "PAGE20"),
             (f"search rare corp ID piece '{t['corp_piece']}'", {"search": t["corp_piece"]}),
             (f"search rare customer piece '{t['customer_piece']}'", {"search": t["customer_piece"]}),
+            (f"search rare '{t['rare2']}' (2 characters)", {"search": t["rare2"]}),
             (f"search common '{t['common']}' (2 characters)", {"search": t["common"]}),
             (f"search common '{t['common4']}'", {"search": t["common4"]}),
         ]

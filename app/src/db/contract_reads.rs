@@ -180,12 +180,22 @@ fn fts_phrase(text: &str) -> String {
 /// them for the count and the sum (0.2–2.6 s at 1,000,000 contracts, BENCHMARKS.md).
 pub const SEARCH_COUNT_BOUND: u64 = 1_000;
 
-/// Whether SQLite's trigram index should find `text`: three characters or more (a trigram), held
-/// by at most [`SEARCH_COUNT_BOUND`] contracts (counted in the index up to one more). A text held
-/// by more is matched row by row: the page's first rows hold it, where the index lookup would
-/// list every contract holding it first.
+/// Whether a search of `text` should be looked up in an index rather than matched row by row
+/// (see [`search`]):
+/// - a text of two characters only the names can hold ([`name_gram`]): in `contract_grams`, on
+///   both databases. The count always is; the page only when the count is below
+///   [`SEARCH_COUNT_BOUND`] ([`Totals::hint`]): a text more contracts hold is found sooner by
+///   walking the page's sort.
+/// - on SQLite, a text of three characters or more held by at most [`SEARCH_COUNT_BOUND`]
+///   contracts (counted in the trigram index up to one more): in the trigram index. A text held by
+///   more is matched row by row: the page's first rows hold it, where the index lookup would list
+///   every contract holding it first.
 async fn indexed_search<C: ConnectionTrait>(db: &C, text: &str) -> Result<bool, DbErr> {
-    if db.get_database_backend() != DbBackend::Sqlite || text.chars().count() < 3 {
+    let backend = db.get_database_backend();
+    if name_gram(backend, text).is_some() {
+        return Ok(true);
+    }
+    if backend != DbBackend::Sqlite || text.chars().count() < 3 {
         return Ok(false);
     }
     let row = db
@@ -199,16 +209,55 @@ async fn indexed_search<C: ConnectionTrait>(db: &C, text: &str) -> Result<bool, 
     Ok(u64::try_from(n).unwrap_or(0) <= SEARCH_COUNT_BOUND)
 }
 
-/// The contracts whose document number, corp ID, end customer or corp name holds `text`.
+/// What the search's `LIKE`s compare a document number (`QYWXHT-<n>`) with: the text in upper case.
+const NUMBER_CHARS: &str = "QYWXHT-0123456789";
+/// What they compare a corp ID (`ww` or `wx` and 16 hex digits) with: the text in lower case.
+const CORP_ID_CHARS: &str = "wx0123456789abcdef";
+
+/// The gram a search of `text` looks up in `contract_grams` (migration `m20261212_000024`): for a
+/// text of two characters that no document number and no corp ID can hold (a character outside
+/// theirs, ASCII case ignored as SQLite's `LIKE` does), so that only the names can, as the
+/// database's grams spell it (ASCII lower case on SQLite, as typed on PostgreSQL). `None` for any
+/// other text: a text of two characters an identifier may hold ('12', 'ab') is in most contracts'
+/// numbers or corp IDs, and found soon by walking the page's sort.
+fn name_gram(backend: DbBackend, text: &str) -> Option<String> {
+    if text.chars().count() != 2 {
+        return None;
+    }
+    let all_in = |t: String, chars: &str| t.chars().all(|c| chars.contains(c));
+    if all_in(text.to_uppercase().to_ascii_uppercase(), NUMBER_CHARS)
+        || all_in(text.to_lowercase().to_ascii_lowercase(), CORP_ID_CHARS)
+    {
+        return None;
+    }
+    Some(if backend == DbBackend::Sqlite { text.to_ascii_lowercase() } else { text.to_owned() })
+}
+
+/// The contracts whose names hold `gram` ([`name_gram`]), of organisation `org` when given: one
+/// range of `contract_grams`' key.
+fn gram_lookup(gram: String, org: Option<i64>) -> Expr {
+    let col = |name: &str| Expr::col(Alias::new(name));
+    let mut ids = Query::select();
+    ids.column(Alias::new("contract_id")).from(Alias::new("contract_grams")).and_where(col("gram").eq(gram));
+    if let Some(org) = org {
+        ids.and_where(col("organisation_id").eq(org));
+    }
+    Expr::col((contract::Entity, contract::Column::Id)).in_subquery(ids.to_owned())
+}
+
+/// The contracts whose document number, corp ID, end customer or corp name holds `text`. `org`: the
+/// one organisation the other conditions admit, if any.
 ///
-/// With `indexed` (SQLite, a text of three characters or more that few contracts hold: see
-/// [`Hint::indexed_search`]) the text is looked up in the trigram index `contracts_search`
-/// (migration `m20261208_000017`): the rows holding it, without reading the others. Otherwise each
-/// row is matched (`LIKE`), which for a common text is what a page wants: the first rows of its
-/// sort hold it. PostgreSQL's trigram indexes serve the `LIKE`s themselves; a shorter text, which
-/// no trigram index can narrow, is a scan of the rows the other conditions leave on both.
-fn search(backend: DbBackend, text: &str, indexed: bool) -> Condition {
-    if indexed {
+/// With `indexed` ([`indexed_search`]) the text is looked up first: a text of two characters only
+/// the names can hold in `contract_grams` ([`gram_lookup`]), on SQLite a longer one in the trigram
+/// index `contracts_search` (migration `m20261208_000017`): the rows holding it, without reading
+/// the others. Otherwise each row is matched (`LIKE`), which for a common text is what a page
+/// wants: the first rows of its sort hold it. PostgreSQL's trigram indexes serve the `LIKE`s of a
+/// text of three characters or more themselves; a shorter text, which no trigram index can narrow,
+/// is matched in the rows the other conditions leave.
+fn search(backend: DbBackend, text: &str, indexed: bool, org: Option<i64>) -> Condition {
+    let gram = if indexed { name_gram(backend, text) } else { None };
+    if indexed && gram.is_none() {
         return Condition::all().add(Expr::cust_with_values(
             "contracts.id IN (SELECT rowid FROM contracts_search WHERE contracts_search MATCH ?)",
             [fts_phrase(text)],
@@ -225,11 +274,16 @@ fn search(backend: DbBackend, text: &str, indexed: bool) -> Condition {
             Expr::col(col).like(super::contains(text))
         }
     };
-    Condition::any()
+    let likes = Condition::any()
         .add(like(contract::Column::DocumentNumber, &text.to_uppercase()))
         .add(like(contract::Column::CorpId, &text.to_lowercase()))
         .add(like(contract::Column::EndCustomer, text))
-        .add(like(contract::Column::CorpName, text))
+        .add(like(contract::Column::CorpName, text));
+    match gram {
+        // The grams find the rows; the `LIKE`s still decide, as without them.
+        Some(gram) => Condition::all().add(gram_lookup(gram, org)).add(likes),
+        None => likes,
+    }
 }
 
 /// Where a list reads its rows' keys. An approver's list reads them from the approver's
@@ -317,8 +371,12 @@ fn filters(
     if let Some(c) = &q.corp_id {
         cond = cond.add(contract::Column::CorpId.eq(c.as_str()));
     }
-    if let Some(q) = &q.search {
-        cond = cond.add(search(backend, q, indexed_search));
+    if let Some(text) = &q.search {
+        let org = match visibility {
+            Visibility::Organisation(org) => Some(org),
+            _ => q.organisation,
+        };
+        cond = cond.add(search(backend, text, indexed_search, org));
     }
     for (col, span) in [(contract::Column::CreatedAt, q.created), (contract::Column::UpdatedAt, q.updated)] {
         if let Some(from) = span.from {
@@ -425,7 +483,7 @@ impl PageQuery {
 pub struct Hint {
     /// How many rows the query's filters admit, when known exactly.
     pub admitted: Option<u64>,
-    /// Whether the search text is looked up in SQLite's trigram index (see [`search`]).
+    /// Whether the search text is looked up in an index (see [`search`]).
     pub indexed_search: bool,
 }
 
@@ -443,7 +501,9 @@ pub fn page_query(backend: DbBackend, visibility: Visibility, q: &ListQuery, hin
         cond = cond.add(after(c, source));
     }
     let order = if q.sort.descending { Order::Desc } else { Order::Asc };
-    let key = if sorts_span(q, hint.admitted) {
+    // An indexed search admits at most `SEARCH_COUNT_BOUND` rows: read them and sort them, where
+    // walking the sort's index would read every row the other conditions admit to find them.
+    let key = if sorts_span(q, hint.admitted) || (q.search.is_some() && hint.indexed_search) {
         unindexed_sort_key(backend, q.sort.key, source)
     } else {
         sort_key(q.sort.key, source)
@@ -545,7 +605,7 @@ pub struct Totals {
 impl Totals {
     /// What the page needs to know of the count.
     pub fn hint(&self) -> Hint {
-        Hint { admitted: (!self.capped).then_some(self.count), indexed_search: self.indexed_search }
+        Hint { admitted: (!self.capped).then_some(self.count), indexed_search: self.indexed_search && !self.capped }
     }
 }
 
@@ -755,4 +815,31 @@ pub async fn id_by_number<C: ConnectionTrait>(db: &C, number: &str) -> Result<Op
         .into_tuple()
         .one(db)
         .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Only a text of two characters that no document number and no corp ID can hold is looked up
+    /// in the names' grams, spelt as each database's grams are.
+    #[test]
+    fn only_two_characters_no_identifier_holds_are_name_grams() {
+        for (text, sqlite, postgres) in [
+            ("科技", Some("科技"), Some("科技")),
+            ("Zq", Some("zq"), Some("Zq")),
+            ("a%", Some("a%"), Some("a%")),
+            ("é1", Some("é1"), Some("é1")),
+            ("有限", Some("有限"), Some("有限")),
+        ] {
+            assert_eq!(name_gram(DbBackend::Sqlite, text).as_deref(), sqlite, "{text}");
+            assert_eq!(name_gram(DbBackend::Postgres, text).as_deref(), postgres, "{text}");
+        }
+        // A document number (QYWXHT-<n>) or corp ID (ww/wx + 16 hex digits) may hold these, or
+        // they are not two characters.
+        for text in ["12", "ab", "AB", "qy", "QY", "t-", "-1", "w0", "WX", "fF", "科", "科技园", ""] {
+            assert_eq!(name_gram(DbBackend::Sqlite, text), None, "{text}");
+            assert_eq!(name_gram(DbBackend::Postgres, text), None, "{text}");
+        }
+    }
 }

@@ -288,6 +288,144 @@ async fn a_search_most_contracts_hold_is_counted_up_to_its_bound() {
     w.done().await;
 }
 
+/// The ids of one page of `q` read straight through `contract_reads::page`, with the search looked
+/// up in its index or matched row by row.
+async fn page_ids(
+    db: &DatabaseConnection,
+    seen: app::domain::policy::Visibility,
+    text: &str,
+    indexed: bool,
+) -> BTreeSet<i64> {
+    use app::db::contract_reads::{Hint, page};
+    use app::domain::contract::list::ListQuery;
+    let q = ListQuery { search: Some(text.to_owned()), limit: 100, ..Default::default() };
+    let hint = Hint { admitted: None, indexed_search: indexed };
+    set(page(db, seen, &q, hint).await.expect("a page").0.iter().map(|c| c.id))
+}
+
+/// A search of two characters only the names can hold ('科技', 'zq') is looked up in the names'
+/// grams (`contract_grams`, migration `m20261212_000024`) and finds exactly what matching every row
+/// finds, for a partner (one organisation's range of the grams) and the admin; ASCII case counts as
+/// each database's `LIKE` counts it. Triggers keep the grams in step with a new contract, a renamed
+/// one, one moved to another organisation and a deleted one.
+#[tokio::test]
+async fn a_two_character_search_finds_the_names_holding_it_through_their_grams() {
+    use app::domain::policy::Visibility;
+    use sea_orm::{ConnectionTrait, DbBackend, IntoActiveModel, ModelTrait, Statement};
+    let w = World::new().await;
+    let (mine, theirs) = (org_of(&w, "灵当渠道").await, org_of(&w, "另一渠道").await);
+    let sqlite = w.db.get_database_backend() == DbBackend::Sqlite;
+    let mut by_name = std::collections::HashMap::new();
+    for (org, owner, customer) in [
+        (mine, w.alice, "星河科技"),
+        (mine, w.alice, "北京科技大学"),
+        (mine, w.alice, "科 技"),
+        (mine, w.alice, "ZQ贸易"),
+        (mine, w.alice, "zq商行"),
+        (mine, w.alice, "Zq"),
+        (mine, w.alice, "科"),
+        (mine, w.alice, "技术科"),
+        (mine, w.alice, "火星"),
+        (theirs, w.bob, "远方科技"),
+    ] {
+        let id = Row { customer: customer.into(), ..Row::new(org, owner) }.insert(&w.db).await;
+        by_name.insert(customer, id);
+    }
+    let ids_of = |names: &[&str]| set(names.iter().map(|n| by_name[n]));
+    // The grams of one contract: its end customer's and its corp name's ("火星企业"), once each.
+    let grams: BTreeSet<String> =
+        w.db.query_all_raw(Statement::from_string(
+            w.db.get_database_backend(),
+            format!("SELECT gram FROM contract_grams WHERE contract_id = {}", by_name["火星"]),
+        ))
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.try_get::<String>("", "gram").unwrap())
+        .collect();
+    assert_eq!(grams, ["企业", "星企", "火星"].map(String::from).into(), "the grams of 火星 / 火星企业");
+
+    let check = |expected: Vec<(&'static str, &'static str, Vec<&'static str>)>| {
+        let w = &w;
+        let ids_of = &ids_of;
+        async move {
+            for (who, text, want) in expected {
+                let seen = if who == "root" { Visibility::Everything } else { Visibility::Organisation(mine) };
+                let looked_up = page_ids(&w.db, seen, text, true).await;
+                assert_eq!(looked_up, page_ids(&w.db, seen, text, false).await, "{who} '{text}': grams and LIKE agree");
+                assert_eq!(looked_up, ids_of(&want), "{who} '{text}'");
+                let page = list(w, who, json!({ "search": text })).await;
+                assert_eq!(set(ids(&page)), ids_of(&want), "{who} '{text}' through the API");
+                assert_eq!(page.count, want.len() as u64, "{who} '{text}': the count");
+            }
+        }
+    };
+    let zq = if sqlite { vec!["ZQ贸易", "zq商行", "Zq"] } else { vec!["zq商行"] };
+    let big_zq = if sqlite { zq.clone() } else { vec!["ZQ贸易"] };
+    check(vec![
+        ("alice", "科技", vec!["星河科技", "北京科技大学"]),
+        ("root", "科技", vec!["星河科技", "北京科技大学", "远方科技"]),
+        ("alice", "zq", zq.clone()),
+        ("alice", "ZQ", big_zq),
+        ("alice", "技术", vec!["技术科"]),
+        ("alice", "术科", vec!["技术科"]),
+        ("alice", "星火", vec![]),
+        // In every corp name ("…企业"), the other organisation's only for the admin.
+        ("alice", "企业", vec!["星河科技", "北京科技大学", "科 技", "ZQ贸易", "zq商行", "Zq", "科", "技术科", "火星"]),
+    ])
+    .await;
+
+    // Renamed, moved to the other organisation, deleted: the grams follow.
+    let row = |name: &str| contract::Entity::find_by_id(by_name[name]).one(&w.db);
+    let mut renamed = row("星河科技").await.unwrap().unwrap().into_active_model();
+    renamed.end_customer = Set("星河物流".into());
+    renamed.corp_name = Set("星河物流企业".into());
+    renamed.update(&w.db).await.unwrap();
+    let mut moved = row("北京科技大学").await.unwrap().unwrap().into_active_model();
+    moved.organisation_id = Set(theirs);
+    moved.update(&w.db).await.unwrap();
+    row("远方科技").await.unwrap().unwrap().delete(&w.db).await.unwrap();
+    check(vec![
+        ("alice", "科技", vec![]),
+        ("root", "科技", vec!["北京科技大学"]),
+        ("alice", "物流", vec!["星河科技"]),
+        ("alice", "zq", zq),
+    ])
+    .await;
+    w.done().await;
+}
+
+/// A search of two characters only the names can hold reads the grams' key, for a partner the
+/// range of their organisation, never every contract they may see.
+#[tokio::test]
+async fn a_two_character_search_is_served_by_the_grams() {
+    use app::db::contract_reads::{Hint, page_query};
+    use app::domain::contract::list::ListQuery;
+    use app::domain::policy::Visibility;
+    let t = support::TestDb::new().await;
+    let db = t.open().await;
+    let backend = db.get_database_backend();
+    let q = ListQuery { search: Some("科技".into()), limit: 20, ..Default::default() };
+    let hint = Hint { admitted: Some(3), indexed_search: true };
+    for seen in [Visibility::Organisation(1), Visibility::Everything, Visibility::AssignedOnceReached(1)] {
+        let stmt = page_query(backend, seen, &q, hint).statement(backend);
+        let sql = stmt.sql.clone();
+        let plan = plan(&db, stmt).await;
+        let what = format!("{seen:?}:\n{sql}\n{plan}");
+        let key = if backend == sea_orm::DbBackend::Sqlite {
+            if matches!(seen, Visibility::Organisation(_)) {
+                "contract_grams USING PRIMARY KEY (gram=? AND organisation_id=?)"
+            } else {
+                "contract_grams USING PRIMARY KEY (gram=?)"
+            }
+        } else {
+            "contract_grams_pkey"
+        };
+        assert!(plan.contains(key), "reads the grams by {key}: {what}");
+    }
+    t.cleanup(db).await;
+}
+
 #[tokio::test]
 async fn every_sort_pages_through_every_row_once_in_its_order() {
     let w = World::new().await;

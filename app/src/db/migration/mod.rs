@@ -22,6 +22,7 @@ mod m20261209_000020_inbox_indexes;
 mod m20261210_000021_approver_tallies;
 mod m20261210_000022_org_date_indexes;
 mod m20261211_000023_approver_reach_keys;
+mod m20261212_000024_contract_name_grams;
 
 pub struct Migrator;
 
@@ -48,6 +49,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261210_000021_approver_tallies::Migration),
             Box::new(m20261210_000022_org_date_indexes::Migration),
             Box::new(m20261211_000023_approver_reach_keys::Migration),
+            Box::new(m20261212_000024_contract_name_grams::Migration),
         ]
     }
 }
