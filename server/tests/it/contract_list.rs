@@ -395,6 +395,45 @@ async fn a_two_character_search_finds_the_names_holding_it_through_their_grams()
     w.done().await;
 }
 
+/// The grams migration fills in the grams of the contracts already there, as its triggers keep
+/// them for later changes: undone and done again, the table holds the same rows.
+#[tokio::test]
+async fn the_grams_migration_fills_in_the_contracts_already_there() {
+    use app::db::migration::{Migrator, MigratorTrait};
+    use sea_orm::{ConnectionTrait, Statement};
+    let w = World::new().await;
+    let (mine, theirs) = (org_of(&w, "灵当渠道").await, org_of(&w, "另一渠道").await);
+    for (org, owner, customer) in
+        [(mine, w.alice, "星河科技"), (mine, w.alice, "ZQ贸易"), (theirs, w.bob, "远方科技"), (theirs, w.bob, "科")]
+    {
+        Row { customer: customer.into(), ..Row::new(org, owner) }.insert(&w.db).await;
+    }
+    let grams = || async {
+        w.db.query_all_raw(Statement::from_string(
+            w.db.get_database_backend(),
+            "SELECT gram, organisation_id, contract_id FROM contract_grams ORDER BY 1, 2, 3",
+        ))
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r.try_get::<String>("", "gram").unwrap(),
+                r.try_get::<i64>("", "organisation_id").unwrap(),
+                r.try_get::<i64>("", "contract_id").unwrap(),
+            )
+        })
+        .collect::<Vec<_>>()
+    };
+    let kept = grams().await;
+    // 星河科技 + 星河科技企业: 5 grams; ZQ贸易 + ZQ贸易企业: 5; 远方科技 + …企业: 5; 科 + 科企业: 2.
+    assert_eq!(kept.len(), 17, "{kept:?}");
+    Migrator::down(&w.db, Some(1)).await.expect("undo the grams migration");
+    Migrator::up(&w.db, None).await.expect("do it again");
+    assert_eq!(grams().await, kept, "the backfill holds what the triggers held");
+    w.done().await;
+}
+
 /// A search of two characters only the names can hold reads the grams' key, for a partner the
 /// range of their organisation, never every contract they may see.
 #[tokio::test]

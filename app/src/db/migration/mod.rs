@@ -1,6 +1,8 @@
 //! Versioned schema migrations, the same on SQLite and PostgreSQL. Append new ones; never edit
 //! one that has shipped.
 
+/// What runs the migrations (`Migrator::up`, `down`), for callers without `sea-orm-migration`.
+pub use sea_orm_migration::MigratorTrait;
 use sea_orm_migration::prelude::*;
 
 mod m20261128_000001_price_books;
