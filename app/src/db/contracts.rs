@@ -92,11 +92,17 @@ pub async fn load<C: ConnectionTrait>(db: &C, id: i64) -> Result<Option<Loaded>,
     let kept_level_names =
         approver_rows.iter().filter_map(|a| a.level_name.clone().map(|name| (level(a), name))).collect();
     let approvers = approver_rows.iter().map(|a| (level(a), a.approver_user_id)).collect();
-    let steps = approval_step::Entity::find()
-        .filter(approval_step::Column::ContractId.eq(id))
-        .order_by_asc(approval_step::Column::Id)
-        .all(db)
-        .await?;
+    // Decisions are made in an approval round; a contract never submitted (round 0) has none,
+    // and most saves are of such drafts: one statement less for them.
+    let steps = if row.approval_round == 0 {
+        Vec::new()
+    } else {
+        approval_step::Entity::find()
+            .filter(approval_step::Column::ContractId.eq(id))
+            .order_by_asc(approval_step::Column::Id)
+            .all(db)
+            .await?
+    };
     let highest_decided = steps.iter().map(|s| s.level).max().and_then(|l| u32::try_from(l).ok()).unwrap_or(0);
     Ok(Some(Loaded { row, lines, approvers, kept_level_names, highest_decided, steps }))
 }
