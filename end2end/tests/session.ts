@@ -4,9 +4,9 @@ import { expect, type Page } from "@playwright/test";
 /** Waits until the WASM has hydrated the page (the app marks <body data-hydrated>). */
 export async function hydrated(page: Page) {
   await expect(page.locator("body[data-hydrated=true]")).toHaveCount(1, { timeout: 20_000 });
-  // A contract page's form is rendered with its data: wait for the form's own effect as well.
-  const form = page.getByTestId("contract-form");
-  if ((await form.count()) > 0) await expect(form).toHaveAttribute("data-interactive", "true");
+  // A form rendered with its data (the contract form, the admin's settings) marks itself
+  // interactive from its own effect, which may run after the page's: wait for every one.
+  await expect(page.locator('[data-interactive="false"]')).toHaveCount(0, { timeout: 20_000 });
 }
 
 export async function signIn(page: Page, username: string, password: string) {
