@@ -257,7 +257,8 @@ fn gram_lookup(gram: String, org: Option<i64>) -> Expr {
 /// is matched in the rows the other conditions leave.
 fn search(backend: DbBackend, text: &str, indexed: bool, org: Option<i64>) -> Condition {
     let gram = if indexed { name_gram(backend, text) } else { None };
-    if indexed && gram.is_none() {
+    // The trigram table is SQLite's: on PostgreSQL its trigram indexes serve the `LIKE`s below.
+    if indexed && gram.is_none() && backend == DbBackend::Sqlite {
         return Condition::all().add(Expr::cust_with_values(
             "contracts.id IN (SELECT rowid FROM contracts_search WHERE contracts_search MATCH ?)",
             [fts_phrase(text)],
