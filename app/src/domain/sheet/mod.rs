@@ -24,6 +24,7 @@ pub mod read_csv;
 pub mod template;
 pub mod userids;
 mod xlsx_fast;
+mod xlsx_scan;
 
 pub use lines_import::{ImportedLine, ImportedLines, add_imported_lines, import_lines, import_lines_from};
 pub use read::{Cell, ReadError, Row, Sheet, SheetFormat, Workbook, read_workbook};

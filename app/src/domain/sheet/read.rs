@@ -305,7 +305,9 @@ fn run_library(f: impl FnOnce() -> Result<Workbook, ReadError>) -> Result<Workbo
 }
 
 /// Reads an .xlsx with our reader and with calamine and panics where they disagree, wherever ours
-/// takes the file; returns whether it took it. For the tests and the `sheet_reader` fuzz target.
+/// takes the file; returns whether it took it. Also panics where our reader's scan of the usual
+/// parts (`xlsx_scan`) reads them otherwise than its quick-xml walk. For the tests and the
+/// `sheet_reader` fuzz target.
 ///
 /// Where ours reads a file calamine refuses as damaged, in a part ours does not look at, our rows
 /// stand (see `xlsx_fast`'s module comment).
@@ -316,7 +318,11 @@ pub fn assert_xlsx_readers_agree(bytes: &[u8]) -> bool {
         return false;
     }
     let slow = run_library(|| read_xlsx(bytes));
-    match super::xlsx_fast::read(bytes) {
+    let fast = super::xlsx_fast::read(bytes);
+    // The scan of the usual parts reads what the quick-xml walk reads, where it takes a part.
+    let walked = super::xlsx_fast::read_with(bytes, super::xlsx_fast::Scanning::Off);
+    assert_eq!(fast, walked, "the scanned .xlsx parts differ from the walked ones");
+    match fast {
         None => false,
         Some(Ok(fast)) => {
             if let Ok(slow) = slow {
@@ -344,7 +350,7 @@ fn corrupt(e: impl std::fmt::Display) -> ReadError {
 }
 
 /// Caps on what we keep, shared by every sheet of a workbook.
-#[derive(Debug, Default)]
+#[derive(Clone, Debug, Default)]
 pub(crate) struct Budget {
     cells: usize,
     text_bytes: usize,

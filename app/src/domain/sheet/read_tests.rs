@@ -165,6 +165,9 @@ fn the_fast_xlsx_reader_takes_the_usual_files_and_reads_them_as_calamine_does() 
     for (name, bytes) in taken {
         let why = super::super::xlsx_fast::why_not(&bytes);
         assert!(same_from_both_readers(&bytes), "{name}: left to calamine at {why:?}");
+        // And the usual parts of these are scanned, not walked with quick-xml.
+        let why = super::super::xlsx_fast::why_not_scanned(&bytes);
+        assert!(why.is_none(), "{name}: left to the quick-xml walk at {why:?}");
     }
     // What it leaves to calamine, and calamine still reads: dates (the product lines' service
     // dates), a damaged file, rows out of order.
@@ -338,6 +341,73 @@ proptest! {
             ("xl/styles.xml", styles_xml),
         ]);
         same_from_both_readers(&bytes);
+    }
+}
+
+/// The scan of the usual parts takes only what it can read as the quick-xml walk does; the rest
+/// is walked, with the same cells (`same_from_both_readers` compares the two on every file).
+#[test]
+fn the_scan_leaves_every_unusual_shape_to_the_quick_xml_walk() {
+    use super::super::xlsx_fast::why_not_scanned;
+    let usual = "<row r=\"1\" spans=\"1:3\"><c r=\"A1\" s=\"0\"><v>13800138000</v></c>\
+                 <c r=\"B1\" t=\"str\"><f>\"a\"&amp;\"b\"</f><v>ab</v></c><c r=\"C1\" t='b'><v>1</v></c>\
+                 <c r=\"D1\"/></row>\n<row r=\"2\"/><row><c r=\"A3\"><f t=\"shared\" si=\"0\"/><v>2</v></c></row>";
+    let bytes = xlsx_with_sheet_data(usual);
+    assert!(same_from_both_readers(&bytes));
+    assert_eq!(why_not_scanned(&bytes), None);
+    let cells = |b: &[u8]| read_workbook(b).unwrap().sheets[0].rows.iter().map(|r| r.cells.clone()).collect::<Vec<_>>();
+    assert_eq!(
+        cells(&bytes),
+        [vec![Cell::Number(13800138000.0), Cell::Text("ab".into()), Cell::Bool(true)], vec![Cell::Number(2.0)]]
+    );
+    // Each of these is walked (and read the same); most are still the fast reader's.
+    for unusual in [
+        "<c r=\"A1\" t=\"inlineStr\"><is><t>x</t></is></c>",
+        "<c r=\"A1\" t=\"str\"><v>a&amp;b</v></c>",
+        "<c r=\"A1\" t=\"str\"><v>_x0041_</v></c>",
+        "<c r=\"A1\"><!-- note --><v>1</v></c>",
+        "<c r=\"A1\" ><v >1</v></c>",
+        "<c r = \"A1\"><v>1</v></c>",
+        "<c r=\"A1\"><v>1</v></c >",
+        "<c r=\"A1\" r=\"B1\"><v>1</v></c>",
+        "<c r=\"A1\"><f>1 & 2</f><v>1</v></c>",
+        "<c r=\"A1\"><v/></c>",
+        "<x:c r=\"A1\"><v>1</v></x:c>",
+        "text<c r=\"A1\"><v>1</v></c>",
+        "<c r=\"A1\"><f><![CDATA[1]]></f><v>1</v></c>",
+    ] {
+        let bytes = xlsx_with_sheet_data(&format!("<row r=\"1\">{unusual}</row>"));
+        assert!(why_not_scanned(&bytes).is_some(), "{unusual} was scanned");
+        same_from_both_readers(&bytes);
+    }
+    // Shared strings: the plain items are scanned; rich text, entities and phonetic runs are walked.
+    let sst = |items: &str| format!("{XML_HEAD}<sst {MAIN_NS} count=\"2\" uniqueCount=\"2\">{items}</sst>");
+    let sheet = format!(
+        "{XML_HEAD}<worksheet {MAIN_NS}><sheetData><row r=\"1\"><c r=\"A1\" t=\"s\"><v>0</v></c>\
+         <c r=\"B1\" t=\"s\"><v>1</v></c></row></sheetData></worksheet>"
+    );
+    let with_strings = |items: &str| {
+        xlsx_with_parts(&[("xl/worksheets/sheet1.xml", sheet.clone()), ("xl/sharedStrings.xml", sst(items))])
+    };
+    // As LibreOffice writes a text mixing Chinese and Latin letters: a run per font.
+    let plain = with_strings(
+        "<si><t> a </t></si>\n<si><r><rPr><sz val=\"10\"/><rFont val=\"DejaVu Sans\"/><b/></rPr>\
+         <t xml:space=\"preserve\">企业 </t></r><r><t> ID </t></r></si>",
+    );
+    assert_eq!(why_not_scanned(&plain), None);
+    assert!(same_from_both_readers(&plain));
+    assert_eq!(cells(&plain), [vec![Cell::Text("a".into()), Cell::Text("企业 ID".into())]]);
+    for (items, fast) in [
+        ("<si><t>a&amp;b</t></si><si><t>c</t></si>", true),
+        ("<si><r><rPr><t>a</t></rPr><t>a</t></r></si><si><t>c</t></si>", true),
+        ("<si><r><t>a</t><t>b</t></r></si><si><t>c</t></si>", true),
+        ("<si><t>a</t><rPh sb=\"0\" eb=\"1\"><t>ふ</t></rPh></si><si><t>c</t></si>", true),
+        // calamine's own escape: left to it.
+        ("<si><t>_x000D_</t></si><si><t>c</t></si>", false),
+    ] {
+        let bytes = with_strings(items);
+        assert!(why_not_scanned(&bytes).is_some(), "{items} was scanned");
+        assert_eq!(same_from_both_readers(&bytes), fast, "{items}");
     }
 }
 

@@ -23,7 +23,7 @@ use std::collections::HashMap;
 use std::io::{Cursor, Read};
 
 /// Why the fast reader stopped.
-enum Stop {
+pub(super) enum Stop {
     /// Not a file this reader takes: calamine reads it. Where the reader gave up, for tests.
     Unsure(#[cfg_attr(not(test), allow(dead_code))] &'static std::panic::Location<'static>),
     /// One of our own limits, which calamine's cells would reach the same way.
@@ -36,10 +36,10 @@ impl From<ReadError> for Stop {
     }
 }
 
-type Fast<T> = Result<T, Stop>;
+pub(super) type Fast<T> = Result<T, Stop>;
 
 /// Turns anything that cannot happen in the files this reader takes into [`Stop::Unsure`].
-trait OrUnsure<T> {
+pub(super) trait OrUnsure<T> {
     fn unsure(self) -> Fast<T>;
 }
 
@@ -61,13 +61,29 @@ impl<T, E> OrUnsure<T> for Result<T, E> {
 }
 
 #[track_caller]
-fn unsure() -> Stop {
+pub(super) fn unsure() -> Stop {
     Stop::Unsure(std::panic::Location::caller())
 }
 
 /// The workbook, or `None` when calamine should read it. The zip has passed the size guard.
 pub(super) fn read(bytes: &[u8]) -> Option<Result<Workbook, ReadError>> {
-    match read_fast(bytes) {
+    read_with(bytes, Scanning::On)
+}
+
+/// Whether the parts are scanned first (`xlsx_scan`) or only walked with quick-xml; tests compare
+/// the two.
+#[derive(Clone, Copy, PartialEq)]
+pub(super) enum Scanning {
+    On,
+    Off,
+    /// Scanned only: where the scan does not take a part, the file is not taken (tests).
+    #[cfg(test)]
+    Only,
+}
+
+/// [`read`], scanning the parts first or not.
+pub(super) fn read_with(bytes: &[u8], scanning: Scanning) -> Option<Result<Workbook, ReadError>> {
+    match read_fast(bytes, scanning) {
         Ok(wb) => Some(Ok(wb)),
         Err(Stop::Limit(e)) => Some(Err(e)),
         Err(Stop::Unsure(_)) => None,
@@ -77,13 +93,22 @@ pub(super) fn read(bytes: &[u8]) -> Option<Result<Workbook, ReadError>> {
 /// Where the fast reader left the file to calamine (`None`: it did not).
 #[cfg(test)]
 pub(super) fn why_not(bytes: &[u8]) -> Option<String> {
-    match read_fast(bytes) {
+    match read_fast(bytes, Scanning::On) {
         Err(Stop::Unsure(at)) => Some(at.to_string()),
         _ => None,
     }
 }
 
-fn read_fast(bytes: &[u8]) -> Fast<Workbook> {
+/// Where the scan left a part of the file to the quick-xml walk (`None`: it did not).
+#[cfg(test)]
+pub(super) fn why_not_scanned(bytes: &[u8]) -> Option<String> {
+    match read_fast(bytes, Scanning::Only) {
+        Err(Stop::Unsure(at)) => Some(at.to_string()),
+        _ => None,
+    }
+}
+
+fn read_fast(bytes: &[u8], scanning: Scanning) -> Fast<Workbook> {
     let mut parts = Parts::open(bytes)?;
     let package = parts.get("_rels/.rels")?.unsure()?;
     let document = office_document(&package)?;
@@ -91,7 +116,12 @@ fn read_fast(bytes: &[u8]) -> Fast<Workbook> {
         return Err(unsure());
     }
     let strings = match parts.get("xl/sharedStrings.xml")? {
-        Some(xml) => shared_strings(&xml)?,
+        Some(xml) => match scanning {
+            Scanning::On => super::xlsx_scan::shared_strings(&xml).or_else(|_| shared_strings(&xml))?,
+            Scanning::Off => shared_strings(&xml)?,
+            #[cfg(test)]
+            Scanning::Only => super::xlsx_scan::shared_strings(&xml)?,
+        },
         None => Vec::new(),
     };
     let formats = match parts.get("xl/styles.xml")? {
@@ -104,7 +134,7 @@ fn read_fast(bytes: &[u8]) -> Fast<Workbook> {
     let mut sheets = Vec::new();
     for (name, path) in visible_worksheets(&workbook, &relationships)? {
         let xml = parts.get(&path)?.unsure()?;
-        let rows = worksheet_rows(&xml, &strings, &formats, &mut budget)?;
+        let rows = worksheet_rows(&xml, &strings, &formats, &mut budget, scanning)?;
         sheets.push(Sheet { name, rows });
     }
     Ok(Workbook { format: SheetFormat::Xlsx, text_encoding: None, sheets })
@@ -168,7 +198,7 @@ fn attr<'e>(e: &'e BytesStart<'_>, key: &str) -> Fast<Option<&'e str>> {
 }
 
 /// A number written in decimal digits only (an index, a row number), as calamine reads one.
-fn digits(s: &str) -> Fast<usize> {
+pub(super) fn digits(s: &str) -> Fast<usize> {
     if s.is_empty() || !s.bytes().all(|b| b.is_ascii_digit()) {
         return Err(unsure());
     }
@@ -277,7 +307,7 @@ fn visible_worksheets(xml: &[u8], rels: &HashMap<String, (String, String)>) -> F
 
 /// Whether numbers in a cell format come out as plain numbers, by the format's `numFmtId`.
 #[derive(Clone, Copy, Debug, PartialEq)]
-enum NumberFormat {
+pub(super) enum NumberFormat {
     Plain,
     /// A date, time or custom format: calamine decides what the number becomes.
     Other,
@@ -443,7 +473,7 @@ fn raw_text<'i>(r: &mut Reader<&'i [u8]>, closing: &str) -> Fast<&'i str> {
 }
 
 /// A cell reference such as `B12` as a 0-based (row, column) within Excel's grid.
-fn cell_position(r: &str) -> Fast<(u32, u32)> {
+pub(super) fn cell_position(r: &str) -> Fast<(u32, u32)> {
     let r = r.as_bytes();
     let letters = r.iter().take_while(|b| b.is_ascii_uppercase()).count();
     let (col, row) = r.split_at(letters);
@@ -507,7 +537,7 @@ fn skip_to(r: &mut Reader<&[u8]>, closing: &str) -> Fast<()> {
 }
 
 /// What a cell holds, from its type (`t`), its format (`s`) and its `<v>`.
-fn value_of(
+pub(super) fn value_of(
     v: &str,
     typ: Option<&str>,
     style: Option<&str>,
@@ -588,13 +618,35 @@ fn cell_value(
 }
 
 /// The non-empty rows of a worksheet part, with the limits `read_xlsx` applies.
-fn worksheet_rows(xml: &[u8], strings: &[String], formats: &[NumberFormat], budget: &mut Budget) -> Fast<Vec<Row>> {
+fn worksheet_rows(
+    xml: &[u8],
+    strings: &[String],
+    formats: &[NumberFormat],
+    budget: &mut Budget,
+    scanning: Scanning,
+) -> Fast<Vec<Row>> {
     let mut r = xml_reader(xml);
     loop {
         match r.read_event().unsure()? {
             Event::Start(e) if e.local_name().as_ref() == "sheetData" => break,
             Event::Eof => return Err(unsure()),
             _ => {}
+        }
+    }
+    // The cells scanned, where the scan takes them (an empty `<sheetData/>` is the walk's).
+    let at = usize::try_from(r.buffer_position()).unsure()?;
+    if scanning != Scanning::Off && !xml[..at].ends_with(b"/>") {
+        let mut charged = budget.clone();
+        match super::xlsx_scan::worksheet_rows(xml, at, strings, formats, &mut charged) {
+            Ok(rows) => {
+                *budget = charged;
+                return Ok(rows);
+            }
+            // The walk reads the same cells up to there, so it reaches the same limit.
+            Err(Stop::Limit(e)) => return Err(Stop::Limit(e)),
+            #[cfg(test)]
+            Err(stop) if scanning == Scanning::Only => return Err(stop),
+            Err(Stop::Unsure(_)) => {}
         }
     }
     let mut rows: Vec<Row> = Vec::new();
