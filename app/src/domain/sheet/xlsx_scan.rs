@@ -31,11 +31,13 @@ impl<'x> Scan<'x> {
         Ok(Scan { s: std::str::from_utf8(xml).unsure()?, i: at })
     }
 
+    #[inline(always)]
     fn bytes(&self) -> &'x [u8] {
         self.s.as_bytes()
     }
 
     /// Moves past `lit` when it comes next.
+    #[inline(always)]
     fn eat(&mut self, lit: &[u8]) -> bool {
         let found = self.bytes()[self.i..].starts_with(lit);
         if found {
@@ -45,6 +47,7 @@ impl<'x> Scan<'x> {
     }
 
     /// Moves past whitespace; whether there was any.
+    #[inline(always)]
     fn skip_space(&mut self) -> bool {
         let start = self.i;
         while matches!(self.bytes().get(self.i), Some(b' ' | b'\t' | b'\r' | b'\n')) {
@@ -54,6 +57,7 @@ impl<'x> Scan<'x> {
     }
 
     /// Moves to the next tag, over whitespace only.
+    #[inline(always)]
     fn to_tag(&mut self) -> Fast<()> {
         self.skip_space();
         if self.bytes().get(self.i) == Some(&b'<') { Ok(()) } else { Err(unsure()) }
@@ -108,6 +112,12 @@ impl<'x> Scan<'x> {
             each(key, &self.s[start..start + len])?;
         }
     }
+}
+
+/// Whether text may hold one of calamine's `_xHHHH_` escapes (a byte search: a substring search
+/// sets up a searcher per call, and this runs on every string of a sheet).
+fn escapes(text: &str) -> bool {
+    text.as_bytes().windows(2).any(|w| w == b"_x")
 }
 
 /// Keeps an attribute's value in `slot`; an element giving it twice is not taken (as
@@ -192,7 +202,7 @@ fn string_item(sc: &mut Scan<'_>) -> Fast<String> {
             run
         };
         // What calamine changes further (line ends, `_xHHHH_` escapes): the walk's to decide.
-        if run.contains('\r') || run.contains("_x") {
+        if run.contains('\r') || escapes(run) {
             return Err(unsure());
         }
         text.push_str(if space == Some("preserve") { run } else { run.trim_matches([' ', '\t', '\r', '\n']) });
@@ -293,7 +303,7 @@ fn cell_value(
             }
             // A formula's text result is read as element text, which calamine changes further
             // where it holds line ends or `_xHHHH_` escapes.
-            if typ == Some("str") && (text.contains('\r') || text.contains("_x")) {
+            if typ == Some("str") && (text.contains('\r') || escapes(text)) {
                 return Err(unsure());
             }
             value = value_of(text, typ, style, strings, formats)?;

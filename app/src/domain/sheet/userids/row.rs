@@ -31,9 +31,11 @@ enum IdText<'c> {
 /// is what a CSV saved from such a column holds. Only the `E+` form is taken: a userid cannot
 /// contain `+`, while `1e5` is a valid userid.
 pub(super) fn looks_scientific(t: &str) -> bool {
-    let Some((mantissa, exp)) = t.split_once(['E', 'e']) else {
+    // (Found byte by byte: 'E' is ASCII, and a search for a set of chars decodes every one.)
+    let Some(at) = t.bytes().position(|b| b == b'E' || b == b'e') else {
         return false;
     };
+    let (mantissa, exp) = (&t[..at], &t[at + 1..]);
     let Some(exp) = exp.strip_prefix('+') else {
         return false;
     };
@@ -65,11 +67,8 @@ fn userid_text(cell: &Cell, row: u32) -> IdText<'_> {
                     ),
                 ));
             }
-            IdText::Text {
-                value: Cow::Borrowed(value),
-                trimmed: value.len() != t.len(),
-                full_width: t.contains('\u{3000}'),
-            }
+            let trimmed = value.len() != t.len();
+            IdText::Text { value: Cow::Borrowed(value), trimmed, full_width: trimmed && t.contains('\u{3000}') }
         }
         Cell::Int(i) => IdText::Text { value: Cow::Owned(i.to_string()), trimmed: false, full_width: false },
         Cell::Number(n) => match integral_number_text(*n) {
@@ -116,11 +115,8 @@ fn corp_text(cell: &Cell, row: u32) -> IdText<'_> {
             if value.is_empty() {
                 IdText::Blank
             } else {
-                IdText::Text {
-                    value: Cow::Borrowed(value),
-                    trimmed: value.len() != t.len(),
-                    full_width: t.contains('\u{3000}'),
-                }
+                let trimmed = value.len() != t.len();
+                IdText::Text { value: Cow::Borrowed(value), trimmed, full_width: trimmed && t.contains('\u{3000}') }
             }
         }
         Cell::Error(e) => IdText::Bad(formula_error(row_field(row, "corp_id"), row, "企业ID", e)),
