@@ -10,6 +10,9 @@
 //! it would have to unescape) makes it answer [`None`], and calamine reads the file as before.
 //! `read_tests.rs` holds both readers to the same cells on generated and real files.
 //!
+//! The shared strings and the worksheet cells are first scanned byte by byte (`xlsx_scan`), which
+//! takes only their usual shapes; this module's quick-xml walk reads the parts the scan leaves.
+//!
 //! A file calamine refuses as damaged may still be read here when the damage is in a part this
 //! reader does not look at (fonts, themes, a malformed `<dimension>`): both readers are lenient
 //! where Excel is.
