@@ -1,5 +1,6 @@
 //! The pieces of a form field that do not depend on what the form edits: its label, its list of
-//! problems, and the choices of a select over a coded enum or a yes / no answer.
+//! problems, and the choices of a select over a coded enum or a yes / no answer; and the mark of
+//! a form that has become interactive.
 
 use crate::domain::problem::{Lang, Problem};
 use crate::i18n::{Locale, td_string};
@@ -58,4 +59,14 @@ pub fn yes_no_answer(code: &str) -> Option<bool> {
         "no" => Some(false),
         _ => None,
     }
+}
+
+/// The value of `data-interactive` for a form rendered behind its page's data (inside a
+/// `Suspense` or `Transition`), which hydrates after the page is marked hydrated: "false" as the
+/// server renders it, "true" once the form is hydrated (effects run only in the browser). Typing
+/// before then would not reach the form's signals; the browser tests wait for every such mark.
+pub fn interactive_mark() -> impl Fn() -> &'static str + Copy + Send + Sync + 'static {
+    let interactive = RwSignal::new(false);
+    Effect::new(move |_| interactive.set(true));
+    move || if interactive.get() { "true" } else { "false" }
 }

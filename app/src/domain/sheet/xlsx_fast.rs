@@ -408,7 +408,7 @@ fn rich_text(r: &mut Reader<&[u8]>, closing: &str) -> Fast<String> {
             Event::Start(e) if e.local_name().as_ref() == "t" && !phonetic => {
                 let preserve = attr(&e, "xml:space")? == Some("preserve");
                 let run = element_text(r, e.name().as_ref())?;
-                text.push_str(if preserve { &run } else { run.trim_matches([' ', '\t', '\r', '\n']) });
+                text.push_str(if preserve { &run } else { run.trim_matches(RUN_SPACE) });
             }
             Event::Eof => return Err(unsure()),
             _ => {}
@@ -451,12 +451,20 @@ fn element_text(r: &mut Reader<&[u8]>, closing: &str) -> Fast<String> {
             _ => return Err(unsure()),
         }
     }
-    // (A byte search first: most texts hold no `_` at all.)
-    if text.as_bytes().contains(&b'_') && text.contains("_x") {
+    if escapes(&text) {
         return Err(unsure());
     }
     Ok(text)
 }
+
+/// Whether text may hold one of calamine's `_xHHHH_` escapes, which it turns into characters (a
+/// byte search: a substring search sets up a searcher per call, and this runs on every string).
+pub(super) fn escapes(text: &str) -> bool {
+    text.as_bytes().windows(2).any(|w| w == b"_x")
+}
+
+/// The whitespace calamine trims from each text run that does not keep its spaces.
+pub(super) const RUN_SPACE: [char; 4] = [' ', '\t', '\r', '\n'];
 
 /// The text of a `<v>` as calamine reads a number's, a shared string's or a boolean's: the one
 /// run of text before its end tag, as it stands.

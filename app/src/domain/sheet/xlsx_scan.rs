@@ -18,7 +18,7 @@
 
 use super::limits;
 use super::read::{Budget, Cell, Row, place_cell};
-use super::xlsx_fast::{Fast, NumberFormat, OrUnsure, cell_position, digits, unsure, value_of};
+use super::xlsx_fast::{Fast, NumberFormat, OrUnsure, RUN_SPACE, cell_position, digits, escapes, unsure, value_of};
 
 /// A cursor over a part's bytes, which were checked to be UTF-8 once.
 struct Scan<'x> {
@@ -114,12 +114,6 @@ impl<'x> Scan<'x> {
     }
 }
 
-/// Whether text may hold one of calamine's `_xHHHH_` escapes (a byte search: a substring search
-/// sets up a searcher per call, and this runs on every string of a sheet).
-fn escapes(text: &str) -> bool {
-    text.as_bytes().windows(2).any(|w| w == b"_x")
-}
-
 /// Keeps an attribute's value in `slot`; an element giving it twice is not taken (as
 /// `xlsx_fast::attrs`).
 fn keep<'x>(slot: &mut Option<&'x str>, value: &'x str) -> Fast<()> {
@@ -205,7 +199,7 @@ fn string_item(sc: &mut Scan<'_>) -> Fast<String> {
         if run.contains('\r') || escapes(run) {
             return Err(unsure());
         }
-        text.push_str(if space == Some("preserve") { run } else { run.trim_matches([' ', '\t', '\r', '\n']) });
+        text.push_str(if space == Some("preserve") { run } else { run.trim_matches(RUN_SPACE) });
         if formatted {
             sc.to_tag()?;
             if !sc.eat(b"</r>") {

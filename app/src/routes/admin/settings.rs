@@ -171,13 +171,10 @@ fn SettingsEditor(page: SettingsPage) -> impl IntoView {
         });
     };
     let tax = (page.tax_rate * rust_decimal::Decimal::ONE_HUNDRED).normalize().to_string();
-    // Effects run only in the browser, once this form is hydrated: typing before then would not
-    // reach its signals (the admin page's chunk may hydrate after the page is marked hydrated).
-    let interactive = RwSignal::new(false);
-    Effect::new(move |_| interactive.set(true));
+    let interactive = crate::components::form_field::interactive_mark();
     view! {
         <form class="card admin-form settings-form" data-testid="settings-form" on:submit=save
-            data-interactive=move || interactive.get().to_string()>
+            data-interactive=interactive>
             <TopProblems outcome inline=|f| under_any(f, &FIELDS) />
             <h2>{lang.pick("卖方信息", "Seller")}</h2>
             <div class="form-grid">

@@ -111,17 +111,14 @@ pub fn ContractForm(inputs: FormInputs) -> impl IntoView {
     let status_label = move || f.status().label(lang);
     let status_code = move || format!("status status-{}", f.status().code());
 
-    // Effects run only in the browser, once this form is hydrated: the page says when typing into it
-    // counts (browser tests wait for it; the form sits behind the page's data, not just the app).
-    let interactive = RwSignal::new(false);
-    Effect::new(move |_| interactive.set(true));
+    let interactive = crate::components::form_field::interactive_mark();
 
     view! {
         <section
             class="contract-page"
             data-testid="contract-form"
             data-new=is_new.to_string()
-            data-interactive=move || interactive.get().to_string()
+            data-interactive=interactive
         >
             <header class="page-head">
                 <h1>{heading}</h1>
