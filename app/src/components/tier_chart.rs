@@ -16,6 +16,18 @@ const RIGHT: f64 = 8.0;
 const TOP: f64 = 28.0;
 const BOTTOM: f64 = 44.0;
 
+/// A coordinate as the SVG's text, to a tenth of a unit (the chart is 600 units wide): written
+/// with integer formatting, so the quote page's WASM carries none of the float-to-text code
+/// (BENCHMARKS.md, twenty-third session). Whole numbers have no decimals: `8`, `296.7`, `-6.5`.
+fn at(v: f64) -> String {
+    let tenths = (v * 10.0).round() as i64;
+    let (sign, t) = if tenths < 0 { ("-", tenths.unsigned_abs()) } else { ("", tenths.unsigned_abs()) };
+    match t % 10 {
+        0 => format!("{sign}{}", t / 10),
+        d => format!("{sign}{}.{d}", t / 10),
+    }
+}
+
 /// Where a run of positions `from..=to` sits along the x axis, given the tiers.
 fn x_of(book: &PriceBook, position: f64) -> f64 {
     let n = book.tiers.len().max(1) as f64;
@@ -60,9 +72,9 @@ pub fn TierChart(book: PriceBook, line: LineQuote) -> impl IntoView {
                 Some(p) => {
                     let y = y_of(p.fen());
                     (
-                        view! { <rect class="tier" x=x0 y=y width={x1 - x0} height={TOP + plot_h - y} /> }.into_any(),
+                        view! { <rect class="tier" x=at(x0) y=at(y) width=at(x1 - x0) height=at(TOP + plot_h - y) /> }.into_any(),
                         view! {
-                            <text class="tier-price" x={(x0 + x1) / 2.0} y={y - 6.0} text-anchor="middle">
+                            <text class="tier-price" x=at((x0 + x1) / 2.0) y=at(y - 6.0) text-anchor="middle">
                                 {p.to_string().trim_end_matches(".00").to_owned()}
                             </text>
                         }
@@ -70,9 +82,9 @@ pub fn TierChart(book: PriceBook, line: LineQuote) -> impl IntoView {
                     )
                 }
                 None => (
-                    view! { <rect class="tier negotiated" x=x0 y=TOP width={x1 - x0} height=plot_h /> }.into_any(),
+                    view! { <rect class="tier negotiated" x=at(x0) y=at(TOP) width=at(x1 - x0) height=at(plot_h) /> }.into_any(),
                     view! {
-                        <text class="tier-price" x={(x0 + x1) / 2.0} y={TOP + plot_h / 2.0} text-anchor="middle">
+                        <text class="tier-price" x=at((x0 + x1) / 2.0) y=at(TOP + plot_h / 2.0) text-anchor="middle">
                             {td_string!(locale, common.negotiated)}
                         </text>
                     }
@@ -87,7 +99,7 @@ pub fn TierChart(book: PriceBook, line: LineQuote) -> impl IntoView {
                     let (cx0, cx1) = (x_of(&book, f64::from(from)), x_of(&book, f64::from(to) + 1.0));
                     let y = y_of(price.map_or(0, |p| p.fen()));
                     view! {
-                        <rect class="tier-used" x=cx0 y=y width={(cx1 - cx0).max(2.0)} height={TOP + plot_h - y} />
+                        <rect class="tier-used" x=at(cx0) y=at(y) width=at((cx1 - cx0).max(2.0)) height=at(TOP + plot_h - y) />
                     }
                 })
             };
@@ -96,7 +108,7 @@ pub fn TierChart(book: PriceBook, line: LineQuote) -> impl IntoView {
                     {bar}
                     {covered}
                     {label}
-                    <text class="tier-range" x={(x0 + x1) / 2.0} y={HEIGHT - BOTTOM + 16.0} text-anchor="middle">
+                    <text class="tier-range" x=at((x0 + x1) / 2.0) y=at(HEIGHT - BOTTOM + 16.0) text-anchor="middle">
                         {range}
                     </text>
                 </g>
@@ -106,7 +118,7 @@ pub fn TierChart(book: PriceBook, line: LineQuote) -> impl IntoView {
 
     let existing_marker = (line.existing > 0).then(|| {
         let x = x_of(&book, f64::from(first));
-        view! { <line class="existing-marker" x1=x x2=x y1={TOP - 8.0} y2={TOP + plot_h} /> }
+        view! { <line class="existing-marker" x1=at(x) x2=at(x) y1=at(TOP - 8.0) y2=at(TOP + plot_h) /> }
     });
     let end_x = x_of(&book, f64::from(last) + 1.0);
     let title = td_string!(locale, tier_chart.title, kind = kind_name(lang, kind));
@@ -116,18 +128,18 @@ pub fn TierChart(book: PriceBook, line: LineQuote) -> impl IntoView {
     view! {
         <figure class="tier-chart" data-testid=format!("tier-chart-{}", kind.code())>
             <svg
-                viewBox=format!("0 0 {WIDTH} {HEIGHT}")
+                viewBox=format!("0 0 {} {}", at(WIDTH), at(HEIGHT))
                 preserveAspectRatio="xMidYMid meet"
                 role="img"
                 aria-labelledby=format!("{id}-title {id}-desc")
             >
                 <title id=format!("{id}-title")>{title.clone()}</title>
                 <desc id=format!("{id}-desc")>{desc.clone()}</desc>
-                <line class="axis" x1=LEFT x2={WIDTH - RIGHT} y1={TOP + plot_h} y2={TOP + plot_h} />
+                <line class="axis" x1=at(LEFT) x2=at(WIDTH - RIGHT) y1=at(TOP + plot_h) y2=at(TOP + plot_h) />
                 {tiers}
                 {existing_marker}
-                <line class="end-marker" x1=end_x x2=end_x y1={TOP - 8.0} y2={TOP + plot_h} />
-                <text class="axis-label" x={WIDTH / 2.0} y={HEIGHT - 6.0} text-anchor="middle">
+                <line class="end-marker" x1=at(end_x) x2=at(end_x) y1=at(TOP - 8.0) y2=at(TOP + plot_h) />
+                <text class="axis-label" x=at(WIDTH / 2.0) y=at(HEIGHT - 6.0) text-anchor="middle">
                     {axis}
                 </text>
             </svg>
@@ -175,6 +187,22 @@ mod tests {
             [1.0, 5.0, 6.0, 200.0, 201.0, 1000.0, 10_000.0, 10_001.0].iter().map(|p| x_of(&book, *p)).collect();
         assert!(xs.windows(2).all(|w| w[0] < w[1]), "{xs:?}");
         assert!(xs.iter().all(|x| (LEFT..=WIDTH - RIGHT).contains(x)));
+    }
+
+    #[test]
+    fn coordinates_are_written_to_a_tenth() {
+        for (v, text) in [
+            (0.0, "0"),
+            (8.0, "8"),
+            (296.666_666, "296.7"),
+            (600.0, "600"),
+            (-6.55, "-6.6"),
+            (0.04, "0"),
+            (-0.04, "0"),
+            (1.05, "1.1"),
+        ] {
+            assert_eq!(at(v), text, "{v}");
+        }
     }
 
     #[test]

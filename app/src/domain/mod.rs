@@ -6,6 +6,7 @@
 pub mod account;
 pub mod actor;
 pub mod admin;
+pub mod as_text;
 pub mod attachment;
 pub mod calendar;
 pub mod contract;

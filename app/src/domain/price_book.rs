@@ -78,6 +78,7 @@ impl Tier {
 pub struct PriceBook {
     /// Unique label of this version, recorded on every quote and order priced with it.
     pub version: String,
+    #[serde(with = "super::as_text::date")]
     pub effective_from: NaiveDate,
     /// Contiguous tiers starting at position 1; the last one is open-ended.
     pub tiers: Vec<Tier>,
@@ -85,7 +86,9 @@ pub struct PriceBook {
     pub min_months_new: u32,
     /// Longest term of any line, in months.
     pub max_months: u32,
-    /// Tax rate applied per line when an invoice is requested (是否开票), e.g. 0.06.
+    /// Tax rate applied per line when an invoice is requested (是否开票), e.g. 0.06; as text, like
+    /// every amount.
+    #[serde(with = "super::as_text::decimal")]
     pub tax_rate: Decimal,
 }
 
