@@ -79,6 +79,13 @@ pub async fn connect_with(url: &str, sync: SqliteSync) -> Result<DatabaseConnect
     } else {
         options.test_before_acquire_if_idle_for(std::time::Duration::from_secs(5));
         options.max_connections(32);
+        // sqlx asks for TLS unless told otherwise (`sslmode=prefer`), and on a database on this
+        // machine that encrypted every statement both ways for nothing: about a seventh of a
+        // save's throughput (BENCHMARKS.md, twenty-third session). An explicit `sslmode` in the
+        // URL or `PGSSLMODE` is kept.
+        if tls_is_pointless(url, std::env::var_os("PGSSLMODE").is_some()) {
+            options.map_sqlx_postgres_opts(|o| o.ssl_mode(sea_orm::sqlx::postgres::PgSslMode::Disable));
+        }
     }
     let db = Database::connect(options).await?;
     if db.get_database_backend() == sea_orm::DatabaseBackend::Sqlite {
@@ -89,6 +96,35 @@ pub async fn connect_with(url: &str, sync: SqliteSync) -> Result<DatabaseConnect
         db.execute_unprepared("PRAGMA journal_mode = WAL;").await?;
     }
     Ok(db)
+}
+
+/// Whether a PostgreSQL connection to `url` should not ask for TLS: the server is this machine
+/// (`localhost`, a loopback address, or a Unix socket), and neither the URL's `sslmode` nor
+/// `PGSSLMODE` (`env_sslmode`) says what to do. Traffic that never leaves the machine is not
+/// protected by encrypting it; whoever could read it could read the server's memory.
+fn tls_is_pointless(url: &str, env_sslmode: bool) -> bool {
+    let Some(rest) = url.split_once("://").map(|(_, r)| r) else { return false };
+    let (authority, query) = match rest.split_once('/') {
+        Some((a, path)) => (a, path.split_once('?').map_or("", |(_, q)| q)),
+        None => (rest.split_once('?').map_or(rest, |(a, _)| a), rest.split_once('?').map_or("", |(_, q)| q)),
+    };
+    let params = || query.split('&').filter_map(|p| p.split_once('='));
+    if env_sslmode || params().any(|(k, _)| k.eq_ignore_ascii_case("sslmode")) {
+        return false;
+    }
+    // A `host` parameter names the server (a socket directory starts with '/').
+    let host_param = params().find(|(k, _)| k.eq_ignore_ascii_case("host")).map(|(_, v)| v);
+    let host_part = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+    let host = match host_param {
+        Some(h) => h,
+        None if host_part.starts_with('[') => host_part.split_once(']').map_or(host_part, |(h, _)| &h[1..]),
+        None => host_part.split_once(':').map_or(host_part, |(h, _)| h),
+    };
+    let host = host.replace("%2F", "/").replace("%2f", "/");
+    host.is_empty()
+        || host.starts_with('/')
+        || host.eq_ignore_ascii_case("localhost")
+        || host.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
 }
 
 /// Begins a transaction that will write: on SQLite, first waits its turn at the database file's
@@ -147,4 +183,35 @@ pub fn contains(text: &str) -> sea_orm::sea_query::LikeExpr {
     let escaped: String =
         text.chars().flat_map(|c| if matches!(c, '%' | '_' | '\\') { vec!['\\', c] } else { vec![c] }).collect();
     sea_orm::sea_query::LikeExpr::new(format!("%{escaped}%")).escape('\\')
+}
+
+#[cfg(test)]
+mod tls_tests {
+    use super::tls_is_pointless;
+
+    #[test]
+    fn tls_is_left_out_only_for_this_machine_when_nothing_says_otherwise() {
+        for url in [
+            "postgres://postgres@127.0.0.1:5432/test",
+            "postgres://u:p%40ss@localhost/db",
+            "postgresql://127.0.0.2/db?application_name=wld",
+            "postgres://[::1]:5432/db",
+            "postgres:///db",
+            "postgres:///db?host=/var/run/postgresql",
+            "postgres://x@ignored/db?host=%2Fvar%2Frun%2Fpostgresql",
+        ] {
+            assert!(tls_is_pointless(url, false), "{url}");
+        }
+        for url in [
+            "postgres://postgres@db.internal:5432/test",
+            "postgres://10.0.0.5/db",
+            "postgres://[2001:db8::1]:5432/db",
+            "postgres://127.0.0.1/db?sslmode=require",
+            "postgres://localhost/db?SSLMODE=prefer",
+            "postgres://127.0.0.1/db?host=db.internal",
+        ] {
+            assert!(!tls_is_pointless(url, false), "{url}");
+        }
+        assert!(!tls_is_pointless("postgres://127.0.0.1/db", true), "PGSSLMODE is the operator's choice");
+    }
 }
