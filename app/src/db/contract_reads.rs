@@ -19,6 +19,7 @@ use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, DbBackend, DbErr, EntityTrait, JoinType, QueryFilter, QueryOrder,
     QuerySelect, RelationTrait, Select,
 };
+use std::collections::HashMap;
 
 /// What a caller already read in the same request, so that [`detail`] need not read it again.
 /// Each part is used only when it is about this contract (its organisation, its flow); `None` is
@@ -32,6 +33,9 @@ pub struct Known {
     pub organisation: Option<(i64, String)>,
     /// A flow's id and its levels' names by level number.
     pub level_names: Option<(i64, Vec<(u32, String)>)>,
+    /// People's names by user id (the actor, the flow's candidates): the approvers and the owner
+    /// found here are not looked up again.
+    pub people: HashMap<i64, PersonDto>,
 }
 
 /// The detail DTO of a loaded contract, with `allowed` empty (what the caller may do is the
@@ -42,11 +46,16 @@ pub async fn detail<C: ConnectionTrait>(db: &C, l: &Loaded, known: Known) -> Res
         Some(sid) => contract::Entity::find_by_id(sid).one(db).await?.and_then(|s| s.document_number),
         None => None,
     };
-    // One look-up names the approvers, the owner and everyone in the timeline.
-    let events = audit::timeline_events(db, SUBJECT, r.id).await?;
-    let names =
-        audit::people(db, l.approvers.iter().map(|(_, u)| *u).chain([r.owner_user_id]).chain(audit::actors(&events)))
-            .await?;
+    // The timeline's statement names its actors; the approvers and the owner the caller did not
+    // already know are named by one look-up (none for a save by its owner: the actor and the
+    // flow's candidates are known).
+    let (events, mut names) = audit::timeline_events_named(db, SUBJECT, r.id).await?;
+    names.extend(known.people);
+    let unnamed: Vec<i64> =
+        l.approvers.iter().map(|(_, u)| *u).chain([r.owner_user_id]).filter(|id| !names.contains_key(id)).collect();
+    if !unnamed.is_empty() {
+        names.extend(audit::people(db, unnamed).await?);
+    }
     let person = |id: i64| names.get(&id).cloned().unwrap_or(PersonDto { id, display_name: String::new() });
     // The names kept at submission; a draft (or a row from before they were kept) shows the flow's.
     let level_names = match r.flow_id {

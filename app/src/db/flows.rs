@@ -5,8 +5,9 @@
 use super::audit::people;
 use super::entities::{approval_flow, approval_level, approval_level_candidate, user};
 use crate::domain::contract::approval::{Flow, FlowLevel};
-use crate::models::{FlowDto, FlowLevelDto, Role};
+use crate::models::{FlowDto, FlowLevelDto, PersonDto, Role};
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, Set};
+use std::collections::HashMap;
 
 /// The default flow (默认三级审批) with its levels, default approvers and candidates.
 pub async fn default_flow<C: ConnectionTrait>(db: &C) -> Result<FlowDto, DbErr> {
@@ -31,6 +32,12 @@ pub async fn find<C: ConnectionTrait>(db: &C, id: i64) -> Result<Option<FlowDto>
 /// by user id, candidates in id order), if it exists: what a contract's save and submission check
 /// their approvers against, without reading the people's names [`find`] adds for the form.
 pub async fn rule<C: ConnectionTrait>(db: &C, id: i64) -> Result<Option<Flow>, DbErr> {
+    Ok(rule_named(db, id).await?.map(|(flow, _)| flow))
+}
+
+/// [`rule`] with the candidates' names, from the same statement: a save answers with its
+/// approvers' names, and they are candidates of the flow.
+pub async fn rule_named<C: ConnectionTrait>(db: &C, id: i64) -> Result<Option<(Flow, HashMap<i64, PersonDto>)>, DbErr> {
     use sea_orm::sea_query::{Alias, Expr, ExprTrait, JoinType, Order, Query};
     // One statement (a save and a submission each read their flow; each statement is a hop to the
     // database): a row per candidate of each level, a level without candidates once, a flow
@@ -43,6 +50,7 @@ pub async fn rule<C: ConnectionTrait>(db: &C, id: i64) -> Result<Option<Flow>, D
         .expr_as(Expr::col((l, approval_level::Column::Name)), Alias::new("level_name"))
         .expr_as(Expr::col((l, approval_level::Column::DefaultApproverUserId)), Alias::new("default_approver"))
         .expr_as(Expr::col((c, approval_level_candidate::Column::UserId)), Alias::new("candidate"))
+        .expr_as(Expr::col((user::Entity, user::Column::DisplayName)), Alias::new("candidate_name"))
         .from(f)
         .join(
             JoinType::LeftJoin,
@@ -54,6 +62,11 @@ pub async fn rule<C: ConnectionTrait>(db: &C, id: i64) -> Result<Option<Flow>, D
             c,
             Expr::col((c, approval_level_candidate::Column::LevelId)).equals((l, approval_level::Column::Id)),
         )
+        .join(
+            JoinType::LeftJoin,
+            user::Entity,
+            Expr::col((user::Entity, user::Column::Id)).equals((c, approval_level_candidate::Column::UserId)),
+        )
         .and_where(Expr::col((f, approval_flow::Column::Id)).eq(id))
         .order_by((l, approval_level::Column::Level), Order::Asc)
         .order_by((l, approval_level::Column::Id), Order::Asc)
@@ -63,6 +76,7 @@ pub async fn rule<C: ConnectionTrait>(db: &C, id: i64) -> Result<Option<Flow>, D
     let Some(first) = rows.first() else { return Ok(None) };
     let mut flow = Flow { name: first.try_get("", "flow_name")?, levels: Vec::new() };
     let mut level_ids: Vec<i64> = Vec::new();
+    let mut names = HashMap::new();
     for row in &rows {
         let Some(level_id) = row.try_get::<Option<i64>>("", "level_id")? else { continue };
         if level_ids.last() != Some(&level_id) {
@@ -76,9 +90,12 @@ pub async fn rule<C: ConnectionTrait>(db: &C, id: i64) -> Result<Option<Flow>, D
         }
         if let (Some(level), Some(candidate)) = (flow.levels.last_mut(), row.try_get::<Option<i64>>("", "candidate")?) {
             level.candidates.push(candidate);
+            if let Some(display_name) = row.try_get::<Option<String>>("", "candidate_name")? {
+                names.insert(candidate, PersonDto { id: candidate, display_name });
+            }
         }
     }
-    Ok(Some(flow))
+    Ok(Some((flow, names)))
 }
 
 /// The names of a flow's levels by level number.

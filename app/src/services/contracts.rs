@@ -17,8 +17,9 @@ use crate::domain::contract::{
 use crate::domain::policy::{Action, ContractFacts, allows};
 use crate::domain::problem::{Lang, Problem};
 use crate::error::AppError;
-use crate::models::{ContractDto, SessionUser};
+use crate::models::{ContractDto, PersonDto, SessionUser};
 use sea_orm::{ConnectionTrait, DatabaseConnection, Set};
+use std::collections::HashMap;
 
 pub use crate::db::contracts::Loaded;
 pub use crate::db::settings::installed_apps;
@@ -67,11 +68,17 @@ async fn check_references<C: ConnectionTrait>(
 ) -> Result<References, AppError> {
     let mut problems = check_attachment_refs(draft, uploaded);
     let owner = *draft.owner.get_or_insert(actor.id);
+    let mut checked = References::default();
     // The actor is an active user: their session was just looked up.
     let owner_ok = if owner == actor.id {
         actor.organisation_id == organisation_id
     } else {
-        crate::db::accounts::session_user_by_id(db, owner).await?.is_some_and(|u| u.organisation_id == organisation_id)
+        let user = crate::db::accounts::session_user_by_id(db, owner).await?;
+        let ok = user.as_ref().is_some_and(|u| u.organisation_id == organisation_id);
+        if let Some(u) = user {
+            checked.names.insert(u.id, PersonDto { id: u.id, display_name: u.display_name });
+        }
+        ok
     };
     if !owner_ok {
         problems.push(Problem::error(
@@ -99,10 +106,11 @@ async fn check_references<C: ConnectionTrait>(
             )),
         }
     }
-    let mut checked = References::default();
+    checked.names.insert(actor.id, PersonDto { id: actor.id, display_name: actor.display_name.clone() });
     if let Some(flow_id) = draft.approval.flow_id {
-        match flows::rule(db, flow_id).await? {
-            Some(flow) => {
+        match flows::rule_named(db, flow_id).await? {
+            Some((flow, names)) => {
+                checked.names.extend(names);
                 match approval::resolve(&flow, &draft.approval, complete) {
                     Ok(a) => checked.approvers = a,
                     Err(p) => problems.extend(p),
@@ -120,12 +128,14 @@ async fn check_references<C: ConnectionTrait>(
     if problems.is_empty() { Ok(checked) } else { Err(invalid(problems)) }
 }
 
-/// What [`check_references`] found: the approver of each level, and the flow (by id) they were
-/// checked against.
+/// What [`check_references`] found: the approver of each level, the flow (by id) they were
+/// checked against, and the names it came across.
 #[derive(Default)]
 struct References {
     approvers: Vec<(u32, i64)>,
     flow: Option<(i64, Flow)>,
+    /// The names read on the way (the actor's, the flow's candidates'), for the answer.
+    names: HashMap<i64, PersonDto>,
 }
 
 impl References {
@@ -221,7 +231,7 @@ pub async fn save(
     let mut typed = validate_save(&draft).map_err(invalid)?;
     let attachments = crate::db::attachments::of_contract(db, id).await?;
     let uploaded = db::uploaded_of(&attachments);
-    let checked = references_for_save(db, actor, l.row.organisation_id, &uploaded, draft, &mut typed).await?;
+    let mut checked = references_for_save(db, actor, l.row.organisation_id, &uploaded, draft, &mut typed).await?;
     // A draft's totals are for the list and the page: the book kept in memory (at most a second
     // old, and never across a price change made here) is good enough; a submission reprices with
     // the book read from the database.
@@ -231,6 +241,7 @@ pub async fn save(
         attachments: Some(attachments),
         organisation: Some((actor.organisation_id, actor.organisation_name.clone())),
         level_names: checked.level_names(),
+        people: std::mem::take(&mut checked.names),
     };
     // The stored row with this save's values: what the update writes, and the row it leaves.
     let mut am = sea_orm::IntoActiveModel::into_active_model(l.row.clone());
