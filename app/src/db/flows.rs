@@ -30,7 +30,7 @@ pub async fn find<C: ConnectionTrait>(db: &C, id: i64) -> Result<Option<FlowDto>
 
 /// A flow by id as the approver rule reads it (levels with their default approver and candidates
 /// by user id, candidates in id order), if it exists: what a contract's save and submission check
-/// their approvers against, without reading the people's names [`find`] adds for the form.
+/// their approvers against. [`rule_named`] keeps the candidates' names the statement also reads.
 pub async fn rule<C: ConnectionTrait>(db: &C, id: i64) -> Result<Option<Flow>, DbErr> {
     Ok(rule_named(db, id).await?.map(|(flow, _)| flow))
 }

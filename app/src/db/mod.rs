@@ -80,9 +80,9 @@ pub async fn connect_with(url: &str, sync: SqliteSync) -> Result<DatabaseConnect
         options.test_before_acquire_if_idle_for(std::time::Duration::from_secs(5));
         options.max_connections(32);
         // sqlx asks for TLS unless told otherwise (`sslmode=prefer`), and on a database on this
-        // machine that encrypted every statement both ways for nothing: about a seventh of a
-        // save's throughput (BENCHMARKS.md, twenty-third session). An explicit `sslmode` in the
-        // URL or `PGSSLMODE` is kept.
+        // machine that encrypted every statement both ways for nothing: about a fifth of the
+        // saves per second at 50 clients (BENCHMARKS.md, twenty-third session). An explicit
+        // `sslmode` in the URL or `PGSSLMODE` is kept.
         if tls_is_pointless(url, std::env::var_os("PGSSLMODE").is_some()) {
             options.map_sqlx_postgres_opts(|o| o.ssl_mode(sea_orm::sqlx::postgres::PgSslMode::Disable));
         }
