@@ -62,33 +62,19 @@ pub async fn record<C: ConnectionTrait, D: Serialize>(
     Ok(())
 }
 
-/// The events of one record, oldest first, with the actors' names.
+/// The events of one record, oldest first, with the actors' names (one statement).
 pub async fn timeline<C: ConnectionTrait>(
     db: &C,
     subject_type: &str,
     subject_id: i64,
 ) -> Result<Vec<TimelineEntry>, DbErr> {
-    entries(db, &timeline_events(db, subject_type, subject_id).await?).await
+    let (events, names) = timeline_events_named(db, subject_type, subject_id).await?;
+    Ok(entries_named(&events, &names))
 }
 
-/// A subject's audit events, oldest first: a timeline before its actors' names are looked up
-/// (with [`people`], perhaps together with other names the caller needs, then [`entries_named`]).
-pub async fn timeline_events<C: ConnectionTrait>(
-    db: &C,
-    subject_type: &str,
-    subject_id: i64,
-) -> Result<Vec<audit_event::Model>, DbErr> {
-    audit_event::Entity::find()
-        .filter(audit_event::Column::SubjectType.eq(subject_type))
-        .filter(audit_event::Column::SubjectId.eq(subject_id))
-        .order_by_asc(audit_event::Column::At)
-        .order_by_asc(audit_event::Column::Id)
-        .all(db)
-        .await
-}
-
-/// [`timeline_events`] with the names of the people who acted, in one statement (their users
-/// joined): what [`entries_named`] needs for these events, without a [`people`] look-up.
+/// A subject's audit events, oldest first, with the names of the people who acted, in one
+/// statement (their users joined): what [`entries_named`] needs for these events, without a
+/// [`people`] look-up (a caller naming others too adds only those).
 pub async fn timeline_events_named<C: ConnectionTrait>(
     db: &C,
     subject_type: &str,

@@ -109,7 +109,8 @@ fn tls_is_pointless(url: &str, env_sslmode: bool) -> bool {
         None => (rest.split_once('?').map_or(rest, |(a, _)| a), rest.split_once('?').map_or("", |(_, q)| q)),
     };
     let params = || query.split('&').filter_map(|p| p.split_once('='));
-    if env_sslmode || params().any(|(k, _)| k.eq_ignore_ascii_case("sslmode")) {
+    // sqlx reads `ssl-mode` as `sslmode`.
+    if env_sslmode || params().any(|(k, _)| k.eq_ignore_ascii_case("sslmode") || k.eq_ignore_ascii_case("ssl-mode")) {
         return false;
     }
     // A `host` parameter names the server (a socket directory starts with '/').
@@ -208,6 +209,7 @@ mod tls_tests {
             "postgres://[2001:db8::1]:5432/db",
             "postgres://127.0.0.1/db?sslmode=require",
             "postgres://localhost/db?SSLMODE=prefer",
+            "postgres://localhost/db?ssl-mode=require",
             "postgres://127.0.0.1/db?host=db.internal",
         ] {
             assert!(!tls_is_pointless(url, false), "{url}");
