@@ -9,6 +9,13 @@
 //! for a lazy page's chunks only when the render registered that page's lazy functions, which the
 //! server build does not do today: `split` is a feature of the WASM build only. So no page's
 //! document names its chunks yet; each lazy page fetches them once the main module runs.)
+//!
+//! A first load of the quote page (`/`) names another bundle: the page's own small WASM,
+//! `quote_island.js` / `quote_island_bg.wasm` (`frontend`'s `island` feature, built by
+//! `scripts/build-release.sh`), which hydrates the calculator alone
+//! (`routes::quote::hydrate_island`). The app's main module is ~330 KB compressed, most of it the
+//! framework instantiated for every page's views; the calculator alone is about half that. A
+//! build without that bundle (`cargo leptos watch`) gives `/` the app's bundle as before.
 
 use leptos::prelude::*;
 
@@ -19,6 +26,11 @@ pub fn HydrationScripts(options: LeptosOptions) -> impl IntoView {
     if let Some(manifest) = split_manifest(&options) {
         provide_context(manifest);
     }
+    // A first load of the quote page gets the page's own small bundle when the build made one
+    // (`routes::quote::hydrate_island`); every other page, the whole app.
+    #[cfg(feature = "ssr")]
+    let head = island_head(&options).filter(|_| on_quote_page()).unwrap_or_else(|| head(&options));
+    #[cfg(not(feature = "ssr"))]
     let head = head(&options);
     view! {
         <link rel="modulepreload" href=head.js.as_str() crossorigin="" />
@@ -41,10 +53,14 @@ fn head(options: &LeptosOptions) -> &'static Head {
     static HEAD: std::sync::OnceLock<Head> = std::sync::OnceLock::new();
     HEAD.get_or_init(|| {
         let pkg = format!("/{}/", options.site_pkg_dir);
-        let js = format!("{pkg}{}.js", options.output_name);
         // `cargo leptos` names the module after the output name; `wasm-bindgen` on its own adds `_bg`.
         let suffix = if option_env!("LEPTOS_OUTPUT_NAME").is_some() { "" } else { "_bg" };
-        let wasm = format!("{pkg}{}{suffix}.wasm", options.output_name);
+        Head::new(format!("{pkg}{}.js", options.output_name), format!("{pkg}{}{suffix}.wasm", options.output_name))
+    })
+}
+
+impl Head {
+    fn new(js: String, wasm: String) -> Self {
         // JSON strings are JavaScript strings, whatever the names hold.
         let quoted = |s: &str| serde_json::to_string(s).expect("a string serialises");
         let script = format!(
@@ -53,7 +69,34 @@ fn head(options: &LeptosOptions) -> &'static Head {
             quoted(&wasm)
         );
         Head { js, wasm, script }
-    })
+    }
+}
+
+/// The base name of the quote page's own bundle (`frontend`'s `island` feature), which
+/// `scripts/build-release.sh` writes with `wasm-bindgen` beside the app's bundle.
+pub const ISLAND_BUNDLE: &str = "quote_island";
+
+/// The quote page's own bundle, if the build made one (checked once, on the first render).
+#[cfg(feature = "ssr")]
+fn island_head(options: &LeptosOptions) -> Option<&'static Head> {
+    static ISLAND: std::sync::OnceLock<Option<Head>> = std::sync::OnceLock::new();
+    ISLAND
+        .get_or_init(|| {
+            let dir = std::path::Path::new(&*options.site_root).join(&*options.site_pkg_dir);
+            let (js, wasm) = (format!("{ISLAND_BUNDLE}.js"), format!("{ISLAND_BUNDLE}_bg.wasm"));
+            if !(dir.join(&js).is_file() && dir.join(&wasm).is_file()) {
+                return None;
+            }
+            let pkg = format!("/{}/", options.site_pkg_dir);
+            Some(Head::new(format!("{pkg}{js}"), format!("{pkg}{wasm}")))
+        })
+        .as_ref()
+}
+
+/// Whether this render is of the quote page, `/` (its query string aside).
+#[cfg(feature = "ssr")]
+fn on_quote_page() -> bool {
+    use_context::<http::request::Parts>().is_some_and(|parts| parts.uri.path() == "/")
 }
 
 /// The lazy routes' preloads (`__wasm_split_manifest.json`, written by `cargo leptos build

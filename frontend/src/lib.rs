@@ -1,5 +1,6 @@
 //! The browser entry point: hydrates the server-rendered page with the shared `app` crate.
 
+#[cfg(not(feature = "island"))]
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
     console_error_panic_hook::set_once();
@@ -9,6 +10,18 @@ pub fn hydrate() {
     // A flag only the running WASM can set: the browser tests wait for it before typing.
     if let Some(root) = leptos::prelude::document().document_element() {
         let _ = root.set_attribute("data-hydrated", "true");
+    }
+}
+
+/// The quote page's own entry (the `island` feature, built beside the app's bundle by
+/// `scripts/build-release.sh`): hydrates the calculator alone, so the first load of `/` carries
+/// none of the router or the other pages (`app::routes::quote::hydrate_island`).
+#[cfg(feature = "island")]
+#[wasm_bindgen::prelude::wasm_bindgen]
+pub fn hydrate() {
+    console_error_panic_hook::set_once();
+    if let Err(e) = app::routes::quote::hydrate_island() {
+        leptos::logging::error!("the quote calculator was not hydrated: {e}");
     }
 }
 

@@ -18,34 +18,24 @@ use leptos_router::hooks::use_query_map;
 /// Terms offered as one-click choices (months).
 const QUICK_MONTHS: [u32; 3] = [12, 24, 36];
 
+/// The id of the element the calculator is rendered in. On a first load of `/` the browser gets
+/// the quote page's own small WASM ([`hydrate_island`]), which hydrates this element alone; the
+/// rest of the page (header, language switch, menu) stays server-rendered HTML that works without
+/// JavaScript, and a link to another page loads the app's full WASM there.
+pub const ISLAND_ID: &str = "quote-calculator";
+
+/// What the calculator is made from, written into the page (`data-props`) for [`hydrate_island`]:
+/// the price book it prices with and the form as the server rendered it.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct IslandProps {
+    book: PriceBook,
+    form: QuoteForm,
+}
+
 #[component]
 pub fn QuotePage() -> impl IntoView {
     let locale = use_locale();
     let book = Resource::new(|| (), |_| current_price_book());
-    view! {
-        <section class="quote-page">
-            <h1>{td_string!(locale, quote_page.heading)}</h1>
-            <p class="lead">
-                {td_string!(locale, quote_page.lead)}
-            </p>
-            <Suspense fallback=move || {
-                view! { <p class="loading">{td_string!(locale, quote_page.loading)}</p> }
-            }>
-                {move || Suspend::new(async move {
-                    match book.await {
-                        Ok(book) => view! { <QuoteCalculator book /> }.into_any(),
-                        Err(e) => view! { <p class="error" role="alert">{e.to_string()}</p> }.into_any(),
-                    }
-                })}
-            </Suspense>
-        </section>
-    }
-}
-
-#[component]
-fn QuoteCalculator(book: PriceBook) -> impl IntoView {
-    let lang = use_lang();
-    let locale = Locale::from(lang);
     let query = use_query_map();
     let initial = query.with_untracked(|q| {
         // A link without parameters gets the default example, not an empty form.
@@ -66,6 +56,63 @@ fn QuoteCalculator(book: PriceBook) -> impl IntoView {
             .filter_map(|k| q.get_str(k).map(|v| (k, v))),
         )
     });
+    view! {
+        <section class="quote-page">
+            <h1>{td_string!(locale, quote_page.heading)}</h1>
+            <p class="lead">
+                {td_string!(locale, quote_page.lead)}
+            </p>
+            <Suspense fallback=move || {
+                view! { <p class="loading">{td_string!(locale, quote_page.loading)}</p> }
+            }>
+                {move || {
+                    let initial = initial.clone();
+                    Suspend::new(async move {
+                        match book.await {
+                            Ok(book) => {
+                                let props = IslandProps { book, form: initial };
+                                let json = serde_json::to_string(&props).unwrap_or_default();
+                                let IslandProps { book, form } = props;
+                                view! {
+                                    <div id=ISLAND_ID data-props=json>
+                                        <QuoteCalculator book initial=form />
+                                    </div>
+                                }
+                                .into_any()
+                            }
+                            Err(e) => view! { <p class="error" role="alert">{e.to_string()}</p> }.into_any(),
+                        }
+                    })
+                }}
+            </Suspense>
+        </section>
+    }
+}
+
+/// The quote page's own WASM entry (`frontend`'s `island` build): hydrates the calculator the
+/// server rendered into [`ISLAND_ID`] from the props written beside it, without the router or any
+/// other page. Marks `<html>` and `<body>` `data-hydrated` as the full app does.
+#[cfg(feature = "hydrate")]
+pub fn hydrate_island() -> Result<(), String> {
+    use leptos::wasm_bindgen::JsCast;
+    let el = document().get_element_by_id(ISLAND_ID).ok_or("the page has no quote calculator")?;
+    let json = el.get_attribute("data-props").ok_or("the quote calculator has no data-props")?;
+    let IslandProps { book, form } = serde_json::from_str(&json).map_err(|e| format!("data-props: {e}"))?;
+    leptos::mount::hydrate_from(el.unchecked_into(), move || {
+        crate::i18n::provide_lang();
+        view! { <QuoteCalculator book initial=form /> }
+    })
+    .forget();
+    for el in [document().document_element(), document().body().map(Into::into)].into_iter().flatten() {
+        let _ = el.set_attribute("data-hydrated", "true");
+    }
+    Ok(())
+}
+
+#[component]
+fn QuoteCalculator(book: PriceBook, initial: QuoteForm) -> impl IntoView {
+    let lang = use_lang();
+    let locale = Locale::from(lang);
     let form = RwSignal::new(initial);
     let min_months_new = book.min_months_new;
     let max_months = book.max_months;
