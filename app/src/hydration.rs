@@ -12,10 +12,10 @@
 //!
 //! A first load of the quote page (`/`) names another bundle: the page's own small WASM,
 //! `quote_island.js` / `quote_island_bg.wasm` (`frontend`'s `island` feature, built by
-//! `scripts/build-release.sh`), which hydrates the calculator alone
-//! (`routes::quote::hydrate_island`). The app's main module is ~330 KB compressed, most of it the
-//! framework instantiated for every page's views; the calculator alone is about half that. A
-//! build without that bundle (`cargo leptos watch`) gives `/` the app's bundle as before.
+//! `scripts/build-release.sh`), which makes the server-rendered calculator live
+//! (`routes::quote::hydrate_island`): ~90 KB compressed, against ~290 KB for the app's main
+//! module, most of which is the framework instantiated for every page's views. A build without
+//! that bundle (`cargo leptos watch`) gives `/` the app's bundle, which attaches the same wiring.
 
 use leptos::prelude::*;
 
@@ -27,7 +27,7 @@ pub fn HydrationScripts(options: LeptosOptions) -> impl IntoView {
         provide_context(manifest);
     }
     // A first load of the quote page gets the page's own small bundle when the build made one
-    // (`routes::quote::hydrate_island`); every other page, the whole app.
+    // (`routes::quote::hydrate_island`); every other page, the app's.
     #[cfg(feature = "ssr")]
     let head = island_head(&options).filter(|_| on_quote_page()).unwrap_or_else(|| head(&options));
     #[cfg(not(feature = "ssr"))]

@@ -1,11 +1,11 @@
 // The quote page's first load: every file a customer's browser fetches for `/` (HTML, CSS, JS,
 // WASM), weighed compressed. A first load of `/` gets the quote page's own small WASM
-// (`quote_island_bg.wasm`: the calculator alone, `app::routes::quote::hydrate_island`), not the
+// (`quote_island_bg.wasm`: the calculator's wiring, `app::routes::quote::hydrate_island`), not the
 // app's; the signed-in pages are WASM chunks of the app's bundle (`cargo leptos build --split`),
 // fetched only when a page needs them.
 //
 // Issue #18 targets 250 KB compressed for this page (a 2 s start on a slow phone), and this test
-// holds it to that. The app's own main module alone is ~330 KB compressed, which is why `/` does
+// holds it to that. The app's own main module alone is ~290 KB compressed, which is why `/` does
 // not load it.
 //
 // Sizes are deterministic for a given build, so this is a budget check, not a timing assertion.

@@ -1,6 +1,7 @@
 // The public quote page (`/`) in a real browser against the release server: the optimized WASM
 // must load and hydrate, and then every keystroke re-prices in the browser with the shared engine.
 import { test as base, expect, type Page } from "@playwright/test";
+import { signIn } from "./session";
 
 type Problems = { errors: string[] };
 
@@ -116,4 +117,52 @@ test("without JavaScript the server renders the same quote from the query string
   await expect(page.getByTestId("quote-total")).toHaveText("¥370.00");
   await expect(page.getByTestId("band-row")).toHaveCount(2);
   await context.close();
+});
+
+test("a first load of / fetches only the quote page's own WASM, which leaves the server's HTML alone until something is typed", async ({ page }) => {
+  const wasm: string[] = [];
+  page.on("request", (r) => {
+    if (r.url().endsWith(".wasm")) wasm.push(new URL(r.url()).pathname);
+  });
+  await openHydrated(page, "/?basic=10&interop=1234&months=24&order_type=new&invoice=1");
+  await expect(page.locator("#quote-calculator[data-live]")).toHaveCount(1);
+  expect(wasm).toEqual(["/pkg/quote_island_bg.wasm"]);
+  // Nothing changed, so nothing was written: the server's nodes are still there.
+  const marked = await page.evaluate(() => {
+    const el = document.querySelector("[data-testid=quote-total]") as HTMLElement & { e2e?: boolean };
+    el.e2e = true;
+    return true;
+  });
+  expect(marked).toBe(true);
+  await page.locator("input#existing_basic").focus();
+  await page.waitForTimeout(200);
+  expect(await page.evaluate(() => (document.querySelector("[data-testid=quote-total]") as { e2e?: boolean }).e2e)).toBe(true);
+  // Typing re-renders the answer in place.
+  await page.locator("input#interop").fill("8");
+  await expect(page.getByTestId("quote-total")).not.toHaveText("¥85,955.40");
+  await page.getByTestId("months-12").click();
+  await expect(page.locator("input#months")).toHaveValue("12");
+  await expect(page.getByTestId("months-12")).toHaveAttribute("aria-current", "true");
+  await expect(page.getByTestId("months-24")).not.toHaveAttribute("aria-current", /.*/);
+  await expect(page.getByTestId("months-36")).toHaveAttribute("href", /interop=8&months=36/);
+  await page.locator("select#order_type").selectOption("renewal");
+  await expect(page.locator("input#existing_basic")).toBeDisabled();
+  await page.locator("select#order_type").selectOption("new");
+  await expect(page.locator("input#existing_basic")).toBeEnabled();
+  await stillSameDocument(page);
+});
+
+test("inside the app, / is rendered by the app's bundle and prices as live", async ({ page }) => {
+  await signIn(page, "partner.a", "demo-partner-2026");
+  await page.evaluate(() => ((window as unknown as { e2eMarker: string }).e2eMarker = "same document"));
+  // The brand link is a client-side navigation within the app.
+  await page.locator("a.brand").click();
+  await expect(page).toHaveURL(/\/$/);
+  await expect(page.locator("#quote-calculator[data-live]")).toHaveCount(1);
+  await page.locator("select#order_type").selectOption("new");
+  await fillUntil(page, { basic: "0", interop: "8", months: "12", existing_basic: "0", existing_interop: "0" }, () =>
+    expect(page.getByTestId("quote-total")).toHaveText("¥370.00", { timeout: 1_000 }),
+  );
+  await expect(page.getByTestId("band-row")).toHaveCount(2);
+  await stillSameDocument(page);
 });

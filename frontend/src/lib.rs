@@ -14,8 +14,9 @@ pub fn hydrate() {
 }
 
 /// The quote page's own entry (the `island` feature, built beside the app's bundle by
-/// `scripts/build-release.sh`): hydrates the calculator alone, so the first load of `/` carries
-/// none of the router or the other pages (`app::routes::quote::hydrate_island`).
+/// `scripts/build-release.sh`): makes the server-rendered calculator live, so the first load of
+/// `/` carries none of the framework's reactive DOM, the router or the other pages
+/// (`app::routes::quote::hydrate_island`).
 #[cfg(feature = "island")]
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {

@@ -8,43 +8,51 @@ use crate::domain::{Lang, LineQuote, PriceBook, Quote};
 use crate::i18n::{
     Locale, count, encode_query_value, kind_name, money, months, order_type_name, td_string, use_lang, use_locale,
 };
+use leptos::either::Either;
 use leptos::prelude::*;
 
-/// The live answer on the quote page: updates with every input, no request.
+/// The answer on the quote page for what is typed now. Rendered by the server, and again in the
+/// browser on every input by the quote page's wiring (`routes::quote::wiring`), which replaces the
+/// contents of [`RESULT_BODY_ID`] with [`QuoteResultBody`]'s HTML: no request.
 #[component]
-pub fn QuoteResult(#[prop(into)] result: Signal<QuoteFormResult>, book: PriceBook) -> impl IntoView {
+pub fn QuoteResult(result: QuoteFormResult, book: PriceBook) -> impl IntoView {
     let locale = use_locale();
     let version = book.version.clone();
-    let book = StoredValue::new(book);
     view! {
         <section class="quote-result" aria-labelledby="quote-result-heading">
             <h2 id="quote-result-heading">{td_string!(locale, quote_result.heading)}</h2>
-            <div aria-live="polite" aria-atomic="false">
-                {move || match result.with(|r| r.quote.clone()) {
-                    Some(quote) => {
-                        let charts = quote
-                            .lines
-                            .iter()
-                            .map(|line| view! { <TierChart book=book.get_value() line=line.clone() /> })
-                            .collect_view();
-                        view! {
-                            <QuoteSummary quote book=Some(book.get_value()) />
-                            <div class="tier-charts">{charts}</div>
-                        }
-                            .into_any()
-                    }
-                    None => {
-                        view! {
-                            <p class="quote-pending" data-testid="quote-pending">
-                                {td_string!(locale, quote_result.pending)}
-                            </p>
-                        }
-                            .into_any()
-                    }
-                }}
+            <div id=RESULT_BODY_ID aria-live="polite" aria-atomic="false">
+                <QuoteResultBody result book />
             </div>
             <p class="price-book-version">{td_string!(locale, common.price_book_version)} {version}</p>
         </section>
+    }
+}
+
+/// The element whose contents are the live answer (see [`QuoteResult`]).
+pub const RESULT_BODY_ID: &str = "quote-result-body";
+
+/// The totals, bands and charts of a priced form, or a word that it is not priced yet.
+#[component]
+pub fn QuoteResultBody(result: QuoteFormResult, book: PriceBook) -> impl IntoView {
+    let locale = use_locale();
+    match result.quote {
+        Some(quote) => {
+            let charts = quote
+                .lines
+                .iter()
+                .map(|line| view! { <TierChart book=book.clone() line=line.clone() /> })
+                .collect_view();
+            Either::Left(view! {
+                <QuoteSummary quote book=Some(book) />
+                <div class="tier-charts">{charts}</div>
+            })
+        }
+        None => Either::Right(view! {
+            <p class="quote-pending" data-testid="quote-pending">
+                {td_string!(locale, quote_result.pending)}
+            </p>
+        }),
     }
 }
 

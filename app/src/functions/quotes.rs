@@ -143,12 +143,23 @@ pub async fn save_quote(
     let token = match saved {
         crate::services::quotes::Saved::Saved { token } => token,
         crate::services::quotes::Saved::Invalid { problems } => {
+            // A page's form post goes back to the quote page with what was typed, which shows the
+            // problems at their fields.
+            if from_a_page() {
+                leptos_axum::redirect(&quote_href(&form));
+                return Ok(SaveOutcome::Invalid { problems });
+            }
             if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
                 response.set_status(http::StatusCode::UNPROCESSABLE_ENTITY);
             }
             return Ok(SaveOutcome::Invalid { problems });
         }
         crate::services::quotes::Saved::Limited { minutes } => {
+            // A page's form post goes back to the quote page with what was typed and the refusal.
+            if from_a_page() {
+                leptos_axum::redirect(&format!("{}&{SAVE_LIMITED_PARAM}={minutes}", quote_href(&form)));
+                return Ok(SaveOutcome::Invalid { problems: Vec::new() });
+            }
             if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
                 response.set_status(http::StatusCode::TOO_MANY_REQUESTS);
             }
@@ -159,6 +170,18 @@ pub async fn save_quote(
     };
     leptos_axum::redirect(&format!("/q/{token}"));
     Ok(SaveOutcome::Saved { token })
+}
+
+/// The quote page's query parameter for a save refused as too frequent: the minutes to wait.
+pub const SAVE_LIMITED_PARAM: &str = "save_limited";
+
+/// Whether this server function call is a page's plain form post (it accepts HTML and follows a
+/// redirect), not a call from a script that reads the answer.
+#[cfg(feature = "ssr")]
+fn from_a_page() -> bool {
+    use_context::<http::request::Parts>().is_some_and(|parts| {
+        parts.headers.get(http::header::ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|v| v.contains("text/html"))
+    })
 }
 
 /// Anonymous quote saves allowed per client address and hour unless `QUOTE_SAVES_PER_HOUR` says

@@ -1,35 +1,64 @@
 //! The public quote page (`/`): instant, exact prices computed in the browser by the shared
 //! engine, with the band-by-band breakdown, the tier chart, and a way to save and share.
 //!
-//! The form is a plain GET form: without JavaScript it submits to the server, which renders the
-//! same quote from the query string, and the save form is a plain POST. With the WASM loaded every
-//! keystroke re-prices locally and no request is sent until the customer saves.
+//! The page is server-rendered HTML that works without JavaScript: the form is a plain GET form
+//! (the server renders the same quote from the query string) and the save form a plain POST (the
+//! server answers with the quote's link, or back here with what kept it from saving). In the
+//! browser, [`wiring`] makes it instant: on every input it reads the form, prices it with the
+//! shared engine and writes the parts that depend on it ([`QuoteResultBody`], each field's
+//! problems, the save form) from the same views the server rendered, as HTML. No request is sent
+//! until the customer saves.
+//!
+//! A first load of `/` gets a WASM of its own for that (`frontend`'s `island` feature,
+//! [`hydrate_island`]): the wiring, the engine and these views, without the framework's reactive
+//! DOM or any other page. Inside the app (the brand link from a signed-in page) the app's bundle
+//! renders the page and attaches the same wiring.
 
 use crate::components::quote_result::QuoteResult;
 use crate::domain::problem::problems_for;
-use crate::domain::quote_form::{QuoteFormResult, fields};
-use crate::domain::{OrderType, PriceBook, Problem, QuoteForm};
+use crate::domain::quote_form::fields;
+use crate::domain::{Lang, OrderType, PriceBook, Problem, QuoteForm};
 use crate::functions::price_book::current_price_book;
-use crate::functions::quotes::{SaveOutcome, SaveQuote, quote_href};
+use crate::functions::quotes::{SAVE_LIMITED_PARAM, SaveQuote, quote_href};
 use crate::i18n::{Locale, months, order_type_name, td_string, use_lang, use_locale};
+use leptos::either::Either;
 use leptos::prelude::*;
+use leptos::server_fn::ServerFn;
 use leptos_router::hooks::use_query_map;
+
+#[cfg(target_arch = "wasm32")]
+pub mod wiring;
 
 /// Terms offered as one-click choices (months).
 const QUICK_MONTHS: [u32; 3] = [12, 24, 36];
 
-/// The id of the element the calculator is rendered in. On a first load of `/` the browser gets
-/// the quote page's own small WASM ([`hydrate_island`]), which hydrates this element alone; the
-/// rest of the page (header, language switch, menu) stays server-rendered HTML that works without
-/// JavaScript, and a link to another page loads the app's full WASM there.
+/// The form's fields, in the order the page shows them.
+const FIELDS: [&str; 7] = [
+    fields::BASIC,
+    fields::INTEROP,
+    fields::MONTHS,
+    fields::ORDER_TYPE,
+    fields::EXISTING_BASIC,
+    fields::EXISTING_INTEROP,
+    fields::INVOICE,
+];
+
+/// The fields typed as counts, each with its problems shown under it.
+#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+const COUNT_FIELDS: [&str; 5] =
+    [fields::BASIC, fields::INTEROP, fields::MONTHS, fields::EXISTING_BASIC, fields::EXISTING_INTEROP];
+
+/// The id of the element the calculator is rendered in, with the price book beside it
+/// (`data-props`) for [`wiring`].
 pub const ISLAND_ID: &str = "quote-calculator";
 
-/// What the calculator is made from, written into the page (`data-props`) for [`hydrate_island`]:
-/// the price book it prices with and the form as the server rendered it.
+/// The element the save form is rendered in: there only while the form prices.
+const SAVE_SLOT_ID: &str = "save-quote-slot";
+
+/// What the wiring needs besides the form: the price book it prices with.
 #[derive(serde::Serialize, serde::Deserialize)]
 struct IslandProps {
     book: PriceBook,
-    form: QuoteForm,
 }
 
 #[component]
@@ -37,24 +66,24 @@ pub fn QuotePage() -> impl IntoView {
     let locale = use_locale();
     let book = Resource::new(|| (), |_| current_price_book());
     let query = use_query_map();
-    let initial = query.with_untracked(|q| {
+    let (initial, limited) = query.with_untracked(|q| {
         // A link without parameters gets the default example, not an empty form.
-        if q.get_str(fields::MONTHS).is_none() {
-            return QuoteForm::default();
+        let form = if q.get_str(fields::MONTHS).is_none() {
+            QuoteForm::default()
+        } else {
+            QuoteForm::from_pairs(FIELDS.into_iter().filter_map(|k| q.get_str(k).map(|v| (k, v))))
+        };
+        (form, q.get_str(SAVE_LIMITED_PARAM).and_then(|m| m.parse::<u32>().ok()))
+    });
+    let island = NodeRef::<leptos::html::Div>::new();
+    // In the browser (the app's bundle): the same wiring as the quote page's own WASM.
+    Effect::new(move |_| {
+        #[cfg(target_arch = "wasm32")]
+        if let Some(el) = island.get() {
+            if let Err(e) = wiring::attach(el.into()) {
+                leptos::logging::error!("the quote calculator is not live: {e}");
+            }
         }
-        QuoteForm::from_pairs(
-            [
-                fields::BASIC,
-                fields::INTEROP,
-                fields::MONTHS,
-                fields::ORDER_TYPE,
-                fields::EXISTING_BASIC,
-                fields::EXISTING_INTEROP,
-                fields::INVOICE,
-            ]
-            .into_iter()
-            .filter_map(|k| q.get_str(k).map(|v| (k, v))),
-        )
     });
     view! {
         <section class="quote-page">
@@ -70,17 +99,14 @@ pub fn QuotePage() -> impl IntoView {
                     Suspend::new(async move {
                         match book.await {
                             Ok(book) => {
-                                let props = IslandProps { book, form: initial };
-                                let json = serde_json::to_string(&props).unwrap_or_default();
-                                let IslandProps { book, form } = props;
-                                view! {
-                                    <div id=ISLAND_ID data-props=json>
-                                        <QuoteCalculator book initial=form />
+                                let json = serde_json::to_string(&IslandProps { book: book.clone() }).unwrap_or_default();
+                                Either::Left(view! {
+                                    <div id=ISLAND_ID data-props=json node_ref=island>
+                                        <Calculator book form=initial limited />
                                     </div>
-                                }
-                                .into_any()
+                                })
                             }
-                            Err(e) => view! { <p class="error" role="alert">{e.to_string()}</p> }.into_any(),
+                            Err(e) => Either::Right(view! { <p class="error" role="alert">{e.to_string()}</p> }),
                         }
                     })
                 }}
@@ -89,135 +115,83 @@ pub fn QuotePage() -> impl IntoView {
     }
 }
 
-/// The quote page's own WASM entry (`frontend`'s `island` build): hydrates the calculator the
-/// server rendered into [`ISLAND_ID`] from the props written beside it, without the router or any
-/// other page. Marks `<html>` and `<body>` `data-hydrated` as the full app does.
-#[cfg(feature = "hydrate")]
+/// The quote page's own WASM entry (`frontend`'s `island` feature): makes the calculator the
+/// server rendered live ([`wiring::attach`]) and marks `<html>` and `<body>` `data-hydrated`, as
+/// the app does once hydrated.
+#[cfg(target_arch = "wasm32")]
 pub fn hydrate_island() -> Result<(), String> {
-    use leptos::wasm_bindgen::JsCast;
     let el = document().get_element_by_id(ISLAND_ID).ok_or("the page has no quote calculator")?;
-    let json = el.get_attribute("data-props").ok_or("the quote calculator has no data-props")?;
-    let IslandProps { book, form } = serde_json::from_str(&json).map_err(|e| format!("data-props: {e}"))?;
-    leptos::mount::hydrate_from(el.unchecked_into(), move || {
-        crate::i18n::provide_lang();
-        view! { <QuoteCalculator book initial=form /> }
-    })
-    .forget();
+    wiring::attach(el)?;
     for el in [document().document_element(), document().body().map(Into::into)].into_iter().flatten() {
         let _ = el.set_attribute("data-hydrated", "true");
     }
     Ok(())
 }
 
+/// The calculator for `form`: the inputs with their problems, and the answer. Every part that
+/// changes with the input is also a view [`wiring`] renders again in the browser.
 #[component]
-fn QuoteCalculator(book: PriceBook, initial: QuoteForm) -> impl IntoView {
+fn Calculator(book: PriceBook, form: QuoteForm, limited: Option<u32>) -> impl IntoView {
     let lang = use_lang();
     let locale = Locale::from(lang);
-    let form = RwSignal::new(initial);
-    let min_months_new = book.min_months_new;
-    let max_months = book.max_months;
-    let priced_with = book.clone();
-    let result: Memo<QuoteFormResult> = Memo::new(move |_| form.with(|f| f.evaluate(&priced_with)));
-    let problems = move |field: &'static str| {
-        Signal::derive(move || result.with(|r| problems_for(&r.problems, field).cloned().collect::<Vec<_>>()))
+    let result = form.evaluate(&book);
+    let (min_months_new, max_months) = (book.min_months_new, book.max_months);
+    let priced = result.quote.is_some();
+    let renewal = form.order_type == OrderType::Renewal;
+    let count = |name: &'static str, label: &'static str, hint: &'static str, value: &str| {
+        let problems: Vec<Problem> = problems_for(&result.problems, name).cloned().collect();
+        view! { <CountInput name label hint value=value.to_owned() problems /> }
     };
-    let renewal = move || form.with(|f| f.order_type == OrderType::Renewal);
-
+    let chips = QUICK_MONTHS
+        .into_iter()
+        .map(|m| {
+            view! {
+                <a
+                    class="chip"
+                    href=chip_href(&form, m)
+                    aria-current=chip_current(&form, m)
+                    data-months=m
+                    data-testid=format!("months-{m}")
+                >
+                    {months(lang, m)}
+                </a>
+            }
+        })
+        .collect_view();
+    let order_types = OrderType::ALL
+        .into_iter()
+        .map(|t| view! { <option value=t.code() selected=form.order_type == t>{order_type_name(lang, t)}</option> })
+        .collect_view();
     view! {
         <div class="quote-layout">
-            <form class="quote-form" method="get" action="/" on:submit=|ev| ev.prevent_default()>
+            <form class="quote-form" method="get" action="/">
                 <fieldset>
                     <legend>{td_string!(locale, quote_page.what_to_buy)}</legend>
-                    <CountInput
-                        name=fields::BASIC
-                        label={td_string!(locale, quote_page.basic)}
-                        hint={td_string!(locale, quote_page.basic_hint)}
-                        value=Signal::derive(move || form.with(|f| f.basic.clone()))
-                        on_input=move |v| form.update(|f| f.basic = v)
-                        problems=problems(fields::BASIC)
-                    />
-                    <CountInput
-                        name=fields::INTEROP
-                        label={td_string!(locale, quote_page.interop)}
-                        hint={td_string!(locale, quote_page.interop_hint)}
-                        value=Signal::derive(move || form.with(|f| f.interop.clone()))
-                        on_input=move |v| form.update(|f| f.interop = v)
-                        problems=problems(fields::INTEROP)
-                    />
+                    {count(fields::BASIC, td_string!(locale, quote_page.basic), td_string!(locale, quote_page.basic_hint), &form.basic)}
+                    {count(
+                        fields::INTEROP,
+                        td_string!(locale, quote_page.interop),
+                        td_string!(locale, quote_page.interop_hint),
+                        &form.interop,
+                    )}
                     // Basic vs interop, in the seed's words.
                     <Help
                         question={td_string!(locale, quote_page.help_kinds.question)}
                         answer={td_string!(locale, quote_page.help_kinds.answer)}
                     />
-                    <CountInput
-                        name=fields::MONTHS
-                        label={td_string!(locale, quote_page.months)}
-                        hint=""
-                        value=Signal::derive(move || form.with(|f| f.months.clone()))
-                        on_input=move |v| form.update(|f| f.months = v)
-                        problems=problems(fields::MONTHS)
-                    />
+                    {count(fields::MONTHS, td_string!(locale, quote_page.months), "", &form.months)}
                     <div class="quick-picks" role="group" aria-label={td_string!(locale, quote_page.common_terms)}>
-                        {QUICK_MONTHS
-                            .into_iter()
-                            .map(|m| {
-                                let href = move || {
-                                    quote_href(&form.with(|f| QuoteForm { months: m.to_string(), ..f.clone() }))
-                                };
-                                let current = move || form.with(|f| f.months.trim() == m.to_string());
-                                view! {
-                                    <a
-                                        class="chip"
-                                        href=href
-                                        aria-current=move || current().then_some("true")
-                                        data-testid=format!("months-{m}")
-                                        on:click=move |ev| {
-                                            ev.prevent_default();
-                                            form.update(|f| f.months = m.to_string());
-                                        }
-                                    >
-                                        {months(lang, m)}
-                                    </a>
-                                }
-                            })
-                            .collect_view()}
+                        {chips}
                     </div>
                     <HelpTerm min_months_new max_months />
                     <div class="field">
                         <label for="order_type">{td_string!(locale, quote_page.order_type)}</label>
-                        <select
-                            id="order_type"
-                            name=fields::ORDER_TYPE
-                            on:change=move |ev| {
-                                let v = event_target_value(&ev);
-                                form.update(|f| f.order_type = OrderType::from_code(&v).unwrap_or(f.order_type));
-                            }
-                        >
-                            {OrderType::ALL
-                                .into_iter()
-                                .map(|t| {
-                                    view! {
-                                        <option
-                                            value=t.code()
-                                            selected=move || form.with(|f| f.order_type == t)
-                                        >
-                                            {order_type_name(lang, t)}
-                                        </option>
-                                    }
-                                })
-                                .collect_view()}
+                        <select id="order_type" name=fields::ORDER_TYPE>
+                            {order_types}
                         </select>
                     </div>
                     <div class="checkbox">
-                        <input
-                            id="invoice"
-                            type="checkbox"
-                            name=fields::INVOICE
-                            value="1"
-                            checked=move || form.with(|f| f.invoice)
-                            prop:checked=move || form.with(|f| f.invoice)
-                            on:change=move |ev| form.update(|f| f.invoice = event_target_checked(&ev))
-                        />
+                        <input id="invoice" type="checkbox" name=fields::INVOICE value="1" checked=form.invoice />
                         <label for="invoice">
                             {td_string!(locale, quote_page.invoice)}
                         </label>
@@ -230,81 +204,66 @@ fn QuoteCalculator(book: PriceBook, initial: QuoteForm) -> impl IntoView {
                         question={td_string!(locale, quote_page.help_existing.question)}
                         answer={td_string!(locale, quote_page.help_existing.answer)}
                     />
-                    <CountInput
-                        name=fields::EXISTING_BASIC
-                        label={td_string!(locale, quote_page.existing_basic)}
-                        hint=""
-                        value=Signal::derive(move || form.with(|f| f.existing_basic.clone()))
-                        on_input=move |v| form.update(|f| f.existing_basic = v)
-                        problems=problems(fields::EXISTING_BASIC)
-                    />
-                    <CountInput
-                        name=fields::EXISTING_INTEROP
-                        label={td_string!(locale, quote_page.existing_interop)}
-                        hint=""
-                        value=Signal::derive(move || form.with(|f| f.existing_interop.clone()))
-                        on_input=move |v| form.update(|f| f.existing_interop = v)
-                        problems=problems(fields::EXISTING_INTEROP)
-                    />
+                    {count(fields::EXISTING_BASIC, td_string!(locale, quote_page.existing_basic), "", &form.existing_basic)}
+                    {count(
+                        fields::EXISTING_INTEROP,
+                        td_string!(locale, quote_page.existing_interop),
+                        "",
+                        &form.existing_interop,
+                    )}
                 </fieldset>
-                // Until the WASM arrives (or without JavaScript) the form is priced by the server;
-                // once hydrated every keystroke prices in place and the button is hidden.
+                // Without JavaScript (or until it runs) the form is priced by the server; once
+                // live, every keystroke prices in place and the button is hidden.
                 <button type="submit" class="primary before-hydration">
                     {td_string!(locale, quote_page.calculate)}
                 </button>
             </form>
             <div class="quote-side">
                 <QuoteResult result=result book />
-                <SaveQuoteForm form result />
+                <div id=SAVE_SLOT_ID>{priced.then(|| view! { <SaveQuoteForm form=form.clone() /> })}</div>
+                <div role="alert" class="save-answer">
+                    {limited.map(|minutes| view! { <p class="error">{save_limited_message(lang, minutes)}</p> })}
+                </div>
             </div>
         </div>
     }
 }
 
+/// The link of a quick term choice: the same form with `m` months (works without JavaScript).
+fn chip_href(form: &QuoteForm, m: u32) -> String {
+    quote_href(&QuoteForm { months: m.to_string(), ..form.clone() })
+}
+
+/// `aria-current` of a quick term choice: set on the one the form has.
+fn chip_current(form: &QuoteForm, m: u32) -> Option<&'static str> {
+    (form.months.trim() == m.to_string()).then_some("true")
+}
+
+/// Why a save was refused: too many from this address within the hour.
+fn save_limited_message(lang: Lang, minutes: u32) -> String {
+    match lang {
+        Lang::Zh => format!("保存报价过于频繁，请 {minutes} 分钟后再试（或登录后保存）。"),
+        Lang::En => format!("Too many quotes saved from your address; try again in {minutes} min (or sign in)."),
+    }
+}
+
 /// 保存报价: posts what was typed (never the totals) to the server, which prices it again and
-/// answers with the share link. A plain form post without JavaScript.
+/// answers with the share link — a plain form post, the same with or without JavaScript.
 #[component]
-fn SaveQuoteForm(form: RwSignal<QuoteForm>, result: Memo<QuoteFormResult>) -> impl IntoView {
-    let lang = use_lang();
-    let locale = Locale::from(lang);
-    let save = ServerAction::<SaveQuote>::new();
-    let priced = move || result.with(|r| r.quote.is_some());
-    let hidden = move |name: &'static str| {
-        let value = move || {
-            form.with(|f| f.to_pairs().into_iter().find(|(k, _)| *k == name).map(|(_, v)| v).unwrap_or_default())
-        };
-        view! { <input type="hidden" name=name value=value prop:value=value /> }
-    };
-    let answer = move || {
-        save.value().with(|v| match v {
-            Some(Ok(SaveOutcome::Invalid { problems })) => problems
-                .iter()
-                .map(|p| view! { <p class="error">{p.message(lang).to_owned()}</p> })
-                .collect_view()
-                .into_any(),
-            Some(Err(e)) => view! { <p class="error">{e.to_string()}</p> }.into_any(),
-            _ => ().into_any(),
-        })
-    };
+fn SaveQuoteForm(form: QuoteForm) -> impl IntoView {
+    let locale = use_locale();
+    let hidden =
+        form.to_pairs().into_iter().map(|(name, value)| view! { <input type="hidden" name=name value=value /> });
     view! {
-        <Show when=priced>
-            <ActionForm action=save attr:class="save-quote">
-                {hidden(fields::BASIC)}
-                {hidden(fields::INTEROP)}
-                {hidden(fields::MONTHS)}
-                {hidden(fields::ORDER_TYPE)}
-                {hidden(fields::EXISTING_BASIC)}
-                {hidden(fields::EXISTING_INTEROP)}
-                {hidden(fields::INVOICE)}
-                <button type="submit" class="primary" data-testid="save-quote" disabled=move || save.pending().get()>
-                    {td_string!(locale, quote_page.save)}
-                </button>
-                <p class="hint">
-                    {td_string!(locale, quote_page.save_hint)}
-                </p>
-            </ActionForm>
-        </Show>
-        <div role="alert" class="save-answer">{answer}</div>
+        <form class="save-quote" method="post" action=SaveQuote::url()>
+            {hidden.collect_view()}
+            <button type="submit" class="primary" data-testid="save-quote">
+                {td_string!(locale, quote_page.save)}
+            </button>
+            <p class="hint">
+                {td_string!(locale, quote_page.save_hint)}
+            </p>
+        </form>
     }
 }
 
@@ -314,14 +273,13 @@ fn CountInput(
     name: &'static str,
     label: &'static str,
     hint: &'static str,
-    #[prop(into)] value: Signal<String>,
-    on_input: impl Fn(String) + 'static,
-    problems: Signal<Vec<Problem>>,
+    value: String,
+    problems: Vec<Problem>,
 ) -> impl IntoView {
-    let lang = use_lang();
     let hint_id = format!("{name}-hint");
     let errors_id = format!("{name}-errors");
     let described_by = if hint.is_empty() { errors_id.clone() } else { format!("{hint_id} {errors_id}") };
+    let invalid = if problems.is_empty() { "false" } else { "true" };
     view! {
         <div class="field">
             <label for=name>{label}</label>
@@ -331,24 +289,23 @@ fn CountInput(
                 type="text"
                 inputmode="numeric"
                 autocomplete="off"
-                value=move || value.get()
-                prop:value=move || value.get()
-                aria-invalid=move || if problems.with(|p| p.is_empty()) { "false" } else { "true" }
+                value=value
+                aria-invalid=invalid
                 aria-describedby=described_by
-                on:input=move |ev| on_input(event_target_value(&ev))
             />
             {(!hint.is_empty()).then(|| view! { <small class="hint" id=hint_id>{hint}</small> })}
             <div class="field-errors" id=errors_id aria-live="polite">
-                {move || {
-                    problems
-                        .get()
-                        .into_iter()
-                        .map(|p| view! { <p class="field-error">{p.message(lang).to_owned()}</p> })
-                        .collect_view()
-                }}
+                <FieldProblems problems />
             </div>
         </div>
     }
+}
+
+/// A field's problems, each a line of its own.
+#[component]
+fn FieldProblems(problems: Vec<Problem>) -> impl IntoView {
+    let lang = use_lang();
+    problems.into_iter().map(|p| view! { <p class="field-error">{p.message(lang).to_owned()}</p> }).collect_view()
 }
 
 /// Help in place: a question that opens to its answer, keyboard-usable as a native disclosure.

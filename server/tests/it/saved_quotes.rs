@@ -153,3 +153,44 @@ async fn the_chosen_language_is_remembered_and_rendered_by_the_server() {
     assert!(zh.contains("<html lang=\"zh-CN\""), "Chinese by default");
     t.cleanup(db).await;
 }
+
+#[tokio::test]
+async fn a_page_whose_save_is_refused_goes_back_to_the_quote_page_with_what_was_typed() {
+    let t = TestDb::new().await;
+    let (app, db) = t.app().await;
+    // Input that does not price: back to the quote page with the input, which shows the problems.
+    let r = save_as_plain_form(&app, "basic=abc&interop=8&months=12&order_type=new").await;
+    assert_eq!(r.status, StatusCode::FOUND, "{}", r.text());
+    let location = r.headers.get(header::LOCATION).expect("Location").to_str().unwrap().to_owned();
+    assert!(location.starts_with("/?basic=abc&interop=8&months=12"), "{location}");
+    let page = get(&app, &location).await.text();
+    assert!(page.contains("value=\"abc\""), "the input is kept: {page}");
+    assert!(page.contains("基础账号数量"), "the problem at its field: {page}");
+    assert_eq!(saved_quote::Entity::find().all(&db).await.unwrap().len(), 0, "nothing stored");
+
+    // Saving too often: back with the input and the minutes to wait, which the page says.
+    let limit = app::functions::quotes::DEFAULT_SAVES_PER_HOUR;
+    for _ in 0..limit {
+        let r = save_as_plain_form(&app, EIGHT_INTEROP).await;
+        assert_eq!(r.status, StatusCode::FOUND, "{}", r.text());
+    }
+    let r = save_as_plain_form(&app, EIGHT_INTEROP).await;
+    assert_eq!(r.status, StatusCode::FOUND, "{}", r.text());
+    let location = r.headers.get(header::LOCATION).expect("Location").to_str().unwrap().to_owned();
+    assert!(location.starts_with(&format!("/?{EIGHT_INTEROP}")), "{location}");
+    assert!(location.contains("&save_limited="), "{location}");
+    let page = get(&app, &location).await.text();
+    assert!(page.contains("保存报价过于频繁"), "the refusal is on the page: {page}");
+    assert!(page.contains("¥370.00"), "and the quote for what was typed: {page}");
+    assert_eq!(
+        saved_quote::Entity::find().all(&db).await.unwrap().len() as i64,
+        limit,
+        "the refused one is not stored"
+    );
+
+    // The same refusal to a script is a 429 with the message.
+    let r = post_save(&app, "application/json", EIGHT_INTEROP).await;
+    assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS, "{}", r.text());
+    assert!(r.text().contains("保存报价过于频繁"), "{}", r.text());
+    t.cleanup(db).await;
+}
