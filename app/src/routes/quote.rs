@@ -76,12 +76,18 @@ pub fn QuotePage() -> impl IntoView {
         (form, q.get_str(SAVE_LIMITED_PARAM).and_then(|m| m.parse::<u32>().ok()))
     });
     let island = NodeRef::<leptos::html::Div>::new();
-    // In the browser (the app's bundle): the same wiring as the quote page's own WASM.
+    // In the browser (the app's bundle): the same wiring as the quote page's own WASM, its
+    // listeners dropped when the app leaves the page.
     Effect::new(move |_| {
         #[cfg(target_arch = "wasm32")]
         if let Some(el) = island.get() {
-            if let Err(e) = wiring::attach(el.into()) {
-                leptos::logging::error!("the quote calculator is not live: {e}");
+            match wiring::attach(el.into()) {
+                Ok(Some(live)) => {
+                    let live = send_wrapper::SendWrapper::new(live);
+                    on_cleanup(move || drop(live));
+                }
+                Ok(None) => {}
+                Err(e) => leptos::logging::error!("the quote calculator is not live: {e}"),
             }
         }
     });
@@ -121,7 +127,8 @@ pub fn QuotePage() -> impl IntoView {
 #[cfg(target_arch = "wasm32")]
 pub fn hydrate_island() -> Result<(), String> {
     let el = document().get_element_by_id(ISLAND_ID).ok_or("the page has no quote calculator")?;
-    wiring::attach(el)?;
+    // Live for the page's life.
+    std::mem::forget(wiring::attach(el)?);
     for el in [document().document_element(), document().body().map(Into::into)].into_iter().flatten() {
         let _ = el.set_attribute("data-hydrated", "true");
     }

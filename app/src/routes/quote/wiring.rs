@@ -27,11 +27,17 @@ use std::collections::HashMap;
 use std::rc::Rc;
 use web_sys::{Element, Event, HtmlInputElement, HtmlSelectElement};
 
-/// Makes the calculator rendered in `root` (the element with `data-props`) live. Attaching twice
-/// to the same element does nothing.
-pub fn attach(root: Element) -> Result<(), String> {
+/// A live calculator: its listeners work for as long as this is kept. The quote page's own WASM
+/// keeps it for the page's life; the app drops it when it leaves the page.
+pub struct Live {
+    _listeners: Vec<Closure<dyn Fn(Event)>>,
+}
+
+/// Makes the calculator rendered in `root` (the element with `data-props`) live. `None` if it is
+/// live already.
+pub fn attach(root: Element) -> Result<Option<Live>, String> {
     if root.has_attribute("data-live") {
-        return Ok(());
+        return Ok(None);
     }
     let json = root.get_attribute("data-props").ok_or("the quote calculator has no data-props")?;
     let IslandProps { book } = serde_json::from_str(&json).map_err(|e| format!("data-props: {e}"))?;
@@ -45,11 +51,11 @@ pub fn attach(root: Element) -> Result<(), String> {
         mounted: RefCell::default(),
     });
 
-    let listen = |kind: &str, f: Box<dyn Fn(Event)>| {
+    let mut listeners = Vec::new();
+    let mut listen = |kind: &str, f: Box<dyn Fn(Event)>| {
         let closure = Closure::<dyn Fn(Event)>::wrap(f);
         let added = form.add_event_listener_with_callback(kind, closure.as_ref().unchecked_ref());
-        // The listeners live as long as the page's form.
-        closure.forget();
+        listeners.push(closure);
         added.map_err(|_| format!("cannot listen to {kind} on the quote form"))
     };
     let on_input = page.clone();
@@ -81,7 +87,7 @@ pub fn attach(root: Element) -> Result<(), String> {
     let initial = page.read(Value::Initial);
     page.parts(&initial, &initial.evaluate(&page.book), false);
     page.update();
-    Ok(())
+    Ok(Some(Live { _listeners: listeners }))
 }
 
 /// Which value of a control to read: as the server rendered it, or as it is now.
