@@ -5,9 +5,9 @@
 //! (the server renders the same quote from the query string) and the save form a plain POST (the
 //! server answers with the quote's link, or back here with what kept it from saving). In the
 //! browser, [`wiring`] makes it instant: on every input it reads the form, prices it with the
-//! shared engine and writes the parts that depend on it ([`QuoteResultBody`], each field's
-//! problems, the save form) from the same views the server rendered, as HTML. No request is sent
-//! until the customer saves.
+//! shared engine and writes the parts that depend on it (`QuoteResultBody`, each field's
+//! problems, the save form) again from the same views the server rendered them with. No request
+//! is sent until the customer saves.
 //!
 //! A first load of `/` gets a WASM of its own for that (`frontend`'s `island` feature,
 //! [`hydrate_island`]): the wiring, the engine and these views, without the framework's reactive
@@ -284,7 +284,7 @@ fn CountInput(
     problems: Vec<Problem>,
 ) -> impl IntoView {
     let hint_id = format!("{name}-hint");
-    let errors_id = format!("{name}-errors");
+    let errors_id = errors_id(name);
     let described_by = if hint.is_empty() { errors_id.clone() } else { format!("{hint_id} {errors_id}") };
     let invalid = if problems.is_empty() { "false" } else { "true" };
     view! {
@@ -306,6 +306,11 @@ fn CountInput(
             </div>
         </div>
     }
+}
+
+/// The id of a count field's problem list.
+fn errors_id(name: &str) -> String {
+    format!("{name}-errors")
 }
 
 /// A field's problems, each a line of its own.

@@ -13,7 +13,7 @@
 
 use super::{
     COUNT_FIELDS, FIELDS, FieldProblems, IslandProps, QUICK_MONTHS, SAVE_SLOT_ID, SaveQuoteForm, chip_current,
-    chip_href,
+    chip_href, errors_id,
 };
 use crate::components::quote_result::{QuoteResultBody, RESULT_BODY_ID};
 use crate::domain::problem::problems_for;
@@ -102,21 +102,10 @@ struct Page {
     form: Element,
     book: PriceBook,
     /// What each part was last written from, by element id.
-    written: RefCell<HashMap<&'static str, Box<dyn Any>>>,
+    written: RefCell<HashMap<String, Box<dyn Any>>>,
     /// The app's bundle: the views mounted in each part, unmounted when replaced.
     #[cfg(not(feature = "island"))]
-    mounted: RefCell<HashMap<&'static str, Box<dyn Any>>>,
-}
-
-/// The id of a field's problem list.
-fn errors_id(name: &'static str) -> &'static str {
-    match name {
-        fields::BASIC => "basic-errors",
-        fields::INTEROP => "interop-errors",
-        fields::MONTHS => "months-errors",
-        fields::EXISTING_BASIC => "existing_basic-errors",
-        _ => "existing_interop-errors",
-    }
+    mounted: RefCell<HashMap<String, Box<dyn Any>>>,
 }
 
 impl Page {
@@ -173,7 +162,7 @@ impl Page {
     fn parts(&self, form: &QuoteForm, result: &QuoteFormResult, write: bool) {
         for name in COUNT_FIELDS {
             let problems: Vec<Problem> = problems_for(&result.problems, name).cloned().collect();
-            self.part(errors_id(name), problems, write, |problems| view! { <FieldProblems problems /> });
+            self.part(&errors_id(name), problems, write, |problems| view! { <FieldProblems problems /> });
         }
         let save = result.quote.is_some().then(|| form.clone());
         self.part(SAVE_SLOT_ID, save, write, |save| save.map(|form| view! { <SaveQuoteForm form /> }));
@@ -182,7 +171,7 @@ impl Page {
     }
 
     /// The part `id`, made from `data` by `render`: written unless it was last made from the same.
-    fn part<T, V>(&self, id: &'static str, data: T, write: bool, render: impl FnOnce(T) -> V + 'static)
+    fn part<T, V>(&self, id: &str, data: T, write: bool, render: impl FnOnce(T) -> V + 'static)
     where
         T: PartialEq + Clone + 'static,
         V: IntoView + 'static,
@@ -191,7 +180,7 @@ impl Page {
         if written.get(id).and_then(|w| w.downcast_ref::<T>()) == Some(&data) {
             return;
         }
-        written.insert(id, Box::new(data.clone()));
+        written.insert(id.to_owned(), Box::new(data.clone()));
         if !write {
             return;
         }
@@ -207,7 +196,7 @@ impl Page {
             drop(mounted.remove(id));
             el.set_inner_html("");
             let handle = leptos::mount::mount_to(el.unchecked_into(), move || render(data));
-            mounted.insert(id, Box::new(handle));
+            mounted.insert(id.to_owned(), Box::new(handle));
         }
     }
 
