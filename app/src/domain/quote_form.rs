@@ -18,6 +18,9 @@ pub mod fields {
     pub const EXISTING_BASIC: &str = "existing_basic";
     pub const EXISTING_INTEROP: &str = "existing_interop";
     pub const INVOICE: &str = "invoice";
+
+    /// Every field, in the order the quote page shows them.
+    pub const ALL: [&str; 7] = [BASIC, INTEROP, MONTHS, ORDER_TYPE, EXISTING_BASIC, EXISTING_INTEROP, INVOICE];
 }
 
 /// What the customer typed. Counts are text so a half-typed value is kept as typed.

@@ -147,9 +147,7 @@ pub async fn save_quote(
             // problems at their fields.
             if from_a_page() {
                 leptos_axum::redirect(&quote_href(&form));
-                return Ok(SaveOutcome::Invalid { problems });
-            }
-            if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+            } else if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
                 response.set_status(http::StatusCode::UNPROCESSABLE_ENTITY);
             }
             return Ok(SaveOutcome::Invalid { problems });

@@ -32,17 +32,6 @@ pub mod wiring;
 /// Terms offered as one-click choices (months).
 const QUICK_MONTHS: [u32; 3] = [12, 24, 36];
 
-/// The form's fields, in the order the page shows them.
-const FIELDS: [&str; 7] = [
-    fields::BASIC,
-    fields::INTEROP,
-    fields::MONTHS,
-    fields::ORDER_TYPE,
-    fields::EXISTING_BASIC,
-    fields::EXISTING_INTEROP,
-    fields::INVOICE,
-];
-
 /// The fields typed as counts, each with its problems shown under it.
 #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
 const COUNT_FIELDS: [&str; 5] =
@@ -71,7 +60,7 @@ pub fn QuotePage() -> impl IntoView {
         let form = if q.get_str(fields::MONTHS).is_none() {
             QuoteForm::default()
         } else {
-            QuoteForm::from_pairs(FIELDS.into_iter().filter_map(|k| q.get_str(k).map(|v| (k, v))))
+            QuoteForm::from_pairs(fields::ALL.into_iter().filter_map(|k| q.get_str(k).map(|v| (k, v))))
         };
         (form, q.get_str(SAVE_LIMITED_PARAM).and_then(|m| m.parse::<u32>().ok()))
     });
@@ -105,7 +94,9 @@ pub fn QuotePage() -> impl IntoView {
                     Suspend::new(async move {
                         match book.await {
                             Ok(book) => {
-                                let json = serde_json::to_string(&IslandProps { book: book.clone() }).unwrap_or_default();
+                                let props = IslandProps { book };
+                                let json = serde_json::to_string(&props).unwrap_or_default();
+                                let IslandProps { book } = props;
                                 Either::Left(view! {
                                     <div id=ISLAND_ID data-props=json node_ref=island>
                                         <Calculator book form=initial limited />

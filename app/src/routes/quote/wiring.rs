@@ -12,8 +12,8 @@
 //! the app's bundle cannot have: it would drop every event listener of the other pages).
 
 use super::{
-    COUNT_FIELDS, FIELDS, FieldProblems, IslandProps, QUICK_MONTHS, SAVE_SLOT_ID, SaveQuoteForm, chip_current,
-    chip_href, errors_id,
+    COUNT_FIELDS, FieldProblems, IslandProps, QUICK_MONTHS, SAVE_SLOT_ID, SaveQuoteForm, chip_current, chip_href,
+    errors_id,
 };
 use crate::components::quote_result::{QuoteResultBody, RESULT_BODY_ID};
 use crate::domain::problem::problems_for;
@@ -115,7 +115,7 @@ impl Page {
 
     fn read(&self, which: Value) -> QuoteForm {
         let mut pairs: Vec<(&str, String)> = Vec::new();
-        for name in FIELDS {
+        for name in fields::ALL {
             let Some(el) = self.control(name) else { continue };
             if let Some(input) = el.dyn_ref::<HtmlInputElement>() {
                 if input.type_() == "checkbox" {
